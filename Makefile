@@ -1,0 +1,34 @@
+# MantSim: every target installs what it needs on a fresh machine, then builds.
+SHELL := /bin/bash
+SWIFT ?= swift
+SYSTEMC_HEADER := /usr/include/systemc.h
+
+.PHONY: all deps build demo test bench clean
+
+all: build
+
+# libsystemc-dev from Debian is the only system package the build needs.
+deps:
+	@if [ ! -f $(SYSTEMC_HEADER) ]; then \
+		echo "Installing libsystemc-dev (SystemC 2.3) ..."; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsystemc-dev; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product mantsim
+
+# The main job on built-in defaults: quantize a seeded synthetic LLM-like tensor in every format.
+demo: build
+	$$($(SWIFT) build -c release --show-bin-path)/mantsim quantize --all
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: deps
+	$(SWIFT) build -c release --product mantsim-bench
+	$$($(SWIFT) build -c release --show-bin-path)/mantsim-bench --markdown BENCHMARKS.md
+
+clean:
+	$(SWIFT) package clean

@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "MantSim",
+    products: [
+        .executable(name: "mantsim", targets: ["mantsim"]),
+        .library(name: "MantNumerics", targets: ["MantNumerics"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The SystemC model of the accelerator, seen by Swift only through a C header.
+        .target(
+            name: "CMantSimRTL",
+            path: "RTLModels",
+            sources: ["src"],
+            publicHeadersPath: "include",
+            linkerSettings: [.linkedLibrary("systemc")]
+        ),
+        // Reference numerics: every weight and activation format, bit-exact. Pure Swift.
+        .target(name: "MantNumerics"),
+        // Tensor files in and out: safetensors, npy, and the quantized-tensor container.
+        .target(name: "MantTensorIO", dependencies: ["MantNumerics"]),
+        // Safe Swift owner of the SystemC model.
+        .target(name: "MantHardware", dependencies: ["CMantSimRTL"]),
+        .executableTarget(
+            name: "mantsim",
+            dependencies: [
+                "MantNumerics", "MantTensorIO", "MantHardware",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "mantsim-bench",
+            dependencies: ["MantNumerics"]
+        ),
+        .testTarget(name: "MantNumericsTests", dependencies: ["MantNumerics"]),
+        .testTarget(name: "MantTensorIOTests", dependencies: ["MantTensorIO", "MantNumerics"]),
+        .testTarget(name: "MantHardwareTests", dependencies: ["MantHardware"]),
+        .testTarget(name: "MantSimCLITests", dependencies: ["MantTensorIO", "MantNumerics"]),
+    ],
+    swiftLanguageModes: [.v5],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,170 @@
+// The C boundary: every entry point converts SystemC reports and C++ exceptions into a status
+// code plus a message, so nothing thrown inside the kernel ever unwinds into Swift.
+#include "mantsim_rtl.h"
+
+#include <systemc>
+
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <string>
+
+#include "heartbeat.hpp"
+
+namespace {
+
+using mantsim::CounterArray;
+
+struct Top : sc_core::sc_module {
+    sc_core::sc_clock clock;
+    mantsim::Heartbeat heartbeat;
+
+    Top(sc_core::sc_module_name name, const sc_core::sc_time &period)
+        : sc_core::sc_module(name), clock("clock", period), heartbeat("heartbeat") {
+        heartbeat.clk(clock);
+    }
+
+    void reset() { heartbeat.reset(); }
+
+    CounterArray counters() const {
+        CounterArray values{};
+        heartbeat.report(values);
+        return values;
+    }
+};
+
+// SystemC elaborates one module tree per process; every handle drives this one.
+struct Kernel {
+    std::unique_ptr<Top> top;
+    uint64_t period_ps = 0;
+};
+
+Kernel &kernel() {
+    static Kernel instance;
+    return instance;
+}
+
+std::string &create_error() {
+    static std::string message;
+    return message;
+}
+
+const char *const counter_names[MANTSIM_COUNTER_COUNT] = {
+    "heartbeat.cycles",
+    "heartbeat.resets",
+};
+
+template <typename Body>
+int guarded(std::string &error, Body &&body) {
+    try {
+        error.clear();
+        return body();
+    } catch (const sc_core::sc_report &report) {
+        error = std::string("SystemC: ") + report.what();
+        return MANTSIM_E_SYSTEMC;
+    } catch (const std::exception &exception) {
+        error = std::string("internal: ") + exception.what();
+        return MANTSIM_E_INTERNAL;
+    } catch (...) {
+        error = "internal: unknown exception";
+        return MANTSIM_E_INTERNAL;
+    }
+}
+
+void configure_reports() {
+    // Errors must come back as exceptions we catch, not as output or an abort.
+    using sc_core::sc_report_handler;
+    sc_report_handler::set_actions(sc_core::SC_ERROR, sc_core::SC_THROW);
+    sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_THROW);
+    sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
+    sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+}
+
+}  // namespace
+
+struct mantsim_rtl {
+    std::string error;
+};
+
+extern "C" {
+
+mantsim_rtl_config mantsim_rtl_config_default(void) {
+    mantsim_rtl_config config;
+    config.clock_period_ps = 2000;  // 500 MHz, the clock of the ANT simulator's arrays.
+    return config;
+}
+
+int mantsim_rtl_create(const mantsim_rtl_config *config, mantsim_rtl **out) {
+    if (out == nullptr) {
+        create_error() = "create: out must not be NULL";
+        return MANTSIM_E_INVALID_ARGUMENT;
+    }
+    *out = nullptr;
+    return guarded(create_error(), [&]() -> int {
+        const mantsim_rtl_config chosen = config ? *config : mantsim_rtl_config_default();
+        if (chosen.clock_period_ps == 0) {
+            create_error() = "config.clock_period_ps: must be greater than 0";
+            return MANTSIM_E_INVALID_ARGUMENT;
+        }
+        Kernel &state = kernel();
+        if (!state.top) {
+            setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+            configure_reports();
+            state.period_ps = chosen.clock_period_ps;
+            state.top = std::make_unique<Top>(
+                "mantsim", sc_core::sc_time(static_cast<double>(chosen.clock_period_ps), sc_core::SC_PS));
+        } else if (state.period_ps != chosen.clock_period_ps) {
+            create_error() = "config.clock_period_ps: this process already elaborated the model with " +
+                             std::to_string(state.period_ps) + " ps; SystemC cannot re-elaborate";
+            return MANTSIM_E_INVALID_ARGUMENT;
+        }
+        state.top->reset();
+        *out = new mantsim_rtl();
+        return MANTSIM_OK;
+    });
+}
+
+void mantsim_rtl_free(mantsim_rtl *handle) { delete handle; }
+
+int mantsim_rtl_run_cycles(mantsim_rtl *handle, uint64_t cycles) {
+    if (handle == nullptr) return MANTSIM_E_INVALID_ARGUMENT;
+    return guarded(handle->error, [&]() -> int {
+        const Kernel &state = kernel();
+        const double span = static_cast<double>(cycles) * static_cast<double>(state.period_ps);
+        sc_core::sc_start(sc_core::sc_time(span, sc_core::SC_PS));
+        return MANTSIM_OK;
+    });
+}
+
+int mantsim_rtl_read_counter(const mantsim_rtl *handle, int counter, uint64_t *value) {
+    if (handle == nullptr || value == nullptr) return MANTSIM_E_INVALID_ARGUMENT;
+    auto *mutable_handle = const_cast<mantsim_rtl *>(handle);
+    return guarded(mutable_handle->error, [&]() -> int {
+        if (counter < 0 || counter >= MANTSIM_COUNTER_COUNT) {
+            mutable_handle->error = "counter " + std::to_string(counter) + ": expected 0..<" +
+                                    std::to_string(MANTSIM_COUNTER_COUNT);
+            return MANTSIM_E_INVALID_ARGUMENT;
+        }
+        *value = kernel().top->counters()[static_cast<size_t>(counter)];
+        return MANTSIM_OK;
+    });
+}
+
+const char *mantsim_rtl_counter_name(int counter) {
+    if (counter < 0 || counter >= MANTSIM_COUNTER_COUNT) return nullptr;
+    return counter_names[counter];
+}
+
+int mantsim_rtl_raise_test_report(mantsim_rtl *handle) {
+    if (handle == nullptr) return MANTSIM_E_INVALID_ARGUMENT;
+    return guarded(handle->error, []() -> int {
+        SC_REPORT_ERROR("/mantsim/test", "deliberate error report");
+        return MANTSIM_OK;
+    });
+}
+
+const char *mantsim_rtl_last_error(const mantsim_rtl *handle) {
+    return handle ? handle->error.c_str() : create_error().c_str();
+}
+
+}  // extern "C"

@@ -1,0 +1,45 @@
+import XCTest
+@testable import MantHardware
+
+final class RTLModelTests: XCTestCase {
+    func testClockedBlockCountsTheCyclesSwiftAskedFor() throws {
+        let model = try RTLModel()
+        try model.run(cycles: 10)
+        XCTAssertEqual(try model.counter(named: "heartbeat.cycles"), 10)
+        try model.run(cycles: 32)
+        XCTAssertEqual(try model.counter(named: "heartbeat.cycles"), 42)
+    }
+
+    func testNewHandleResetsTheSameModel() throws {
+        let first = try RTLModel()
+        try first.run(cycles: 7)
+        let resetsBefore = try first.counter(named: "heartbeat.resets")
+        let second = try RTLModel()
+        XCTAssertEqual(try second.counter(named: "heartbeat.cycles"), 0)
+        XCTAssertEqual(try second.counter(named: "heartbeat.resets"), resetsBefore + 1)
+        try second.run(cycles: 3)
+        XCTAssertEqual(try second.counter(named: "heartbeat.cycles"), 3)
+    }
+
+    func testSystemCErrorReportBecomesSwiftError() throws {
+        let model = try RTLModel()
+        XCTAssertThrowsError(try model.raiseTestReport()) { error in
+            guard let rtl = error as? RTLError else { return XCTFail("unexpected \(error)") }
+            XCTAssertEqual(rtl.kind, .systemC)
+            XCTAssertTrue(rtl.message.contains("deliberate error report"), rtl.message)
+        }
+        // The kernel keeps working after a report.
+        try model.run(cycles: 2)
+        XCTAssertEqual(try model.counter(named: "heartbeat.cycles"), 2)
+    }
+
+    func testBadArgumentsAreNamed() throws {
+        XCTAssertThrowsError(try RTLModel(clockPeriodPicoseconds: 0)) { error in
+            XCTAssertTrue("\(error)".contains("clock_period_ps"), "\(error)")
+        }
+        let model = try RTLModel()
+        XCTAssertThrowsError(try model.counter(named: "no.such.counter")) { error in
+            XCTAssertTrue("\(error)".contains("no.such.counter"), "\(error)")
+        }
+    }
+}
