@@ -1,0 +1,121 @@
+/// Uniform integer quantization, b = 2...8 bits.
+///
+/// Symmetric: q in [-(2^(b-1)-1), 2^(b-1)-1], S = fp16(absmax / qmax), q = clamp(rne(x * (1/S))),
+/// stored as b-bit two's complement; value = q * S.
+/// Asymmetric: the range [min(min x, 0), max(max x, 0)] maps onto q in [0, 2^b - 1];
+/// S = fp16((hi - lo) / (2^b - 1)), zero point z = clamp(rne(-lo * (1/S))) stored in b bits,
+/// q = clamp(rne(x * (1/S)) + z); value = (q - z) * S.
+/// All arithmetic is binary32; rne is round to nearest, ties to even. A zero scale gives q = 0.
+public struct IntegerFormat: QuantizationFormat {
+    public let bits: Int
+    public let symmetric: Bool
+    public let granularity: Granularity
+
+    public init(bits: Int, symmetric: Bool = true, granularity: Granularity = .group(64)) throws {
+        guard (2...8).contains(bits) else {
+            throw QuantizationError.invalidParameter(field: "bits", message: "INT supports 2...8 bits, got \(bits)")
+        }
+        try granularity.validate()
+        self.bits = bits
+        self.symmetric = symmetric
+        self.granularity = granularity
+    }
+
+    public var descriptor: FormatDescriptor {
+        FormatDescriptor(kind: .int, bits: bits, granularity: granularity, symmetric: symmetric)
+    }
+
+    var symmetricMaximum: Float { Float((1 << (bits - 1)) - 1) }
+    var unsignedMaximum: Float { Float((1 << bits) - 1) }
+    var codeMask: UInt32 { (UInt32(1) << UInt32(bits)) - 1 }
+
+    public func quantize(_ tensor: Tensor) throws -> QuantizedTensor {
+        try tensor.requireFinite()
+        let layout = GroupLayout(shape: tensor.shape, granularity: granularity)
+        var codes = [UInt32](repeating: 0, count: tensor.count)
+        var scales = [UInt32](repeating: 0, count: layout.groupCount)
+        var zeros = [UInt32](repeating: 0, count: symmetric ? 0 : layout.groupCount)
+        tensor.values.withUnsafeBufferPointer { input in
+            codes.withUnsafeMutableBufferPointer { codeOut in
+                scales.withUnsafeMutableBufferPointer { scaleOut in
+                    zeros.withUnsafeMutableBufferPointer { zeroOut in
+                        Parallel.forEachChunk(count: layout.groupCount) { groups in
+                            for group in groups {
+                                let range = layout.range(of: group)
+                                let values = UnsafeBufferPointer(rebasing: input[range])
+                                if symmetric {
+                                    scaleOut[group] = UInt32(quantizeSymmetric(values, into: codeOut, at: range.lowerBound))
+                                } else {
+                                    let (scale, zero) = quantizeAsymmetric(values, into: codeOut, at: range.lowerBound)
+                                    scaleOut[group] = UInt32(scale)
+                                    zeroOut[group] = zero
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var metadata = [BitField(name: "scale", bitWidth: 16, values: scales)]
+        if !symmetric { metadata.append(BitField(name: "zero", bitWidth: bits, values: zeros)) }
+        return QuantizedTensor(format: descriptor, shape: tensor.shape,
+                               codes: BitField(name: "codes", bitWidth: bits, values: codes), metadata: metadata)
+    }
+
+    @inline(__always)
+    private func quantizeSymmetric(_ values: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<UInt32>,
+                                   at start: Int) -> UInt16 {
+        let scaleCode = MiniFloat.fp16Saturating.encode(SignMagnitude.absoluteMaximum(values) / symmetricMaximum)
+        let reciprocal = SignMagnitude.reciprocal(of: MiniFloat.fp16.decode(scaleCode))
+        let limit = symmetricMaximum
+        for (offset, value) in values.enumerated() {
+            let q = min(max((value * reciprocal).rounded(.toNearestOrEven), -limit), limit)
+            codes[start + offset] = UInt32(bitPattern: Int32(q)) & codeMask
+        }
+        return scaleCode
+    }
+
+    @inline(__always)
+    private func quantizeAsymmetric(_ values: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<UInt32>,
+                                    at start: Int) -> (UInt16, UInt32) {
+        var low: Float = 0
+        var high: Float = 0
+        for value in values { low = min(low, value); high = max(high, value) }
+        let scaleCode = MiniFloat.fp16Saturating.encode((high - low) / unsignedMaximum)
+        let reciprocal = SignMagnitude.reciprocal(of: MiniFloat.fp16.decode(scaleCode))
+        let top = unsignedMaximum
+        let zero = min(max((-low * reciprocal).rounded(.toNearestOrEven), 0), top)
+        for (offset, value) in values.enumerated() {
+            let q = min(max((value * reciprocal).rounded(.toNearestOrEven) + zero, 0), top)
+            codes[start + offset] = UInt32(q)
+        }
+        return (scaleCode, UInt32(zero))
+    }
+
+    /// The signed integer a code stands for (before the zero point, for asymmetric codes).
+    @inline(__always)
+    public func integer(of code: UInt32) -> Int32 {
+        guard symmetric else { return Int32(code) }
+        let shift = UInt32(32 - bits)
+        return Int32(bitPattern: code << shift) >> Int32(shift)
+    }
+
+    public func dequantize(_ quantized: QuantizedTensor) throws -> Tensor {
+        try requireOwn(quantized)
+        let layout = GroupLayout(shape: quantized.shape, granularity: granularity)
+        var fields = [("scale", layout.groupCount, 16)]
+        if !symmetric { fields.append(("zero", layout.groupCount, bits)) }
+        try quantized.expect(codes: quantized.elementCount, width: bits, fields: fields)
+        let scales = try quantized.field("scale").values
+        let zeros = symmetric ? [] : try quantized.field("zero").values
+        var values = [Float](repeating: 0, count: quantized.elementCount)
+        for group in 0..<layout.groupCount {
+            let scale = MiniFloat.fp16.decode(UInt16(scales[group]))
+            let zero = symmetric ? 0 : Int32(zeros[group])
+            for index in layout.range(of: group) {
+                values[index] = Float(integer(of: quantized.codes.values[index]) - zero) * scale
+            }
+        }
+        return try Tensor(shape: quantized.shape, values: values)
+    }
+}

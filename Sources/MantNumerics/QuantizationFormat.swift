@@ -1,0 +1,49 @@
+/// A weight or activation format. Every format goes through this one interface so that the
+/// quantizer, the packer, the CLI and the hardware model treat them alike.
+public protocol QuantizationFormat: Sendable {
+    var descriptor: FormatDescriptor { get }
+    /// Quantizes a finite tensor; throws naming the offending value or parameter.
+    func quantize(_ tensor: Tensor) throws -> QuantizedTensor
+    /// Decodes codes and metadata back to FP32 values, exactly as the format defines them.
+    func dequantize(_ quantized: QuantizedTensor) throws -> Tensor
+}
+
+extension QuantizationFormat {
+    public var name: String { descriptor.name }
+
+    func requireOwn(_ quantized: QuantizedTensor) throws {
+        guard quantized.format == descriptor else {
+            throw QuantizationError.malformedQuantizedTensor(
+                "tensor was made by \(quantized.format.name), not \(descriptor.name)")
+        }
+    }
+}
+
+/// Error of a reconstruction against its original, accumulated in binary64.
+public struct QuantizationStats: Equatable, Sendable, Codable {
+    public var bitsPerWeight: Double
+    public var meanSquaredError: Double
+    /// Signal-to-quantization-noise ratio in dB; nil when the error is exactly zero.
+    public var sqnrDecibels: Double?
+    public var maxAbsoluteError: Double
+
+    public init(original: Tensor, reconstructed: Tensor, bitsPerWeight: Double) {
+        precondition(original.count == reconstructed.count)
+        var signal = 0.0
+        var noise = 0.0
+        var worst = 0.0
+        for index in 0..<original.count {
+            let x = Double(original.values[index])
+            let error = x - Double(reconstructed.values[index])
+            signal += x * x
+            noise += error * error
+            worst = max(worst, error.magnitude)
+        }
+        self.bitsPerWeight = bitsPerWeight
+        meanSquaredError = noise / Double(original.count)
+        sqnrDecibels = noise == 0 ? nil : 10 * _log10(signal / noise)
+        maxAbsoluteError = worst
+    }
+}
+
+@inline(__always) func _log10(_ x: Double) -> Double { _log(x) / _log(10) }
