@@ -12,12 +12,25 @@ public struct Tensor: Equatable, Sendable {
         guard shape.allSatisfy({ $0 > 0 }) else {
             throw QuantizationError.invalidShape("every axis must be positive, got \(shape)")
         }
-        let count = shape.reduce(1, *)
+        guard let count = Tensor.elementCount(of: shape) else {
+            throw QuantizationError.invalidShape("shape \(shape) holds more values than an Int can count")
+        }
         guard count == values.count else {
             throw QuantizationError.invalidShape("shape \(shape) holds \(count) values, got \(values.count)")
         }
         self.shape = shape
         self.values = values
+    }
+
+    /// Product of the axes, or nil when it overflows.
+    public static func elementCount(of shape: [Int]) -> Int? {
+        var count = 1
+        for axis in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: axis)
+            if overflow { return nil }
+            count = product
+        }
+        return count
     }
 
     /// Product of all axes but the last.
