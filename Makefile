@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 SYSTEMC_HEADER := /usr/include/systemc.h
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps build demo test golden bench clean
 
 all: build
 
@@ -25,6 +25,11 @@ demo: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Re-records the golden files from the reference numerics; say in the commit why they moved.
+golden: deps
+	$(SWIFT) build --build-tests
+	MANTSIM_RECORD_GOLDEN=1 $(SWIFT) test --skip-build --filter Golden
 
 bench: deps
 	$(SWIFT) build -c release --product mantsim-bench

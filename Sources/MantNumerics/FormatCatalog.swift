@@ -18,8 +18,9 @@ public enum FormatCatalog {
          "ant4", "olive4", "nf4", "nf3", "nf2", "mxfp4"] + VectorQuantizationConfig.named.map(\.name)
 
     /// Formats `--all` runs: every family once, leaving out the VQ configurations whose codebook
-    /// training takes minutes on a large tensor (quip4 and aqlm3; name them to run them).
-    public static let allDefault: [String] = names.filter { $0 != "quip4" && $0 != "aqlm3" }
+    /// training takes minutes on a large tensor (quip4 and aqlm3; name them to run them) and cq2,
+    /// which is the same <4, 8, 1> configuration as gptvq2 (VQ-LLM uses it for the KV cache).
+    public static let allDefault: [String] = names.filter { !["quip4", "aqlm3", "cq2"].contains($0) }
 
     /// Parses a format name; `granularity` overrides the family default where the family has one.
     /// `table` supplies the entries of a custom `lut` format.

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct MantSim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mantsim",
+        abstract: "Cycle-level model of a systolic-array accelerator for low-bit LLM inference (M-ANT and its baselines).",
+        discussion: """
+        Start with `mantsim quantize --all`: it quantizes a seeded synthetic LLM-like weight matrix in
+        every format MantSim models and reports bits per weight and the error of each.
+        """,
+        subcommands: [Quantize.self, Formats.self, RTLCheck.self]
+    )
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import MantNumerics
+import MantTensorIO
+
+/// Where the tensor to quantize comes from: a file the user names, or the built-in synthetic one.
+struct TensorSourceOptions: ParsableArguments {
+    @Argument(help: "A .safetensors or .npy file. Without it, a seeded synthetic LLM-like weight matrix is used.",
+              completion: .file(extensions: ["safetensors", "npy"]))
+    var file: String?
+
+    @Option(help: "Tensor name inside a .safetensors file (needed when it holds more than one).")
+    var tensor: String?
+
+    @Option(help: "Rows (output channels) of the synthetic tensor.")
+    var rows: Int = 256
+
+    @Option(help: "Columns (input channels, the reduction axis) of the synthetic tensor.")
+    var columns: Int = 4096
+
+    @Option(help: "Seed of the synthetic tensor.")
+    var seed: UInt64 = 2025
+
+    func validate() throws {
+        guard rows > 0, columns > 0 else { throw ValidationError("--rows and --columns must be positive") }
+        if file == nil, tensor != nil { throw ValidationError("--tensor names a tensor inside FILE; give the file too") }
+    }
+
+    /// A description for reports, and the tensor itself.
+    func load() throws -> (label: String, tensor: Tensor) {
+        guard let file else {
+            let tensor = try SyntheticTensor.llmLike(rows: rows, columns: columns, seed: seed)
+            return ("synthetic \(rows)x\(columns) seed \(seed)", tensor)
+        }
+        let tensor: Tensor
+        let label: String
+        if file.hasSuffix(".npy") {
+            tensor = try NumpyFile.read(path: file)
+            label = file
+        } else {
+            let checkpoint = try SafetensorsFile(path: file)
+            let name: String
+            if let requested = self.tensor {
+                name = requested
+            } else if checkpoint.entries.count == 1, let only = checkpoint.tensorNames.first {
+                name = only
+            } else {
+                let listed = checkpoint.tensorNames.prefix(10).joined(separator: "\n  ")
+                throw CLIError("\(file) holds \(checkpoint.entries.count) tensors; choose one with --tensor NAME, e.g.\n  \(listed)")
+            }
+            tensor = try checkpoint.tensor(named: name)
+            label = "\(file) [\(name)]"
+        }
+        do {
+            try tensor.requireFinite()
+        } catch {
+            throw TensorFileError(path: file, field: self.tensor.map { "tensor '\($0)'" } ?? "tensor", message: "\(error)")
+        }
+        return (label, tensor)
+    }
+}
+
+extension Granularity: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
