@@ -57,16 +57,15 @@ public struct ANTFormat: QuantizationFormat {
                                 var best = (type: 0, scaleCode: UInt16(0), error: Float.infinity)
                                 for (type, grid) in grids.enumerated() {
                                     let scaleCode = MiniFloat.fp16Saturating.encode(absmax / grid.maximum)
-                                    let error = SignMagnitude.squaredError(values, grid: grid, scale: MiniFloat.fp16.decode(scaleCode))
+                                    let error = SignMagnitude.squaredError(values, grid: grid, scale: MiniFloat.fp16.decode(scaleCode),
+                                                                           stopAt: best.error)
                                     if error < best.error { best = (type, scaleCode, error) }
                                 }
                                 scaleOut[group] = UInt32(best.scaleCode)
                                 typeOut[group] = UInt32(best.type)
-                                let reciprocal = SignMagnitude.reciprocal(of: MiniFloat.fp16.decode(best.scaleCode))
-                                for index in range {
-                                    codeOut[index] = SignMagnitude.code(of: input[index], grid: grids[best.type],
-                                                                        reciprocal: reciprocal, magnitudeBits: ANTFormat.magnitudeBits)
-                                }
+                                SignMagnitude.encode(values, grid: grids[best.type], scale: MiniFloat.fp16.decode(best.scaleCode),
+                                                     magnitudeBits: ANTFormat.magnitudeBits,
+                                                     into: UnsafeMutableBufferPointer(rebasing: codeOut[range]))
                             }
                         }
                     }

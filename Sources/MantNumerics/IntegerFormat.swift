@@ -69,7 +69,7 @@ public struct IntegerFormat: QuantizationFormat {
         let reciprocal = SignMagnitude.reciprocal(of: MiniFloat.fp16.decode(scaleCode))
         let limit = symmetricMaximum
         for (offset, value) in values.enumerated() {
-            let q = min(max((value * reciprocal).rounded(.toNearestOrEven), -limit), limit)
+            let q = min(max((value * reciprocal).roundedToNearestEven, -limit), limit)
             codes[start + offset] = UInt32(bitPattern: Int32(q)) & codeMask
         }
         return scaleCode
@@ -84,9 +84,9 @@ public struct IntegerFormat: QuantizationFormat {
         let scaleCode = MiniFloat.fp16Saturating.encode((high - low) / unsignedMaximum)
         let reciprocal = SignMagnitude.reciprocal(of: MiniFloat.fp16.decode(scaleCode))
         let top = unsignedMaximum
-        let zero = min(max((-low * reciprocal).rounded(.toNearestOrEven), 0), top)
+        let zero = min(max((-low * reciprocal).roundedToNearestEven, 0), top)
         for (offset, value) in values.enumerated() {
-            let q = min(max((value * reciprocal).rounded(.toNearestOrEven) + zero, 0), top)
+            let q = min(max((value * reciprocal).roundedToNearestEven + zero, 0), top)
             codes[start + offset] = UInt32(q)
         }
         return (scaleCode, UInt32(zero))

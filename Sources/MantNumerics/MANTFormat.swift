@@ -63,12 +63,9 @@ public struct MANTFormat: QuantizationFormat {
                                 let choice = choose(values)
                                 scaleOut[group] = UInt32(choice.scaleCode)
                                 selectorOut[group] = UInt32(choice.selector)
-                                let scale = MiniFloat.fp16.decode(choice.scaleCode)
-                                let reciprocal = SignMagnitude.reciprocal(of: scale)
-                                for index in range {
-                                    codeOut[index] = SignMagnitude.code(of: input[index], grid: grids[choice.selector],
-                                                                        reciprocal: reciprocal, magnitudeBits: magnitudeBits)
-                                }
+                                SignMagnitude.encode(values, grid: grids[choice.selector],
+                                                     scale: MiniFloat.fp16.decode(choice.scaleCode), magnitudeBits: magnitudeBits,
+                                                     into: UnsafeMutableBufferPointer(rebasing: codeOut[range]))
                             }
                         }
                     }
@@ -82,13 +79,15 @@ public struct MANTFormat: QuantizationFormat {
     }
 
     /// The selector and FP16 scale code chosen for one group, with the error that won.
+    /// Candidates that cannot beat the best so far stop early (`SignMagnitude.squaredError`).
     public func choose(_ values: UnsafeBufferPointer<Float>) -> (selector: Int, scaleCode: UInt16, error: Float) {
         let absmax = SignMagnitude.absoluteMaximum(values)
         var best = (selector: 0, scaleCode: UInt16(0), error: Float.infinity)
         for selector in 0..<MANTFormat.selectorCount {
             let grid = grids[selector]
             let scaleCode = MiniFloat.fp16Saturating.encode(absmax / grid.maximum)
-            let error = SignMagnitude.squaredError(values, grid: grid, scale: MiniFloat.fp16.decode(scaleCode))
+            let error = SignMagnitude.squaredError(values, grid: grid, scale: MiniFloat.fp16.decode(scaleCode),
+                                                   stopAt: best.error)
             if error < best.error { best = (selector, scaleCode, error) }
         }
         return best

@@ -34,8 +34,14 @@ enum SignMagnitude {
 
     /// Sum of squared errors of one group at scale S: d = |x| - S * level (binary32, unfused),
     /// accumulated in eight lanes by element index mod 8 and combined pairwise.
+    ///
+    /// With `stopAt`, the loop may return early any value >= `stopAt` once the running sum reaches
+    /// it: the terms are non-negative and binary32 addition is monotonic, so the full sum could
+    /// only be larger. A caller that keeps a candidate only when its error is below `stopAt` gets
+    /// the same choice either way.
     @inline(__always)
-    static func squaredError(_ values: UnsafeBufferPointer<Float>, grid: MagnitudeGrid, scale: Float) -> Float {
+    static func squaredError(_ values: UnsafeBufferPointer<Float>, grid: MagnitudeGrid, scale: Float,
+                             stopAt limit: Float = .infinity) -> Float {
         let reciprocal = reciprocal(of: scale)
         let count = values.count
         let base = UnsafeRawPointer(values.baseAddress!)
@@ -56,6 +62,7 @@ enum SignMagnitude {
             let d = magnitude - s8 * level
             lanes += d * d
             k += 8
+            if k & 31 == 0, reduce(lanes) >= limit { return reduce(lanes) }
         }
         while k < count {
             let magnitude = values[k].magnitude
@@ -63,7 +70,43 @@ enum SignMagnitude {
             lanes[k & 7] += d * d
             k += 1
         }
-        return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
+        return reduce(lanes)
+    }
+
+    @inline(__always)
+    static func reduce(_ lanes: SIMD8<Float>) -> Float {
+        ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
+    }
+
+    /// Codes of a run of values, eight at a time; the same rule as `code(of:...)`.
+    @inline(__always)
+    static func encode(_ values: UnsafeBufferPointer<Float>, grid: MagnitudeGrid, scale: Float, magnitudeBits: Int,
+                       into codes: UnsafeMutableBufferPointer<UInt32>) {
+        let reciprocal = reciprocal(of: scale)
+        let count = values.count
+        let base = UnsafeRawPointer(values.baseAddress!)
+        let r8 = SIMD8<Float>(repeating: reciprocal)
+        let midpoints = grid.midpoints
+        let signBit = SIMD8<UInt32>(repeating: UInt32(1) << UInt32(magnitudeBits))
+        let zeroLevel = grid.levels[0] == 0
+        var k = 0
+        while k + 8 <= count {
+            let v = base.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self)
+            let t = v.replacing(with: -v, where: v .< 0) * r8
+            var index = SIMD8<UInt32>(repeating: 0)
+            for midpoint in midpoints {
+                index &+= SIMD8<UInt32>(repeating: 0).replacing(with: 1, where: t .> midpoint)
+            }
+            var negative = v .< 0
+            if zeroLevel { negative = negative .& (index .!= 0) }
+            let code = index | SIMD8<UInt32>(repeating: 0).replacing(with: signBit, where: negative)
+            for lane in 0..<8 { codes[k + lane] = code[lane] }
+            k += 8
+        }
+        while k < count {
+            codes[k] = code(of: values[k], grid: grid, reciprocal: reciprocal, magnitudeBits: magnitudeBits)
+            k += 1
+        }
     }
 
     @inline(__always)
@@ -84,5 +127,17 @@ enum SignMagnitude {
         var result: Float = 0
         for value in values { result = max(result, value.magnitude) }
         return result
+    }
+}
+
+extension Float {
+    /// Round to nearest, ties to even, without a libm call on CPUs lacking a rounding instruction:
+    /// adding and subtracting 1.5 * 2^23 leaves the nearest integer (binary32 addition rounds to
+    /// nearest even) for every |x| < 2^22; larger values are already integers or go through libm.
+    @inline(__always)
+    var roundedToNearestEven: Float {
+        guard self.magnitude < 0x1p22 else { return rounded(.toNearestOrEven) }
+        let magic: Float = 0x1.8p23
+        return (self + magic) - magic
     }
 }

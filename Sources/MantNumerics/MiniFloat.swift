@@ -72,68 +72,71 @@ public struct MiniFloat: Hashable, Sendable {
     }
 
     /// The exact value of a code, widened to binary32 (every format here fits exactly).
+    @inline(__always)
     public func decode(_ code: UInt16) -> Float {
-        let negative = code & signMask != 0
+        let signBits = UInt32(code & signMask) << UInt32(31 - exponentBits - mantissaBits)
         let exponentField = Int((code >> UInt16(mantissaBits)) & UInt16(maxExponentField))
-        let mantissa = Int(code & UInt16((1 << mantissaBits) - 1))
-        let magnitude: Float
-        if exponentField == maxExponentField, specials == .ieee {
-            magnitude = mantissa == 0 ? .infinity : .nan
-        } else if exponentField == maxExponentField, specials == .nanOnlyAllOnes, mantissa == (1 << mantissaBits) - 1 {
-            magnitude = .nan
-        } else if exponentField == 0 {
-            magnitude = Float(sign: .plus, exponent: 1 - bias - mantissaBits, significand: Float(mantissa))
-        } else {
-            magnitude = Float(sign: .plus, exponent: exponentField - bias - mantissaBits,
-                              significand: Float((1 << mantissaBits) | mantissa))
+        let mantissa = UInt32(code & UInt16((1 << mantissaBits) - 1))
+        if exponentField == maxExponentField {
+            switch specials {
+            case .ieee: return Float(bitPattern: signBits | (mantissa == 0 ? 0x7F80_0000 : 0x7FC0_0000))
+            case .nanOnlyAllOnes where mantissa == (1 << mantissaBits) - 1: return Float(bitPattern: signBits | 0x7FC0_0000)
+            default: break
+            }
         }
-        return negative ? -magnitude : magnitude
+        if exponentField == 0 {
+            // Subnormal: mantissa * 2^(1 - bias - M), a power-of-two scaling that is exact in binary32.
+            let magnitude = Float(mantissa) * Float(sign: .plus, exponent: 1 - bias - mantissaBits, significand: 1)
+            return Float(bitPattern: signBits | magnitude.bitPattern)
+        }
+        let exponentBits32 = UInt32(exponentField - bias + 127) << 23
+        return Float(bitPattern: signBits | exponentBits32 | (mantissa << UInt32(23 - mantissaBits)))
     }
 
-    /// Rounds a binary32 value to this format (nearest, ties to even).
+    /// Rounds a binary32 value to this format (nearest, ties to even), in integer arithmetic on the
+    /// input's significand m * 2^q: the kept units are m >> shift, rounded by the remainder.
+    @inline(__always)
     public func encode(_ value: Float) -> UInt16 {
-        let sign: UInt16 = value.sign == .minus ? signMask : 0
-        if value.isNaN { return nanCode ?? (sign | maxFiniteCode) }
-        if value.isInfinite {
+        let bits = value.bitPattern
+        let sign: UInt16 = bits >> 31 == 1 ? signMask : 0
+        let exponent8 = Int((bits >> 23) & 0xFF)
+        let fraction = bits & 0x7F_FFFF
+        if exponent8 == 0xFF {
+            if fraction != 0 { return nanCode ?? (sign | maxFiniteCode) }
             if overflow == .ieee, let infinityCode { return sign | infinityCode }
             if overflow == .ieee, let nanCode { return sign | nanCode }
             return sign | maxFiniteCode
         }
-        let magnitude = Double(value.magnitude)
-        if magnitude == 0 { return sign }
-        // Quantum (value of one unit in the last place) at the input's binade, never below the
-        // subnormal quantum. Doubles hold every step exactly: inputs have 24 significant bits.
+        if exponent8 == 0 && fraction == 0 { return sign }
+        let significand = exponent8 == 0 ? fraction : fraction | 0x80_0000
+        let q = (exponent8 == 0 ? 1 : exponent8) - 150
+        let binade = (31 - significand.leadingZeroBitCount) + q
         let minExponent = 1 - bias
-        let binade = max(Int(magnitude.exponent), minExponent)
-        let quantumExponent = binade - mantissaBits
-        let units = (magnitude * Double(sign: .plus, exponent: -quantumExponent, significand: 1))
-            .rounded(.toNearestOrEven)
-        let rounded = units * Double(sign: .plus, exponent: quantumExponent, significand: 1)
-        if rounded > Double(maxFinite) {
-            return sign | overflowCode(magnitude: magnitude)
+        let kept = max(binade, minExponent)
+        let shift = kept - mantissaBits - q
+        var units: Int
+        if shift <= 0 {
+            units = Int(significand) << -shift
+        } else if shift > 25 {
+            units = 0
+        } else {
+            units = Int(significand >> UInt32(shift))
+            let remainder = significand & ((UInt32(1) << UInt32(shift)) - 1)
+            let half = UInt32(1) << UInt32(shift - 1)
+            if remainder > half || (remainder == half && units & 1 == 1) { units += 1 }
         }
-        return sign | magnitudeCode(exactly: rounded)
+        // Units carry into the exponent field on their own: the IEEE layout is monotonic.
+        let code = ((kept + bias - 1) << mantissaBits) + units
+        if code > Int(maxFiniteCode) { return sign | overflowCode() }
+        return sign | UInt16(code)
     }
 
-    private func overflowCode(magnitude: Double) -> UInt16 {
+    private func overflowCode() -> UInt16 {
         guard overflow == .ieee else { return maxFiniteCode }
         // IEEE: round to infinity when the exact value reaches the midpoint above the largest
         // finite number; formats without infinity produce NaN there.
         if let infinityCode { return infinityCode }
         return nanCode ?? maxFiniteCode
-    }
-
-    /// Code of a magnitude already known to be representable.
-    private func magnitudeCode(exactly magnitude: Double) -> UInt16 {
-        let minExponent = 1 - bias
-        let exponent = Int(magnitude.exponent)
-        if exponent < minExponent {
-            let units = magnitude * Double(sign: .plus, exponent: mantissaBits - minExponent, significand: 1)
-            return UInt16(units)
-        }
-        let significand = magnitude * Double(sign: .plus, exponent: mantissaBits - exponent, significand: 1)
-        let mantissa = Int(significand) - (1 << mantissaBits)
-        return UInt16(((exponent + bias) << mantissaBits) | mantissa)
     }
 
     /// Rounds through the format and back: the binary32 value the format stores for `value`.

@@ -9,8 +9,12 @@ public enum SyntheticTensor {
     public static func llmLike(rows: Int, columns: Int, seed: UInt64) throws -> Tensor {
         var generator = SeededGenerator(seed: seed)
         let outlierCount = max(1, columns / 256)
-        var outlierColumns = Set<Int>()
-        while outlierColumns.count < outlierCount { outlierColumns.insert(Int(generator.next() % UInt64(columns))) }
+        var isOutlier = [Bool](repeating: false, count: columns)
+        var chosen = 0
+        while chosen < outlierCount {
+            let column = Int(generator.next() % UInt64(columns))
+            if !isOutlier[column] { isOutlier[column] = true; chosen += 1 }
+        }
         var values = [Float](repeating: 0, count: rows * columns)
         for row in 0..<rows {
             let rowScale = 0.02 * (0.75 + 0.5 * generator.nextUnitDouble())
@@ -22,7 +26,7 @@ public enum SyntheticTensor {
                     for _ in 0..<4 { let g = generator.nextGaussian(); chiSquare += g * g }
                     x = generator.nextGaussian() / (chiSquare / 4).squareRoot()
                 }
-                if outlierColumns.contains(column) { x *= 8 }
+                if isOutlier[column] { x *= 8 }
                 values[row * columns + column] = Float(x * rowScale)
             }
         }

@@ -117,3 +117,15 @@ final class MiniFloatTests: XCTestCase {
         XCTAssertEqual(MiniFloat.fp16.encode(-1e-10), 0x8000)
     }
 }
+
+final class RoundingTests: XCTestCase {
+    func testMagicRoundingAgreesWithLibm() {
+        var generator = SeededGenerator(seed: 5)
+        var samples: [Float] = [0.5, 1.5, 2.5, -0.5, -2.5, 0x1p22 - 0.5, -(0x1p22 - 0.5), 0x1p22, 1e30, -0.0, 0.49999997]
+        for _ in 0..<100_000 { samples.append(Float(generator.nextGaussian() * 300)) }
+        for _ in 0..<10_000 { samples.append(Float(Int(generator.next() % 2000)) / 2 - 500) }
+        for x in samples {
+            XCTAssertEqual(x.roundedToNearestEven, x.rounded(.toNearestOrEven), "\(x)")
+        }
+    }
+}
