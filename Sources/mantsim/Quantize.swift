@@ -38,6 +38,15 @@ struct Quantize: ParsableCommand {
             completion: .file())
     var table: String?
 
+    @Option(help: "VQ codebook scope: tensor, tileN (N x N tiles) or rowsN (groups of N output channels).")
+    var vqScope: String?
+
+    @Option(help: "VQ vector axis: reduction (along a row) or output (down a column).")
+    var vqAxis: VectorQuantizationConfig.Axis?
+
+    @Option(help: "Seed of the VQ k-means codebook training.")
+    var vqSeed: UInt64?
+
     @Option(help: "Write the quantized tensors (codes and metadata) to this .mqt file.")
     var output: String?
 
@@ -60,7 +69,11 @@ struct Quantize: ParsableCommand {
         let override = group.map { Granularity.group($0) } ?? granularity
         let customTable = try table.map(Quantize.readTable)
         return try requestedNames.map { name in
-            do { return try FormatCatalog.parse(name, granularity: override, table: customTable).makeFormat().descriptor }
+            do {
+                var descriptor = try FormatCatalog.parse(name, granularity: override, table: customTable)
+                if descriptor.kind == .vq { descriptor.vq = try vectorConfig(descriptor.vq!) }
+                return try descriptor.makeFormat().descriptor
+            }
             catch {
                 let file = name.lowercased() == "lut" ? table.map { "\($0): " } ?? "" : ""
                 throw ValidationError("\(file)\(error)")
@@ -102,6 +115,19 @@ struct Quantize: ParsableCommand {
         } else {
             print(QuantizeReport(source: label, shape: tensor.shape, results: reports, output: output).text())
         }
+    }
+
+    private func vectorConfig(_ base: VectorQuantizationConfig) throws -> VectorQuantizationConfig {
+        var config = base
+        if let vqScope {
+            guard let scope = VectorQuantizationConfig.Scope(vqScope) else {
+                throw ValidationError("--vq-scope '\(vqScope)': expected tensor, tileN or rowsN (e.g. tile256, rows128)")
+            }
+            config.scope = scope
+        }
+        if let vqAxis { config.axis = vqAxis }
+        if let vqSeed { config.seed = vqSeed }
+        return config
     }
 
     /// One number per line or separated by commas or spaces; '#' starts a comment.

@@ -63,3 +63,5 @@ struct TensorSourceOptions: ParsableArguments {
 extension Granularity: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
 }
+
+extension VectorQuantizationConfig.Axis: ExpressibleByArgument {}

@@ -28,7 +28,9 @@ class CLITestCase: XCTestCase {
 
     func path(_ name: String) -> String { scratch.appendingPathComponent(name).path }
 
-    func mantsim(_ arguments: String...) throws -> Run {
+    func mantsim(_ arguments: String...) throws -> Run { try mantsim(arguments) }
+
+    func mantsim(_ arguments: [String]) throws -> Run {
         let process = Process()
         process.executableURL = CLITestCase.binary
         process.arguments = arguments

@@ -81,6 +81,21 @@ final class QuantizeCommandTests: CLITestCase {
         XCTAssertTrue(run.output.contains("lut2/group64"), run.output)
     }
 
+    func testVectorQuantizationScopeAxisAndSeed() throws {
+        let base = ["quantize", "--rows", "64", "--columns", "64", "-f", "vq-2-4-1", "--json"]
+        let tiled = try mantsim(base + ["--vq-scope", "tile32", "--vq-axis", "output"])
+        XCTAssertEqual(tiled.status, 0, tiled.error)
+        XCTAssertTrue(tiled.output.contains("vq<2,4,1>\\/tile32"), tiled.output)
+        let seeded = try mantsim(base + ["--vq-seed", "7"])
+        let reseeded = try mantsim(base + ["--vq-seed", "7"])
+        let other = try mantsim(base + ["--vq-seed", "8"])
+        XCTAssertEqual(seeded.output, reseeded.output)
+        XCTAssertNotEqual(seeded.output, other.output)
+        let bad = try mantsim(base + ["--vq-scope", "tiles"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.error.contains("--vq-scope"), bad.error)
+    }
+
     func testRTLCheckRunsTheSystemCModel() throws {
         let run = try mantsim("rtl-check", "--cycles", "250")
         XCTAssertEqual(run.status, 0, run.error)

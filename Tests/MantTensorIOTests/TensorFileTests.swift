@@ -77,6 +77,8 @@ final class TensorFileTests: XCTestCase {
                                          to: "int.safetensors"), mentions: "I8 is not supported", tensor: "x")
         expectError(try writeSafetensors(["x": ["dtype": "F32", "shape": [4], "data_offsets": [0, 16]]], data: good,
                                          to: "name.safetensors"), mentions: "no tensor named 'y'", tensor: "y")
+        expectError(try writeSafetensors(["x": ["dtype": "F32", "shape": [0, 4], "data_offsets": [0, 0]]], data: good,
+                                         to: "empty.safetensors"), mentions: "every axis must be positive", tensor: "x")
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path("tiny.safetensors")))
         expectError(path("tiny.safetensors"), mentions: "8-byte header length")
         var garbage = Data()
