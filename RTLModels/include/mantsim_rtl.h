@@ -17,6 +17,8 @@
 extern "C" {
 #endif
 
+typedef struct mantsim_rtl mantsim_rtl;
+
 enum {
     MANTSIM_OK = 0,
     MANTSIM_E_INVALID_ARGUMENT = 1,
@@ -24,19 +26,102 @@ enum {
     MANTSIM_E_INTERNAL = 3,
 };
 
-/* Counters every block reports, indexed by this enum. Names come from mantsim_rtl_counter_name. */
+/* Counters every block reports, indexed by this enum; names come from mantsim_rtl_counter_name.
+ * Bits are counted as moved; PE actions per PE per cycle; cycles per controller cycle. */
 typedef enum {
     MANTSIM_COUNTER_HEARTBEAT_CYCLES = 0,
-    MANTSIM_COUNTER_HEARTBEAT_RESETS = 1,
+    MANTSIM_COUNTER_HEARTBEAT_RESETS,
+    MANTSIM_COUNTER_CYCLES_TOTAL,          /* controller: every cycle of the job */
+    MANTSIM_COUNTER_CYCLES_COMPUTE,        /* array stepping a tile (fill and drain included) */
+    MANTSIM_COUNTER_CYCLES_PRELOAD,        /* first weight tile shifted into the array */
+    MANTSIM_COUNTER_CYCLES_STALL,          /* waiting for DRAM data */
+    MANTSIM_COUNTER_CYCLES_DRAIN,          /* waiting for the last output writes */
+    MANTSIM_COUNTER_MAC_FP16,              /* FP16 x FP16 -> FP32 multiply-accumulate */
+    MANTSIM_COUNTER_MAC_W8A8,              /* 8-bit x 8-bit (INT8, decoded ANT/OliVe/MXFP4) */
+    MANTSIM_COUNTER_MAC_W8A4,
+    MANTSIM_COUNTER_MAC_W4A8,              /* INT4 weights x INT8 activations */
+    MANTSIM_COUNTER_MAC_W4A4,
+    MANTSIM_COUNTER_MAC_W3A8,              /* M-ANT magnitude x INT8 (MAC path) */
+    MANTSIM_COUNTER_MAC_W3A4,
+    MANTSIM_COUNTER_SHIFT_ADD,             /* M-ANT shift path: +-(x << i) */
+    MANTSIM_COUNTER_PE_IDLE,               /* PE-cycles of a compute cycle without a valid MAC */
+    MANTSIM_COUNTER_SAC_COMBINE,           /* SAC: a * M + H (integer multiply by a) */
+    MANTSIM_COUNTER_SAC_SCALE,             /* SAC: acc += S * T (FP32 multiply and add) */
+    MANTSIM_COUNTER_OUTPUT_SCALE,          /* y = acc * activation scale (FP32 multiply) */
+    MANTSIM_COUNTER_DECODER_LOOKUPS,       /* weight codes decoded on their way into the array */
+    MANTSIM_COUNTER_WBUF_READ_BITS,
+    MANTSIM_COUNTER_WBUF_WRITE_BITS,
+    MANTSIM_COUNTER_ABUF_READ_BITS,
+    MANTSIM_COUNTER_ABUF_WRITE_BITS,
+    MANTSIM_COUNTER_OBUF_READ_BITS,
+    MANTSIM_COUNTER_OBUF_WRITE_BITS,
+    MANTSIM_COUNTER_DRAM_READ_BITS,
+    MANTSIM_COUNTER_DRAM_WRITE_BITS,
+    MANTSIM_COUNTER_DRAM_BUSY_CYCLES,
+    MANTSIM_COUNTER_TILES,
     MANTSIM_COUNTER_COUNT
 } mantsim_counter;
+
+/* PE types: one array per type. */
+enum {
+    MANTSIM_PE_FP16 = 0,   /* FP16 x FP16 -> FP32 MAC, no SAC */
+    MANTSIM_PE_INT = 1,    /* symmetric INT2..8 weights x INT8/INT4, group scales in the SAC */
+    MANTSIM_PE_MANT = 2,   /* M-ANT fused: MAC path + shift path, SAC combines a*M + H */
+    MANTSIM_PE_ANT = 3,    /* ANT decode-then-MAC */
+    MANTSIM_PE_OLIVE = 4,  /* OliVe pair decode-then-MAC */
+    MANTSIM_PE_MXFP4 = 5,  /* MXFP4 E2M1 decode-then-MAC, E8M0 block scale in the SAC */
+    MANTSIM_PE_TYPE_COUNT
+};
+
+enum { MANTSIM_DATAFLOW_WEIGHT_STATIONARY = 0, MANTSIM_DATAFLOW_OUTPUT_STATIONARY = 1 };
+
+typedef struct {
+    uint32_t rows;                 /* PE rows R (reduction axis in WS, tokens in OS) */
+    uint32_t columns;              /* PE columns C (output channels) */
+    int32_t pe_type;               /* MANTSIM_PE_* */
+    uint64_t weight_buffer_bytes;  /* WBUF, double-buffered weight tiles */
+    uint64_t activation_buffer_bytes;
+    uint64_t output_buffer_bytes;
+    uint32_t dram_bits_per_cycle;
+    uint32_t dram_latency_cycles;
+} mantsim_array_config;
+
+/* One GEMM Y[M][N] = X[M][K] * W[N][K]^T. Weights are codes of the PE type's format, row-major
+ * [n][k], with per-group metadata [n][group] for groups of `group_size` along k (the last group
+ * of a row may be shorter). Integer PE types read activations as integers with one FP16 scale per
+ * token; the FP16 PE reads FP16 activations. */
+typedef struct {
+    uint32_t m, k, n;
+    int32_t dataflow;              /* MANTSIM_DATAFLOW_* */
+    uint32_t group_size;
+    uint32_t weight_bits;          /* bits per weight code */
+    uint32_t metadata_bits;        /* bits of metadata per group (scale + selector/type) */
+    uint32_t activation_bits;      /* 8 or 4 for integer PEs, 16 for FP16 */
+    const uint16_t *weight_codes;  /* N*K */
+    const uint16_t *group_scales;  /* N*groups: FP16 bits (MXFP4: E8M0 exponent) ; NULL for FP16 */
+    const uint8_t *group_selectors;/* N*groups: M-ANT selector, ANT type; NULL otherwise */
+    const int8_t *activations;     /* M*K integers (integer PE types) */
+    const uint16_t *activation_fp16; /* M*K FP16 bits (FP16 PE) */
+    const uint16_t *activation_scales; /* M FP16 bits (integer PE types) */
+    float *output;                 /* M*N, written on success */
+} mantsim_gemm_job;
+
+typedef struct {
+    uint64_t total_cycles;
+    uint64_t compute_cycles;
+    uint64_t stall_cycles;
+} mantsim_gemm_result;
+
+mantsim_array_config mantsim_array_config_default(void);
+
+/* Runs one GEMM on the array (elaborated once; reset for each job). Counters are those of this job. */
+int mantsim_rtl_run_gemm(mantsim_rtl *handle, const mantsim_array_config *config, const mantsim_gemm_job *job,
+                         mantsim_gemm_result *result);
 
 typedef struct {
     /* Clock period of the model in picoseconds. Fixed by the first handle of a process. */
     uint64_t clock_period_ps;
 } mantsim_rtl_config;
-
-typedef struct mantsim_rtl mantsim_rtl;
 
 mantsim_rtl_config mantsim_rtl_config_default(void);
 

@@ -4,14 +4,11 @@
 
 #include <systemc>
 
-#include <array>
 #include <cstdint>
 
-#include "mantsim_rtl.h"
+#include "counters.hpp"
 
 namespace mantsim {
-
-using CounterArray = std::array<uint64_t, MANTSIM_COUNTER_COUNT>;
 
 struct Heartbeat : sc_core::sc_module {
     sc_core::sc_in<bool> clk;

@@ -4,11 +4,15 @@
 
 #include <systemc>
 
+#include <algorithm>
 #include <cstdlib>
+#include <stdexcept>
 #include <exception>
 #include <memory>
 #include <string>
 
+#include "accelerator.hpp"
+#include "counters.hpp"
 #include "heartbeat.hpp"
 
 namespace {
@@ -18,17 +22,21 @@ using mantsim::CounterArray;
 struct Top : sc_core::sc_module {
     sc_core::sc_clock clock;
     mantsim::Heartbeat heartbeat;
+    mantsim::Accelerator accelerator;
 
     Top(sc_core::sc_module_name name, const sc_core::sc_time &period)
-        : sc_core::sc_module(name), clock("clock", period), heartbeat("heartbeat") {
+        : sc_core::sc_module(name), clock("clock", period), heartbeat("heartbeat"), accelerator("accelerator") {
         heartbeat.clk(clock);
+        accelerator.clk(clock);
     }
 
     void reset() { heartbeat.reset(); }
 
+    // One walk over the blocks collects every counter.
     CounterArray counters() const {
         CounterArray values{};
         heartbeat.report(values);
+        accelerator.report(values);
         return values;
     }
 };
@@ -49,16 +57,14 @@ std::string &create_error() {
     return message;
 }
 
-const char *const counter_names[MANTSIM_COUNTER_COUNT] = {
-    "heartbeat.cycles",
-    "heartbeat.resets",
-};
-
 template <typename Body>
 int guarded(std::string &error, Body &&body) {
     try {
         error.clear();
         return body();
+    } catch (const std::invalid_argument &invalid) {
+        error = invalid.what();
+        return MANTSIM_E_INVALID_ARGUMENT;
     } catch (const sc_core::sc_report &report) {
         error = std::string("SystemC: ") + report.what();
         return MANTSIM_E_SYSTEMC;
@@ -150,9 +156,48 @@ int mantsim_rtl_read_counter(const mantsim_rtl *handle, int counter, uint64_t *v
     });
 }
 
-const char *mantsim_rtl_counter_name(int counter) {
-    if (counter < 0 || counter >= MANTSIM_COUNTER_COUNT) return nullptr;
-    return counter_names[counter];
+const char *mantsim_rtl_counter_name(int counter) { return mantsim::counter_name(counter); }
+
+mantsim_array_config mantsim_array_config_default(void) {
+    // The ANT simulator's array (clevercool/ANT-Quantization, ant_simulator): 32 x 32 PEs,
+    // WBUF 128 KB, ABUF 256 KB, OBUF 128 KB, a 1024-bit DRAM interface.
+    mantsim_array_config config;
+    config.rows = 32;
+    config.columns = 32;
+    config.pe_type = MANTSIM_PE_MANT;
+    config.weight_buffer_bytes = 128 * 1024;
+    config.activation_buffer_bytes = 256 * 1024;
+    config.output_buffer_bytes = 128 * 1024;
+    config.dram_bits_per_cycle = 1024;
+    config.dram_latency_cycles = 100;
+    return config;
+}
+
+int mantsim_rtl_run_gemm(mantsim_rtl *handle, const mantsim_array_config *config, const mantsim_gemm_job *job,
+                         mantsim_gemm_result *result) {
+    if (handle == nullptr) return MANTSIM_E_INVALID_ARGUMENT;
+    return guarded(handle->error, [&]() -> int {
+        if (config == nullptr || job == nullptr) {
+            handle->error = "run_gemm: config and job must not be NULL";
+            return MANTSIM_E_INVALID_ARGUMENT;
+        }
+        mantsim::Accelerator &accelerator = kernel().top->accelerator;
+        accelerator.prepare(*config, *job);
+        accelerator.start();
+        sc_core::sc_start();
+        if (accelerator.timed_out()) {
+            handle->error = "run_gemm: the job exceeded its cycle budget (a model error); results discarded";
+            return MANTSIM_E_INTERNAL;
+        }
+        if (!accelerator.finished()) {
+            handle->error = "run_gemm: the simulation stopped before the job finished";
+            return MANTSIM_E_INTERNAL;
+        }
+        const std::vector<float> &output = accelerator.output();
+        std::copy(output.begin(), output.end(), job->output);
+        if (result != nullptr) *result = accelerator.result();
+        return MANTSIM_OK;
+    });
 }
 
 int mantsim_rtl_raise_test_report(mantsim_rtl *handle) {

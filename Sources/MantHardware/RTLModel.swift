@@ -11,7 +11,7 @@ public struct RTLError: Error, CustomStringConvertible, Equatable {
 /// Owner of one handle on the process-wide SystemC model. SystemC elaborates once per process,
 /// so every `RTLModel` drives the same module tree; creating one resets it.
 public final class RTLModel {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
 
     public static let defaultClockPeriodPicoseconds: UInt64 = mantsim_rtl_config_default().clock_period_ps
 
@@ -54,7 +54,7 @@ public final class RTLModel {
         try check(mantsim_rtl_raise_test_report(handle))
     }
 
-    private func check(_ status: Int32) throws {
+    func check(_ status: Int32) throws {
         guard status == Int32(MANTSIM_OK) else {
             throw RTLModel.error(status: status, message: mantsim_rtl_last_error(handle))
         }
@@ -67,5 +67,69 @@ public final class RTLModel {
         case Int32(MANTSIM_E_SYSTEMC): return RTLError(kind: .systemC, message: text)
         default: return RTLError(kind: .internalFailure, message: text)
         }
+    }
+}
+
+/// What one GEMM on the array produced: the outputs, the cycles and every counter.
+public struct GemmResult: Sendable {
+    public var output: [Float]
+    public var totalCycles: UInt64
+    public var computeCycles: UInt64
+    public var stallCycles: UInt64
+    public var counters: [String: UInt64]
+}
+
+extension RTLModel {
+    /// Runs one GEMM on an array built from `config`; the counters are this job's alone.
+    public func run(_ operands: GemmOperands, on config: ArrayConfig, dataflow: Dataflow) throws -> GemmResult {
+        guard operands.peType == config.peType else {
+            throw RTLError(kind: .invalidArgument,
+                           message: "array.pe_type: a \(config.peType.rawValue) array cannot run \(operands.weights.format.name) weights")
+        }
+        var output = [Float](repeating: 0, count: operands.m * operands.n)
+        var result = mantsim_gemm_result()
+        var arrayConfig = config.cConfig
+        let codes = operands.weights.codes.values.map { UInt16(truncatingIfNeeded: $0) }
+        let scales = (operands.weights.metadata.first { $0.name == "scale" }?.values ?? []).map { UInt16(truncatingIfNeeded: $0) }
+        let selectors = (operands.weights.metadata.first { $0.name == "selector" || $0.name == "type" }?.values ?? [])
+            .map { UInt8(truncatingIfNeeded: $0) }
+        let status: Int32 = codes.withUnsafeBufferPointer { codeBuffer in
+            scales.withUnsafeBufferPointer { scaleBuffer in
+                selectors.withUnsafeBufferPointer { selectorBuffer in
+                    operands.activationIntegers.withUnsafeBufferPointer { xBuffer in
+                        operands.activationScaleCodes.withUnsafeBufferPointer { xScaleBuffer in
+                            operands.activationHalfCodes.withUnsafeBufferPointer { xHalfBuffer in
+                                output.withUnsafeMutableBufferPointer { outputBuffer in
+                                    var job = mantsim_gemm_job()
+                                    job.m = UInt32(operands.m)
+                                    job.k = UInt32(operands.k)
+                                    job.n = UInt32(operands.n)
+                                    job.dataflow = dataflow.code
+                                    job.group_size = UInt32(operands.groupSize)
+                                    job.weight_bits = UInt32(operands.weights.codes.bitWidth)
+                                    job.metadata_bits = UInt32(operands.metadataBits)
+                                    job.activation_bits = UInt32(operands.activationBits)
+                                    job.weight_codes = codeBuffer.baseAddress
+                                    job.group_scales = scales.isEmpty ? nil : scaleBuffer.baseAddress
+                                    job.group_selectors = selectors.isEmpty ? nil : selectorBuffer.baseAddress
+                                    job.activations = xBuffer.baseAddress
+                                    job.activation_scales = xScaleBuffer.baseAddress
+                                    job.activation_fp16 = xHalfBuffer.baseAddress
+                                    job.output = outputBuffer.baseAddress
+                                    return mantsim_rtl_run_gemm(handle, &arrayConfig, &job, &result)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try check(status)
+        var counters = [String: UInt64]()
+        for name in RTLModel.counterNames where !name.hasPrefix("heartbeat.") {
+            counters[name] = try counter(named: name)
+        }
+        return GemmResult(output: output, totalCycles: result.total_cycles, computeCycles: result.compute_cycles,
+                          stallCycles: result.stall_cycles, counters: counters)
     }
 }

@@ -101,12 +101,12 @@ public struct OliVeFormat: QuantizationFormat {
 
     /// Value of an int4 code in units of the scale.
     @inline(__always)
-    static func normalValue(_ code: UInt32) -> Float {
+    public static func normalValue(_ code: UInt32) -> Float {
         Float(Int32(bitPattern: code << 28) >> 28)
     }
 
     @inline(__always)
-    static func outlierValue(_ code: UInt32) -> Float {
+    public static func outlierValue(_ code: UInt32) -> Float {
         let magnitude = unionGrid.levels[normalLevels - 1 + Int(code & 0b111)]
         return code & 0b1000 != 0 ? -magnitude : magnitude
     }

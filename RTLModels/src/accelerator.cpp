@@ -1,0 +1,278 @@
+#include "accelerator.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#pragma STDC FP_CONTRACT OFF
+
+namespace mantsim {
+
+namespace {
+
+std::invalid_argument field_error(const std::string &field, const std::string &message) {
+    return std::invalid_argument(field + ": " + message);
+}
+
+size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
+Accelerator::Accelerator(sc_core::sc_module_name name) : sc_core::sc_module(name) {
+    SC_HAS_PROCESS(Accelerator);
+    SC_THREAD(run);
+    sensitive << clk.pos();
+    dont_initialize();
+}
+
+void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm_job &job) {
+    if (config.rows < 2 || config.columns < 2 || config.rows > 4096 || config.columns > 4096) {
+        throw field_error("array.rows/columns", "expected 2..4096 PEs per side, got " + std::to_string(config.rows) + " x " +
+                                                    std::to_string(config.columns));
+    }
+    if (config.pe_type < 0 || config.pe_type >= MANTSIM_PE_TYPE_COUNT) {
+        throw field_error("array.pe_type", "unknown PE type " + std::to_string(config.pe_type));
+    }
+    if (config.dram_bits_per_cycle == 0) throw field_error("dram.bits_per_cycle", "must be positive");
+    if (job.m == 0 || job.k == 0 || job.n == 0) throw field_error("job", "M, K and N must be positive");
+    if (job.dataflow != MANTSIM_DATAFLOW_WEIGHT_STATIONARY && job.dataflow != MANTSIM_DATAFLOW_OUTPUT_STATIONARY) {
+        throw field_error("job.dataflow", "expected weight-stationary or output-stationary");
+    }
+    if (job.output == nullptr || job.weight_codes == nullptr) throw field_error("job", "weights and output are required");
+    const bool fp16 = config.pe_type == MANTSIM_PE_FP16;
+    if (fp16) {
+        if (job.activation_fp16 == nullptr) throw field_error("job.activation_fp16", "required by the FP16 array");
+    } else {
+        if (job.activations == nullptr || job.activation_scales == nullptr) {
+            throw field_error("job.activations", "integer arrays need integer activations and per-token scales");
+        }
+        if (job.activation_bits != 8 && job.activation_bits != 4) {
+            throw field_error("job.activation_bits", "expected 8 or 4, got " + std::to_string(job.activation_bits));
+        }
+        if (job.group_size == 0) throw field_error("job.group_size", "must be positive");
+        const bool selectors = config.pe_type == MANTSIM_PE_MANT || config.pe_type == MANTSIM_PE_ANT;
+        if (selectors && job.group_selectors == nullptr) throw field_error("job.group_selectors", "required by this PE type");
+    }
+    if (job.weight_bits == 0 || job.weight_bits > 16) throw field_error("job.weight_bits", "expected 1..16");
+
+    weights_ = decode_weights(job, config.pe_type);
+    if (!fp16) {
+        // Integer partial sums of one group must fit the PEs' 32-bit accumulators.
+        const double bound = static_cast<double>(weights_.max_magnitude) * 128.0 * static_cast<double>(std::min(job.group_size, job.k));
+        if (bound >= 2147483648.0) {
+            throw field_error("job.group_size", "a group of " + std::to_string(job.group_size) +
+                                                    " products can overflow the 32-bit PE accumulator");
+        }
+    }
+    config_ = config;
+    job_ = job;
+    const uint64_t activation_row_bits = static_cast<uint64_t>(job.k) * job.activation_bits + (fp16 ? 0 : 16);
+    const uint64_t abuf_bits = config.activation_buffer_bytes * 8, obuf_bits = config.output_buffer_bytes * 8;
+    const uint64_t output_row_bits = static_cast<uint64_t>(config.columns) * 64;  // FP32 sum + INT32 carry
+    if (job.dataflow == MANTSIM_DATAFLOW_WEIGHT_STATIONARY) {
+        const uint64_t by_abuf = abuf_bits / activation_row_bits, by_obuf = obuf_bits / output_row_bits;
+        if (by_abuf == 0) {
+            throw field_error("buffers.activation_bytes", "holds " + std::to_string(config.activation_buffer_bytes) +
+                                                              " bytes; one token needs " + std::to_string(ceil_div(activation_row_bits, 8)));
+        }
+        if (by_obuf == 0) {
+            throw field_error("buffers.output_bytes", "holds " + std::to_string(config.output_buffer_bytes) +
+                                                          " bytes; one token's outputs need " + std::to_string(output_row_bits / 8));
+        }
+        m_tile_ = static_cast<size_t>(std::min<uint64_t>({job.m, by_abuf, by_obuf}));
+    } else {
+        m_tile_ = std::min<size_t>(job.m, config.rows);
+        if (m_tile_ * activation_row_bits > abuf_bits) {
+            throw field_error("buffers.activation_bytes", "an output-stationary tile of " + std::to_string(m_tile_) +
+                                                              " tokens needs " + std::to_string(ceil_div(m_tile_ * activation_row_bits, 8)) + " bytes");
+        }
+        if (static_cast<uint64_t>(config.rows) * config.columns * 32 > obuf_bits) {
+            throw field_error("buffers.output_bytes", "cannot hold one output tile of the array");
+        }
+    }
+    Tile largest;
+    largest.n0 = 0;
+    largest.nt = std::min<size_t>(job.n, config.columns);
+    largest.k0 = 0;
+    largest.kt = job.dataflow == MANTSIM_DATAFLOW_WEIGHT_STATIONARY ? std::min<size_t>(job.k, config.rows) : job.k;
+    const uint64_t double_buffer = 2 * weight_tile_bits(largest);
+    if (double_buffer > config.weight_buffer_bytes * 8) {
+        throw field_error("buffers.weight_bytes", "holds " + std::to_string(config.weight_buffer_bytes) +
+                                                      " bytes; two weight tiles need " + std::to_string(ceil_div(double_buffer, 8)));
+    }
+    accumulators_.assign(static_cast<size_t>(job.m) * job.n, 0.0f);
+    output_.assign(static_cast<size_t>(job.m) * job.n, 0.0f);
+    activation_scales_.assign(fp16 ? 0 : job.m, 0);
+    if (!fp16) std::copy(job.activation_scales, job.activation_scales + job.m, activation_scales_.begin());
+    array_.configure(config, job, weights_, accumulators_.data());
+    dram_.reset(config.dram_bits_per_cycle, config.dram_latency_cycles);
+    cycles_ = compute_ = preload_ = stall_ = drain_ = tiles_ = output_scales_ = decoder_lookups_ = 0;
+    wbuf_read_ = wbuf_write_ = abuf_read_ = abuf_write_ = obuf_read_ = obuf_write_ = 0;
+    // Generous bound on any correct run: every tile's compute, every bit over DRAM, every
+    // request's latency, tenfold.
+    const uint64_t span = std::max<uint64_t>(job.m, job.k) + config.rows + config.columns;
+    const uint64_t tiles_bound = (static_cast<uint64_t>(job.m) + 1) * (job.n / config.columns + 1) * (job.k / config.rows + 1);
+    const uint64_t bits_bound = (static_cast<uint64_t>(job.m) + job.n) * job.k * 32 + static_cast<uint64_t>(job.m) * job.n * 32;
+    cycle_budget_ = 10 * (tiles_bound * (span + config.dram_latency_cycles + 4) + bits_bound / config.dram_bits_per_cycle) + 1000000;
+    timed_out_ = false;
+    finished_ = false;
+}
+
+uint64_t Accelerator::weight_tile_bits(const Tile &tile) const {
+    uint64_t bits = static_cast<uint64_t>(tile.nt) * tile.kt * job_.weight_bits;
+    if (config_.pe_type != MANTSIM_PE_FP16) {
+        // Metadata of every group that starts inside the tile's K range.
+        const size_t g = job_.group_size;
+        const size_t first = ceil_div(tile.k0, g), last = ceil_div(tile.k0 + tile.kt, g);
+        bits += static_cast<uint64_t>(tile.nt) * (last - first) * job_.metadata_bits;
+    }
+    return bits;
+}
+
+// Thrown inside the thread to abandon a job that exceeded its budget; caught in run().
+struct BudgetExceeded {};
+
+void Accelerator::clock_cycle(uint64_t &phase_counter) {
+    dram_.tick();
+    cycles_ += 1;
+    phase_counter += 1;
+    if (cycles_ > cycle_budget_) throw BudgetExceeded{};
+    wait();
+}
+
+void Accelerator::wait_for(size_t ticket) {
+    while (!dram_.done(ticket)) clock_cycle(stall_);
+}
+
+void Accelerator::run() {
+    while (true) {
+        while (!start_requested_) wait();
+        start_requested_ = false;
+        try {
+            run_job();
+        } catch (const BudgetExceeded &) {
+            timed_out_ = true;
+        }
+        finished_ = true;
+        sc_core::sc_pause();
+    }
+}
+
+void Accelerator::run_job() {
+    {
+        const bool ws = job_.dataflow == MANTSIM_DATAFLOW_WEIGHT_STATIONARY;
+        const bool fp16 = config_.pe_type == MANTSIM_PE_FP16;
+        const size_t R = config_.rows, C = config_.columns;
+        const size_t M = job_.m, K = job_.k, N = job_.n;
+        const uint64_t activation_row_bits = static_cast<uint64_t>(K) * job_.activation_bits + (fp16 ? 0 : 16);
+        const size_t k_tiles = ws ? ceil_div(K, R) : 1;
+        const size_t n_tiles = ceil_div(N, C), m_tiles = ceil_div(M, m_tile_);
+
+        // Every tile of the job in execution order, so prefetch can look one ahead.
+        std::vector<Tile> tiles;
+        for (size_t mi = 0; mi < m_tiles; ++mi) {
+            for (size_t ni = 0; ni < n_tiles; ++ni) {
+                for (size_t ki = 0; ki < k_tiles; ++ki) {
+                    Tile tile;
+                    tile.m0 = mi * m_tile_;
+                    tile.mt = std::min(m_tile_, M - tile.m0);
+                    tile.n0 = ni * C;
+                    tile.nt = std::min(C, N - tile.n0);
+                    tile.k0 = ws ? ki * R : 0;
+                    tile.kt = ws ? std::min(R, K - tile.k0) : K;
+                    tiles.push_back(tile);
+                }
+            }
+        }
+        std::vector<size_t> weight_ticket(tiles.size());
+        size_t activation_ticket = 0;
+        size_t next_weight = 0;
+        auto request_weights = [&](size_t index) {
+            const uint64_t bits = weight_tile_bits(tiles[index]);
+            weight_ticket[index] = dram_.request(bits, false);
+            wbuf_write_ += bits;
+            next_weight = index + 1;
+        };
+        request_weights(0);
+        bool preloaded = !ws;
+        for (size_t index = 0; index < tiles.size(); ++index) {
+            const Tile &tile = tiles[index];
+            const bool first_of_m_tile = index == 0 || tiles[index - 1].m0 != tile.m0;
+            if (first_of_m_tile) {
+                const uint64_t bits = tile.mt * activation_row_bits;
+                activation_ticket = dram_.request(bits, false);
+                abuf_write_ += bits;
+                wait_for(activation_ticket);
+            }
+            wait_for(weight_ticket[index]);
+            if (next_weight < tiles.size()) request_weights(next_weight);
+            const uint64_t weight_bits = weight_tile_bits(tile);
+            wbuf_read_ += weight_bits;
+            if (!fp16) decoder_lookups_ += static_cast<uint64_t>(tile.nt) * tile.kt;
+            if (!preloaded) {
+                for (size_t r = 0; r < R; ++r) clock_cycle(preload_);
+                preloaded = true;
+            }
+            abuf_read_ += static_cast<uint64_t>(tile.mt) * tile.kt * job_.activation_bits;
+            const bool first_k = tile.k0 == 0;
+            const bool last_k = tile.k0 + tile.kt == K;
+            array_.begin_tile(tile);
+            const uint64_t lanes = config_.pe_type == MANTSIM_PE_MANT ? 2 : 1;
+            const uint64_t partial_bits = (ws && array_.carries_in()) ? 32 * lanes : 0;
+            if (!first_k) obuf_read_ += static_cast<uint64_t>(tile.mt) * tile.nt * (32 + partial_bits);
+            const uint64_t span = array_.tile_cycles(tile);
+            for (uint64_t t = 0; t < span; ++t) {
+                array_.step(t);
+                clock_cycle(compute_);
+            }
+            array_.end_tile();
+            tiles_ += 1;
+            const uint64_t carry_bits = (ws && array_.carries_out()) ? 32 * lanes : 0;
+            obuf_write_ += static_cast<uint64_t>(tile.mt) * tile.nt * (32 + carry_bits);
+            if (last_k) {
+                // Final outputs: scaled by each token's activation scale, written back to DRAM.
+                for (size_t m = tile.m0; m < tile.m0 + tile.mt; ++m) {
+                    const float scale = fp16 ? 1.0f : half_to_float(activation_scales_[m]);
+                    for (size_t n = tile.n0; n < tile.n0 + tile.nt; ++n) {
+                        const float acc = accumulators_[m * N + n];
+                        output_[m * N + n] = fp16 ? acc : acc * scale;
+                    }
+                }
+                if (!fp16) output_scales_ += static_cast<uint64_t>(tile.mt) * tile.nt;
+                obuf_read_ += static_cast<uint64_t>(tile.mt) * tile.nt * 32;
+                dram_.request(static_cast<uint64_t>(tile.mt) * tile.nt * 32, true);
+            }
+        }
+        while (!dram_.idle()) clock_cycle(drain_);
+    }
+}
+
+mantsim_gemm_result Accelerator::result() const {
+    mantsim_gemm_result result;
+    result.total_cycles = cycles_;
+    result.compute_cycles = compute_ + preload_;
+    result.stall_cycles = stall_ + drain_;
+    return result;
+}
+
+void Accelerator::report(CounterArray &counters) const {
+    counters[MANTSIM_COUNTER_CYCLES_TOTAL] += cycles_;
+    counters[MANTSIM_COUNTER_CYCLES_COMPUTE] += compute_;
+    counters[MANTSIM_COUNTER_CYCLES_PRELOAD] += preload_;
+    counters[MANTSIM_COUNTER_CYCLES_STALL] += stall_;
+    counters[MANTSIM_COUNTER_CYCLES_DRAIN] += drain_;
+    counters[MANTSIM_COUNTER_OUTPUT_SCALE] += output_scales_;
+    counters[MANTSIM_COUNTER_DECODER_LOOKUPS] += decoder_lookups_;
+    counters[MANTSIM_COUNTER_WBUF_READ_BITS] += wbuf_read_;
+    counters[MANTSIM_COUNTER_WBUF_WRITE_BITS] += wbuf_write_;
+    counters[MANTSIM_COUNTER_ABUF_READ_BITS] += abuf_read_;
+    counters[MANTSIM_COUNTER_ABUF_WRITE_BITS] += abuf_write_;
+    counters[MANTSIM_COUNTER_OBUF_READ_BITS] += obuf_read_;
+    counters[MANTSIM_COUNTER_OBUF_WRITE_BITS] += obuf_write_;
+    counters[MANTSIM_COUNTER_TILES] += tiles_;
+    array_.report(counters);
+    dram_.report(counters);
+}
+
+}  // namespace mantsim

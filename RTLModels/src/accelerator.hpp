@@ -1,0 +1,70 @@
+// The accelerator: a controller that runs one GEMM job as tile loops over the PE array, a DMA
+// engine on one DRAM channel, and the weight, activation and output buffers. One clocked thread
+// steps every block in a fixed order each cycle (DMA, then the array), so a job's timing and
+// counters depend only on its inputs.
+//
+// Loop order (WS): for each M tile (as many tokens as the activation and output buffers hold),
+// for each N tile, for each K tile: wait for the weight tile, prefetch the next one into the
+// other half of the double-buffered WBUF, stream the tokens. (OS): for each M tile of R tokens,
+// for each N tile of C channels: wait for the weights of those channels (all of K), prefetch the
+// next, stream K. Only the job's first WS weight tile is shifted into the array in the open
+// (R preload cycles); later ones load into shadow registers while the previous tile computes.
+#pragma once
+
+#include <systemc>
+
+#include <string>
+#include <vector>
+
+#include "counters.hpp"
+#include "decoders.hpp"
+#include "dram_channel.hpp"
+#include "pe_array.hpp"
+
+namespace mantsim {
+
+struct Accelerator : sc_core::sc_module {
+    sc_core::sc_in<bool> clk;
+
+    explicit Accelerator(sc_core::sc_module_name name);
+
+    // Checks the job and prepares it; throws std::invalid_argument naming the field at fault.
+    void prepare(const mantsim_array_config &config, const mantsim_gemm_job &job);
+    // Starts the prepared job; the thread pauses the kernel when it is done.
+    void start() { start_requested_ = true; }
+    bool finished() const { return finished_; }
+    // Set when the job ran past its cycle budget (a model bug, never a slow job): the job stops.
+    bool timed_out() const { return timed_out_; }
+
+    const std::vector<float> &output() const { return output_; }
+    mantsim_gemm_result result() const;
+    void report(CounterArray &counters) const;
+
+  private:
+    void run();
+    void run_job();
+    void clock_cycle(uint64_t &phase_counter);
+    void wait_for(size_t ticket);
+    uint64_t weight_tile_bits(const Tile &tile) const;
+
+    bool start_requested_ = false;
+    bool finished_ = true;
+    bool timed_out_ = false;
+    uint64_t cycle_budget_ = 0;
+
+    mantsim_array_config config_{};
+    mantsim_gemm_job job_{};
+    DecodedWeights weights_;
+    std::vector<float> accumulators_;
+    std::vector<float> output_;
+    std::vector<uint16_t> activation_scales_;
+    PEArray array_;
+    DramChannel dram_;
+    size_t m_tile_ = 1;
+
+    uint64_t cycles_ = 0, compute_ = 0, preload_ = 0, stall_ = 0, drain_ = 0, tiles_ = 0;
+    uint64_t output_scales_ = 0, decoder_lookups_ = 0;
+    uint64_t wbuf_read_ = 0, wbuf_write_ = 0, abuf_read_ = 0, abuf_write_ = 0, obuf_read_ = 0, obuf_write_ = 0;
+};
+
+}  // namespace mantsim

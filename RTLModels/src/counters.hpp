@@ -1,0 +1,30 @@
+// Counter names, in the order of mantsim_counter. Names follow Accelergy's habit of
+// component.action so the Swift energy table can key on them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "mantsim_rtl.h"
+
+namespace mantsim {
+
+using CounterArray = std::array<uint64_t, MANTSIM_COUNTER_COUNT>;
+
+inline const char *counter_name(int counter) {
+    static const char *const names[MANTSIM_COUNTER_COUNT] = {
+        "heartbeat.cycles",        "heartbeat.resets",       "controller.cycles",
+        "controller.compute_cycles", "controller.preload_cycles", "controller.stall_cycles",
+        "controller.drain_cycles", "pe.mac_fp16",            "pe.mac_w8a8",
+        "pe.mac_w8a4",             "pe.mac_w4a8",            "pe.mac_w4a4",
+        "pe.mac_w3a8",             "pe.mac_w3a4",            "pe.shift_add",
+        "pe.idle",                 "sac.combine",            "sac.scale_accumulate",
+        "output.scale",            "decoder.lookup",         "wbuf.read_bits",
+        "wbuf.write_bits",         "abuf.read_bits",         "abuf.write_bits",
+        "obuf.read_bits",          "obuf.write_bits",        "dram.read_bits",
+        "dram.write_bits",         "dram.busy_cycles",       "controller.tiles",
+    };
+    return (counter >= 0 && counter < MANTSIM_COUNTER_COUNT) ? names[counter] : nullptr;
+}
+
+}  // namespace mantsim

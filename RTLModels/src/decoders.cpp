@@ -1,0 +1,155 @@
+#include "decoders.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+namespace mantsim {
+
+namespace {
+
+// M-ANT candidate coefficients (selectors 0..14); selector 15 is linear.
+const int32_t mant_coefficients[15] = {0, 5, 10, 17, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120};
+
+// ANT magnitudes as integers, and the power of two that turns them back into grid units:
+// int {0..7}, flint {0,.25,.5,.75,1,1.5,2,4} x4, pot {0,1,2,..,64}, float (E2M1) x2.
+const int16_t ant_magnitudes[4][8] = {
+    {0, 1, 2, 3, 4, 5, 6, 7}, {0, 1, 2, 3, 4, 6, 8, 16}, {0, 1, 2, 4, 8, 16, 32, 64}, {0, 1, 2, 3, 4, 6, 8, 12}};
+const int ant_shift[4] = {0, 2, 0, 1};
+
+// OliVe abfloat outlier magnitudes in int4 units (index 1..7).
+const int16_t olive_outliers[8] = {0, 12, 16, 24, 32, 48, 64, 96};
+// E2M1 magnitudes times two.
+const int16_t e2m1_twice[8] = {0, 1, 2, 3, 4, 6, 8, 12};
+
+int16_t sign_extend(uint32_t code, uint32_t bits) {
+    const uint32_t shift = 32 - bits;
+    return static_cast<int16_t>(static_cast<int32_t>(code << shift) >> shift);
+}
+
+float power_of_two(int exponent) { return std::ldexp(1.0f, exponent); }
+
+}  // namespace
+
+float half_to_float(uint16_t bits) {
+    const uint32_t sign = static_cast<uint32_t>(bits & 0x8000u) << 16;
+    const uint32_t exponent = (bits >> 10) & 0x1Fu;
+    const uint32_t mantissa = bits & 0x3FFu;
+    float magnitude;
+    if (exponent == 0) {
+        magnitude = static_cast<float>(mantissa) * power_of_two(-24);
+    } else if (exponent == 31) {
+        magnitude = mantissa == 0 ? INFINITY : NAN;
+    } else {
+        const uint32_t word = ((exponent + 112u) << 23) | (mantissa << 13);
+        std::memcpy(&magnitude, &word, sizeof magnitude);
+    }
+    uint32_t word;
+    std::memcpy(&word, &magnitude, sizeof word);
+    word |= sign;
+    float result;
+    std::memcpy(&result, &word, sizeof result);
+    return result;
+}
+
+DecodedWeights decode_weights(const mantsim_gemm_job &job, int pe_type) {
+    const size_t n = job.n, k = job.k, g = job.group_size;
+    const size_t groups = (k + g - 1) / g;
+    DecodedWeights out;
+    if (pe_type == MANTSIM_PE_FP16) {
+        out.fp16.resize(n * k);
+        for (size_t i = 0; i < n * k; ++i) out.fp16[i] = half_to_float(job.weight_codes[i]);
+        return out;
+    }
+    if (job.group_scales == nullptr) throw std::invalid_argument("job.group_scales: required for integer PE types");
+    out.mac_lane.assign(n * k, 0);
+    out.shift_lane.assign(n * k, 0);
+    out.group_a.assign(n * groups, 1);
+    out.group_scale.assign(n * groups, 0.0f);
+    const uint32_t bits = job.weight_bits;
+    for (size_t row = 0; row < n; ++row) {
+        for (size_t group = 0; group < groups; ++group) {
+            const size_t meta = row * groups + group;
+            const size_t begin = group * g, end = std::min(k, begin + g);
+            const uint16_t *codes = job.weight_codes + row * k;
+            int16_t *mac = out.mac_lane.data() + row * k;
+            int16_t *shift = out.shift_lane.data() + row * k;
+            switch (pe_type) {
+            case MANTSIM_PE_INT: {
+                out.group_scale[meta] = half_to_float(job.group_scales[meta]);
+                for (size_t i = begin; i < end; ++i) mac[i] = sign_extend(codes[i], bits);
+                break;
+            }
+            case MANTSIM_PE_MANT: {
+                const uint8_t selector = job.group_selectors[meta];
+                if (selector > 15) throw std::invalid_argument("job.group_selectors: M-ANT selector above 15");
+                const uint32_t magnitude_bits = bits - 1;
+                out.group_scale[meta] = half_to_float(job.group_scales[meta]);
+                out.group_a[meta] = selector == 15 ? 1 : mant_coefficients[selector];
+                for (size_t i = begin; i < end; ++i) {
+                    const uint32_t index = codes[i] & ((1u << magnitude_bits) - 1);
+                    const int16_t sign = ((codes[i] >> magnitude_bits) & 1u) ? -1 : 1;
+                    mac[i] = static_cast<int16_t>(sign * static_cast<int16_t>(index));
+                    shift[i] = selector == 15 ? 0 : static_cast<int16_t>(sign * (1 << index));
+                }
+                break;
+            }
+            case MANTSIM_PE_ANT: {
+                const uint8_t type = job.group_selectors[meta];
+                if (type > 3) throw std::invalid_argument("job.group_selectors: ANT type above 3");
+                out.group_scale[meta] = half_to_float(job.group_scales[meta]) * power_of_two(-ant_shift[type]);
+                for (size_t i = begin; i < end; ++i) {
+                    const int16_t magnitude = ant_magnitudes[type][codes[i] & 7u];
+                    mac[i] = (codes[i] & 8u) ? static_cast<int16_t>(-magnitude) : magnitude;
+                }
+                break;
+            }
+            case MANTSIM_PE_OLIVE: {
+                out.group_scale[meta] = half_to_float(job.group_scales[meta]);
+                for (size_t i = begin; i < end; i += 2) {
+                    if (i + 1 >= end) {
+                        mac[i] = sign_extend(codes[i], 4);
+                        break;
+                    }
+                    const uint16_t a = codes[i], b = codes[i + 1];
+                    auto outlier = [](uint16_t code) {
+                        const int16_t magnitude = olive_outliers[code & 7u];
+                        return (code & 8u) ? static_cast<int16_t>(-magnitude) : magnitude;
+                    };
+                    if (a == 8 && b == 8) throw std::invalid_argument("job.weight_codes: OliVe pair with two victim codes");
+                    if (a == 8) {
+                        mac[i] = 0;
+                        mac[i + 1] = outlier(b);
+                    } else if (b == 8) {
+                        mac[i] = outlier(a);
+                        mac[i + 1] = 0;
+                    } else {
+                        mac[i] = sign_extend(a, 4);
+                        mac[i + 1] = sign_extend(b, 4);
+                    }
+                }
+                break;
+            }
+            case MANTSIM_PE_MXFP4: {
+                const uint16_t exponent = job.group_scales[meta];
+                if (exponent >= 255) throw std::invalid_argument("job.group_scales: MXFP4 scale 0xFF is NaN");
+                out.group_scale[meta] = power_of_two(static_cast<int>(exponent) - 128);
+                for (size_t i = begin; i < end; ++i) {
+                    const int16_t magnitude = e2m1_twice[codes[i] & 7u];
+                    mac[i] = (codes[i] & 8u) ? static_cast<int16_t>(-magnitude) : magnitude;
+                }
+                break;
+            }
+            default: throw std::invalid_argument("config.pe_type: unknown PE type");
+            }
+        }
+    }
+    for (size_t i = 0; i < n * k; ++i) {
+        const int32_t a = out.group_a[(i / k) * groups + (i % k) / g];
+        const int32_t magnitude = std::abs(a * out.mac_lane[i] + out.shift_lane[i]);
+        if (magnitude > out.max_magnitude) out.max_magnitude = magnitude;
+    }
+    return out;
+}
+
+}  // namespace mantsim

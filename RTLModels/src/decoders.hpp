@@ -1,0 +1,33 @@
+// The decoder front end: weight codes and per-group metadata of each PE type's format turned
+// into what the PEs and the SAC row consume. Arithmetic is the one MantSim's Swift reference
+// numerics define (Sources/MantNumerics); README.md states it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mantsim_rtl.h"
+
+namespace mantsim {
+
+float half_to_float(uint16_t bits);
+
+struct DecodedWeights {
+    // Per (n, k). MAC lane: the integer multiplied by the activation (M-ANT: +-i). Shift lane:
+    // M-ANT's +-2^i (the shifter, as a power-of-two multiplier), 0 for every other type.
+    std::vector<int16_t> mac_lane;
+    std::vector<int16_t> shift_lane;
+    std::vector<float> fp16;  // FP16 PE only
+    // Per (n, group): M-ANT's a (1 for the linear selector and every other type), and the FP32
+    // scale the SAC multiplies by.
+    std::vector<int32_t> group_a;
+    std::vector<float> group_scale;
+    // Largest |weight| the PE multiplies, for the accumulator range check.
+    int32_t max_magnitude = 0;
+};
+
+// Throws std::invalid_argument naming the field at fault.
+DecodedWeights decode_weights(const mantsim_gemm_job &job, int pe_type);
+
+}  // namespace mantsim

@@ -1,0 +1,40 @@
+// One DRAM channel behind a DMA engine: requests are served in order, each waits the access
+// latency and then moves `bits_per_cycle` bits per cycle. The controller ticks it once per cycle.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "counters.hpp"
+
+namespace mantsim {
+
+class DramChannel {
+  public:
+    void reset(uint32_t bits_per_cycle, uint32_t latency_cycles);
+
+    // Queues a transfer and returns its ticket; `done(ticket)` turns true when it completes.
+    size_t request(uint64_t bits, bool write);
+    bool done(size_t ticket) const { return completed_[ticket]; }
+    bool idle() const { return queue_.empty(); }
+
+    void tick();
+    void report(CounterArray &counters) const;
+
+  private:
+    struct Transfer {
+        size_t ticket;
+        uint64_t remaining_bits;
+        uint32_t latency_left;
+        bool write;
+    };
+    std::deque<Transfer> queue_;
+    std::vector<bool> completed_;
+    uint32_t bits_per_cycle_ = 1;
+    uint32_t latency_ = 0;
+    uint64_t read_bits_ = 0, write_bits_ = 0, busy_cycles_ = 0;
+};
+
+}  // namespace mantsim

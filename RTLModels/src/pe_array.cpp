@@ -1,0 +1,342 @@
+#include "pe_array.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+// The reference numerics define every FP32 step as a separate multiply and add.
+#pragma STDC FP_CONTRACT OFF
+
+namespace mantsim {
+
+void PEArray::configure(const mantsim_array_config &config, const mantsim_gemm_job &job,
+                        const DecodedWeights &weights, float *accumulators) {
+    rows_ = config.rows;
+    cols_ = config.columns;
+    pe_type_ = config.pe_type;
+    m_ = job.m;
+    k_ = job.k;
+    n_ = job.n;
+    group_ = pe_type_ == MANTSIM_PE_FP16 ? job.k : job.group_size;
+    groups_ = (k_ + group_ - 1) / group_;
+    weight_stationary_ = job.dataflow == MANTSIM_DATAFLOW_WEIGHT_STATIONARY;
+    shift_lane_ = pe_type_ == MANTSIM_PE_MANT;
+    x_ = job.activations;
+    w_ = &weights;
+    acc_ = accumulators;
+    const bool narrow_activations = job.activation_bits <= 4;
+    switch (pe_type_) {
+    case MANTSIM_PE_FP16: mac_counter_ = MANTSIM_COUNTER_MAC_FP16; break;
+    case MANTSIM_PE_MANT: mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_W3A4 : MANTSIM_COUNTER_MAC_W3A8; break;
+    case MANTSIM_PE_INT:
+        if (job.weight_bits <= 4) {
+            mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_W4A4 : MANTSIM_COUNTER_MAC_W4A8;
+        } else {
+            mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_W8A4 : MANTSIM_COUNTER_MAC_W8A8;
+        }
+        break;
+    default: mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_W8A4 : MANTSIM_COUNTER_MAC_W8A8; break;
+    }
+    const size_t cells = rows_ * cols_;
+    if (pe_type_ == MANTSIM_PE_FP16) {
+        x16_.resize(m_ * k_);
+        for (size_t i = 0; i < m_ * k_; ++i) x16_[i] = half_to_float(job.activation_fp16[i]);
+        act16_.assign(cells, 0.0f);
+        w16_.assign(cells, 0.0f);
+        psum16_.assign(cells, 0.0f);
+    } else {
+        act_.assign(cells, 0);
+        w_mac_.assign(cells, 0);
+        w_shift_.assign(cells, 0);
+        psum_m_.assign(cells, 0);
+        psum_h_.assign(cells, 0);
+        if (weight_stationary_) {
+            carry_m_.assign(m_ * n_, 0);
+            carry_h_.assign(m_ * n_, 0);
+        }
+    }
+    acc_pe_.assign(weight_stationary_ ? 0 : cells, 0.0f);
+    sac_row_.assign(rows_, 0);
+    shift_prefix_.assign(rows_ * (cols_ + 1), 0);
+    reset_counters();
+}
+
+uint64_t PEArray::tile_cycles(const Tile &tile) const {
+    const uint64_t stream = weight_stationary_ ? tile.mt : k_;
+    return stream + rows_ + cols_ - 2;
+}
+
+void PEArray::begin_tile(const Tile &tile) {
+    tile_ = tile;
+    if (pe_type_ == MANTSIM_PE_FP16) {
+        std::fill(act16_.begin(), act16_.end(), 0.0f);
+        std::fill(psum16_.begin(), psum16_.end(), 0.0f);
+        std::fill(w16_.begin(), w16_.end(), 0.0f);
+    } else {
+        std::fill(act_.begin(), act_.end(), 0);
+        std::fill(psum_m_.begin(), psum_m_.end(), 0);
+        std::fill(psum_h_.begin(), psum_h_.end(), 0);
+        std::fill(w_mac_.begin(), w_mac_.end(), 0);
+        std::fill(w_shift_.begin(), w_shift_.end(), 0);
+    }
+    if (!weight_stationary_) {
+        std::fill(acc_pe_.begin(), acc_pe_.end(), 0.0f);
+        return;
+    }
+    // Weight-stationary: the tile's weights sit in the PEs for the whole tile.
+    for (size_t r = 0; r < tile.kt; ++r) {
+        const size_t k = tile.k0 + r;
+        sac_row_[r] = pe_type_ != MANTSIM_PE_FP16 && is_group_end(k);
+        uint32_t *prefix = &shift_prefix_[r * (cols_ + 1)];
+        prefix[0] = 0;
+        for (size_t c = 0; c < cols_; ++c) {
+            uint32_t uses_shift = 0;
+            if (c < tile.nt) {
+                const size_t index = (tile.n0 + c) * k_ + k;
+                if (pe_type_ == MANTSIM_PE_FP16) {
+                    w16_[r * cols_ + c] = w_->fp16[index];
+                } else {
+                    w_mac_[r * cols_ + c] = w_->mac_lane[index];
+                    w_shift_[r * cols_ + c] = w_->shift_lane[index];
+                    uses_shift = w_->shift_lane[index] != 0 ? 1 : 0;
+                }
+            }
+            prefix[c + 1] = prefix[c] + uses_shift;
+        }
+    }
+    for (size_t r = tile.kt; r < rows_; ++r) {
+        sac_row_[r] = 0;
+        std::fill(&shift_prefix_[r * (cols_ + 1)], &shift_prefix_[(r + 1) * (cols_ + 1)], 0u);
+    }
+    carry_in_ = pe_type_ != MANTSIM_PE_FP16 && tile.k0 % group_ != 0;
+    carry_out_ = pe_type_ != MANTSIM_PE_FP16 && !is_group_end(tile.k0 + tile.kt - 1);
+}
+
+void PEArray::step(uint64_t cycle) {
+    const long t = static_cast<long>(cycle);
+    if (weight_stationary_) {
+        pe_type_ == MANTSIM_PE_FP16 ? step_ws_fp16(t) : step_ws_int(t);
+    } else {
+        pe_type_ == MANTSIM_PE_FP16 ? step_os_fp16(t) : step_os_int(t);
+    }
+    pe_slots_ += rows_ * cols_;
+}
+
+// Columns [lo, hi] of row r hold a valid token at WS cycle t; returns false when none do.
+static bool valid_columns(long t, long r, long stream, long width, long &lo, long &hi) {
+    lo = std::max(0L, t - r - stream + 1);
+    hi = std::min(width - 1, t - r);
+    return hi >= lo;
+}
+
+void PEArray::step_ws_int(long t) {
+    const long C = static_cast<long>(cols_), mt = static_cast<long>(tile_.mt), nt = static_cast<long>(tile_.nt);
+    for (long r = static_cast<long>(rows_) - 1; r >= 0; --r) {
+        int16_t *a = &act_[r * C];
+        std::memmove(a + 1, a, static_cast<size_t>(C - 1) * sizeof(int16_t));
+        const long token = t - r;
+        a[0] = (r < static_cast<long>(tile_.kt) && token >= 0 && token < mt)
+                   ? x_[(tile_.m0 + token) * k_ + tile_.k0 + r]
+                   : 0;
+        int32_t *pm = &psum_m_[r * C];
+        int32_t *ph = &psum_h_[r * C];
+        const int16_t *wm = &w_mac_[r * C];
+        const int16_t *ws = &w_shift_[r * C];
+        if (r == 0) {
+            for (long c = 0; c < C; ++c) {
+                int32_t in_m = 0, in_h = 0;
+                const long m = t - c;
+                if (carry_in_ && c < nt && m >= 0 && m < mt) {
+                    const size_t slot = (tile_.m0 + m) * n_ + tile_.n0 + c;
+                    in_m = carry_m_[slot];
+                    in_h = carry_h_[slot];
+                }
+                pm[c] = in_m + wm[c] * a[c];
+                ph[c] = in_h + ws[c] * a[c];
+            }
+        } else if (sac_row_[r - 1]) {
+            for (long c = 0; c < C; ++c) {
+                pm[c] = wm[c] * a[c];
+                ph[c] = ws[c] * a[c];
+            }
+        } else {
+            const int32_t *um = pm - C;
+            const int32_t *uh = ph - C;
+            if (shift_lane_) {
+                for (long c = 0; c < C; ++c) {
+                    pm[c] = um[c] + wm[c] * a[c];
+                    ph[c] = uh[c] + ws[c] * a[c];
+                }
+            } else {
+                for (long c = 0; c < C; ++c) pm[c] = um[c] + wm[c] * a[c];
+            }
+        }
+        long lo, hi;
+        if (r >= static_cast<long>(tile_.kt) || !valid_columns(t, r, mt, nt, lo, hi)) continue;
+        macs_ += static_cast<uint64_t>(hi - lo + 1);
+        const uint32_t *prefix = &shift_prefix_[r * (C + 1)];
+        shift_adds_ += prefix[hi + 1] - prefix[lo];
+        if (sac_row_[r]) {
+            const size_t k = tile_.k0 + r;
+            for (long c = lo; c <= hi; ++c) {
+                const size_t n = tile_.n0 + c, m = tile_.m0 + (t - r - c);
+                const size_t meta = group_index(n, k);
+                const int32_t a_g = w_->group_a[meta];
+                const int32_t total = a_g * pm[c] + ph[c];
+                float &acc = acc_[m * n_ + n];
+                acc = acc + w_->group_scale[meta] * static_cast<float>(total);
+                if (shift_lane_) combines_ += 1;
+                scale_accumulates_ += 1;
+            }
+        } else if (r == static_cast<long>(rows_) - 1 && carry_out_) {
+            for (long c = lo; c <= hi; ++c) {
+                const size_t slot = (tile_.m0 + (t - r - c)) * n_ + tile_.n0 + c;
+                carry_m_[slot] = pm[c];
+                carry_h_[slot] = ph[c];
+            }
+        }
+    }
+}
+
+void PEArray::step_ws_fp16(long t) {
+    const long C = static_cast<long>(cols_), mt = static_cast<long>(tile_.mt), nt = static_cast<long>(tile_.nt);
+    const long R = static_cast<long>(rows_);
+    for (long r = R - 1; r >= 0; --r) {
+        float *a = &act16_[r * C];
+        std::memmove(a + 1, a, static_cast<size_t>(C - 1) * sizeof(float));
+        const long token = t - r;
+        a[0] = (r < static_cast<long>(tile_.kt) && token >= 0 && token < mt)
+                   ? x16_[(tile_.m0 + token) * k_ + tile_.k0 + r]
+                   : 0.0f;
+        float *p = &psum16_[r * C];
+        const float *w = &w16_[r * C];
+        if (r == 0) {
+            for (long c = 0; c < C; ++c) {
+                const long m = t - c;
+                const float in = (c < nt && m >= 0 && m < mt) ? acc_[(tile_.m0 + m) * n_ + tile_.n0 + c] : 0.0f;
+                p[c] = in + w[c] * a[c];
+            }
+        } else {
+            const float *up = p - C;
+            for (long c = 0; c < C; ++c) p[c] = up[c] + w[c] * a[c];
+        }
+        long lo, hi;
+        if (r < static_cast<long>(tile_.kt) && valid_columns(t, r, mt, nt, lo, hi)) macs_ += static_cast<uint64_t>(hi - lo + 1);
+        // The bottom row hands each token's sum back to the output buffer.
+        if (r == R - 1 && valid_columns(t, r, mt, nt, lo, hi)) {
+            for (long c = lo; c <= hi; ++c) acc_[(tile_.m0 + (t - r - c)) * n_ + tile_.n0 + c] = p[c];
+        }
+    }
+}
+
+void PEArray::step_os_int(long t) {
+    const long C = static_cast<long>(cols_), R = static_cast<long>(rows_), K = static_cast<long>(k_);
+    const long mt = static_cast<long>(tile_.mt), nt = static_cast<long>(tile_.nt);
+    for (long r = 0; r < R; ++r) {
+        int16_t *a = &act_[r * C];
+        std::memmove(a + 1, a, static_cast<size_t>(C - 1) * sizeof(int16_t));
+        const long k = t - r;
+        a[0] = (r < mt && k >= 0 && k < K) ? x_[(tile_.m0 + r) * k_ + k] : 0;
+    }
+    for (long r = R - 1; r >= 1; --r) {
+        std::memcpy(&w_mac_[r * C], &w_mac_[(r - 1) * C], static_cast<size_t>(C) * sizeof(int16_t));
+        if (shift_lane_) std::memcpy(&w_shift_[r * C], &w_shift_[(r - 1) * C], static_cast<size_t>(C) * sizeof(int16_t));
+    }
+    for (long c = 0; c < C; ++c) {
+        const long k = t - c;
+        const bool valid = c < nt && k >= 0 && k < K;
+        const size_t index = valid ? (tile_.n0 + c) * k_ + k : 0;
+        w_mac_[c] = valid ? w_->mac_lane[index] : 0;
+        w_shift_[c] = valid ? w_->shift_lane[index] : 0;
+    }
+    for (long r = 0; r < R; ++r) {
+        int32_t *pm = &psum_m_[r * C];
+        const int16_t *a = &act_[r * C];
+        const int16_t *wm = &w_mac_[r * C];
+        for (long c = 0; c < C; ++c) pm[c] += wm[c] * a[c];
+        if (shift_lane_) {
+            int32_t *ph = &psum_h_[r * C];
+            const int16_t *ws = &w_shift_[r * C];
+            for (long c = 0; c < C; ++c) ph[c] += ws[c] * a[c];
+        }
+    }
+    for (long r = 0; r < std::min(R, mt); ++r) {
+        const long lo = std::max(0L, t - r - K + 1), hi = std::min(nt - 1, t - r);
+        if (hi < lo) continue;
+        macs_ += static_cast<uint64_t>(hi - lo + 1);
+        if (shift_lane_) {
+            for (long c = lo; c <= hi; ++c) shift_adds_ += w_shift_[r * C + c] != 0 ? 1 : 0;
+        }
+        // Group ends among the steps k = t - r - c this row sees now.
+        const long k_low = t - r - hi, k_high = t - r - lo;
+        const long g = static_cast<long>(group_);
+        for (long k_end = ((k_low + g) / g) * g - 1; k_end <= k_high; k_end += g) {
+            if (k_end >= k_low && k_end < K) {
+                const long c = t - r - k_end;
+                const size_t meta = group_index(tile_.n0 + c, static_cast<size_t>(k_end));
+                const size_t cell = r * C + c;
+                const int32_t total = w_->group_a[meta] * psum_m_[cell] + psum_h_[cell];
+                acc_pe_[cell] = acc_pe_[cell] + w_->group_scale[meta] * static_cast<float>(total);
+                psum_m_[cell] = 0;
+                psum_h_[cell] = 0;
+                if (shift_lane_) combines_ += 1;
+                scale_accumulates_ += 1;
+            }
+        }
+        if (K % g != 0 && K - 1 >= k_low && K - 1 <= k_high) {
+            const long c = t - r - (K - 1);
+            const size_t meta = group_index(tile_.n0 + c, static_cast<size_t>(K - 1));
+            const size_t cell = r * C + c;
+            const int32_t total = w_->group_a[meta] * psum_m_[cell] + psum_h_[cell];
+            acc_pe_[cell] = acc_pe_[cell] + w_->group_scale[meta] * static_cast<float>(total);
+            psum_m_[cell] = 0;
+            psum_h_[cell] = 0;
+            if (shift_lane_) combines_ += 1;
+            scale_accumulates_ += 1;
+        }
+    }
+}
+
+void PEArray::step_os_fp16(long t) {
+    const long C = static_cast<long>(cols_), R = static_cast<long>(rows_), K = static_cast<long>(k_);
+    const long mt = static_cast<long>(tile_.mt), nt = static_cast<long>(tile_.nt);
+    for (long r = 0; r < R; ++r) {
+        float *a = &act16_[r * C];
+        std::memmove(a + 1, a, static_cast<size_t>(C - 1) * sizeof(float));
+        const long k = t - r;
+        a[0] = (r < mt && k >= 0 && k < K) ? x16_[(tile_.m0 + r) * k_ + k] : 0.0f;
+    }
+    for (long r = R - 1; r >= 1; --r) std::memcpy(&w16_[r * C], &w16_[(r - 1) * C], static_cast<size_t>(C) * sizeof(float));
+    for (long c = 0; c < C; ++c) {
+        const long k = t - c;
+        w16_[c] = (c < nt && k >= 0 && k < K) ? w_->fp16[(tile_.n0 + c) * k_ + k] : 0.0f;
+    }
+    for (long r = 0; r < R; ++r) {
+        float *acc = &acc_pe_[r * C];
+        const float *a = &act16_[r * C];
+        const float *w = &w16_[r * C];
+        for (long c = 0; c < C; ++c) acc[c] = acc[c] + w[c] * a[c];
+        if (r < mt) {
+            const long lo = std::max(0L, t - r - K + 1), hi = std::min(nt - 1, t - r);
+            if (hi >= lo) macs_ += static_cast<uint64_t>(hi - lo + 1);
+        }
+    }
+}
+
+void PEArray::end_tile() {
+    if (weight_stationary_) return;
+    for (size_t r = 0; r < tile_.mt; ++r) {
+        for (size_t c = 0; c < tile_.nt; ++c) acc_[(tile_.m0 + r) * n_ + tile_.n0 + c] = acc_pe_[r * cols_ + c];
+    }
+}
+
+void PEArray::reset_counters() { macs_ = shift_adds_ = pe_slots_ = combines_ = scale_accumulates_ = 0; }
+
+void PEArray::report(CounterArray &counters) const {
+    counters[mac_counter_] += macs_;
+    counters[MANTSIM_COUNTER_SHIFT_ADD] += shift_adds_;
+    counters[MANTSIM_COUNTER_PE_IDLE] += pe_slots_ - macs_;
+    counters[MANTSIM_COUNTER_SAC_COMBINE] += combines_;
+    counters[MANTSIM_COUNTER_SAC_SCALE] += scale_accumulates_;
+}
+
+}  // namespace mantsim

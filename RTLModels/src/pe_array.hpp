@@ -1,0 +1,84 @@
+// The PE array: R x C PEs modelled as compact state arrays that one clocked process steps once
+// per cycle. Operands move between neighbours exactly as the dataflow says:
+//
+//  weight-stationary (WS): PE(r, c) holds W[n0 + c][k0 + r]. Token m's activation for row r
+//    enters PE(r, 0) at tile cycle m + r and moves one PE right per cycle; partial sums move one
+//    PE down per cycle, so token m passes PE(r, c) at cycle m + r + c. A SAC unit sits below every
+//    PE row that ends a weight group and applies acc += S_g * (a_g * M + H) as the token passes.
+//    A group that runs past the bottom of the tile leaves its integer partial sums in the output
+//    buffer and re-enters at the top of the next K tile. Tile cycles: m_t + R + C - 2.
+//  output-stationary (OS): PE(r, c) owns output (m0 + r, n0 + c). Activation k enters row r at
+//    cycle k + r and moves right; weight k enters column c at cycle k + c and moves down, so
+//    PE(r, c) sees step k at cycle k + r + c and applies its group's scale in place when a group
+//    ends. Tile cycles: K + R + C - 2.
+//
+// Integer PEs keep two lanes: the MAC lane (sum of w*x; for M-ANT +-i*x, the 3-bit multiplier)
+// and the shift lane (M-ANT's +-(x << i), zero for other types).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "counters.hpp"
+#include "decoders.hpp"
+#include "mantsim_rtl.h"
+
+namespace mantsim {
+
+struct Tile {
+    size_t m0 = 0, mt = 0;  // tokens
+    size_t n0 = 0, nt = 0;  // output channels
+    size_t k0 = 0, kt = 0;  // reduction steps (WS: rows in use; OS: all of K)
+};
+
+class PEArray {
+  public:
+    // Sizes the state for a job; `accumulators` is the job's M x N FP32 output accumulator
+    // (the output buffer's contents) and must outlive the job.
+    void configure(const mantsim_array_config &config, const mantsim_gemm_job &job, const DecodedWeights &weights,
+                   float *accumulators);
+
+    void begin_tile(const Tile &tile);
+    void step(uint64_t cycle);
+    void end_tile();
+    uint64_t tile_cycles(const Tile &tile) const;
+
+    // Whether a WS tile reads and writes integer partial sums of an unfinished group.
+    bool carries_in() const { return carry_in_; }
+    bool carries_out() const { return carry_out_; }
+
+    void reset_counters();
+    void report(CounterArray &counters) const;
+
+  private:
+    void step_ws_int(long t);
+    void step_ws_fp16(long t);
+    void step_os_int(long t);
+    void step_os_fp16(long t);
+    bool is_group_end(size_t k) const { return (k + 1) % group_ == 0 || k + 1 == k_; }
+    size_t group_index(size_t n, size_t k) const { return n * groups_ + k / group_; }
+    void count_row(size_t valid, size_t first_column, size_t row_index);
+
+    size_t rows_ = 0, cols_ = 0, m_ = 0, k_ = 0, n_ = 0, group_ = 1, groups_ = 1;
+    int pe_type_ = 0;
+    bool weight_stationary_ = true;
+    bool shift_lane_ = false;
+    int mac_counter_ = MANTSIM_COUNTER_MAC_W8A8;
+    const int8_t *x_ = nullptr;
+    std::vector<float> x16_;
+    const DecodedWeights *w_ = nullptr;
+    float *acc_ = nullptr;
+
+    Tile tile_;
+    bool carry_in_ = false, carry_out_ = false;
+    std::vector<int16_t> act_, w_mac_, w_shift_;
+    std::vector<float> act16_, w16_, psum16_, acc_pe_;
+    std::vector<int32_t> psum_m_, psum_h_;
+    std::vector<uint8_t> sac_row_;            // WS: row r ends a group
+    std::vector<uint32_t> shift_prefix_;      // WS: per row, prefix count of columns using the shift path
+    std::vector<int32_t> carry_m_, carry_h_;  // WS: M x N partial sums of unfinished groups
+
+    uint64_t macs_ = 0, shift_adds_ = 0, pe_slots_ = 0, combines_ = 0, scale_accumulates_ = 0;
+};
+
+}  // namespace mantsim

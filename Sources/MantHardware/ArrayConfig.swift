@@ -1,0 +1,81 @@
+internal import CMantSimRTL
+import MantNumerics
+
+/// The kind of PE an array is built from; each runs the weight format of the same name.
+public enum PEType: String, CaseIterable, Sendable, Codable {
+    case fp16, int, mant, ant, olive, mxfp4
+
+    var code: Int32 {
+        switch self {
+        case .fp16: return Int32(MANTSIM_PE_FP16)
+        case .int: return Int32(MANTSIM_PE_INT)
+        case .mant: return Int32(MANTSIM_PE_MANT)
+        case .ant: return Int32(MANTSIM_PE_ANT)
+        case .olive: return Int32(MANTSIM_PE_OLIVE)
+        case .mxfp4: return Int32(MANTSIM_PE_MXFP4)
+        }
+    }
+
+    /// The PE type that runs a weight format, or nil when no array here runs it.
+    public init?(format: FormatDescriptor) {
+        switch format.kind {
+        case .fp16: self = .fp16
+        case .int where format.symmetric: self = .int
+        case .mant: self = .mant
+        case .ant: self = .ant
+        case .olive: self = .olive
+        case .mxfp4: self = .mxfp4
+        default: return nil
+        }
+    }
+}
+
+/// Weight-stationary or output-stationary, chosen per job.
+public enum Dataflow: String, CaseIterable, Sendable, Codable {
+    case weightStationary = "ws"
+    case outputStationary = "os"
+
+    var code: Int32 {
+        self == .weightStationary ? Int32(MANTSIM_DATAFLOW_WEIGHT_STATIONARY) : Int32(MANTSIM_DATAFLOW_OUTPUT_STATIONARY)
+    }
+}
+
+/// Array size, PE type, buffers and DRAM interface of one accelerator instance.
+public struct ArrayConfig: Equatable, Sendable {
+    public var rows: Int
+    public var columns: Int
+    public var peType: PEType
+    public var weightBufferBytes: Int
+    public var activationBufferBytes: Int
+    public var outputBufferBytes: Int
+    public var dramBitsPerCycle: Int
+    public var dramLatencyCycles: Int
+
+    /// The ANT simulator's array: 32 x 32 PEs, WBUF 128 KB, ABUF 256 KB, OBUF 128 KB, a
+    /// 1024-bit/cycle DRAM interface (clevercool/ANT-Quantization, ant_simulator), with 100
+    /// cycles of DRAM latency.
+    public init(peType: PEType, rows: Int = 32, columns: Int = 32) {
+        let defaults = mantsim_array_config_default()
+        self.rows = rows
+        self.columns = columns
+        self.peType = peType
+        weightBufferBytes = Int(defaults.weight_buffer_bytes)
+        activationBufferBytes = Int(defaults.activation_buffer_bytes)
+        outputBufferBytes = Int(defaults.output_buffer_bytes)
+        dramBitsPerCycle = Int(defaults.dram_bits_per_cycle)
+        dramLatencyCycles = Int(defaults.dram_latency_cycles)
+    }
+
+    var cConfig: mantsim_array_config {
+        var config = mantsim_array_config_default()
+        config.rows = UInt32(clamping: rows)
+        config.columns = UInt32(clamping: columns)
+        config.pe_type = peType.code
+        config.weight_buffer_bytes = UInt64(clamping: weightBufferBytes)
+        config.activation_buffer_bytes = UInt64(clamping: activationBufferBytes)
+        config.output_buffer_bytes = UInt64(clamping: outputBufferBytes)
+        config.dram_bits_per_cycle = UInt32(clamping: dramBitsPerCycle)
+        config.dram_latency_cycles = UInt32(clamping: dramLatencyCycles)
+        return config
+    }
+}

@@ -1,0 +1,64 @@
+import MantNumerics
+
+/// The operands of one GEMM Y[M][N] = X[M][K] * W[N][K]^T in the form an array reads them:
+/// weight codes and per-group metadata exactly as quantized, and activations quantized per token
+/// (symmetric INT8 or INT4, FP16 scale) for integer arrays or rounded to FP16 for the FP16 array.
+public struct GemmOperands: Sendable {
+    public let m: Int
+    public let k: Int
+    public let n: Int
+    public let peType: PEType
+    public let weights: QuantizedTensor
+    public let groupSize: Int
+    public let activationBits: Int
+    /// Integer arrays: activation integers and per-token FP16 scale codes.
+    public let activationIntegers: [Int8]
+    public let activationScaleCodes: [UInt16]
+    /// FP16 array: activation FP16 codes.
+    public let activationHalfCodes: [UInt16]
+
+    /// Quantizes `activations` ([M, K]) for the PE type that runs `weights` ([N, K]).
+    public init(weights: QuantizedTensor, activations: Tensor, activationBits: Int = 8) throws {
+        guard weights.shape.count == 2, activations.shape.count == 2 else {
+            throw QuantizationError.invalidShape("GEMM operands must be matrices: weights [N, K], activations [M, K]")
+        }
+        guard weights.shape[1] == activations.shape[1] else {
+            throw QuantizationError.invalidShape("weights have K = \(weights.shape[1]) but activations have K = \(activations.shape[1])")
+        }
+        guard let peType = PEType(format: weights.format) else {
+            throw QuantizationError.invalidParameter(field: "format", message: "\(weights.format.name) has no array here; "
+                + "arrays run fp16, symmetric int, mant, ant, olive and mxfp4 weights")
+        }
+        switch weights.format.granularity {
+        case .tensor where peType != .fp16:
+            throw QuantizationError.invalidParameter(field: "granularity", message: "arrays take channel or group scales, not one per tensor")
+        case .group(let size): groupSize = size
+        default: groupSize = weights.shape[1]
+        }
+        m = activations.shape[0]
+        k = activations.shape[1]
+        n = weights.shape[0]
+        self.peType = peType
+        self.weights = weights
+        if peType == .fp16 {
+            try activations.requireFinite()
+            self.activationBits = 16
+            activationHalfCodes = activations.values.map { MiniFloat.fp16.encode($0) }
+            activationIntegers = []
+            activationScaleCodes = []
+        } else {
+            let quantized = try ActivationQuantizer(bits: activationBits).quantize(activations)
+            self.activationBits = activationBits
+            activationIntegers = quantized.integers
+            activationScaleCodes = quantized.scaleCodes
+            activationHalfCodes = []
+        }
+    }
+
+    var groups: Int { (k + groupSize - 1) / groupSize }
+
+    /// Metadata bits per group: the FP16 scale (MXFP4: E8M0) plus a selector or type.
+    var metadataBits: Int {
+        weights.metadata.reduce(0) { $0 + $1.bitWidth }
+    }
+}

@@ -1,0 +1,123 @@
+import MantNumerics
+
+/// The arithmetic every array must reproduce bit for bit; the SystemC model is checked against it.
+///
+/// Integer arrays: each weight is an integer w on its format's grid (M-ANT: +-(a*i + 2^i), or +-i
+/// for the linear selector; ANT's flint and float grids times 4 and 2; OliVe in int4 units;
+/// MXFP4's E2M1 times 2) and each group g of a row has an FP32 scale s_g (the FP16 scale, times
+/// the power of two that undoes the integer grid; MXFP4: 2^(e-128)). For output (m, n):
+///
+///     T_g = sum over k in g of w[n][k] * x[m][k]       (exact, 32-bit integer)
+///     acc = 0; for g ascending: acc = acc + s_g * Float(T_g)
+///     y   = acc * sx[m]                                  (sx: the token's FP16 scale)
+///
+/// every FP32 operation rounded to nearest even, none fused. M-ANT's PE computes T_g as
+/// a * M + H from its MAC path (M = sum +-i*x) and shift path (H = sum +-(x << i)), which is the
+/// same integer. FP16 array: acc = 0; for k ascending: acc = acc + w * x (the FP16 product is
+/// exact in FP32); y = acc.
+public enum GemmReference {
+    /// Integer weights and per-group FP32 scales of an integer-array format.
+    public struct IntegerWeights: Equatable {
+        public var values: [Int32]
+        public var groupScales: [Float]
+    }
+
+    public static func integerWeights(_ operands: GemmOperands) throws -> IntegerWeights {
+        let weights = operands.weights
+        let (n, k, size, groups) = (operands.n, operands.k, operands.groupSize, operands.groups)
+        let codes = weights.codes.values
+        let scaleCodes = try weights.field("scale").values
+        var values = [Int32](repeating: 0, count: n * k)
+        var scales = [Float](repeating: 0, count: n * groups)
+        for row in 0..<n {
+            for group in 0..<groups {
+                let meta = row * groups + group
+                let range = (row * k + group * size)..<(row * k + min(k, (group + 1) * size))
+                let fp16Scale = MiniFloat.fp16.decode(UInt16(scaleCodes[meta]))
+                switch operands.peType {
+                case .int:
+                    let format = try IntegerFormat(bits: weights.format.bits, symmetric: true, granularity: weights.format.granularity)
+                    scales[meta] = fp16Scale
+                    for index in range { values[index] = format.integer(of: codes[index]) }
+                case .mant:
+                    let selector = Int(try weights.field("selector").values[meta])
+                    let grid = MANTFormat.grid(selector: selector, bits: weights.format.bits)
+                    let magnitudeBits = UInt32(weights.format.bits - 1)
+                    scales[meta] = fp16Scale
+                    for index in range {
+                        let level = Int32(grid.levels[Int(codes[index] & ((1 << magnitudeBits) - 1))])
+                        values[index] = codes[index] >> magnitudeBits & 1 == 1 ? -level : level
+                    }
+                case .ant:
+                    let type = ANTFormat.NumericType(rawValue: Int(try weights.field("type").values[meta]))!
+                    let unit = type.grid.levels.filter { $0 > 0 }.min()!  // 1, 1/4, 1, 1/2
+                    scales[meta] = fp16Scale * unit
+                    for index in range {
+                        let level = Int32(type.grid.levels[Int(codes[index] & 7)] / unit)
+                        values[index] = codes[index] & 8 != 0 ? -level : level
+                    }
+                case .olive:
+                    scales[meta] = fp16Scale
+                    var first = range.lowerBound
+                    while first < range.upperBound {
+                        if first + 1 == range.upperBound {
+                            values[first] = Int32(OliVeFormat.normalValue(codes[first]))
+                            break
+                        }
+                        let (a, b) = (codes[first], codes[first + 1])
+                        if a == OliVeFormat.victimCode {
+                            values[first + 1] = Int32(OliVeFormat.outlierValue(b))
+                        } else if b == OliVeFormat.victimCode {
+                            values[first] = Int32(OliVeFormat.outlierValue(a))
+                        } else {
+                            values[first] = Int32(OliVeFormat.normalValue(a))
+                            values[first + 1] = Int32(OliVeFormat.normalValue(b))
+                        }
+                        first += 2
+                    }
+                case .mxfp4:
+                    scales[meta] = Float(sign: .plus, exponent: Int(scaleCodes[meta]) - 128, significand: 1)
+                    for index in range { values[index] = Int32(MiniFloat.e2m1.decode(UInt16(codes[index])) * 2) }
+                case .fp16:
+                    throw QuantizationError.invalidParameter(field: "format", message: "FP16 weights are not integers")
+                }
+            }
+        }
+        return IntegerWeights(values: values, groupScales: scales)
+    }
+
+    /// Y as an M x N row-major array.
+    public static func run(_ operands: GemmOperands) throws -> [Float] {
+        let (m, k, n) = (operands.m, operands.k, operands.n)
+        var output = [Float](repeating: 0, count: m * n)
+        if operands.peType == .fp16 {
+            let w = operands.weights.codes.values.map { MiniFloat.fp16.decode(UInt16($0)) }
+            let x = operands.activationHalfCodes.map { MiniFloat.fp16.decode($0) }
+            for row in 0..<m {
+                for column in 0..<n {
+                    var acc: Float = 0
+                    for step in 0..<k { acc = acc + w[column * k + step] * x[row * k + step] }
+                    output[row * n + column] = acc
+                }
+            }
+            return output
+        }
+        let weights = try integerWeights(operands)
+        let (size, groups) = (operands.groupSize, operands.groups)
+        for row in 0..<m {
+            let scale = MiniFloat.fp16.decode(operands.activationScaleCodes[row])
+            for column in 0..<n {
+                var acc: Float = 0
+                for group in 0..<groups {
+                    var total: Int32 = 0
+                    for step in (group * size)..<min(k, (group + 1) * size) {
+                        total += weights.values[column * k + step] * Int32(operands.activationIntegers[row * k + step])
+                    }
+                    acc = acc + weights.groupScales[column * groups + group] * Float(total)
+                }
+                output[row * n + column] = acc * scale
+            }
+        }
+        return output
+    }
+}

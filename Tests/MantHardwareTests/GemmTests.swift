@@ -1,0 +1,167 @@
+import Foundation
+import XCTest
+import MantNumerics
+@testable import MantHardware
+
+/// The SystemC array against the Swift reference GEMM, cycle model and counter conservation.
+final class GemmTests: XCTestCase {
+    static let formats: [(PEType, String, Granularity?)] = [
+        (.mant, "mant4", .group(8)), (.mant, "mant3", .group(12)), (.int, "int4", .group(8)), (.int, "int8", .channel),
+        (.ant, "ant4", .group(16)), (.olive, "olive4", .channel), (.mxfp4, "mxfp4", nil), (.fp16, "fp16", nil),
+    ]
+
+    private func operands(format name: String, granularity: Granularity?, m: Int, k: Int, n: Int, seed: UInt64,
+                          activationBits: Int = 8) throws -> GemmOperands {
+        let weights = try SyntheticTensor.llmLike(rows: n, columns: k, seed: seed)
+        let activations = try SyntheticTensor.llmLike(rows: m, columns: k, seed: seed + 1)
+        let format = try FormatCatalog.parse(name, granularity: granularity).makeFormat()
+        return try GemmOperands(weights: try format.quantize(weights), activations: activations, activationBits: activationBits)
+    }
+
+    private func config(_ pe: PEType, rows: Int = 8, columns: Int = 8) -> ArrayConfig {
+        var config = ArrayConfig(peType: pe, rows: rows, columns: columns)
+        config.dramLatencyCycles = 10
+        return config
+    }
+
+    func testEveryPETypeMatchesTheReferenceBitForBitInBothDataflows() throws {
+        let model = try RTLModel()
+        // Shapes off every multiple: of the array (8), of the groups, and M = 1 (decode).
+        let shapes = [(m: 1, k: 40, n: 13), (m: 11, k: 37, n: 9), (m: 20, k: 64, n: 24)]
+        for (pe, name, granularity) in GemmTests.formats {
+            for (index, shape) in shapes.enumerated() {
+                let job = try operands(format: name, granularity: granularity, m: shape.m, k: shape.k, n: shape.n,
+                                       seed: UInt64(100 + index))
+                let expected = try GemmReference.run(job)
+                for dataflow in Dataflow.allCases {
+                    let result = try model.run(job, on: config(pe), dataflow: dataflow)
+                    XCTAssertEqual(result.output.map(\.bitPattern), expected.map(\.bitPattern),
+                                   "\(name) \(dataflow) \(shape)")
+                }
+            }
+        }
+    }
+
+    /// The quantized GEMM lands near the FP32 GEMM of the unquantized operands (so the bit-exact
+    /// comparison above is between real results, not two zero matrices).
+    func testOutputsTrackTheFloatGemm() throws {
+        let model = try RTLModel()
+        let (m, k, n) = (4, 128, 16)
+        let weights = try SyntheticTensor.llmLike(rows: n, columns: k, seed: 11)
+        let activations = try SyntheticTensor.llmLike(rows: m, columns: k, seed: 12)
+        let job = try GemmOperands(weights: try MANTFormat().quantize(weights), activations: activations)
+        let result = try model.run(job, on: config(.mant), dataflow: .weightStationary)
+        var signal = 0.0, noise = 0.0
+        for row in 0..<m {
+            for column in 0..<n {
+                var exact = 0.0
+                for step in 0..<k { exact += Double(weights.values[column * k + step]) * Double(activations.values[row * k + step]) }
+                signal += exact * exact
+                noise += pow(exact - Double(result.output[row * n + column]), 2)
+            }
+        }
+        XCTAssertGreaterThan(signal, 0)
+        XCTAssertGreaterThan(10 * log10(signal / noise), 15, "W4A8 M-ANT GEMM should keep > 15 dB SQNR")
+    }
+
+    func testFourBitActivationsAndAWideArray() throws {
+        let model = try RTLModel()
+        let job = try operands(format: "mant4", granularity: .group(32), m: 5, k: 96, n: 40, seed: 7, activationBits: 4)
+        let expected = try GemmReference.run(job)
+        for dataflow in Dataflow.allCases {
+            let result = try model.run(job, on: config(.mant, rows: 16, columns: 32), dataflow: dataflow)
+            XCTAssertEqual(result.output.map(\.bitPattern), expected.map(\.bitPattern), "\(dataflow)")
+            XCTAssertEqual(result.counters["pe.mac_w3a4"], 5 * 96 * 40)
+        }
+    }
+
+    /// Compute cycles follow the analytical model exactly when DRAM keeps up:
+    /// WS: R (first weight preload) + sum over tiles of (m_t + R + C - 2); OS: per tile K + R + C - 2.
+    func testComputeCyclesEqualTheAnalyticalModel() throws {
+        let model = try RTLModel()
+        let (m, k, n, rows, columns) = (13, 50, 21, 8, 8)
+        let job = try operands(format: "int4", granularity: .group(8), m: m, k: k, n: n, seed: 3)
+        let kTiles = (k + rows - 1) / rows, nTiles = (n + columns - 1) / columns
+        let ws = try model.run(job, on: config(.int, rows: rows, columns: columns), dataflow: .weightStationary)
+        XCTAssertEqual(ws.counters["controller.compute_cycles"], UInt64(kTiles * nTiles * (m + rows + columns - 2)))
+        XCTAssertEqual(ws.counters["controller.preload_cycles"], UInt64(rows))
+        let os = try model.run(job, on: config(.int, rows: rows, columns: columns), dataflow: .outputStationary)
+        let mTiles = (m + rows - 1) / rows
+        XCTAssertEqual(os.counters["controller.compute_cycles"], UInt64(mTiles * nTiles * (k + rows + columns - 2)))
+        for result in [ws, os] {
+            XCTAssertEqual(result.totalCycles, result.counters["controller.cycles"])
+            XCTAssertEqual(result.totalCycles, result.computeCycles + result.stallCycles)
+        }
+    }
+
+    func testCountersAreConserved() throws {
+        let model = try RTLModel()
+        let (m, k, n) = (6, 45, 19)
+        let job = try operands(format: "mant4", granularity: .group(16), m: m, k: k, n: n, seed: 5)
+        for dataflow in Dataflow.allCases {
+            let result = try model.run(job, on: config(.mant), dataflow: dataflow)
+            let c = result.counters
+            XCTAssertEqual(c["pe.mac_w3a8"], UInt64(m * n * k), "every product once")
+            XCTAssertEqual(c["sac.scale_accumulate"], UInt64(m * n * 3), "one SAC per output per group (3 groups of 16 in 45)")
+            XCTAssertEqual(c["sac.combine"], c["sac.scale_accumulate"])
+            XCTAssertEqual(c["output.scale"], UInt64(m * n))
+            XCTAssertEqual(c["pe.mac_w3a8"]! + c["pe.idle"]!, c["controller.compute_cycles"]! * 64)
+            // Shift-adds: every product of a group whose selector is not linear.
+            let selectors = try job.weights.field("selector").values
+            var shifted = 0
+            for row in 0..<n {
+                for group in 0..<3 where selectors[row * 3 + group] != 15 { shifted += min(16, k - group * 16) }
+            }
+            XCTAssertEqual(c["pe.shift_add"], UInt64(shifted * m))
+            // DRAM: weights (codes + metadata) once per M tile, activations once, outputs once.
+            let weightBits = n * k * 4 + n * 3 * 20
+            XCTAssertEqual(c["dram.read_bits"], UInt64(weightBits + m * (k * 8 + 16)), "\(dataflow)")
+            XCTAssertEqual(c["dram.write_bits"], UInt64(m * n * 32))
+            XCTAssertEqual(c["wbuf.write_bits"], c["wbuf.read_bits"])
+            XCTAssertEqual(c["decoder.lookup"], UInt64(n * k))
+        }
+    }
+
+    /// A decode step whose weights arrive slower than the array consumes them: the job takes as
+    /// long as DRAM needs to move every bit, and the difference shows up as stall cycles.
+    func testBandwidthStarvedJobStallsByWhatTheBandwidthImplies() throws {
+        let model = try RTLModel()
+        let (m, k, n) = (1, 256, 64)
+        let job = try operands(format: "int8", granularity: .channel, m: m, k: k, n: n, seed: 9)
+        var starved = config(.int)
+        starved.dramBitsPerCycle = 16
+        starved.dramLatencyCycles = 0
+        let result = try model.run(job, on: starved, dataflow: .weightStationary)
+        let bits = result.counters["dram.read_bits"]! + result.counters["dram.write_bits"]!
+        let transferCycles = (bits + 15) / 16
+        XCTAssertGreaterThanOrEqual(result.totalCycles, transferCycles)
+        // Only the last tile's compute (and its output write) can hide after the last read.
+        let lastTile = UInt64(m + 8 + 8 - 2) + 1
+        XCTAssertLessThanOrEqual(result.totalCycles, transferCycles + lastTile + 2)
+        XCTAssertGreaterThan(result.stallCycles, result.computeCycles)
+        XCTAssertEqual(result.counters["dram.busy_cycles"], transferCycles)
+    }
+
+    func testBadConfigurationsAreRejectedWithTheField() throws {
+        let model = try RTLModel()
+        let job = try operands(format: "mant4", granularity: .group(8), m: 2, k: 16, n: 8, seed: 1)
+        var zero = config(.mant)
+        zero.rows = 0
+        XCTAssertThrowsError(try model.run(job, on: zero, dataflow: .weightStationary)) { XCTAssertTrue("\($0)".contains("rows")) }
+        var tiny = config(.mant)
+        tiny.weightBufferBytes = 8
+        XCTAssertThrowsError(try model.run(job, on: tiny, dataflow: .weightStationary)) {
+            XCTAssertTrue("\($0)".contains("buffers.weight_bytes"), "\($0)")
+        }
+        var noActivations = config(.mant)
+        noActivations.activationBufferBytes = 4
+        XCTAssertThrowsError(try model.run(job, on: noActivations, dataflow: .weightStationary)) {
+            XCTAssertTrue("\($0)".contains("buffers.activation_bytes"), "\($0)")
+        }
+        XCTAssertThrowsError(try model.run(job, on: config(.int), dataflow: .weightStationary)) {
+            XCTAssertTrue("\($0)".contains("pe_type"), "\($0)")
+        }
+        // The model still runs after rejected jobs.
+        XCTAssertNoThrow(try model.run(job, on: config(.mant), dataflow: .weightStationary))
+    }
+}
