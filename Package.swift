@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // The SystemC model of the accelerator, seen by Swift only through a C header.
@@ -25,23 +26,26 @@ let package = Package(
         .target(name: "MantNumerics"),
         // Tensor files in and out: safetensors, npy, and the quantized-tensor container.
         .target(name: "MantTensorIO", dependencies: ["MantNumerics"]),
-        // Safe Swift owner of the SystemC model.
+        // Safe Swift owner of the SystemC model, and the reference GEMM it must match.
         .target(name: "MantHardware", dependencies: ["CMantSimRTL", "MantNumerics"]),
+        // Configuration files (architectures), validated in full before anything runs.
+        .target(name: "MantConfig", dependencies: ["MantHardware", "MantNumerics", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "mantsim",
             dependencies: [
-                "MantNumerics", "MantTensorIO", "MantHardware",
+                "MantNumerics", "MantTensorIO", "MantHardware", "MantConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "mantsim-bench",
-            dependencies: ["MantNumerics"]
+            dependencies: ["MantNumerics", "MantHardware", "MantConfig"]
         ),
         .testTarget(name: "MantNumericsTests", dependencies: ["MantNumerics"]),
         .testTarget(name: "MantTensorIOTests", dependencies: ["MantTensorIO", "MantNumerics"]),
-        .testTarget(name: "MantHardwareTests", dependencies: ["MantHardware", "MantNumerics"]),
-        .testTarget(name: "MantSimCLITests", dependencies: ["MantTensorIO", "MantNumerics"]),
+        .testTarget(name: "MantHardwareTests", dependencies: ["MantHardware", "MantNumerics", "MantConfig"], exclude: ["Golden"]),
+        .testTarget(name: "MantConfigTests", dependencies: ["MantConfig", "MantHardware", "MantNumerics"]),
+        .testTarget(name: "MantSimCLITests", dependencies: ["MantTensorIO", "MantNumerics"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v5],
     cxxLanguageStandard: .cxx17

@@ -1,0 +1,195 @@
+import Foundation
+import MantHardware
+import MantNumerics
+import Yams
+
+/// One accelerator architecture as a config file describes it: the array, its buffers and DRAM
+/// interface, its clock, and the formats it runs.
+///
+///     name: M-ANT
+///     pe: mant                  # fp16, int, mant, ant, olive or mxfp4
+///     clock_mhz: 500
+///     dataflow: ws              # default dataflow: ws or os
+///     array: {rows: 32, columns: 32}
+///     buffers: {weight_bytes: 131072, activation_bytes: 262144, output_bytes: 131072}
+///     dram: {bits_per_cycle: 1024, latency_cycles: 100}
+///     formats: {weights: mant4, group: 64, activation_bits: 8}   # group: N or channel
+public struct ArchitectureConfig: Equatable, Sendable {
+    public var name: String
+    public var array: ArrayConfig
+    public var clockMHz: Double
+    public var dataflow: Dataflow
+    public var weightFormat: FormatDescriptor
+    public var activationBits: Int
+
+    /// Reads and validates a file; every problem is reported at once, each with the file,
+    /// component and field.
+    public static func load(path: String) throws -> ArchitectureConfig {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigError(path: path, problems: ["file: cannot be read"])
+        }
+        return try parse(text, path: path)
+    }
+
+    public static func parse(_ text: String, path: String) throws -> ArchitectureConfig {
+        let root: Any?
+        do {
+            root = try Yams.load(yaml: text)
+        } catch {
+            throw ConfigError(path: path, problems: ["YAML: \(error)"])
+        }
+        var reader = ConfigReader(path: path)
+        guard let top = reader.mapping(root, at: "") else { throw reader.failure() }
+        reader.allow(top, keys: ["name", "pe", "clock_mhz", "dataflow", "array", "buffers", "dram", "formats"], at: "")
+        let name = reader.string(top, "name", at: "") ?? ""
+        let pe = reader.choice(top, "pe", at: "", PEType.self)
+        let clock = reader.number(top, "clock_mhz", at: "", positive: true) ?? 1
+        let dataflow = reader.choice(top, "dataflow", at: "", Dataflow.self, default: .weightStationary)
+
+        let array = reader.mapping(top["array"], at: "array")
+        let buffers = reader.mapping(top["buffers"], at: "buffers")
+        let dram = reader.mapping(top["dram"], at: "dram")
+        let formats = reader.mapping(top["formats"], at: "formats")
+        var config = ArrayConfig(peType: pe ?? .mant)
+        if let array {
+            reader.allow(array, keys: ["rows", "columns"], at: "array")
+            config.rows = reader.integer(array, "rows", at: "array", range: 2...4096) ?? config.rows
+            config.columns = reader.integer(array, "columns", at: "array", range: 2...4096) ?? config.columns
+        }
+        if let buffers {
+            reader.allow(buffers, keys: ["weight_bytes", "activation_bytes", "output_bytes"], at: "buffers")
+            config.weightBufferBytes = reader.integer(buffers, "weight_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
+            config.activationBufferBytes = reader.integer(buffers, "activation_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
+            config.outputBufferBytes = reader.integer(buffers, "output_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
+        }
+        if let dram {
+            reader.allow(dram, keys: ["bits_per_cycle", "latency_cycles"], at: "dram")
+            config.dramBitsPerCycle = reader.integer(dram, "bits_per_cycle", at: "dram", range: 1...(1 << 20)) ?? 1
+            config.dramLatencyCycles = reader.integer(dram, "latency_cycles", at: "dram", range: 0...1_000_000) ?? 0
+        }
+        var weightFormat = FormatDescriptor(kind: .mant, bits: 4, granularity: .group(64))
+        var activationBits = 8
+        if let formats {
+            reader.allow(formats, keys: ["weights", "group", "activation_bits"], at: "formats")
+            var granularity: Granularity?
+            if let raw = formats["group"] {
+                if let size = raw as? Int, size > 0 {
+                    granularity = .group(size)
+                } else if let text = raw as? String, let parsed = Granularity(text) {
+                    granularity = parsed
+                } else {
+                    reader.problem("formats.group: expected a group size or 'channel', got \(raw)")
+                }
+            }
+            if let weights = reader.string(formats, "weights", at: "formats") {
+                do {
+                    weightFormat = try FormatCatalog.parse(weights, granularity: granularity)
+                    _ = try weightFormat.makeFormat()
+                    if let pe, PEType(format: weightFormat) != pe {
+                        reader.problem("formats.weights: \(weights) does not run on a '\(pe.rawValue)' array")
+                    }
+                } catch {
+                    reader.problem("formats.weights: \(error)")
+                }
+            }
+            activationBits = reader.integer(formats, "activation_bits", at: "formats", range: 4...16, required: false) ?? 8
+            if pe != .fp16 && activationBits != 8 && activationBits != 4 {
+                reader.problem("formats.activation_bits: integer arrays read 8- or 4-bit activations, got \(activationBits)")
+            }
+        }
+        try reader.finish()
+        config.peType = pe!
+        return ArchitectureConfig(name: name, array: config, clockMHz: clock, dataflow: dataflow ?? .weightStationary,
+                                  weightFormat: weightFormat, activationBits: activationBits)
+    }
+}
+
+/// Every problem found in one config file.
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+    public let path: String
+    public let problems: [String]
+
+    public var description: String {
+        problems.map { "\(path): \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Typed reads from a YAML tree that note every problem instead of stopping at the first.
+struct ConfigReader {
+    let path: String
+    private(set) var problems: [String] = []
+
+    init(path: String) { self.path = path }
+
+    mutating func problem(_ message: String) { problems.append(message) }
+
+    func failure() -> ConfigError { ConfigError(path: path, problems: problems) }
+
+    func finish() throws {
+        if !problems.isEmpty { throw failure() }
+    }
+
+    private func label(_ component: String, _ key: String) -> String {
+        component.isEmpty ? key : "\(component).\(key)"
+    }
+
+    mutating func mapping(_ value: Any?, at component: String) -> [String: Any]? {
+        guard let value else {
+            problem("\(component.isEmpty ? "file" : component): missing (expected a mapping)")
+            return nil
+        }
+        guard let mapping = value as? [String: Any] else {
+            problem("\(component.isEmpty ? "file" : component): expected a mapping of keys to values")
+            return nil
+        }
+        return mapping
+    }
+
+    mutating func allow(_ mapping: [String: Any], keys: [String], at component: String) {
+        for key in mapping.keys.sorted() where !keys.contains(key) {
+            problem("\(label(component, key)): unknown key (expected one of \(keys.joined(separator: ", ")))")
+        }
+    }
+
+    mutating func string(_ mapping: [String: Any], _ key: String, at component: String) -> String? {
+        guard let value = mapping[key] else { problem("\(label(component, key)): missing"); return nil }
+        guard let text = value as? String else { problem("\(label(component, key)): expected text, got \(value)"); return nil }
+        return text
+    }
+
+    mutating func integer(_ mapping: [String: Any], _ key: String, at component: String, range: ClosedRange<Int>,
+                          required: Bool = true) -> Int? {
+        guard let value = mapping[key] else {
+            if required { problem("\(label(component, key)): missing") }
+            return nil
+        }
+        guard let number = value as? Int, range.contains(number) else {
+            problem("\(label(component, key)): expected a whole number in \(range.lowerBound)...\(range.upperBound), got \(value)")
+            return nil
+        }
+        return number
+    }
+
+    mutating func number(_ mapping: [String: Any], _ key: String, at component: String, positive: Bool) -> Double? {
+        guard let value = mapping[key] else { problem("\(label(component, key)): missing"); return nil }
+        let number = (value as? Double) ?? (value as? Int).map(Double.init)
+        guard let number, number.isFinite, !positive || number > 0 else {
+            problem("\(label(component, key)): expected a positive number, got \(value)")
+            return nil
+        }
+        return number
+    }
+
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ mapping: [String: Any], _ key: String, at component: String,
+                                                              _ type: T.Type, default fallback: T? = nil) -> T? where T.RawValue == String {
+        guard let value = mapping[key] else {
+            if fallback == nil { problem("\(label(component, key)): missing") }
+            return fallback
+        }
+        guard let text = value as? String, let choice = T(rawValue: text) else {
+            problem("\(label(component, key)): expected one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got \(value)")
+            return nil
+        }
+        return choice
+    }
+}
