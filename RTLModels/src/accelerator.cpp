@@ -194,19 +194,31 @@ void Accelerator::run_job() {
             wbuf_write_ += bits;
             next_weight = index + 1;
         };
-        request_weights(0);
+        // The WBUF is a ring of weight tiles: keep as many in flight or resident as it holds.
+        uint64_t largest_tile = 1;
+        for (const Tile &tile : tiles) largest_tile = std::max(largest_tile, weight_tile_bits(tile));
+        const size_t depth = std::max<size_t>(2, static_cast<size_t>(config_.weight_buffer_bytes * 8 / largest_tile));
+        auto prefetch = [&](size_t current) {
+            while (next_weight < tiles.size() && next_weight < current + depth) request_weights(next_weight);
+        };
+        // The first activations go ahead of the weight prefetch; later M tiles queue behind it.
+        activation_ticket = dram_.request(tiles[0].mt * activation_row_bits, false);
+        abuf_write_ += tiles[0].mt * activation_row_bits;
+        prefetch(0);
         bool preloaded = !ws;
         for (size_t index = 0; index < tiles.size(); ++index) {
             const Tile &tile = tiles[index];
             const bool first_of_m_tile = index == 0 || tiles[index - 1].m0 != tile.m0;
             if (first_of_m_tile) {
-                const uint64_t bits = tile.mt * activation_row_bits;
-                activation_ticket = dram_.request(bits, false);
-                abuf_write_ += bits;
+                if (index > 0) {
+                    const uint64_t bits = tile.mt * activation_row_bits;
+                    activation_ticket = dram_.request(bits, false);
+                    abuf_write_ += bits;
+                }
                 wait_for(activation_ticket);
             }
             wait_for(weight_ticket[index]);
-            if (next_weight < tiles.size()) request_weights(next_weight);
+            prefetch(index + 1);
             const uint64_t weight_bits = weight_tile_bits(tile);
             wbuf_read_ += weight_bits;
             if (!fp16) decoder_lookups_ += static_cast<uint64_t>(tile.nt) * tile.kt;

@@ -9,24 +9,23 @@ void DramChannel::reset(uint32_t bits_per_cycle, uint32_t latency_cycles) {
     completed_.clear();
     bits_per_cycle_ = bits_per_cycle;
     latency_ = latency_cycles;
+    now_ = 0;
     read_bits_ = write_bits_ = busy_cycles_ = 0;
 }
 
 size_t DramChannel::request(uint64_t bits, bool write) {
     const size_t ticket = completed_.size();
     completed_.push_back(bits == 0);
-    if (bits > 0) queue_.push_back(Transfer{ticket, bits, latency_, write});
+    if (bits > 0) queue_.push_back(Transfer{ticket, bits, now_ + latency_, write});
     return ticket;
 }
 
 void DramChannel::tick() {
+    now_ += 1;
     if (queue_.empty()) return;
     Transfer &head = queue_.front();
+    if (now_ <= head.ready_cycle) return;
     busy_cycles_ += 1;
-    if (head.latency_left > 0) {
-        head.latency_left -= 1;
-        return;
-    }
     const uint64_t moved = std::min<uint64_t>(head.remaining_bits, bits_per_cycle_);
     head.remaining_bits -= moved;
     (head.write ? write_bits_ : read_bits_) += moved;

@@ -1,5 +1,6 @@
-// One DRAM channel behind a DMA engine: requests are served in order, each waits the access
-// latency and then moves `bits_per_cycle` bits per cycle. The controller ticks it once per cycle.
+// One DRAM channel behind a DMA engine. A request's data can start moving `latency` cycles after
+// it is issued (requests in flight overlap their latency); data moves in issue order at
+// `bits_per_cycle` bits per cycle, one request at a time. The controller ticks it once per cycle.
 #pragma once
 
 #include <cstddef>
@@ -27,13 +28,14 @@ class DramChannel {
     struct Transfer {
         size_t ticket;
         uint64_t remaining_bits;
-        uint32_t latency_left;
+        uint64_t ready_cycle;
         bool write;
     };
     std::deque<Transfer> queue_;
     std::vector<bool> completed_;
     uint32_t bits_per_cycle_ = 1;
     uint32_t latency_ = 0;
+    uint64_t now_ = 0;
     uint64_t read_bits_ = 0, write_bits_ = 0, busy_cycles_ = 0;
 };
 

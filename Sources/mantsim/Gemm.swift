@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import MantConfig
+import MantHardware
+import MantNumerics
+
+struct Gemm: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one GEMM through the cycle-level SystemC array and report cycles, traffic and counters.",
+        discussion: """
+        Computes Y[M][N] = X[M][K] * W[N][K]^T with seeded synthetic LLM-like weights and activations,
+        quantized in the architecture's formats, on the array its config describes. Every number comes
+        from the simulation; --check also runs the Swift reference GEMM and compares every output bit.
+
+        Examples:
+          mantsim gemm --arch Configs/arch/mant.yaml -M 64 -K 4096 -N 4096
+          mantsim gemm --arch Configs/arch/int4.yaml -M 1 -K 4096 -N 4096 --dataflow os --json
+          mantsim gemm --arch Configs/arch/mant.yaml -M 16 -K 512 -N 256 --format mant3 --check
+        """
+    )
+
+    @Option(help: "Architecture config (see Configs/arch).", completion: .file(extensions: ["yaml"]))
+    var arch: String
+
+    @Option(name: .customShort("M"), help: "Rows of X: tokens (batch x sequence for prefill, batch for decode).")
+    var m: Int = 64
+
+    @Option(name: .customShort("K"), help: "Reduction length: input features.")
+    var k: Int = 4096
+
+    @Option(name: .customShort("N"), help: "Output features.")
+    var n: Int = 4096
+
+    @Option(help: "Weight format overriding the architecture's (must run on its PE type).")
+    var format: String?
+
+    @Option(help: "Dataflow: ws (weight-stationary) or os (output-stationary); default from the config.")
+    var dataflow: Dataflow?
+
+    @Option(help: "Seed of the synthetic operands.")
+    var seed: UInt64 = 2025
+
+    @Flag(help: "Also run the Swift reference GEMM and compare every output bit.")
+    var check = false
+
+    @Flag(help: "Print JSON instead of tables.")
+    var json = false
+
+    func validate() throws {
+        guard m > 0, k > 0, n > 0 else { throw ValidationError("-M, -K and -N must be positive") }
+    }
+
+    func run() throws {
+        let architecture = try ArchitectureConfig.load(path: arch)
+        var weightFormat = architecture.weightFormat
+        if let format {
+            weightFormat = try FormatCatalog.parse(format, granularity: nil)
+            guard PEType(format: weightFormat) == architecture.array.peType else {
+                throw ValidationError("--format \(format) does not run on the \(architecture.array.peType.rawValue) array of \(arch)")
+            }
+        }
+        let weights = try SyntheticTensor.llmLike(rows: n, columns: k, seed: seed)
+        let activations = try SyntheticTensor.llmLike(rows: m, columns: k, seed: seed &+ 1)
+        let quantized = try weightFormat.makeFormat().quantize(weights)
+        let operands = try GemmOperands(weights: quantized, activations: activations, activationBits: architecture.activationBits)
+        let flow = dataflow ?? architecture.dataflow
+        let model = try RTLModel()
+        let result = try model.run(operands, on: architecture.array, dataflow: flow)
+        var bitExact: Bool?
+        if check {
+            let expected = try GemmReference.run(operands)
+            bitExact = expected.map(\.bitPattern) == result.output.map(\.bitPattern)
+        }
+        let report = GemmReport(architecture: architecture, format: weightFormat.name, m: m, k: k, n: n, dataflow: flow,
+                                result: result, bitExact: bitExact)
+        print(json ? try report.jsonText() : report.text())
+        if bitExact == false { throw ExitCode(2) }
+    }
+}
+
+extension Dataflow: ExpressibleByArgument {}
+
+struct GemmReport: Encodable {
+    var architecture: String
+    var format: String
+    var m: Int, k: Int, n: Int
+    var dataflow: String
+    var array: String
+    var clockMHz: Double
+    var totalCycles: UInt64
+    var computeCycles: UInt64
+    var stallCycles: UInt64
+    var latencyMicroseconds: Double
+    var utilization: Double
+    var bitExact: Bool?
+    var outputDigest: String
+    var counters: [String: UInt64]
+
+    init(architecture: ArchitectureConfig, format: String, m: Int, k: Int, n: Int, dataflow: Dataflow, result: GemmResult, bitExact: Bool?) {
+        self.architecture = architecture.name
+        self.format = format
+        (self.m, self.k, self.n) = (m, k, n)
+        self.dataflow = dataflow.rawValue
+        array = "\(architecture.array.rows)x\(architecture.array.columns) \(architecture.array.peType.rawValue)"
+        clockMHz = architecture.clockMHz
+        totalCycles = result.totalCycles
+        computeCycles = result.computeCycles
+        stallCycles = result.stallCycles
+        latencyMicroseconds = Double(result.totalCycles) / architecture.clockMHz
+        let macs = result.counters.filter { $0.key.hasPrefix("pe.mac_") }.values.reduce(0, +)
+        let slots = Double(architecture.array.rows * architecture.array.columns) * Double(max(result.totalCycles, 1))
+        utilization = Double(macs) / slots
+        self.bitExact = bitExact
+        outputDigest = GemmReport.digest(result.output)
+        counters = result.counters
+    }
+
+    /// FNV-1a over the output bits: the same operands give the same digest.
+    static func digest(_ values: [Float]) -> String {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for value in values {
+            var bits = value.bitPattern
+            for _ in 0..<4 {
+                hash = (hash ^ UInt64(bits & 0xFF)) &* 0x0000_0100_0000_01B3
+                bits >>= 8
+            }
+        }
+        return String(hash, radix: 16)
+    }
+
+    func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    func text() -> String {
+        func megabytes(_ bits: UInt64?) -> String { String(format: "%.3f", Double(bits ?? 0) / 8e6) }
+        var lines = [
+            "\(architecture): \(array) PEs at \(String(format: "%g", clockMHz)) MHz, \(format) weights, dataflow \(dataflow)",
+            "GEMM M=\(m) K=\(k) N=\(n)", "",
+        ]
+        var summary = TextTable(header: ["", "value"])
+        summary.rows = [
+            ["total cycles", "\(totalCycles)"],
+            ["compute cycles", "\(computeCycles)"],
+            ["stall cycles", "\(stallCycles)"],
+            ["latency (us)", String(format: "%.2f", latencyMicroseconds)],
+            ["PE utilization", String(format: "%.1f%%", utilization * 100)],
+            ["DRAM read (MB)", megabytes(counters["dram.read_bits"])],
+            ["DRAM write (MB)", megabytes(counters["dram.write_bits"])],
+            ["output digest", outputDigest],
+        ]
+        if let bitExact { summary.rows.append(["matches reference", bitExact ? "bit-exact" : "MISMATCH"]) }
+        lines.append(summary.render())
+        var table = TextTable(header: ["counter", "count"])
+        for (name, value) in counters.sorted(by: { $0.key < $1.key }) where value > 0 { table.rows.append([name, "\(value)"]) }
+        lines += ["", table.render()]
+        return lines.joined(separator: "\n")
+    }
+}
