@@ -41,11 +41,13 @@ let package = Package(
             name: "mantsim-bench",
             dependencies: ["MantNumerics", "MantHardware", "MantConfig"]
         ),
+        .target(name: "_TestSupport", path: "Tests/_TestSupport"),
         .testTarget(name: "MantNumericsTests", dependencies: ["MantNumerics"]),
         .testTarget(name: "MantTensorIOTests", dependencies: ["MantTensorIO", "MantNumerics"]),
-        .testTarget(name: "MantHardwareTests", dependencies: ["MantHardware", "MantNumerics", "MantConfig"], exclude: ["Golden"]),
+        .testTarget(name: "MantHardwareTests", dependencies: ["MantHardware", "MantNumerics", "MantConfig", "_TestSupport"],
+                    exclude: ["Golden"]),
         .testTarget(name: "MantConfigTests", dependencies: ["MantConfig", "MantHardware", "MantNumerics"]),
-        .testTarget(name: "MantSimCLITests", dependencies: ["MantTensorIO", "MantNumerics"], exclude: ["Golden"]),
+        .testTarget(name: "MantSimCLITests", dependencies: ["MantTensorIO", "MantNumerics", "_TestSupport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v5],
     cxxLanguageStandard: .cxx17

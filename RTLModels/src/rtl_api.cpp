@@ -193,6 +193,9 @@ int mantsim_rtl_run_gemm(mantsim_rtl *handle, const mantsim_array_config *config
             handle->error = "run_gemm: the simulation stopped before the job finished";
             return MANTSIM_E_INTERNAL;
         }
+        // The job paused the kernel at a clock edge; finish that half cycle so later runs start
+        // between edges, as a fresh kernel does.
+        sc_core::sc_start(sc_core::sc_time(static_cast<double>(kernel().period_ps) / 2, sc_core::SC_PS));
         const std::vector<float> &output = accelerator.output();
         std::copy(output.begin(), output.end(), job->output);
         if (result != nullptr) *result = accelerator.result();

@@ -4,7 +4,7 @@ import MantHardware
 struct RTLCheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rtl-check",
-        abstract: "Elaborate the SystemC model, run it for some cycles and print its counters."
+        abstract: "Elaborate the SystemC model, run its clock for some cycles and print the heartbeat counters."
     )
 
     @Option(help: "Clock cycles to simulate.")
@@ -14,7 +14,7 @@ struct RTLCheck: ParsableCommand {
         let model = try RTLModel()
         try model.run(cycles: cycles)
         var table = TextTable(header: ["counter", "value"])
-        for name in RTLModel.counterNames { table.rows.append([name, "\(try model.counter(named: name))"]) }
+        for name in RTLModel.counterNames where name.hasPrefix("heartbeat.") { table.rows.append([name, "\(try model.counter(named: name))"]) }
         print(table.render())
     }
 }

@@ -1,4 +1,5 @@
 import XCTest
+import MantNumerics
 @testable import MantHardware
 
 final class RTLModelTests: XCTestCase {
@@ -8,6 +9,16 @@ final class RTLModelTests: XCTestCase {
         XCTAssertEqual(try model.counter(named: "heartbeat.cycles"), 10)
         try model.run(cycles: 32)
         XCTAssertEqual(try model.counter(named: "heartbeat.cycles"), 42)
+    }
+
+    func testCycleCountsStayExactAfterAGemmJob() throws {
+        let model = try RTLModel()
+        let weights = try MANTFormat(bits: 4, granularity: .group(8)).quantize(try SyntheticTensor.llmLike(rows: 4, columns: 16, seed: 1))
+        let operands = try GemmOperands(weights: weights, activations: try SyntheticTensor.llmLike(rows: 2, columns: 16, seed: 2))
+        _ = try model.run(operands, on: ArrayConfig(peType: .mant, rows: 4, columns: 4), dataflow: .weightStationary)
+        let fresh = try RTLModel()
+        try fresh.run(cycles: 10)
+        XCTAssertEqual(try fresh.counter(named: "heartbeat.cycles"), 10)
     }
 
     func testNewHandleResetsTheSameModel() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import _TestSupport
 
 /// Runs the real `mantsim` binary as a subprocess, as a user would.
 class CLITestCase: XCTestCase {
@@ -45,17 +46,8 @@ class CLITestCase: XCTestCase {
                    error: String(decoding: errorData, as: UTF8.self))
     }
 
-    /// Compares against a stored file; `MANTSIM_RECORD_GOLDEN=1` re-records it from this run.
     func assertMatchesGolden(_ text: String, named name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let golden = URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent()
-            .appendingPathComponent("Golden").appendingPathComponent(name)
-        if ProcessInfo.processInfo.environment["MANTSIM_RECORD_GOLDEN"] == "1" {
-            try text.write(to: golden, atomically: true, encoding: .utf8)
-            return
-        }
-        guard let expected = try? String(contentsOf: golden, encoding: .utf8) else {
-            return XCTFail("missing golden file \(golden.path); record it with MANTSIM_RECORD_GOLDEN=1 make test", file: file, line: line)
-        }
-        XCTAssertEqual(text, expected, "output moved from \(golden.lastPathComponent)", file: file, line: line)
+        let directory = URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent().appendingPathComponent("Golden")
+        try Golden.assertMatches(text, file: name, directory: directory, file: file, line: line)
     }
 }
