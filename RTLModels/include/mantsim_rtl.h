@@ -133,6 +133,10 @@ void mantsim_rtl_free(mantsim_rtl *handle);
 /* Advances simulated time by `cycles` clock cycles. */
 int mantsim_rtl_run_cycles(mantsim_rtl *handle, uint64_t cycles);
 
+/* The same GEMM as a plain loop without simulation (no handle, no SystemC): the yardstick the
+ * benchmark compares the cycle-level model with. Writes job->output. */
+int mantsim_native_gemm(const mantsim_array_config *config, const mantsim_gemm_job *job);
+
 /* Reads one counter since the last reset. */
 int mantsim_rtl_read_counter(const mantsim_rtl *handle, int counter, uint64_t *value);
 

@@ -6,6 +6,11 @@ public struct RTLError: Error, CustomStringConvertible, Equatable {
     public let kind: Kind
     public let message: String
     public var description: String { "RTL model: \(message)" }
+
+    public init(kind: Kind, message: String) {
+        self.kind = kind
+        self.message = message
+    }
 }
 
 /// Owner of one handle on the process-wide SystemC model. SystemC elaborates once per process,
@@ -86,43 +91,11 @@ extension RTLModel {
             throw RTLError(kind: .invalidArgument,
                            message: "array.pe_type: a \(config.peType.rawValue) array cannot run \(operands.weights.format.name) weights")
         }
-        var output = [Float](repeating: 0, count: operands.m * operands.n)
         var result = mantsim_gemm_result()
         var arrayConfig = config.cConfig
-        let codes = operands.weights.codes.values.map { UInt16(truncatingIfNeeded: $0) }
-        let scales = (operands.weights.metadata.first { $0.name == "scale" }?.values ?? []).map { UInt16(truncatingIfNeeded: $0) }
-        let selectors = (operands.weights.metadata.first { $0.name == "selector" || $0.name == "type" }?.values ?? [])
-            .map { UInt8(truncatingIfNeeded: $0) }
-        let status: Int32 = codes.withUnsafeBufferPointer { codeBuffer in
-            scales.withUnsafeBufferPointer { scaleBuffer in
-                selectors.withUnsafeBufferPointer { selectorBuffer in
-                    operands.activationIntegers.withUnsafeBufferPointer { xBuffer in
-                        operands.activationScaleCodes.withUnsafeBufferPointer { xScaleBuffer in
-                            operands.activationHalfCodes.withUnsafeBufferPointer { xHalfBuffer in
-                                output.withUnsafeMutableBufferPointer { outputBuffer in
-                                    var job = mantsim_gemm_job()
-                                    job.m = UInt32(operands.m)
-                                    job.k = UInt32(operands.k)
-                                    job.n = UInt32(operands.n)
-                                    job.dataflow = dataflow.code
-                                    job.group_size = UInt32(operands.groupSize)
-                                    job.weight_bits = UInt32(operands.weights.codes.bitWidth)
-                                    job.metadata_bits = UInt32(operands.metadataBits)
-                                    job.activation_bits = UInt32(operands.activationBits)
-                                    job.weight_codes = codeBuffer.baseAddress
-                                    job.group_scales = scales.isEmpty ? nil : scaleBuffer.baseAddress
-                                    job.group_selectors = selectors.isEmpty ? nil : selectorBuffer.baseAddress
-                                    job.activations = xBuffer.baseAddress
-                                    job.activation_scales = xScaleBuffer.baseAddress
-                                    job.activation_fp16 = xHalfBuffer.baseAddress
-                                    job.output = outputBuffer.baseAddress
-                                    return mantsim_rtl_run_gemm(handle, &arrayConfig, &job, &result)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        let handle = self.handle
+        let (status, output) = operands.withCJob(dataflow: dataflow) { job in
+            mantsim_rtl_run_gemm(handle, &arrayConfig, &job, &result)
         }
         try check(status)
         var counters = [String: UInt64]()
@@ -131,5 +104,63 @@ extension RTLModel {
         }
         return GemmResult(output: output, totalCycles: result.total_cycles, computeCycles: result.compute_cycles,
                           stallCycles: result.stall_cycles, counters: counters)
+    }
+}
+
+extension GemmOperands {
+    /// Hands the C model a job whose pointers stay valid for the duration of `body`.
+    func withCJob(dataflow: Dataflow, _ body: (inout mantsim_gemm_job) -> Int32) -> (Int32, [Float]) {
+        var output = [Float](repeating: 0, count: m * n)
+        let codes = weights.codes.values.map { UInt16(truncatingIfNeeded: $0) }
+        let scales = (weights.metadata.first { $0.name == "scale" }?.values ?? []).map { UInt16(truncatingIfNeeded: $0) }
+        let selectors = (weights.metadata.first { $0.name == "selector" || $0.name == "type" }?.values ?? [])
+            .map { UInt8(truncatingIfNeeded: $0) }
+        let status: Int32 = codes.withUnsafeBufferPointer { codeBuffer in
+            scales.withUnsafeBufferPointer { scaleBuffer in
+                selectors.withUnsafeBufferPointer { selectorBuffer in
+                    activationIntegers.withUnsafeBufferPointer { xBuffer in
+                        activationScaleCodes.withUnsafeBufferPointer { xScaleBuffer in
+                            activationHalfCodes.withUnsafeBufferPointer { xHalfBuffer in
+                                output.withUnsafeMutableBufferPointer { outputBuffer in
+                                    var job = mantsim_gemm_job()
+                                    job.m = UInt32(m)
+                                    job.k = UInt32(k)
+                                    job.n = UInt32(n)
+                                    job.dataflow = dataflow.code
+                                    job.group_size = UInt32(groupSize)
+                                    job.weight_bits = UInt32(weights.codes.bitWidth)
+                                    job.metadata_bits = UInt32(metadataBits)
+                                    job.activation_bits = UInt32(activationBits)
+                                    job.weight_codes = codeBuffer.baseAddress
+                                    job.group_scales = scales.isEmpty ? nil : scaleBuffer.baseAddress
+                                    job.group_selectors = selectors.isEmpty ? nil : selectorBuffer.baseAddress
+                                    job.activations = xBuffer.baseAddress
+                                    job.activation_scales = xScaleBuffer.baseAddress
+                                    job.activation_fp16 = xHalfBuffer.baseAddress
+                                    job.output = outputBuffer.baseAddress
+                                    return body(&job)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (status, output)
+    }
+}
+
+/// The same GEMM as a plain C++ loop with no simulation, compiled with the model's flags: the
+/// yardstick `make bench` measures the cycle-level model against.
+public enum NativeGemm {
+    public static func run(_ operands: GemmOperands, on config: ArrayConfig) throws -> [Float] {
+        var arrayConfig = config.cConfig
+        let (status, output) = operands.withCJob(dataflow: .weightStationary) { job in
+            mantsim_native_gemm(&arrayConfig, &job)
+        }
+        guard status == Int32(MANTSIM_OK) else {
+            throw RTLError(kind: .invalidArgument, message: "native GEMM rejected its operands")
+        }
+        return output
     }
 }

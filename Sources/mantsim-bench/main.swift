@@ -10,6 +10,9 @@ struct Options {
     var rows = 4096
     var columns = 4096
     var repeats = 5
+    var simulationM = 64
+    var simulationK = 4096
+    var simulationN = 4096
 
     init(_ arguments: [String]) {
         var rest = arguments.dropFirst()
@@ -19,11 +22,25 @@ struct Options {
             case "--rows": rows = Int(rest.popFirst() ?? "") ?? rows
             case "--columns": columns = Int(rest.popFirst() ?? "") ?? columns
             case "--repeats": repeats = Int(rest.popFirst() ?? "") ?? repeats
+            case "--gemm":
+                let parts = (rest.popFirst() ?? "").split(separator: "x").compactMap { Int($0) }
+                if parts.count == 3 { (simulationM, simulationK, simulationN) = (parts[0], parts[1], parts[2]) }
             default:
-                FileHandle.standardError.write(Data("usage: mantsim-bench [--markdown FILE] [--rows R] [--columns C] [--repeats N]\n".utf8))
+                FileHandle.standardError.write(Data("usage: mantsim-bench [--markdown FILE] [--rows R] [--columns C] [--repeats N] [--gemm MxKxN]\n".utf8))
                 exit(2)
             }
         }
+    }
+}
+
+/// Replaces (or appends) the section between `<!-- bench:NAME:start -->` and its end marker.
+func replaceSection(_ name: String, with section: String, in document: inout String) {
+    if let start = document.range(of: "<!-- bench:\(name):start -->"), let end = document.range(of: "<!-- bench:\(name):end -->") {
+        var upper = end.upperBound
+        if upper < document.endIndex, document[upper] == "\n" { upper = document.index(after: upper) }
+        document.replaceSubrange(start.lowerBound..<upper, with: section)
+    } else {
+        document += "\n" + section
     }
 }
 
@@ -72,16 +89,17 @@ Goal: M-ANT's full 16-candidate search within 8x of INT4 round-to-nearest.
 
 \(table)
 <!-- bench:quantize:end -->
+
 """
 
 print(section)
+FileHandle.standardError.write(Data("simulating a 64x64 M-ANT array...\n".utf8))
+let simulation = try SimulationBenchmark.run(m: options.simulationM, k: options.simulationK, n: options.simulationN)
+print(simulation)
 
 if let path = options.markdown {
     var document = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "# MantSim benchmarks\n\nEvery number here is produced by `make bench`; rerun it to refresh them.\n"
-    if let start = document.range(of: "<!-- bench:quantize:start -->"), let end = document.range(of: "<!-- bench:quantize:end -->") {
-        document.replaceSubrange(start.lowerBound..<end.upperBound, with: section)
-    } else {
-        document += "\n" + section
-    }
+    replaceSection("quantize", with: section, in: &document)
+    replaceSection("simulation", with: simulation, in: &document)
     try document.write(toFile: path, atomically: true, encoding: .utf8)
 }

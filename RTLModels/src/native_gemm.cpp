@@ -1,0 +1,54 @@
+// The same quantized GEMM as the array computes, as a plain loop with no simulation: the
+// yardstick the benchmark measures the cycle-level model against (same compiler, same flags).
+#include "mantsim_rtl.h"
+
+#include <algorithm>
+#include <exception>
+#include <vector>
+
+#include "decoders.hpp"
+
+#pragma STDC FP_CONTRACT OFF
+
+extern "C" int mantsim_native_gemm(const mantsim_array_config *config, const mantsim_gemm_job *job) {
+    try {
+        const mantsim::DecodedWeights weights = mantsim::decode_weights(*job, config->pe_type);
+        const size_t m = job->m, k = job->k, n = job->n;
+        if (config->pe_type == MANTSIM_PE_FP16) {
+            std::vector<float> x(m * k);
+            for (size_t i = 0; i < m * k; ++i) x[i] = mantsim::half_to_float(job->activation_fp16[i]);
+            for (size_t row = 0; row < m; ++row) {
+                for (size_t column = 0; column < n; ++column) {
+                    float acc = 0.0f;
+                    for (size_t step = 0; step < k; ++step) acc = acc + weights.fp16[column * k + step] * x[row * k + step];
+                    job->output[row * n + column] = acc;
+                }
+            }
+            return MANTSIM_OK;
+        }
+        const size_t g = job->group_size, groups = (k + g - 1) / g;
+        for (size_t row = 0; row < m; ++row) {
+            const int8_t *x = job->activations + row * k;
+            const float scale = mantsim::half_to_float(job->activation_scales[row]);
+            for (size_t column = 0; column < n; ++column) {
+                const int16_t *mac = weights.mac_lane.data() + column * k;
+                const int16_t *shift = weights.shift_lane.data() + column * k;
+                float acc = 0.0f;
+                for (size_t group = 0; group < groups; ++group) {
+                    int32_t sum_mac = 0, sum_shift = 0;
+                    const size_t end = std::min(k, (group + 1) * g);
+                    for (size_t step = group * g; step < end; ++step) {
+                        sum_mac += mac[step] * x[step];
+                        sum_shift += shift[step] * x[step];
+                    }
+                    const size_t meta = column * groups + group;
+                    acc = acc + weights.group_scale[meta] * static_cast<float>(weights.group_a[meta] * sum_mac + sum_shift);
+                }
+                job->output[row * n + column] = acc * scale;
+            }
+        }
+        return MANTSIM_OK;
+    } catch (...) {
+        return MANTSIM_E_INVALID_ARGUMENT;
+    }
+}
