@@ -133,6 +133,11 @@ void mantsim_rtl_free(mantsim_rtl *handle);
 /* Advances simulated time by `cycles` clock cycles. */
 int mantsim_rtl_run_cycles(mantsim_rtl *handle, uint64_t cycles);
 
+/* Records the next run_gemm on this handle as a VCD file at `vcd_path` (NULL: no trace): the
+ * controller state and tile, the DRAM and buffer ports, and PE row `pe_row`'s registers. The
+ * file appears only once the job completes. */
+int mantsim_rtl_set_trace(mantsim_rtl *handle, const char *vcd_path, uint32_t pe_row);
+
 /* The same GEMM as a plain loop without simulation (no handle, no SystemC): the yardstick the
  * benchmark compares the cycle-level model with. Writes job->output. */
 int mantsim_native_gemm(const mantsim_array_config *config, const mantsim_gemm_job *job);

@@ -27,6 +27,9 @@ Accelerator::Accelerator(sc_core::sc_module_name name) : sc_core::sc_module(name
 }
 
 void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm_job &job) {
+    // A trace request applies to this job only, whether or not it is accepted.
+    const std::string trace_path = trace_path_;
+    trace_path_.clear();
     if (config.rows < 2 || config.columns < 2 || config.rows > 4096 || config.columns > 4096) {
         throw field_error("array.rows/columns", "expected 2..4096 PEs per side, got " + std::to_string(config.rows) + " x " +
                                                     std::to_string(config.columns));
@@ -117,6 +120,46 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
     cycle_budget_ = 10 * (tiles_bound * (span + config.dram_latency_cycles + 4) + bits_bound / config.dram_bits_per_cycle) + 1000000;
     timed_out_ = false;
     finished_ = false;
+    if (!trace_path.empty()) {
+        const std::string &path = trace_path;
+        if (trace_row_ >= config.rows) throw field_error("vcd row", "PE row " + std::to_string(trace_row_) + " is outside the array");
+        if (config.columns > 256) throw field_error("vcd", "traces show at most 256 PE columns");
+        trace_.add("controller", "state", 3);
+        trace_.add("controller", "tile", 32);
+        trace_.add("dram", "bits_moved", 32);
+        trace_.add("wbuf", "read_bits", 32);
+        trace_.add("abuf", "read_bits", 32);
+        trace_.add("obuf", "write_bits", 32);
+        const std::string row = "pe_row" + std::to_string(trace_row_);
+        const unsigned act_width = config.pe_type == MANTSIM_PE_FP16 ? 32 : 16;
+        for (uint32_t c = 0; c < config.columns; ++c) {
+            trace_.add(row, "act_" + std::to_string(c), act_width);
+            trace_.add(row, "psum_" + std::to_string(c), 32);
+        }
+        trace_.begin(path, period_ps_);
+    }
+}
+
+// Controller states as the trace shows them.
+enum TraceState : uint64_t { kIdle = 0, kPreload = 1, kCompute = 2, kStall = 3, kDrain = 4 };
+
+void Accelerator::sample_trace(const uint64_t &phase_counter) {
+    trace_values_.clear();
+    uint64_t state = kIdle;
+    if (&phase_counter == &preload_) state = kPreload;
+    if (&phase_counter == &compute_) state = kCompute;
+    if (&phase_counter == &stall_) state = kStall;
+    if (&phase_counter == &drain_) state = kDrain;
+    trace_values_.push_back(state);
+    trace_values_.push_back(trace_tile_);
+    trace_values_.push_back(dram_.last_moved_bits());
+    trace_values_.push_back(trace_wbuf_);
+    trace_values_.push_back(state == kCompute ? array_.last_inputs() * job_.activation_bits : 0);
+    trace_values_.push_back(trace_obuf_);
+    array_.row_state(trace_row_, trace_values_);
+    trace_.sample(cycles_, trace_values_);
+    trace_wbuf_ = 0;
+    trace_obuf_ = 0;
 }
 
 uint64_t Accelerator::weight_tile_bits(const Tile &tile) const {
@@ -138,6 +181,7 @@ void Accelerator::clock_cycle(uint64_t &phase_counter) {
     cycles_ += 1;
     phase_counter += 1;
     if (cycles_ > cycle_budget_) throw BudgetExceeded{};
+    if (trace_.active()) sample_trace(phase_counter);
     wait();
 }
 
@@ -154,6 +198,7 @@ void Accelerator::run() {
         } catch (const BudgetExceeded &) {
             timed_out_ = true;
         }
+        trace_.finish(!timed_out_);
         finished_ = true;
         sc_core::sc_pause();
     }
@@ -221,6 +266,8 @@ void Accelerator::run_job() {
             prefetch(index + 1);
             const uint64_t weight_bits = weight_tile_bits(tile);
             wbuf_read_ += weight_bits;
+            trace_tile_ = index;
+            trace_wbuf_ = weight_bits;
             if (!fp16) decoder_lookups_ += static_cast<uint64_t>(tile.nt) * tile.kt;
             if (!preloaded) {
                 for (size_t r = 0; r < R; ++r) clock_cycle(preload_);
@@ -242,6 +289,7 @@ void Accelerator::run_job() {
             tiles_ += 1;
             const uint64_t carry_bits = (ws && array_.carries_out()) ? 32 * lanes : 0;
             obuf_write_ += static_cast<uint64_t>(tile.mt) * tile.nt * (32 + carry_bits);
+            trace_obuf_ = static_cast<uint64_t>(tile.mt) * tile.nt * (32 + carry_bits);
             if (last_k) {
                 // Final outputs: scaled by each token's activation scale, written back to DRAM.
                 for (size_t m = tile.m0; m < tile.m0 + tile.mt; ++m) {

@@ -20,6 +20,7 @@
 #include "decoders.hpp"
 #include "dram_channel.hpp"
 #include "pe_array.hpp"
+#include "vcd_writer.hpp"
 
 namespace mantsim {
 
@@ -33,6 +34,12 @@ struct Accelerator : sc_core::sc_module {
     // Starts the prepared job; the thread pauses the kernel when it is done.
     void start() { start_requested_ = true; }
     bool finished() const { return finished_; }
+    // Records the next prepared job as a VCD at `path` (empty: off), showing PE row `row`.
+    void set_trace(const std::string &path, uint32_t row, uint64_t period_ps) {
+        trace_path_ = path;
+        trace_row_ = row;
+        period_ps_ = period_ps;
+    }
     // Set when the job ran past its cycle budget (a model bug, never a slow job): the job stops.
     bool timed_out() const { return timed_out_; }
 
@@ -47,6 +54,13 @@ struct Accelerator : sc_core::sc_module {
     void wait_for(size_t ticket);
     uint64_t weight_tile_bits(const Tile &tile) const;
 
+    void sample_trace(const uint64_t &phase_counter);
+
+    std::string trace_path_;
+    uint32_t trace_row_ = 0;
+    VcdWriter trace_;
+    std::vector<uint64_t> trace_values_;
+    uint64_t trace_tile_ = 0, trace_wbuf_ = 0, trace_obuf_ = 0, period_ps_ = 1;
     bool start_requested_ = false;
     bool finished_ = true;
     bool timed_out_ = false;

@@ -22,12 +22,14 @@ size_t DramChannel::request(uint64_t bits, bool write) {
 
 void DramChannel::tick() {
     now_ += 1;
+    last_moved_ = 0;
     if (queue_.empty()) return;
     Transfer &head = queue_.front();
     if (now_ <= head.ready_cycle) return;
     busy_cycles_ += 1;
     const uint64_t moved = std::min<uint64_t>(head.remaining_bits, bits_per_cycle_);
     head.remaining_bits -= moved;
+    last_moved_ = moved;
     (head.write ? write_bits_ : read_bits_) += moved;
     if (head.remaining_bits == 0) {
         completed_[head.ticket] = true;

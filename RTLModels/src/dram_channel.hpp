@@ -20,6 +20,7 @@ class DramChannel {
     size_t request(uint64_t bits, bool write);
     bool done(size_t ticket) const { return completed_[ticket]; }
     bool idle() const { return queue_.empty(); }
+    uint64_t last_moved_bits() const { return last_moved_; }
 
     void tick();
     void report(CounterArray &counters) const;
@@ -36,6 +37,7 @@ class DramChannel {
     uint32_t bits_per_cycle_ = 1;
     uint32_t latency_ = 0;
     uint64_t now_ = 0;
+    uint64_t last_moved_ = 0;
     uint64_t read_bits_ = 0, write_bits_ = 0, busy_cycles_ = 0;
 };
 

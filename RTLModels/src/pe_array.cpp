@@ -113,6 +113,7 @@ void PEArray::begin_tile(const Tile &tile) {
 
 void PEArray::step(uint64_t cycle) {
     const long t = static_cast<long>(cycle);
+    last_inputs_ = 0;
     if (weight_stationary_) {
         pe_type_ == MANTSIM_PE_FP16 ? step_ws_fp16(t) : step_ws_int(t);
     } else {
@@ -134,9 +135,9 @@ void PEArray::step_ws_int(long t) {
         int16_t *a = &act_[r * C];
         std::memmove(a + 1, a, static_cast<size_t>(C - 1) * sizeof(int16_t));
         const long token = t - r;
-        a[0] = (r < static_cast<long>(tile_.kt) && token >= 0 && token < mt)
-                   ? x_[(tile_.m0 + token) * k_ + tile_.k0 + r]
-                   : 0;
+        const bool fed = r < static_cast<long>(tile_.kt) && token >= 0 && token < mt;
+        a[0] = fed ? x_[(tile_.m0 + token) * k_ + tile_.k0 + r] : 0;
+        last_inputs_ += fed ? 1 : 0;
         int32_t *pm = &psum_m_[r * C];
         int32_t *ph = &psum_h_[r * C];
         const int16_t *wm = &w_mac_[r * C];
@@ -204,9 +205,9 @@ void PEArray::step_ws_fp16(long t) {
         float *a = &act16_[r * C];
         std::memmove(a + 1, a, static_cast<size_t>(C - 1) * sizeof(float));
         const long token = t - r;
-        a[0] = (r < static_cast<long>(tile_.kt) && token >= 0 && token < mt)
-                   ? x16_[(tile_.m0 + token) * k_ + tile_.k0 + r]
-                   : 0.0f;
+        const bool fed = r < static_cast<long>(tile_.kt) && token >= 0 && token < mt;
+        a[0] = fed ? x16_[(tile_.m0 + token) * k_ + tile_.k0 + r] : 0.0f;
+        last_inputs_ += fed ? 1 : 0;
         float *p = &psum16_[r * C];
         const float *w = &w16_[r * C];
         if (r == 0) {
@@ -235,7 +236,9 @@ void PEArray::step_os_int(long t) {
         int16_t *a = &act_[r * C];
         std::memmove(a + 1, a, static_cast<size_t>(C - 1) * sizeof(int16_t));
         const long k = t - r;
-        a[0] = (r < mt && k >= 0 && k < K) ? x_[(tile_.m0 + r) * k_ + k] : 0;
+        const bool fed = r < mt && k >= 0 && k < K;
+        a[0] = fed ? x_[(tile_.m0 + r) * k_ + k] : 0;
+        last_inputs_ += fed ? 1 : 0;
     }
     for (long r = R - 1; r >= 1; --r) {
         std::memcpy(&w_mac_[r * C], &w_mac_[(r - 1) * C], static_cast<size_t>(C) * sizeof(int16_t));
@@ -303,7 +306,9 @@ void PEArray::step_os_fp16(long t) {
         float *a = &act16_[r * C];
         std::memmove(a + 1, a, static_cast<size_t>(C - 1) * sizeof(float));
         const long k = t - r;
-        a[0] = (r < mt && k >= 0 && k < K) ? x16_[(tile_.m0 + r) * k_ + k] : 0.0f;
+        const bool fed = r < mt && k >= 0 && k < K;
+        a[0] = fed ? x16_[(tile_.m0 + r) * k_ + k] : 0.0f;
+        last_inputs_ += fed ? 1 : 0;
     }
     for (long r = R - 1; r >= 1; --r) std::memcpy(&w16_[r * C], &w16_[(r - 1) * C], static_cast<size_t>(C) * sizeof(float));
     for (long c = 0; c < C; ++c) {
@@ -326,6 +331,23 @@ void PEArray::end_tile() {
     if (weight_stationary_) return;
     for (size_t r = 0; r < tile_.mt; ++r) {
         for (size_t c = 0; c < tile_.nt; ++c) acc_[(tile_.m0 + r) * n_ + tile_.n0 + c] = acc_pe_[r * cols_ + c];
+    }
+}
+
+void PEArray::row_state(size_t row, std::vector<uint64_t> &out) const {
+    for (size_t c = 0; c < cols_; ++c) {
+        const size_t cell = row * cols_ + c;
+        if (pe_type_ == MANTSIM_PE_FP16) {
+            uint32_t a, p;
+            std::memcpy(&a, &act16_[cell], sizeof a);
+            const float sum = weight_stationary_ ? psum16_[cell] : acc_pe_[cell];
+            std::memcpy(&p, &sum, sizeof p);
+            out.push_back(a);
+            out.push_back(p);
+        } else {
+            out.push_back(static_cast<uint16_t>(act_[cell]));
+            out.push_back(static_cast<uint32_t>(psum_m_[cell]));
+        }
     }
 }
 

@@ -47,6 +47,11 @@ class PEArray {
     bool carries_in() const { return carry_in_; }
     bool carries_out() const { return carry_out_; }
 
+    // Activations that entered the array in the last step (the ABUF read port's traffic).
+    uint64_t last_inputs() const { return last_inputs_; }
+    // Register values of one PE row (activation, MAC-lane partial sum; FP16: their bit patterns).
+    void row_state(size_t row, std::vector<uint64_t> &out) const;
+
     void reset_counters();
     void report(CounterArray &counters) const;
 
@@ -78,6 +83,7 @@ class PEArray {
     std::vector<uint32_t> shift_prefix_;      // WS: per row, prefix count of columns using the shift path
     std::vector<int32_t> carry_m_, carry_h_;  // WS: M x N partial sums of unfinished groups
 
+    uint64_t last_inputs_ = 0;
     uint64_t macs_ = 0, shift_adds_ = 0, pe_slots_ = 0, combines_ = 0, scale_accumulates_ = 0;
 };
 

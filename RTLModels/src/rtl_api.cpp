@@ -158,6 +158,14 @@ int mantsim_rtl_read_counter(const mantsim_rtl *handle, int counter, uint64_t *v
 
 const char *mantsim_rtl_counter_name(int counter) { return mantsim::counter_name(counter); }
 
+int mantsim_rtl_set_trace(mantsim_rtl *handle, const char *vcd_path, uint32_t pe_row) {
+    if (handle == nullptr) return MANTSIM_E_INVALID_ARGUMENT;
+    return guarded(handle->error, [&]() -> int {
+        kernel().top->accelerator.set_trace(vcd_path ? vcd_path : "", pe_row, kernel().period_ps);
+        return MANTSIM_OK;
+    });
+}
+
 mantsim_array_config mantsim_array_config_default(void) {
     // The ANT simulator's array (clevercool/ANT-Quantization, ant_simulator): 32 x 32 PEs,
     // WBUF 128 KB, ABUF 256 KB, OBUF 128 KB, a 1024-bit DRAM interface.

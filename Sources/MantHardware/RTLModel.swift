@@ -86,10 +86,16 @@ public struct GemmResult: Sendable {
 
 extension RTLModel {
     /// Runs one GEMM on an array built from `config`; the counters are this job's alone.
-    public func run(_ operands: GemmOperands, on config: ArrayConfig, dataflow: Dataflow) throws -> GemmResult {
+    /// With `trace`, the job is also recorded as a VCD file (controller, buffer and DRAM ports, one
+    /// PE row), written only if the job completes.
+    public func run(_ operands: GemmOperands, on config: ArrayConfig, dataflow: Dataflow,
+                    trace: (path: String, peRow: Int)? = nil) throws -> GemmResult {
         guard operands.peType == config.peType else {
             throw RTLError(kind: .invalidArgument,
                            message: "array.pe_type: a \(config.peType.rawValue) array cannot run \(operands.weights.format.name) weights")
+        }
+        if let trace {
+            try check(mantsim_rtl_set_trace(handle, trace.path, UInt32(clamping: trace.peRow)))
         }
         var result = mantsim_gemm_result()
         var arrayConfig = config.cConfig

@@ -40,18 +40,28 @@ struct Gemm: ParsableCommand {
     @Option(help: "Seed of the synthetic operands.")
     var seed: UInt64 = 2025
 
+    @Option(help: "Write a VCD waveform (controller state, buffer and DRAM ports, one PE row) for GTKWave; small jobs only.")
+    var vcd: String?
+
+    @Option(help: "The PE row the VCD shows.")
+    var vcdRow: Int = 0
+
     @Flag(help: "Also run the Swift reference GEMM and compare every output bit.")
     var check = false
 
     @Flag(help: "Print JSON instead of tables.")
     var json = false
 
+    static let traceCycleLimit = 200_000
+
     func validate() throws {
         guard m > 0, k > 0, n > 0 else { throw ValidationError("-M, -K and -N must be positive") }
+        guard vcdRow >= 0 else { throw ValidationError("--vcd-row must be a PE row index") }
     }
 
     func run() throws {
         let architecture = try ArchitectureConfig.load(path: arch)
+        let flow = dataflow ?? architecture.dataflow
         var weightFormat = architecture.weightFormat
         if let format {
             weightFormat = try FormatCatalog.parse(format, granularity: nil)
@@ -59,13 +69,21 @@ struct Gemm: ParsableCommand {
                 throw ValidationError("--format \(format) does not run on the \(architecture.array.peType.rawValue) array of \(arch)")
             }
         }
+        if vcd != nil {
+            // One sample per cycle and two registers per PE column: keep traces to small jobs.
+            let (rows, columns) = (architecture.array.rows, architecture.array.columns)
+            let tiles = (n + columns - 1) / columns * (flow == .weightStationary ? (k + rows - 1) / rows : (m + rows - 1) / rows)
+            let estimate = tiles * ((flow == .weightStationary ? m : k) + rows + columns)
+            guard estimate <= Gemm.traceCycleLimit else {
+                throw ValidationError("--vcd is for small jobs: this one computes for about \(estimate) cycles (limit \(Gemm.traceCycleLimit))")
+            }
+        }
         let weights = try SyntheticTensor.llmLike(rows: n, columns: k, seed: seed)
         let activations = try SyntheticTensor.llmLike(rows: m, columns: k, seed: seed &+ 1)
         let quantized = try weightFormat.makeFormat().quantize(weights)
         let operands = try GemmOperands(weights: quantized, activations: activations, activationBits: architecture.activationBits)
-        let flow = dataflow ?? architecture.dataflow
         let model = try RTLModel()
-        let result = try model.run(operands, on: architecture.array, dataflow: flow)
+        let result = try model.run(operands, on: architecture.array, dataflow: flow, trace: vcd.map { ($0, vcdRow) })
         var bitExact: Bool?
         if check {
             let expected = try GemmReference.run(operands)
