@@ -273,30 +273,22 @@ void PEArray::step_os_int(long t) {
         const long k_low = t - r - hi, k_high = t - r - lo;
         const long g = static_cast<long>(group_);
         for (long k_end = ((k_low + g) / g) * g - 1; k_end <= k_high; k_end += g) {
-            if (k_end >= k_low && k_end < K) {
-                const long c = t - r - k_end;
-                const size_t meta = group_index(tile_.n0 + c, static_cast<size_t>(k_end));
-                const size_t cell = r * C + c;
-                const int32_t total = w_->group_a[meta] * psum_m_[cell] + psum_h_[cell];
-                acc_pe_[cell] = acc_pe_[cell] + w_->group_scale[meta] * static_cast<float>(total);
-                psum_m_[cell] = 0;
-                psum_h_[cell] = 0;
-                if (shift_lane_) combines_ += 1;
-                scale_accumulates_ += 1;
-            }
+            if (k_end >= k_low && k_end < K) close_group(r, t - r - k_end, k_end);
         }
-        if (K % g != 0 && K - 1 >= k_low && K - 1 <= k_high) {
-            const long c = t - r - (K - 1);
-            const size_t meta = group_index(tile_.n0 + c, static_cast<size_t>(K - 1));
-            const size_t cell = r * C + c;
-            const int32_t total = w_->group_a[meta] * psum_m_[cell] + psum_h_[cell];
-            acc_pe_[cell] = acc_pe_[cell] + w_->group_scale[meta] * static_cast<float>(total);
-            psum_m_[cell] = 0;
-            psum_h_[cell] = 0;
-            if (shift_lane_) combines_ += 1;
-            scale_accumulates_ += 1;
-        }
+        if (K % g != 0 && K - 1 >= k_low && K - 1 <= k_high) close_group(r, t - r - (K - 1), K - 1);
     }
+}
+
+// OS: PE (r, c) just consumed the last step of a group; its SAC applies the group's scale.
+void PEArray::close_group(long r, long c, long k_end) {
+    const size_t meta = group_index(tile_.n0 + static_cast<size_t>(c), static_cast<size_t>(k_end));
+    const size_t cell = static_cast<size_t>(r) * cols_ + static_cast<size_t>(c);
+    const int32_t total = w_->group_a[meta] * psum_m_[cell] + psum_h_[cell];
+    acc_pe_[cell] = acc_pe_[cell] + w_->group_scale[meta] * static_cast<float>(total);
+    psum_m_[cell] = 0;
+    psum_h_[cell] = 0;
+    if (shift_lane_) combines_ += 1;
+    scale_accumulates_ += 1;
 }
 
 void PEArray::step_os_fp16(long t) {

@@ -60,6 +60,7 @@ class PEArray {
     void step_ws_fp16(long t);
     void step_os_int(long t);
     void step_os_fp16(long t);
+    void close_group(long r, long c, long k_end);
     bool is_group_end(size_t k) const { return (k + 1) % group_ == 0 || k + 1 == k_; }
     size_t group_index(size_t n, size_t k) const { return n * groups_ + k / group_; }
     void count_row(size_t valid, size_t first_column, size_t row_index);

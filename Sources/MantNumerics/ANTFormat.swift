@@ -42,40 +42,23 @@ public struct ANTFormat: QuantizationFormat {
     public func quantize(_ tensor: Tensor) throws -> QuantizedTensor {
         try tensor.requireFinite()
         let layout = GroupLayout(shape: tensor.shape, granularity: granularity)
-        var codes = [UInt32](repeating: 0, count: tensor.count)
-        var scales = [UInt32](repeating: 0, count: layout.groupCount)
-        var types = [UInt32](repeating: 0, count: layout.groupCount)
-        tensor.values.withUnsafeBufferPointer { input in
-            codes.withUnsafeMutableBufferPointer { codeOut in
-                scales.withUnsafeMutableBufferPointer { scaleOut in
-                    types.withUnsafeMutableBufferPointer { typeOut in
-                        Parallel.forEachChunk(count: layout.groupCount) { groups in
-                            for group in groups {
-                                let range = layout.range(of: group)
-                                let values = UnsafeBufferPointer(rebasing: input[range])
-                                let absmax = SignMagnitude.absoluteMaximum(values)
-                                var best = (type: 0, scaleCode: UInt16(0), error: Float.infinity)
-                                for (type, grid) in grids.enumerated() {
-                                    let scaleCode = MiniFloat.fp16Saturating.encode(absmax / grid.maximum)
-                                    let error = SignMagnitude.squaredError(values, grid: grid, scale: MiniFloat.fp16.decode(scaleCode),
-                                                                           stopAt: best.error)
-                                    if error < best.error { best = (type, scaleCode, error) }
-                                }
-                                scaleOut[group] = UInt32(best.scaleCode)
-                                typeOut[group] = UInt32(best.type)
-                                SignMagnitude.encode(values, grid: grids[best.type], scale: MiniFloat.fp16.decode(best.scaleCode),
-                                                     magnitudeBits: ANTFormat.magnitudeBits,
-                                                     into: UnsafeMutableBufferPointer(rebasing: codeOut[range]))
-                            }
-                        }
-                    }
-                }
+        let (codes, metadata) = Groupwise.quantize(tensor, layout: layout, fields: 2) { values, codes, metadata in
+            let absmax = SignMagnitude.absoluteMaximum(values)
+            var best = (type: 0, scaleCode: UInt16(0), error: Float.infinity)
+            for (type, grid) in grids.enumerated() {
+                let scaleCode = MiniFloat.fp16Saturating.encode(absmax / grid.maximum)
+                let error = SignMagnitude.squaredError(values, grid: grid, scale: MiniFloat.fp16.decode(scaleCode), stopAt: best.error)
+                if error < best.error { best = (type, scaleCode, error) }
             }
+            metadata[0] = UInt32(best.scaleCode)
+            metadata[1] = UInt32(best.type)
+            SignMagnitude.encode(values, grid: grids[best.type], scale: MiniFloat.fp16.decode(best.scaleCode),
+                                 magnitudeBits: ANTFormat.magnitudeBits, into: codes)
         }
         return QuantizedTensor(format: descriptor, shape: tensor.shape,
                                codes: BitField(name: "codes", bitWidth: 4, values: codes),
-                               metadata: [BitField(name: "scale", bitWidth: 16, values: scales),
-                                          BitField(name: "type", bitWidth: ANTFormat.typeBits, values: types)])
+                               metadata: [BitField(name: "scale", bitWidth: 16, values: metadata[0]),
+                                          BitField(name: "type", bitWidth: ANTFormat.typeBits, values: metadata[1])])
     }
 
     public func dequantize(_ quantized: QuantizedTensor) throws -> Tensor {

@@ -32,52 +32,35 @@ public struct IntegerFormat: QuantizationFormat {
     public func quantize(_ tensor: Tensor) throws -> QuantizedTensor {
         try tensor.requireFinite()
         let layout = GroupLayout(shape: tensor.shape, granularity: granularity)
-        var codes = [UInt32](repeating: 0, count: tensor.count)
-        var scales = [UInt32](repeating: 0, count: layout.groupCount)
-        var zeros = [UInt32](repeating: 0, count: symmetric ? 0 : layout.groupCount)
-        tensor.values.withUnsafeBufferPointer { input in
-            codes.withUnsafeMutableBufferPointer { codeOut in
-                scales.withUnsafeMutableBufferPointer { scaleOut in
-                    zeros.withUnsafeMutableBufferPointer { zeroOut in
-                        Parallel.forEachChunk(count: layout.groupCount) { groups in
-                            for group in groups {
-                                let range = layout.range(of: group)
-                                let values = UnsafeBufferPointer(rebasing: input[range])
-                                if symmetric {
-                                    scaleOut[group] = UInt32(quantizeSymmetric(values, into: codeOut, at: range.lowerBound))
-                                } else {
-                                    let (scale, zero) = quantizeAsymmetric(values, into: codeOut, at: range.lowerBound)
-                                    scaleOut[group] = UInt32(scale)
-                                    zeroOut[group] = zero
-                                }
-                            }
-                        }
-                    }
-                }
+        let (codes, fields) = Groupwise.quantize(tensor, layout: layout, fields: symmetric ? 1 : 2) { values, codes, metadata in
+            if symmetric {
+                metadata[0] = UInt32(quantizeSymmetric(values, into: codes))
+            } else {
+                let (scale, zero) = quantizeAsymmetric(values, into: codes)
+                metadata[0] = UInt32(scale)
+                metadata[1] = zero
             }
         }
-        var metadata = [BitField(name: "scale", bitWidth: 16, values: scales)]
-        if !symmetric { metadata.append(BitField(name: "zero", bitWidth: bits, values: zeros)) }
+        var metadata = [BitField(name: "scale", bitWidth: 16, values: fields[0])]
+        if !symmetric { metadata.append(BitField(name: "zero", bitWidth: bits, values: fields[1])) }
         return QuantizedTensor(format: descriptor, shape: tensor.shape,
                                codes: BitField(name: "codes", bitWidth: bits, values: codes), metadata: metadata)
     }
 
     @inline(__always)
-    private func quantizeSymmetric(_ values: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<UInt32>,
-                                   at start: Int) -> UInt16 {
+    private func quantizeSymmetric(_ values: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<UInt32>) -> UInt16 {
         let scaleCode = MiniFloat.fp16Saturating.encode(SignMagnitude.absoluteMaximum(values) / symmetricMaximum)
         let reciprocal = SignMagnitude.reciprocal(of: MiniFloat.fp16.decode(scaleCode))
         let limit = symmetricMaximum
         for (offset, value) in values.enumerated() {
             let q = min(max((value * reciprocal).roundedToNearestEven, -limit), limit)
-            codes[start + offset] = UInt32(bitPattern: Int32(q)) & codeMask
+            codes[offset] = UInt32(bitPattern: Int32(q)) & codeMask
         }
         return scaleCode
     }
 
     @inline(__always)
-    private func quantizeAsymmetric(_ values: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<UInt32>,
-                                    at start: Int) -> (UInt16, UInt32) {
+    private func quantizeAsymmetric(_ values: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<UInt32>) -> (UInt16, UInt32) {
         var low: Float = 0
         var high: Float = 0
         for value in values { low = min(low, value); high = max(high, value) }
@@ -87,7 +70,7 @@ public struct IntegerFormat: QuantizationFormat {
         let zero = min(max((-low * reciprocal).roundedToNearestEven, 0), top)
         for (offset, value) in values.enumerated() {
             let q = min(max((value * reciprocal).roundedToNearestEven + zero, 0), top)
-            codes[start + offset] = UInt32(q)
+            codes[offset] = UInt32(q)
         }
         return (scaleCode, UInt32(zero))
     }

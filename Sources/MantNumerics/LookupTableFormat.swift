@@ -62,27 +62,15 @@ public struct LookupTableFormat: QuantizationFormat {
     public func quantize(_ tensor: Tensor) throws -> QuantizedTensor {
         try tensor.requireFinite()
         let layout = GroupLayout(shape: tensor.shape, granularity: granularity)
-        var codes = [UInt32](repeating: 0, count: tensor.count)
-        var scales = [UInt32](repeating: 0, count: layout.groupCount)
-        tensor.values.withUnsafeBufferPointer { input in
-            codes.withUnsafeMutableBufferPointer { codeOut in
-                scales.withUnsafeMutableBufferPointer { scaleOut in
-                    Parallel.forEachChunk(count: layout.groupCount) { groups in
-                        for group in groups {
-                            let range = layout.range(of: group)
-                            let scaleCode = MiniFloat.fp16Saturating.encode(
-                                SignMagnitude.absoluteMaximum(UnsafeBufferPointer(rebasing: input[range])))
-                            scaleOut[group] = UInt32(scaleCode)
-                            let reciprocal = SignMagnitude.reciprocal(of: MiniFloat.fp16.decode(scaleCode))
-                            for index in range { codeOut[index] = UInt32(nearestEntry(input[index] * reciprocal)) }
-                        }
-                    }
-                }
-            }
+        let (codes, metadata) = Groupwise.quantize(tensor, layout: layout, fields: 1) { values, codes, metadata in
+            let scaleCode = MiniFloat.fp16Saturating.encode(SignMagnitude.absoluteMaximum(values))
+            metadata[0] = UInt32(scaleCode)
+            let reciprocal = SignMagnitude.reciprocal(of: MiniFloat.fp16.decode(scaleCode))
+            for (offset, value) in values.enumerated() { codes[offset] = UInt32(nearestEntry(value * reciprocal)) }
         }
         return QuantizedTensor(format: descriptor, shape: tensor.shape,
                                codes: BitField(name: "codes", bitWidth: bits, values: codes),
-                               metadata: [BitField(name: "scale", bitWidth: 16, values: scales)])
+                               metadata: [BitField(name: "scale", bitWidth: 16, values: metadata[0])])
     }
 
     public func dequantize(_ quantized: QuantizedTensor) throws -> Tensor {

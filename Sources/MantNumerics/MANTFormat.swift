@@ -49,33 +49,17 @@ public struct MANTFormat: QuantizationFormat {
     public func quantize(_ tensor: Tensor) throws -> QuantizedTensor {
         try tensor.requireFinite()
         let layout = GroupLayout(shape: tensor.shape, granularity: granularity)
-        var codes = [UInt32](repeating: 0, count: tensor.count)
-        var scales = [UInt32](repeating: 0, count: layout.groupCount)
-        var selectors = [UInt32](repeating: 0, count: layout.groupCount)
-        tensor.values.withUnsafeBufferPointer { input in
-            codes.withUnsafeMutableBufferPointer { codeOut in
-                scales.withUnsafeMutableBufferPointer { scaleOut in
-                    selectors.withUnsafeMutableBufferPointer { selectorOut in
-                        Parallel.forEachChunk(count: layout.groupCount) { groups in
-                            for group in groups {
-                                let range = layout.range(of: group)
-                                let values = UnsafeBufferPointer(rebasing: input[range])
-                                let choice = choose(values)
-                                scaleOut[group] = UInt32(choice.scaleCode)
-                                selectorOut[group] = UInt32(choice.selector)
-                                SignMagnitude.encode(values, grid: grids[choice.selector],
-                                                     scale: MiniFloat.fp16.decode(choice.scaleCode), magnitudeBits: magnitudeBits,
-                                                     into: UnsafeMutableBufferPointer(rebasing: codeOut[range]))
-                            }
-                        }
-                    }
-                }
-            }
+        let (codes, metadata) = Groupwise.quantize(tensor, layout: layout, fields: 2) { values, codes, metadata in
+            let choice = choose(values)
+            metadata[0] = UInt32(choice.scaleCode)
+            metadata[1] = UInt32(choice.selector)
+            SignMagnitude.encode(values, grid: grids[choice.selector], scale: MiniFloat.fp16.decode(choice.scaleCode),
+                                 magnitudeBits: magnitudeBits, into: codes)
         }
         return QuantizedTensor(format: descriptor, shape: tensor.shape,
                                codes: BitField(name: "codes", bitWidth: bits, values: codes),
-                               metadata: [BitField(name: "scale", bitWidth: 16, values: scales),
-                                          BitField(name: "selector", bitWidth: MANTFormat.selectorBits, values: selectors)])
+                               metadata: [BitField(name: "scale", bitWidth: 16, values: metadata[0]),
+                                          BitField(name: "selector", bitWidth: MANTFormat.selectorBits, values: metadata[1])])
     }
 
     /// The selector and FP16 scale code chosen for one group, with the error that won.

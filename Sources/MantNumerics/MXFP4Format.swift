@@ -21,30 +21,18 @@ public struct MXFP4Format: QuantizationFormat {
     public func quantize(_ tensor: Tensor) throws -> QuantizedTensor {
         try tensor.requireFinite()
         let layout = GroupLayout(shape: tensor.shape, granularity: descriptor.granularity)
-        var codes = [UInt32](repeating: 0, count: tensor.count)
-        var scales = [UInt32](repeating: 0, count: layout.groupCount)
-        tensor.values.withUnsafeBufferPointer { input in
-            codes.withUnsafeMutableBufferPointer { codeOut in
-                scales.withUnsafeMutableBufferPointer { scaleOut in
-                    Parallel.forEachChunk(count: layout.groupCount) { groups in
-                        for group in groups {
-                            let range = layout.range(of: group)
-                            let exponent = MXFP4Format.sharedExponent(
-                                absmax: SignMagnitude.absoluteMaximum(UnsafeBufferPointer(rebasing: input[range])))
-                            scaleOut[group] = UInt32(exponent + 127)
-                            for index in range {
-                                // Scaling by a power of two is exact in binary64 for every input.
-                                let scaled = Double(input[index]) * Double(sign: .plus, exponent: -exponent, significand: 1)
-                                codeOut[index] = UInt32(MiniFloat.e2m1.encode(Float(scaled)))
-                            }
-                        }
-                    }
-                }
+        let (codes, metadata) = Groupwise.quantize(tensor, layout: layout, fields: 1) { values, codes, metadata in
+            let exponent = MXFP4Format.sharedExponent(absmax: SignMagnitude.absoluteMaximum(values))
+            metadata[0] = UInt32(exponent + 127)
+            for (offset, value) in values.enumerated() {
+                // Scaling by a power of two is exact in binary64 for every input.
+                let scaled = Double(value) * Double(sign: .plus, exponent: -exponent, significand: 1)
+                codes[offset] = UInt32(MiniFloat.e2m1.encode(Float(scaled)))
             }
         }
         return QuantizedTensor(format: descriptor, shape: tensor.shape,
                                codes: BitField(name: "codes", bitWidth: 4, values: codes),
-                               metadata: [BitField(name: "scale", bitWidth: 8, values: scales)])
+                               metadata: [BitField(name: "scale", bitWidth: 8, values: metadata[0])])
     }
 
     public func dequantize(_ quantized: QuantizedTensor) throws -> Tensor {

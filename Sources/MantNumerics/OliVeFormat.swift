@@ -51,52 +51,39 @@ public struct OliVeFormat: QuantizationFormat {
     public func quantize(_ tensor: Tensor) throws -> QuantizedTensor {
         try tensor.requireFinite()
         let layout = GroupLayout(shape: tensor.shape, granularity: granularity)
-        var codes = [UInt32](repeating: 0, count: tensor.count)
-        var scales = [UInt32](repeating: 0, count: layout.groupCount)
         let grid = OliVeFormat.unionGrid
-        tensor.values.withUnsafeBufferPointer { input in
-            codes.withUnsafeMutableBufferPointer { codeOut in
-                scales.withUnsafeMutableBufferPointer { scaleOut in
-                    Parallel.forEachChunk(count: layout.groupCount) { groups in
-                        for group in groups {
-                            let range = layout.range(of: group)
-                            let scaleCode = MiniFloat.fp16Saturating.encode(
-                                OliVeFormat.threshold(UnsafeBufferPointer(rebasing: input[range])) / 7)
-                            scaleOut[group] = UInt32(scaleCode)
-                            let reciprocal = SignMagnitude.reciprocal(of: MiniFloat.fp16.decode(scaleCode))
-                            var first = range.lowerBound
-                            while first < range.upperBound {
-                                let a = input[first]
-                                let indexA = grid.index(of: a.magnitude * reciprocal)
-                                guard first + 1 < range.upperBound else {
-                                    let clamped = min(indexA, OliVeFormat.normalLevels - 1)
-                                    codeOut[first] = OliVeFormat.normalCode(index: clamped, negative: a < 0)
-                                    break
-                                }
-                                let b = input[first + 1]
-                                let indexB = grid.index(of: b.magnitude * reciprocal)
-                                let outlierA = indexA >= OliVeFormat.normalLevels
-                                let outlierB = indexB >= OliVeFormat.normalLevels
-                                if !outlierA && !outlierB {
-                                    codeOut[first] = OliVeFormat.normalCode(index: indexA, negative: a < 0)
-                                    codeOut[first + 1] = OliVeFormat.normalCode(index: indexB, negative: b < 0)
-                                } else if outlierA && (!outlierB || a.magnitude >= b.magnitude) {
-                                    codeOut[first] = OliVeFormat.outlierCode(index: indexA, negative: a < 0)
-                                    codeOut[first + 1] = OliVeFormat.victimCode
-                                } else {
-                                    codeOut[first] = OliVeFormat.victimCode
-                                    codeOut[first + 1] = OliVeFormat.outlierCode(index: indexB, negative: b < 0)
-                                }
-                                first += 2
-                            }
-                        }
-                    }
+        let (codes, metadata) = Groupwise.quantize(tensor, layout: layout, fields: 1) { values, codes, metadata in
+            let scaleCode = MiniFloat.fp16Saturating.encode(OliVeFormat.threshold(values) / 7)
+            metadata[0] = UInt32(scaleCode)
+            let reciprocal = SignMagnitude.reciprocal(of: MiniFloat.fp16.decode(scaleCode))
+            var first = 0
+            while first < values.count {
+                let a = values[first]
+                let indexA = grid.index(of: a.magnitude * reciprocal)
+                guard first + 1 < values.count else {
+                    codes[first] = OliVeFormat.normalCode(index: min(indexA, OliVeFormat.normalLevels - 1), negative: a < 0)
+                    break
                 }
+                let b = values[first + 1]
+                let indexB = grid.index(of: b.magnitude * reciprocal)
+                let outlierA = indexA >= OliVeFormat.normalLevels
+                let outlierB = indexB >= OliVeFormat.normalLevels
+                if !outlierA && !outlierB {
+                    codes[first] = OliVeFormat.normalCode(index: indexA, negative: a < 0)
+                    codes[first + 1] = OliVeFormat.normalCode(index: indexB, negative: b < 0)
+                } else if outlierA && (!outlierB || a.magnitude >= b.magnitude) {
+                    codes[first] = OliVeFormat.outlierCode(index: indexA, negative: a < 0)
+                    codes[first + 1] = OliVeFormat.victimCode
+                } else {
+                    codes[first] = OliVeFormat.victimCode
+                    codes[first + 1] = OliVeFormat.outlierCode(index: indexB, negative: b < 0)
+                }
+                first += 2
             }
         }
         return QuantizedTensor(format: descriptor, shape: tensor.shape,
                                codes: BitField(name: "codes", bitWidth: 4, values: codes),
-                               metadata: [BitField(name: "scale", bitWidth: 16, values: scales)])
+                               metadata: [BitField(name: "scale", bitWidth: 16, values: metadata[0])])
     }
 
     /// Value of an int4 code in units of the scale.
