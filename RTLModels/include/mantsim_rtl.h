@@ -36,6 +36,7 @@ typedef enum {
     MANTSIM_COUNTER_CYCLES_PRELOAD,        /* first weight tile shifted into the array */
     MANTSIM_COUNTER_CYCLES_STALL,          /* waiting for DRAM data */
     MANTSIM_COUNTER_CYCLES_DRAIN,          /* waiting for the last output writes */
+    MANTSIM_COUNTER_CYCLES_BUFFER_STALL,   /* array held while a buffer port catches up */
     MANTSIM_COUNTER_MAC_FP16,              /* FP16 x FP16 -> FP32 multiply-accumulate */
     MANTSIM_COUNTER_MAC_W8A8,              /* 8-bit x 8-bit (INT8, decoded ANT/OliVe/MXFP4) */
     MANTSIM_COUNTER_MAC_W8A4,
@@ -82,6 +83,10 @@ typedef struct {
     uint64_t weight_buffer_bytes;  /* WBUF, double-buffered weight tiles */
     uint64_t activation_buffer_bytes;
     uint64_t output_buffer_bytes;
+    /* Buffer ports: each buffer moves banks x bank_bits bits per cycle to or from the array. */
+    uint32_t weight_buffer_banks, weight_buffer_bank_bits;
+    uint32_t activation_buffer_banks, activation_buffer_bank_bits;
+    uint32_t output_buffer_banks, output_buffer_bank_bits;
     uint32_t dram_bits_per_cycle;
     uint32_t dram_latency_cycles;
 } mantsim_array_config;

@@ -38,6 +38,15 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
         throw field_error("array.pe_type", "unknown PE type " + std::to_string(config.pe_type));
     }
     if (config.dram_bits_per_cycle == 0) throw field_error("dram.bits_per_cycle", "must be positive");
+    const uint32_t ports[3][2] = {{config.weight_buffer_banks, config.weight_buffer_bank_bits},
+                                  {config.activation_buffer_banks, config.activation_buffer_bank_bits},
+                                  {config.output_buffer_banks, config.output_buffer_bank_bits}};
+    const char *const port_names[3] = {"buffers.weight", "buffers.activation", "buffers.output"};
+    for (int port = 0; port < 3; ++port) {
+        if (ports[port][0] == 0 || ports[port][1] == 0) {
+            throw field_error(std::string(port_names[port]) + "_banks/_bank_bits", "a buffer port needs at least one bank of at least one bit");
+        }
+    }
     if (job.m == 0 || job.k == 0 || job.n == 0) throw field_error("job", "M, K and N must be positive");
     if (job.dataflow != MANTSIM_DATAFLOW_WEIGHT_STATIONARY && job.dataflow != MANTSIM_DATAFLOW_OUTPUT_STATIONARY) {
         throw field_error("job.dataflow", "expected weight-stationary or output-stationary");
@@ -110,7 +119,7 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
     if (!fp16) std::copy(job.activation_scales, job.activation_scales + job.m, activation_scales_.begin());
     array_.configure(config, job, weights_, accumulators_.data());
     dram_.reset(config.dram_bits_per_cycle, config.dram_latency_cycles);
-    cycles_ = compute_ = preload_ = stall_ = drain_ = tiles_ = output_scales_ = decoder_lookups_ = 0;
+    cycles_ = compute_ = preload_ = stall_ = drain_ = buffer_stall_ = tiles_ = output_scales_ = decoder_lookups_ = 0;
     wbuf_read_ = wbuf_write_ = abuf_read_ = abuf_write_ = obuf_read_ = obuf_write_ = 0;
     // Generous bound on any correct run: every tile's compute, every bit over DRAM, every
     // request's latency, tenfold.
@@ -141,7 +150,7 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
 }
 
 // Controller states as the trace shows them.
-enum TraceState : uint64_t { kIdle = 0, kPreload = 1, kCompute = 2, kStall = 3, kDrain = 4 };
+enum TraceState : uint64_t { kIdle = 0, kPreload = 1, kCompute = 2, kStall = 3, kDrain = 4, kBufferStall = 5 };
 
 void Accelerator::sample_trace(const uint64_t &phase_counter) {
     trace_values_.clear();
@@ -150,6 +159,7 @@ void Accelerator::sample_trace(const uint64_t &phase_counter) {
     if (&phase_counter == &compute_) state = kCompute;
     if (&phase_counter == &stall_) state = kStall;
     if (&phase_counter == &drain_) state = kDrain;
+    if (&phase_counter == &buffer_stall_) state = kBufferStall;
     trace_values_.push_back(state);
     trace_values_.push_back(trace_tile_);
     trace_values_.push_back(dram_.last_moved_bits());
@@ -251,6 +261,10 @@ void Accelerator::run_job() {
         abuf_write_ += tiles[0].mt * activation_row_bits;
         prefetch(0);
         bool preloaded = !ws;
+        const uint64_t wbuf_port = static_cast<uint64_t>(config_.weight_buffer_banks) * config_.weight_buffer_bank_bits;
+        const uint64_t abuf_port = static_cast<uint64_t>(config_.activation_buffer_banks) * config_.activation_buffer_bank_bits;
+        const uint64_t obuf_port = static_cast<uint64_t>(config_.output_buffer_banks) * config_.output_buffer_bank_bits;
+        uint64_t shadow_pending = 0;
         for (size_t index = 0; index < tiles.size(); ++index) {
             const Tile &tile = tiles[index];
             const bool first_of_m_tile = index == 0 || tiles[index - 1].m0 != tile.m0;
@@ -270,9 +284,21 @@ void Accelerator::run_job() {
             trace_wbuf_ = weight_bits;
             if (!fp16) decoder_lookups_ += static_cast<uint64_t>(tile.nt) * tile.kt;
             if (!preloaded) {
-                for (size_t r = 0; r < R; ++r) clock_cycle(preload_);
+                // The first tile shifts in row by row, no faster than the WBUF port delivers it.
+                const uint64_t cycles = std::max<uint64_t>(R, ceil_div(weight_bits, wbuf_port));
+                for (uint64_t cycle = 0; cycle < cycles; ++cycle) clock_cycle(preload_);
                 preloaded = true;
+            } else if (ws) {
+                // Later tiles load into shadow registers during the previous tile; what the WBUF
+                // port could not deliver by now holds the array.
+                while (shadow_pending > 0) {
+                    shadow_pending -= std::min(shadow_pending, wbuf_port);
+                    clock_cycle(buffer_stall_);
+                }
             }
+            shadow_pending = 0;
+            const bool has_next = ws && index + 1 < tiles.size();
+            uint64_t next_bits = has_next ? weight_tile_bits(tiles[index + 1]) : 0;
             abuf_read_ += static_cast<uint64_t>(tile.mt) * tile.kt * job_.activation_bits;
             const bool first_k = tile.k0 == 0;
             const bool last_k = tile.k0 + tile.kt == K;
@@ -281,9 +307,28 @@ void Accelerator::run_job() {
             const uint64_t partial_bits = (ws && array_.carries_in()) ? 32 * lanes : 0;
             if (!first_k) obuf_read_ += static_cast<uint64_t>(tile.mt) * tile.nt * (32 + partial_bits);
             const uint64_t span = array_.tile_cycles(tile);
+            const uint64_t output_bits_in = 32 + partial_bits, output_bits_out = 32 + (ws && array_.carries_out() ? 32 * lanes : 0);
             for (uint64_t t = 0; t < span; ++t) {
                 array_.step(t);
                 clock_cycle(compute_);
+                if (next_bits > 0 && dram_.done(weight_ticket[index + 1])) next_bits -= std::min(next_bits, wbuf_port);
+                // A step whose operands exceed a buffer port's width holds the array until they arrive.
+                const uint64_t activation_bits = array_.last_inputs() * job_.activation_bits;
+                const uint64_t weight_bits_in = array_.last_weights() * job_.weight_bits;
+                const uint64_t output_bits = (first_k ? 0 : array_.last_top_outputs() * output_bits_in) +
+                                             array_.last_bottom_outputs() * output_bits_out;
+                const uint64_t port_cycles = std::max({ceil_div(activation_bits, abuf_port), ceil_div(weight_bits_in, wbuf_port),
+                                                       ceil_div(output_bits, obuf_port), uint64_t{1}});
+                for (uint64_t extra = 1; extra < port_cycles; ++extra) {
+                    if (next_bits > 0 && dram_.done(weight_ticket[index + 1])) next_bits -= std::min(next_bits, wbuf_port);
+                    clock_cycle(buffer_stall_);
+                }
+            }
+            shadow_pending = next_bits;
+            if (!ws) {
+                // OS: the tile's outputs leave through the OBUF port before the next tile starts.
+                const uint64_t cycles = ceil_div(static_cast<uint64_t>(tile.mt) * tile.nt * 32, obuf_port);
+                for (uint64_t cycle = 0; cycle < cycles; ++cycle) clock_cycle(buffer_stall_);
             }
             array_.end_tile();
             tiles_ += 1;
@@ -312,7 +357,7 @@ mantsim_gemm_result Accelerator::result() const {
     mantsim_gemm_result result;
     result.total_cycles = cycles_;
     result.compute_cycles = compute_ + preload_;
-    result.stall_cycles = stall_ + drain_;
+    result.stall_cycles = stall_ + drain_ + buffer_stall_;
     return result;
 }
 
@@ -322,6 +367,7 @@ void Accelerator::report(CounterArray &counters) const {
     counters[MANTSIM_COUNTER_CYCLES_PRELOAD] += preload_;
     counters[MANTSIM_COUNTER_CYCLES_STALL] += stall_;
     counters[MANTSIM_COUNTER_CYCLES_DRAIN] += drain_;
+    counters[MANTSIM_COUNTER_CYCLES_BUFFER_STALL] += buffer_stall_;
     counters[MANTSIM_COUNTER_OUTPUT_SCALE] += output_scales_;
     counters[MANTSIM_COUNTER_DECODER_LOOKUPS] += decoder_lookups_;
     counters[MANTSIM_COUNTER_WBUF_READ_BITS] += wbuf_read_;

@@ -15,7 +15,7 @@ inline const char *counter_name(int counter) {
     static const char *const names[MANTSIM_COUNTER_COUNT] = {
         "heartbeat.cycles",        "heartbeat.resets",       "controller.cycles",
         "controller.compute_cycles", "controller.preload_cycles", "controller.stall_cycles",
-        "controller.drain_cycles", "pe.mac_fp16",            "pe.mac_w8a8",
+        "controller.drain_cycles", "controller.buffer_stall_cycles", "pe.mac_fp16",            "pe.mac_w8a8",
         "pe.mac_w8a4",             "pe.mac_w4a8",            "pe.mac_w4a4",
         "pe.mac_w3a8",             "pe.mac_w3a4",            "pe.shift_add",
         "pe.idle",                 "sac.combine",            "sac.scale_accumulate",

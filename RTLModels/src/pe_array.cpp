@@ -111,22 +111,26 @@ void PEArray::begin_tile(const Tile &tile) {
     carry_out_ = pe_type_ != MANTSIM_PE_FP16 && !is_group_end(tile.k0 + tile.kt - 1);
 }
 
-void PEArray::step(uint64_t cycle) {
-    const long t = static_cast<long>(cycle);
-    last_inputs_ = 0;
-    if (weight_stationary_) {
-        pe_type_ == MANTSIM_PE_FP16 ? step_ws_fp16(t) : step_ws_int(t);
-    } else {
-        pe_type_ == MANTSIM_PE_FP16 ? step_os_fp16(t) : step_os_int(t);
-    }
-    pe_slots_ += rows_ * cols_;
-}
-
 // Columns [lo, hi] of row r hold a valid token at WS cycle t; returns false when none do.
 static bool valid_columns(long t, long r, long stream, long width, long &lo, long &hi) {
     lo = std::max(0L, t - r - stream + 1);
     hi = std::min(width - 1, t - r);
     return hi >= lo;
+}
+
+void PEArray::step(uint64_t cycle) {
+    const long t = static_cast<long>(cycle);
+    last_inputs_ = last_weights_ = last_top_ = last_bottom_ = 0;
+    if (weight_stationary_) {
+        long lo, hi;
+        const long mt = static_cast<long>(tile_.mt), nt = static_cast<long>(tile_.nt), bottom = static_cast<long>(rows_) - 1;
+        if (valid_columns(t, 0, mt, nt, lo, hi)) last_top_ = static_cast<uint64_t>(hi - lo + 1);
+        if (valid_columns(t, bottom, mt, nt, lo, hi)) last_bottom_ = static_cast<uint64_t>(hi - lo + 1);
+        pe_type_ == MANTSIM_PE_FP16 ? step_ws_fp16(t) : step_ws_int(t);
+    } else {
+        pe_type_ == MANTSIM_PE_FP16 ? step_os_fp16(t) : step_os_int(t);
+    }
+    pe_slots_ += rows_ * cols_;
 }
 
 void PEArray::step_ws_int(long t) {
@@ -247,6 +251,7 @@ void PEArray::step_os_int(long t) {
     for (long c = 0; c < C; ++c) {
         const long k = t - c;
         const bool valid = c < nt && k >= 0 && k < K;
+        last_weights_ += valid ? 1 : 0;
         const size_t index = valid ? (tile_.n0 + c) * k_ + k : 0;
         w_mac_[c] = valid ? w_->mac_lane[index] : 0;
         w_shift_[c] = valid ? w_->shift_lane[index] : 0;
@@ -305,7 +310,9 @@ void PEArray::step_os_fp16(long t) {
     for (long r = R - 1; r >= 1; --r) std::memcpy(&w16_[r * C], &w16_[(r - 1) * C], static_cast<size_t>(C) * sizeof(float));
     for (long c = 0; c < C; ++c) {
         const long k = t - c;
-        w16_[c] = (c < nt && k >= 0 && k < K) ? w_->fp16[(tile_.n0 + c) * k_ + k] : 0.0f;
+        const bool valid = c < nt && k >= 0 && k < K;
+        last_weights_ += valid ? 1 : 0;
+        w16_[c] = valid ? w_->fp16[(tile_.n0 + c) * k_ + k] : 0.0f;
     }
     for (long r = 0; r < R; ++r) {
         float *acc = &acc_pe_[r * C];

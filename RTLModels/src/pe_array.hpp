@@ -49,6 +49,12 @@ class PEArray {
 
     // Activations that entered the array in the last step (the ABUF read port's traffic).
     uint64_t last_inputs() const { return last_inputs_; }
+    // Weights that entered the array in the last step (OS: the WBUF read port's traffic).
+    uint64_t last_weights() const { return last_weights_; }
+    // WS: tokens whose sums left the top of a column from the output buffer, and entered it at
+    // the bottom, in the last step (the OBUF port's traffic).
+    uint64_t last_top_outputs() const { return last_top_; }
+    uint64_t last_bottom_outputs() const { return last_bottom_; }
     // Register values of one PE row (activation, MAC-lane partial sum; FP16: their bit patterns).
     void row_state(size_t row, std::vector<uint64_t> &out) const;
 
@@ -84,7 +90,7 @@ class PEArray {
     std::vector<uint32_t> shift_prefix_;      // WS: per row, prefix count of columns using the shift path
     std::vector<int32_t> carry_m_, carry_h_;  // WS: M x N partial sums of unfinished groups
 
-    uint64_t last_inputs_ = 0;
+    uint64_t last_inputs_ = 0, last_weights_ = 0, last_top_ = 0, last_bottom_ = 0;
     uint64_t macs_ = 0, shift_adds_ = 0, pe_slots_ = 0, combines_ = 0, scale_accumulates_ = 0;
 };
 

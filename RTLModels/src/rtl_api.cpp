@@ -176,6 +176,16 @@ mantsim_array_config mantsim_array_config_default(void) {
     config.weight_buffer_bytes = 128 * 1024;
     config.activation_buffer_bytes = 256 * 1024;
     config.output_buffer_bytes = 128 * 1024;
+    // 32 banks each, as the ANT simulator's WBUF (32 x 4 KB) and IBUF (32 x 8 KB); bank widths
+    // are this model's choice, wide enough that a 32 x 32 array is never port-bound: one INT8
+    // activation per row, a weight tile in well under one tile's cycles, one FP32 sum and one
+    // INT32 carry per column.
+    config.weight_buffer_banks = 32;
+    config.weight_buffer_bank_bits = 32;
+    config.activation_buffer_banks = 32;
+    config.activation_buffer_bank_bits = 16;
+    config.output_buffer_banks = 32;
+    config.output_buffer_bank_bits = 128;
     config.dram_bits_per_cycle = 1024;
     config.dram_latency_cycles = 100;
     return config;

@@ -11,7 +11,8 @@ import Yams
 ///     clock_mhz: 500
 ///     dataflow: ws              # default dataflow: ws or os
 ///     array: {rows: 32, columns: 32}
-///     buffers: {weight_bytes: 131072, activation_bytes: 262144, output_bytes: 131072}
+///     buffers: {weight_bytes: 131072, activation_bytes: 262144, output_bytes: 131072,
+///               weight_banks: 32, weight_bank_bits: 32, ...}   # ports optional (defaults: mantsim_rtl.h)
 ///     dram: {bits_per_cycle: 1024, latency_cycles: 100}
 ///     formats: {weights: mant4, group: 64, activation_bits: 8}   # group: N or channel
 public struct ArchitectureConfig: Equatable, Sendable {
@@ -57,7 +58,17 @@ public struct ArchitectureConfig: Equatable, Sendable {
             config.columns = reader.integer(array, "columns", at: "array", range: 2...4096) ?? config.columns
         }
         if let buffers {
-            reader.allow(buffers, keys: ["weight_bytes", "activation_bytes", "output_bytes"], at: "buffers")
+            reader.allow(buffers, keys: ["weight_bytes", "activation_bytes", "output_bytes", "weight_banks", "weight_bank_bits",
+                                         "activation_banks", "activation_bank_bits", "output_banks", "output_bank_bits"], at: "buffers")
+            func port(_ key: String, _ fallback: Int) -> Int {
+                reader.integer(buffers, key, at: "buffers", range: 1...4096, required: false) ?? fallback
+            }
+            config.weightBufferBanks = port("weight_banks", config.weightBufferBanks)
+            config.weightBufferBankBits = port("weight_bank_bits", config.weightBufferBankBits)
+            config.activationBufferBanks = port("activation_banks", config.activationBufferBanks)
+            config.activationBufferBankBits = port("activation_bank_bits", config.activationBufferBankBits)
+            config.outputBufferBanks = port("output_banks", config.outputBufferBanks)
+            config.outputBufferBankBits = port("output_bank_bits", config.outputBufferBankBits)
             config.weightBufferBytes = reader.integer(buffers, "weight_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
             config.activationBufferBytes = reader.integer(buffers, "activation_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
             config.outputBufferBytes = reader.integer(buffers, "output_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0

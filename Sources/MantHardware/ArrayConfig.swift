@@ -48,12 +48,19 @@ public struct ArrayConfig: Equatable, Sendable {
     public var weightBufferBytes: Int
     public var activationBufferBytes: Int
     public var outputBufferBytes: Int
+    /// Buffer ports: banks x bits per bank move to or from the array each cycle.
+    public var weightBufferBanks: Int
+    public var weightBufferBankBits: Int
+    public var activationBufferBanks: Int
+    public var activationBufferBankBits: Int
+    public var outputBufferBanks: Int
+    public var outputBufferBankBits: Int
     public var dramBitsPerCycle: Int
     public var dramLatencyCycles: Int
 
-    /// The ANT simulator's array: 32 x 32 PEs, WBUF 128 KB, ABUF 256 KB, OBUF 128 KB, a
-    /// 1024-bit/cycle DRAM interface (clevercool/ANT-Quantization, ant_simulator), with 100
-    /// cycles of DRAM latency.
+    /// The ANT simulator's array: 32 x 32 PEs, WBUF 128 KB, ABUF 256 KB, OBUF 128 KB, 32 banks
+    /// per buffer, a 1024-bit/cycle DRAM interface (clevercool/ANT-Quantization, ant_simulator);
+    /// bank widths and 100 cycles of DRAM latency are this model's choices (mantsim_rtl.h).
     public init(peType: PEType, rows: Int = 32, columns: Int = 32) {
         let defaults = mantsim_array_config_default()
         self.rows = rows
@@ -62,6 +69,12 @@ public struct ArrayConfig: Equatable, Sendable {
         weightBufferBytes = Int(defaults.weight_buffer_bytes)
         activationBufferBytes = Int(defaults.activation_buffer_bytes)
         outputBufferBytes = Int(defaults.output_buffer_bytes)
+        weightBufferBanks = Int(defaults.weight_buffer_banks)
+        weightBufferBankBits = Int(defaults.weight_buffer_bank_bits)
+        activationBufferBanks = Int(defaults.activation_buffer_banks)
+        activationBufferBankBits = Int(defaults.activation_buffer_bank_bits)
+        outputBufferBanks = Int(defaults.output_buffer_banks)
+        outputBufferBankBits = Int(defaults.output_buffer_bank_bits)
         dramBitsPerCycle = Int(defaults.dram_bits_per_cycle)
         dramLatencyCycles = Int(defaults.dram_latency_cycles)
     }
@@ -74,6 +87,12 @@ public struct ArrayConfig: Equatable, Sendable {
         config.weight_buffer_bytes = UInt64(clamping: weightBufferBytes)
         config.activation_buffer_bytes = UInt64(clamping: activationBufferBytes)
         config.output_buffer_bytes = UInt64(clamping: outputBufferBytes)
+        config.weight_buffer_banks = UInt32(clamping: weightBufferBanks)
+        config.weight_buffer_bank_bits = UInt32(clamping: weightBufferBankBits)
+        config.activation_buffer_banks = UInt32(clamping: activationBufferBanks)
+        config.activation_buffer_bank_bits = UInt32(clamping: activationBufferBankBits)
+        config.output_buffer_banks = UInt32(clamping: outputBufferBanks)
+        config.output_buffer_bank_bits = UInt32(clamping: outputBufferBankBits)
         config.dram_bits_per_cycle = UInt32(clamping: dramBitsPerCycle)
         config.dram_latency_cycles = UInt32(clamping: dramLatencyCycles)
         return config

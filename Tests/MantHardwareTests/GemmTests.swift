@@ -102,6 +102,32 @@ final class GemmTests: XCTestCase {
         }
     }
 
+    /// A narrow activation-buffer port holds the array for every step that needs more
+    /// activations than it delivers: ceil(inputs x bits / port) - 1 extra cycles per step.
+    func testNarrowBufferPortHoldsTheArrayByWhatItCannotDeliver() throws {
+        let model = try RTLModel()
+        let (m, k, n, rows, columns) = (6, 20, 8, 8, 8)
+        let job = try operands(format: "int4", granularity: .group(4), m: m, k: k, n: n, seed: 13)
+        var narrow = config(.int, rows: rows, columns: columns)
+        narrow.activationBufferBanks = 1
+        narrow.activationBufferBankBits = 16  // two INT8 activations per cycle
+        let result = try model.run(job, on: narrow, dataflow: .weightStationary)
+        var expected = 0
+        for k0 in stride(from: 0, to: k, by: rows) {
+            let kt = min(rows, k - k0)
+            for t in 0..<(m + rows + columns - 2) {
+                let inputs = (0..<kt).filter { t - $0 >= 0 && t - $0 < m }.count
+                expected += max(0, (inputs * 8 + 15) / 16 - 1)
+            }
+        }
+        XCTAssertEqual(result.counters["controller.buffer_stall_cycles"], UInt64(expected))
+        XCTAssertEqual(result.output.map(\.bitPattern), try GemmReference.run(job).map(\.bitPattern))
+        narrow.activationBufferBanks = 0
+        XCTAssertThrowsError(try model.run(job, on: narrow, dataflow: .weightStationary)) {
+            XCTAssertTrue("\($0)".contains("buffers.activation"), "\($0)")
+        }
+    }
+
     func testCountersAreConserved() throws {
         let model = try RTLModel()
         let (m, k, n) = (6, 45, 19)
