@@ -28,12 +28,14 @@ let package = Package(
         .target(name: "MantTensorIO", dependencies: ["MantNumerics"]),
         // Safe Swift owner of the SystemC model, and the reference GEMM it must match.
         .target(name: "MantHardware", dependencies: ["CMantSimRTL", "MantNumerics"]),
+        // LLM workloads: model configs and the operators of prefill and decode.
+        .target(name: "MantWorkload"),
         // Configuration files (architectures), validated in full before anything runs.
         .target(name: "MantConfig", dependencies: ["MantHardware", "MantNumerics", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "mantsim",
             dependencies: [
-                "MantNumerics", "MantTensorIO", "MantHardware", "MantConfig",
+                "MantNumerics", "MantTensorIO", "MantHardware", "MantConfig", "MantWorkload",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +48,7 @@ let package = Package(
         .testTarget(name: "MantTensorIOTests", dependencies: ["MantTensorIO", "MantNumerics"]),
         .testTarget(name: "MantHardwareTests", dependencies: ["MantHardware", "MantNumerics", "MantConfig", "_TestSupport"],
                     exclude: ["Golden"]),
+        .testTarget(name: "MantWorkloadTests", dependencies: ["MantWorkload"]),
         .testTarget(name: "MantConfigTests", dependencies: ["MantConfig", "MantHardware", "MantNumerics"]),
         .testTarget(name: "MantSimCLITests", dependencies: ["MantTensorIO", "MantNumerics", "_TestSupport"], exclude: ["Golden"]),
     ],

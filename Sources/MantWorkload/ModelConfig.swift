@@ -1,0 +1,115 @@
+import Foundation
+
+/// The shape-setting fields of an LLM, read from a Hugging Face style `config.json`.
+public struct ModelConfig: Equatable, Sendable {
+    /// Gated FFN (LLaMA: gate, up, down with SiLU) or a two-layer MLP (OPT: fc1, fc2 with ReLU).
+    public enum FFNKind: String, Sendable { case gated, mlp }
+
+    public var name: String
+    public var hiddenSize: Int
+    public var intermediateSize: Int
+    public var heads: Int
+    public var kvHeads: Int
+    public var layers: Int
+    public var vocabularySize: Int
+    public var maxPositions: Int
+    public var ffn: FFNKind
+    /// OPT: learned position embeddings, biases, LayerNorm with bias, LM head tied to the embedding.
+    public var hasBiases: Bool
+    public var tiedEmbeddings: Bool
+
+    public var headDimension: Int { hiddenSize / heads }
+
+    public init(name: String, hiddenSize: Int, intermediateSize: Int, heads: Int, kvHeads: Int, layers: Int,
+                vocabularySize: Int, maxPositions: Int, ffn: FFNKind, hasBiases: Bool, tiedEmbeddings: Bool) {
+        self.name = name
+        self.hiddenSize = hiddenSize
+        self.intermediateSize = intermediateSize
+        self.heads = heads
+        self.kvHeads = kvHeads
+        self.layers = layers
+        self.vocabularySize = vocabularySize
+        self.maxPositions = maxPositions
+        self.ffn = ffn
+        self.hasBiases = hasBiases
+        self.tiedEmbeddings = tiedEmbeddings
+    }
+
+    /// Reads a config.json; every missing or impossible field is reported at once.
+    public static func load(path: String) throws -> ModelConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelConfigError(path: path, problems: ["file: cannot be read"])
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data), let json = object as? [String: Any] else {
+            throw ModelConfigError(path: path, problems: ["file: not a JSON object"])
+        }
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return try parse(json, name: name, path: path)
+    }
+
+    public static func parse(_ json: [String: Any], name: String, path: String) throws -> ModelConfig {
+        var problems = [String]()
+        func integer(_ keys: [String], required: Bool = true) -> Int? {
+            for key in keys {
+                guard let value = json[key] else { continue }
+                if let number = value as? Int, number > 0 { return number }
+                problems.append("\(key): expected a positive integer, got \(value)")
+                return nil
+            }
+            if required {
+                let aliases = keys.count > 1 ? " (also read as \(keys.dropFirst().joined(separator: ", ")))" : ""
+                problems.append("\(keys[0]): missing\(aliases)")
+            }
+            return nil
+        }
+        let modelType = (json["model_type"] as? String) ?? ""
+        let isOPT = modelType == "opt" || json["ffn_dim"] != nil
+        let hidden = integer(["hidden_size", "n_embd", "d_model"])
+        let intermediate = integer(isOPT ? ["ffn_dim"] : ["intermediate_size"])
+        let heads = integer(["num_attention_heads", "n_head"])
+        let kvHeads = integer(["num_key_value_heads"], required: false) ?? heads
+        let layers = integer(["num_hidden_layers", "n_layer"])
+        let vocabulary = integer(["vocab_size"])
+        let positions = integer(["max_position_embeddings"], required: false) ?? 2048
+        if let hidden, let heads, hidden % heads != 0 {
+            problems.append("num_attention_heads: \(heads) does not divide hidden_size \(hidden)")
+        }
+        if let heads, let kvHeads, heads % kvHeads != 0 {
+            problems.append("num_key_value_heads: \(kvHeads) does not divide num_attention_heads \(heads)")
+        }
+        if isOPT, let projection = json["word_embed_proj_dim"] as? Int, let hidden, projection != hidden {
+            problems.append("word_embed_proj_dim: \(projection) differs from hidden_size \(hidden); projected OPT embeddings are not modelled")
+        }
+        guard problems.isEmpty, let hidden, let intermediate, let heads, let kvHeads, let layers, let vocabulary else {
+            throw ModelConfigError(path: path, problems: problems)
+        }
+        let tied = (json["tie_word_embeddings"] as? Bool) ?? isOPT
+        return ModelConfig(name: name, hiddenSize: hidden, intermediateSize: intermediate, heads: heads, kvHeads: kvHeads,
+                           layers: layers, vocabularySize: vocabulary, maxPositions: positions, ffn: isOPT ? .mlp : .gated,
+                           hasBiases: isOPT, tiedEmbeddings: tied)
+    }
+
+    /// Every weight of the model, embeddings and norms included.
+    public var parameterCount: Int {
+        let h = hiddenSize, i = intermediateSize, kvWidth = kvHeads * headDimension
+        var perLayer = 2 * h * h + 2 * h * kvWidth
+        perLayer += ffn == .gated ? 3 * h * i : 2 * h * i
+        if hasBiases {
+            perLayer += 2 * h + 2 * kvWidth + i + h  // q, o, k, v, fc1, fc2 biases
+            perLayer += 4 * h                         // two LayerNorms, weight and bias
+        } else {
+            perLayer += 2 * h                         // two RMSNorm weights
+        }
+        var total = vocabularySize * h + layers * perLayer
+        total += hasBiases ? 2 * h : h                // final norm
+        if hasBiases { total += (maxPositions + 2) * h }  // OPT's learned positions (offset 2)
+        if !tiedEmbeddings { total += vocabularySize * h }
+        return total
+    }
+}
+
+public struct ModelConfigError: Error, CustomStringConvertible, Equatable {
+    public let path: String
+    public let problems: [String]
+    public var description: String { problems.map { "\(path): \($0)" }.joined(separator: "\n") }
+}

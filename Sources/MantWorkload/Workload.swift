@@ -1,0 +1,85 @@
+/// Where an operation runs.
+public enum ExecutionUnit: String, Sendable, Codable {
+    /// The PE array: a GEMM with weights in the architecture's weight format.
+    case array
+    /// The PE array with the KV cache as the stationary operand (attention scores and P*V).
+    case arrayKV
+    /// The vector unit: norms, softmax, activation functions, residual adds.
+    case vector
+}
+
+/// One operator of one layer (or of the model head), with how many times it runs per phase.
+public struct Operation: Equatable, Sendable, Codable {
+    public var name: String
+    public var unit: ExecutionUnit
+    /// GEMM shape (M x K) * (K x N); for vector operations, M x N elements and K = 1.
+    public var m: Int
+    public var k: Int
+    public var n: Int
+    /// Independent instances: layers, times heads (or KV heads x batch) for attention.
+    public var repeats: Int
+
+    public var macs: Int { unit == .vector ? 0 : m * k * n * repeats }
+    public var elements: Int { m * n * repeats }
+}
+
+/// Prefill (the prompt, all tokens at once) or one decode step (one token per sequence).
+public enum Phase: Sendable, Equatable {
+    case prefill(batch: Int, promptLength: Int)
+    case decode(batch: Int, contextLength: Int)
+}
+
+extension ModelConfig {
+    /// The operators of one phase, in execution order within a layer, then the model head.
+    ///
+    /// Prefill runs the full (unmasked) L x L score matrix per head; the LM head runs on the last
+    /// token of each sequence only, as generation needs. A decode step attends over the context
+    /// it is given, which includes the new token. GQA: each KV head serves heads/kvHeads query
+    /// heads, so attention runs as kvHeads GEMMs with M = batch x (query heads per KV head).
+    public func operations(_ phase: Phase) -> [Operation] {
+        let h = hiddenSize, d = headDimension, kv = kvHeads * d
+        let group = heads / kvHeads
+        let tokens: Int, batch: Int, queries: Int, context: Int
+        switch phase {
+        case .prefill(let b, let length): (tokens, batch, queries, context) = (b * length, b, length, length)
+        case .decode(let b, let length): (tokens, batch, queries, context) = (b, b, 1, length)
+        }
+        let L = layers
+        var ops: [Operation] = [
+            Operation(name: "input_norm", unit: .vector, m: tokens, k: 1, n: h, repeats: L),
+            Operation(name: "q_proj", unit: .array, m: tokens, k: h, n: h, repeats: L),
+            Operation(name: "k_proj", unit: .array, m: tokens, k: h, n: kv, repeats: L),
+            Operation(name: "v_proj", unit: .array, m: tokens, k: h, n: kv, repeats: L),
+            Operation(name: "attention_scores", unit: .arrayKV, m: queries * group, k: d, n: context, repeats: L * kvHeads * batch),
+            Operation(name: "softmax", unit: .vector, m: queries * heads, k: 1, n: context, repeats: L * batch),
+            Operation(name: "attention_values", unit: .arrayKV, m: queries * group, k: context, n: d, repeats: L * kvHeads * batch),
+            Operation(name: "o_proj", unit: .array, m: tokens, k: h, n: h, repeats: L),
+            Operation(name: "post_attention_norm", unit: .vector, m: tokens, k: 1, n: h, repeats: L),
+        ]
+        switch ffn {
+        case .gated:
+            ops += [
+                Operation(name: "gate_proj", unit: .array, m: tokens, k: h, n: intermediateSize, repeats: L),
+                Operation(name: "up_proj", unit: .array, m: tokens, k: h, n: intermediateSize, repeats: L),
+                Operation(name: "silu_multiply", unit: .vector, m: tokens, k: 1, n: intermediateSize, repeats: L),
+                Operation(name: "down_proj", unit: .array, m: tokens, k: intermediateSize, n: h, repeats: L),
+            ]
+        case .mlp:
+            ops += [
+                Operation(name: "fc1", unit: .array, m: tokens, k: h, n: intermediateSize, repeats: L),
+                Operation(name: "relu", unit: .vector, m: tokens, k: 1, n: intermediateSize, repeats: L),
+                Operation(name: "fc2", unit: .array, m: tokens, k: intermediateSize, n: h, repeats: L),
+            ]
+        }
+        ops += [
+            Operation(name: "final_norm", unit: .vector, m: batch, k: 1, n: h, repeats: 1),
+            Operation(name: "lm_head", unit: .array, m: batch, k: h, n: vocabularySize, repeats: 1),
+        ]
+        return ops
+    }
+
+    /// Weights the array reads per phase: every projection, FFN and LM head matrix.
+    public func weightCount(_ phase: Phase) -> Int {
+        operations(phase).filter { $0.unit == .array }.reduce(0) { $0 + $1.k * $1.n * $1.repeats }
+    }
+}

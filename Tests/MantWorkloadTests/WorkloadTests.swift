@@ -1,0 +1,65 @@
+import Foundation
+import XCTest
+@testable import MantWorkload
+
+final class WorkloadTests: XCTestCase {
+    static var models: URL {
+        URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Configs/models")
+    }
+
+    private func model(_ name: String) throws -> ModelConfig {
+        try ModelConfig.load(path: WorkloadTests.models.appendingPathComponent("\(name).json").path)
+    }
+
+    /// Totals published with the checkpoints (parameter counts of the Hugging Face releases).
+    func testParameterCountsMatchThePublishedModels() throws {
+        XCTAssertEqual(try model("llama-2-7b").parameterCount, 6_738_415_616)
+        XCTAssertEqual(try model("llama-3-8b").parameterCount, 8_030_261_248)
+        XCTAssertEqual(try model("llama-2-70b").parameterCount, 68_976_648_192)
+        XCTAssertEqual(try model("opt-6.7b").parameterCount, 6_658_473_984)
+        let files = try FileManager.default.contentsOfDirectory(atPath: WorkloadTests.models.path).filter { $0.hasSuffix(".json") }
+        XCTAssertEqual(files.count, 13)
+        for file in files { XCTAssertNoThrow(try ModelConfig.load(path: WorkloadTests.models.appendingPathComponent(file).path), file) }
+    }
+
+    /// The projections, FFN and LM head of LLaMA-2-7B hold every weight but the embedding and norms.
+    func testOperatorShapesOfLLaMA2() throws {
+        let llama = try model("llama-2-7b")
+        let prefill = llama.operations(.prefill(batch: 1, promptLength: 2048))
+        let q = try XCTUnwrap(prefill.first { $0.name == "q_proj" })
+        XCTAssertEqual([q.m, q.k, q.n, q.repeats], [2048, 4096, 4096, 32])
+        let down = try XCTUnwrap(prefill.first { $0.name == "down_proj" })
+        XCTAssertEqual([down.m, down.k, down.n], [2048, 11008, 4096])
+        let scores = try XCTUnwrap(prefill.first { $0.name == "attention_scores" })
+        XCTAssertEqual([scores.m, scores.k, scores.n, scores.repeats], [2048, 128, 2048, 32 * 32])
+        let weights = llama.weightCount(.prefill(batch: 1, promptLength: 1))
+        XCTAssertEqual(weights + 32000 * 4096 + 32 * 2 * 4096 + 4096, 6_738_415_616)
+        let decode = llama.operations(.decode(batch: 4, contextLength: 513))
+        let values = try XCTUnwrap(decode.first { $0.name == "attention_values" })
+        XCTAssertEqual([values.m, values.k, values.n, values.repeats], [1, 513, 128, 32 * 32 * 4])
+        XCTAssertEqual(decode.first { $0.name == "lm_head" }?.m, 4)
+    }
+
+    func testGroupedQueryAttentionShapes() throws {
+        let llama3 = try model("llama-3-8b")
+        let ops = llama3.operations(.decode(batch: 2, contextLength: 100))
+        XCTAssertEqual(ops.first { $0.name == "k_proj" }?.n, 1024)
+        let scores = try XCTUnwrap(ops.first { $0.name == "attention_scores" })
+        XCTAssertEqual([scores.m, scores.n, scores.repeats], [4, 100, 32 * 8 * 2])
+        let opt = try model("opt-13b")
+        XCTAssertEqual(opt.operations(.prefill(batch: 1, promptLength: 8)).map(\.name).filter { $0.hasPrefix("fc") }, ["fc1", "fc2"])
+    }
+
+    func testBadConfigsNameEveryProblem() {
+        XCTAssertThrowsError(try ModelConfig.parse(["hidden_size": 4096, "num_attention_heads": 30, "num_key_value_heads": 7,
+                                                    "vocab_size": -1], name: "x", path: "x.json")) { error in
+            let text = "\(error)"
+            for needle in ["x.json: intermediate_size: missing", "num_hidden_layers: missing", "vocab_size: expected a positive integer",
+                           "num_attention_heads: 30 does not divide hidden_size 4096", "num_key_value_heads: 7 does not divide"] {
+                XCTAssertTrue(text.contains(needle), "missing \(needle) in \(text)")
+            }
+        }
+        XCTAssertThrowsError(try ModelConfig.load(path: "/nope/config.json")) { XCTAssertTrue("\($0)".contains("cannot be read")) }
+    }
+}
