@@ -13,7 +13,7 @@ import Yams
 ///     array: {rows: 32, columns: 32}
 ///     buffers: {weight_bytes: 131072, activation_bytes: 262144, output_bytes: 131072,
 ///               weight_banks: 32, weight_bank_bits: 32, ...}   # ports optional (defaults: mantsim_rtl.h)
-///     dram: {bits_per_cycle: 1024, latency_cycles: 100}
+///     dram: {bits_per_cycle: 1024, latency_cycles: 100, technology: ddr4}   # ddr4, lpddr4, hbm2
 ///     formats: {weights: mant4, group: 64, activation_bits: 8}   # group: N or channel
 public struct ArchitectureConfig: Equatable, Sendable {
     public var name: String
@@ -22,6 +22,8 @@ public struct ArchitectureConfig: Equatable, Sendable {
     public var dataflow: Dataflow
     public var weightFormat: FormatDescriptor
     public var activationBits: Int
+    /// Priced by the energy table's `dram` section: ddr4, lpddr4 or hbm2.
+    public var dramTechnology: String
 
     /// Reads and validates a file; every problem is reported at once, each with the file,
     /// component and field.
@@ -52,6 +54,7 @@ public struct ArchitectureConfig: Equatable, Sendable {
         let dram = reader.mapping(top["dram"], at: "dram")
         let formats = reader.mapping(top["formats"], at: "formats")
         var config = ArrayConfig(peType: pe ?? .mant)
+        var dramTechnology = "ddr4"
         if let array {
             reader.allow(array, keys: ["rows", "columns"], at: "array")
             config.rows = reader.integer(array, "rows", at: "array", range: 2...4096) ?? config.rows
@@ -74,7 +77,14 @@ public struct ArchitectureConfig: Equatable, Sendable {
             config.outputBufferBytes = reader.integer(buffers, "output_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
         }
         if let dram {
-            reader.allow(dram, keys: ["bits_per_cycle", "latency_cycles"], at: "dram")
+            reader.allow(dram, keys: ["bits_per_cycle", "latency_cycles", "technology"], at: "dram")
+            if let technology = dram["technology"] {
+                if let name = technology as? String, ["ddr4", "lpddr4", "hbm2"].contains(name) {
+                    dramTechnology = name
+                } else {
+                    reader.problem("dram.technology: expected ddr4, lpddr4 or hbm2, got \(technology)")
+                }
+            }
             config.dramBitsPerCycle = reader.integer(dram, "bits_per_cycle", at: "dram", range: 1...(1 << 20)) ?? 1
             config.dramLatencyCycles = reader.integer(dram, "latency_cycles", at: "dram", range: 0...1_000_000) ?? 0
         }
@@ -111,7 +121,7 @@ public struct ArchitectureConfig: Equatable, Sendable {
         try reader.finish()
         config.peType = pe!
         return ArchitectureConfig(name: name, array: config, clockMHz: clock, dataflow: dataflow ?? .weightStationary,
-                                  weightFormat: weightFormat, activationBits: activationBits)
+                                  weightFormat: weightFormat, activationBits: activationBits, dramTechnology: dramTechnology)
     }
 }
 

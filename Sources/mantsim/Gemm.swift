@@ -40,6 +40,10 @@ struct Gemm: ParsableCommand {
     @Option(help: "Seed of the synthetic operands.")
     var seed: UInt64 = 2025
 
+    @Option(help: "Energy table (Configs/energy/28nm.yaml or 45nm.yaml): adds an energy breakdown by component.",
+            completion: .file(extensions: ["yaml"]))
+    var energy: String?
+
     @Option(help: "Write a VCD waveform (controller state, buffer and DRAM ports, one PE row) for GTKWave; small jobs only.")
     var vcd: String?
 
@@ -61,6 +65,7 @@ struct Gemm: ParsableCommand {
 
     func run() throws {
         let architecture = try ArchitectureConfig.load(path: arch)
+        let table = try energy.map { try EnergyTable.load(path: $0) }
         let flow = dataflow ?? architecture.dataflow
         var weightFormat = architecture.weightFormat
         if let format {
@@ -89,8 +94,13 @@ struct Gemm: ParsableCommand {
             let expected = try GemmReference.run(operands)
             bitExact = expected.map(\.bitPattern) == result.output.map(\.bitPattern)
         }
-        let report = GemmReport(architecture: architecture, format: weightFormat.name, m: m, k: k, n: n, dataflow: flow,
+        var report = GemmReport(architecture: architecture, format: weightFormat.name, m: m, k: k, n: n, dataflow: flow,
                                 result: result, bitExact: bitExact)
+        if let table {
+            report.energyPicojoules = try table.energy(counters: result.counters, cycles: result.totalCycles,
+                                                       processingElements: architecture.array.rows * architecture.array.columns,
+                                                       dram: architecture.dramTechnology).picojoules
+        }
         print(json ? try report.jsonText() : report.text())
         if bitExact == false { throw ExitCode(2) }
     }
@@ -113,6 +123,8 @@ struct GemmReport: Encodable {
     var bitExact: Bool?
     var outputDigest: String
     var counters: [String: UInt64]
+    /// Per component, when an energy table was given.
+    var energyPicojoules: [String: Double]?
 
     init(architecture: ArchitectureConfig, format: String, m: Int, k: Int, n: Int, dataflow: Dataflow, result: GemmResult, bitExact: Bool?) {
         self.architecture = architecture.name
@@ -171,6 +183,15 @@ struct GemmReport: Encodable {
         ]
         if let bitExact { summary.rows.append(["matches reference", bitExact ? "bit-exact" : "MISMATCH"]) }
         lines.append(summary.render())
+        if let energy = energyPicojoules {
+            let total = energy.values.reduce(0, +)
+            var breakdown = TextTable(header: ["component", "energy (uJ)", "share"])
+            for name in EnergyBreakdown.order where energy[name] != nil {
+                breakdown.rows.append([name, String(format: "%.4f", energy[name]! / 1e6), String(format: "%.1f%%", 100 * energy[name]! / total)])
+            }
+            breakdown.rows.append(["total", String(format: "%.4f", total / 1e6), "100.0%"])
+            lines += ["", breakdown.render()]
+        }
         var table = TextTable(header: ["counter", "count"])
         for (name, value) in counters.sorted(by: { $0.key < $1.key }) where value > 0 { table.rows.append([name, "\(value)"]) }
         lines += ["", table.render()]

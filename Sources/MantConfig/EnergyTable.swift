@@ -1,0 +1,109 @@
+import Foundation
+import Yams
+
+/// Energy per action for every counter the model emits, per node (`Configs/energy/*.yaml`), each
+/// with its source. Energy = sum of counters x energy per action + leakage x time; the model
+/// itself holds no joules.
+public struct EnergyTable: Equatable, Sendable {
+    public struct Entry: Equatable, Sendable {
+        public var picojoules: Double
+        public var source: String
+    }
+
+    public var nodeNanometres: Int
+    /// Counter name -> pJ per count (per bit for `*_bits` counters).
+    public var actions: [String: Entry]
+    /// DRAM technology -> pJ per bit read and written.
+    public var dramRead: [String: Entry]
+    public var dramWrite: [String: Entry]
+    /// pJ per PE per cycle.
+    public var peLeakage: Entry
+
+    /// Counters that record time or occupancy rather than an action with an energy.
+    public static let nonActions: Set<String> = ["pe.idle", "dram.busy_cycles", "dram.read_bits", "dram.write_bits", "controller.tiles"]
+
+    public static func load(path: String) throws -> EnergyTable {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigError(path: path, problems: ["file: cannot be read"])
+        }
+        let root: Any?
+        do { root = try Yams.load(yaml: text) } catch { throw ConfigError(path: path, problems: ["YAML: \(error)"]) }
+        var reader = ConfigReader(path: path)
+        guard let top = reader.mapping(root, at: "") else { throw reader.failure() }
+        reader.allow(top, keys: ["node_nm", "actions", "dram", "leakage"], at: "")
+        let node = reader.integer(top, "node_nm", at: "", range: 1...1000) ?? 0
+        func entry(_ value: Any?, _ field: String, key: String) -> Entry? {
+            guard let mapping = reader.mapping(value, at: field) else { return nil }
+            let number = reader.number(mapping, key, at: field, positive: true)
+            let source = reader.string(mapping, "source", at: field)
+            if let source, source.trimmingCharacters(in: .whitespaces).isEmpty { reader.problem("\(field).source: empty; every number needs its source") }
+            guard let number, let source else { return nil }
+            return Entry(picojoules: number, source: source)
+        }
+        var actions = [String: Entry]()
+        if let table = reader.mapping(top["actions"], at: "actions") {
+            for (name, value) in table {
+                if let parsed = entry(value, "actions.\(name)", key: "pj") { actions[name] = parsed }
+                if let mapping = value as? [String: Any] { reader.allow(mapping, keys: ["pj", "source"], at: "actions.\(name)") }
+            }
+        }
+        var reads = [String: Entry](), writes = [String: Entry]()
+        if let dram = reader.mapping(top["dram"], at: "dram") {
+            for (technology, value) in dram {
+                let field = "dram.\(technology)"
+                guard let mapping = reader.mapping(value, at: field) else { continue }
+                reader.allow(mapping, keys: ["read_pj_per_bit", "write_pj_per_bit", "source"], at: field)
+                let source = reader.string(mapping, "source", at: field) ?? ""
+                if let read = reader.number(mapping, "read_pj_per_bit", at: field, positive: true) { reads[technology] = Entry(picojoules: read, source: source) }
+                if let write = reader.number(mapping, "write_pj_per_bit", at: field, positive: true) { writes[technology] = Entry(picojoules: write, source: source) }
+            }
+        }
+        var leakage: Entry?
+        if let table = reader.mapping(top["leakage"], at: "leakage") {
+            reader.allow(table, keys: ["pe"], at: "leakage")
+            leakage = entry(table["pe"], "leakage.pe", key: "pj_per_cycle")
+        }
+        try reader.finish()
+        return EnergyTable(nodeNanometres: node, actions: actions, dramRead: reads, dramWrite: writes, peLeakage: leakage!)
+    }
+
+    /// Checks the table prices every action counter the model can emit.
+    public func requireEntries(for counters: [String]) throws {
+        let missing = counters.filter { !$0.hasPrefix("controller.") && !$0.hasPrefix("heartbeat.") }
+            .filter { !EnergyTable.nonActions.contains($0) && actions[$0] == nil }
+        if !missing.isEmpty {
+            throw ConfigError(path: "energy table (\(nodeNanometres) nm)", problems: missing.map { "actions.\($0): missing" })
+        }
+    }
+
+    /// Energy of a run, per component, in pJ.
+    public func energy(counters: [String: UInt64], cycles: UInt64, processingElements: Int, dram technology: String) throws -> EnergyBreakdown {
+        try requireEntries(for: Array(counters.keys))
+        guard let read = dramRead[technology], let write = dramWrite[technology] else {
+            throw ConfigError(path: "energy table (\(nodeNanometres) nm)",
+                              problems: ["dram.\(technology): missing (the table has \(dramRead.keys.sorted().joined(separator: ", ")))"])
+        }
+        var components = [String: Double]()
+        for (name, count) in counters where actions[name] != nil {
+            components[EnergyBreakdown.component(of: name), default: 0] += Double(count) * actions[name]!.picojoules
+        }
+        components["dram", default: 0] += Double(counters["dram.read_bits"] ?? 0) * read.picojoules
+            + Double(counters["dram.write_bits"] ?? 0) * write.picojoules
+        components["leakage"] = Double(cycles) * Double(processingElements) * peLeakage.picojoules
+        return EnergyBreakdown(picojoules: components)
+    }
+}
+
+/// Energy per component (pe, sac, decoder, wbuf, abuf, obuf, dram, leakage) in pJ.
+public struct EnergyBreakdown: Equatable, Sendable, Encodable {
+    public var picojoules: [String: Double]
+
+    public static let order = ["pe", "sac", "decoder", "wbuf", "abuf", "obuf", "dram", "leakage"]
+
+    public var total: Double { picojoules.values.reduce(0, +) }
+
+    static func component(of counter: String) -> String {
+        if counter.hasPrefix("output.") { return "sac" }
+        return String(counter.prefix { $0 != "." })
+    }
+}
