@@ -76,6 +76,12 @@ enum {
 
 enum { MANTSIM_DATAFLOW_WEIGHT_STATIONARY = 0, MANTSIM_DATAFLOW_OUTPUT_STATIONARY = 1 };
 
+/* Cycle: every tile steps the PE array. Fast: the first tile of each distinct shape (rows, columns,
+ * tokens, group phase, first/last K tile) steps the array; later tiles of that shape replay its
+ * cycles and array counters (shift-adds counted from each tile's own weights) while DMA, buffers
+ * and stalls are still simulated cycle-exactly. Fast jobs produce no outputs. */
+enum { MANTSIM_FIDELITY_CYCLE = 0, MANTSIM_FIDELITY_FAST = 1 };
+
 typedef struct {
     uint32_t rows;                 /* PE rows R (reduction axis in WS, tokens in OS) */
     uint32_t columns;              /* PE columns C (output channels) */
@@ -108,7 +114,8 @@ typedef struct {
     const int8_t *activations;     /* M*K integers (integer PE types) */
     const uint16_t *activation_fp16; /* M*K FP16 bits (FP16 PE) */
     const uint16_t *activation_scales; /* M FP16 bits (integer PE types) */
-    float *output;                 /* M*N, written on success */
+    float *output;                 /* M*N, written on success (cycle fidelity only; may be NULL in fast) */
+    int32_t fidelity;              /* MANTSIM_FIDELITY_* */
 } mantsim_gemm_job;
 
 typedef struct {

@@ -14,6 +14,7 @@
 #include <systemc>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "counters.hpp"
@@ -35,11 +36,11 @@ struct Accelerator : sc_core::sc_module {
     void start() { start_requested_ = true; }
     bool finished() const { return finished_; }
     // Records the next prepared job as a VCD at `path` (empty: off), showing PE row `row`.
-    void set_trace(const std::string &path, uint32_t row, uint64_t period_ps) {
+    void set_trace(const std::string &path, uint32_t row) {
         trace_path_ = path;
         trace_row_ = row;
-        period_ps_ = period_ps;
     }
+    void set_clock_period(uint64_t period_ps) { period_ps_ = period_ps; }
     // Set when the job ran past its cycle budget (a model bug, never a slow job): the job stops.
     bool timed_out() const { return timed_out_; }
 
@@ -52,6 +53,22 @@ struct Accelerator : sc_core::sc_module {
     void run_job();
     void clock_cycle(uint64_t &phase_counter);
     void wait_for(size_t ticket);
+    void skip_cycles(uint64_t count, uint64_t &phase_counter);
+    CounterArray array_counters() const;
+
+    // Fast fidelity: what the first tile of a shape cost, replayed for the others.
+    struct TileKey {
+        size_t mt, kt, nt, group_phase;
+        bool first_k, last_k;
+        bool operator<(const TileKey &other) const {
+            return std::tie(mt, kt, nt, group_phase, first_k, last_k) <
+                   std::tie(other.mt, other.kt, other.nt, other.group_phase, other.first_k, other.last_k);
+        }
+    };
+    struct CachedTile {
+        uint64_t compute_cycles = 0, port_cycles = 0;
+        CounterArray counters{};
+    };
     uint64_t weight_tile_bits(const Tile &tile) const;
 
     void sample_trace(const uint64_t &phase_counter);

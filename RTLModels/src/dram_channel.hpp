@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <deque>
 #include <vector>
 
@@ -23,6 +24,11 @@ class DramChannel {
     uint64_t last_moved_bits() const { return last_moved_; }
 
     void tick();
+    // Exactly `cycles` ticks at once.
+    void advance(uint64_t cycles) { advance_until(SIZE_MAX, cycles); }
+    // Ticks until `ticket` completes or `limit` ticks pass; returns the ticks taken (0 when the
+    // ticket was already complete).
+    uint64_t advance_until(size_t ticket, uint64_t limit);
     void report(CounterArray &counters) const;
 
   private:

@@ -350,6 +350,24 @@ void PEArray::row_state(size_t row, std::vector<uint64_t> &out) const {
     }
 }
 
+void PEArray::add_counters(const CounterArray &counts) {
+    macs_ += counts[mac_counter_];
+    shift_adds_ += counts[MANTSIM_COUNTER_SHIFT_ADD];
+    pe_slots_ += counts[MANTSIM_COUNTER_PE_IDLE] + counts[mac_counter_];
+    combines_ += counts[MANTSIM_COUNTER_SAC_COMBINE];
+    scale_accumulates_ += counts[MANTSIM_COUNTER_SAC_SCALE];
+}
+
+uint64_t PEArray::shift_weights(const Tile &tile) const {
+    if (!shift_lane_) return 0;
+    uint64_t count = 0;
+    for (size_t n = tile.n0; n < tile.n0 + tile.nt; ++n) {
+        const int16_t *row = &w_->shift_lane[n * k_ + tile.k0];
+        for (size_t k = 0; k < tile.kt; ++k) count += row[k] != 0 ? 1 : 0;
+    }
+    return count;
+}
+
 void PEArray::reset_counters() { macs_ = shift_adds_ = pe_slots_ = combines_ = scale_accumulates_ = 0; }
 
 void PEArray::report(CounterArray &counters) const {

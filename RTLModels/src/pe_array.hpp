@@ -59,6 +59,10 @@ class PEArray {
     void row_state(size_t row, std::vector<uint64_t> &out) const;
 
     void reset_counters();
+    // Adds counts recorded from an earlier tile (fast fidelity replays).
+    void add_counters(const CounterArray &counts);
+    // M-ANT weights of a tile that use the shift path: each takes part in one shift-add per token.
+    uint64_t shift_weights(const Tile &tile) const;
     void report(CounterArray &counters) const;
 
   private:

@@ -119,6 +119,7 @@ int mantsim_rtl_create(const mantsim_rtl_config *config, mantsim_rtl **out) {
             state.period_ps = chosen.clock_period_ps;
             state.top = std::make_unique<Top>(
                 "mantsim", sc_core::sc_time(static_cast<double>(chosen.clock_period_ps), sc_core::SC_PS));
+            state.top->accelerator.set_clock_period(chosen.clock_period_ps);
         } else if (state.period_ps != chosen.clock_period_ps) {
             create_error() = "config.clock_period_ps: this process already elaborated the model with " +
                              std::to_string(state.period_ps) + " ps; SystemC cannot re-elaborate";
@@ -161,7 +162,7 @@ const char *mantsim_rtl_counter_name(int counter) { return mantsim::counter_name
 int mantsim_rtl_set_trace(mantsim_rtl *handle, const char *vcd_path, uint32_t pe_row) {
     if (handle == nullptr) return MANTSIM_E_INVALID_ARGUMENT;
     return guarded(handle->error, [&]() -> int {
-        kernel().top->accelerator.set_trace(vcd_path ? vcd_path : "", pe_row, kernel().period_ps);
+        kernel().top->accelerator.set_trace(vcd_path ? vcd_path : "", pe_row);
         return MANTSIM_OK;
     });
 }
@@ -215,7 +216,7 @@ int mantsim_rtl_run_gemm(mantsim_rtl *handle, const mantsim_array_config *config
         // between edges, as a fresh kernel does.
         sc_core::sc_start(sc_core::sc_time(static_cast<double>(kernel().period_ps) / 2, sc_core::SC_PS));
         const std::vector<float> &output = accelerator.output();
-        std::copy(output.begin(), output.end(), job->output);
+        if (job->output != nullptr && job->fidelity == MANTSIM_FIDELITY_CYCLE) std::copy(output.begin(), output.end(), job->output);
         if (result != nullptr) *result = accelerator.result();
         return MANTSIM_OK;
     });

@@ -75,8 +75,17 @@ public final class RTLModel {
     }
 }
 
+/// How much of the array a job steps: every tile (`cycle`), or the first tile of each distinct
+/// shape with the rest replayed while DMA and buffers stay cycle-exact (`fast`; no outputs).
+public enum Fidelity: String, CaseIterable, Sendable, Codable {
+    case cycle, fast
+
+    var code: Int32 { self == .cycle ? Int32(MANTSIM_FIDELITY_CYCLE) : Int32(MANTSIM_FIDELITY_FAST) }
+}
+
 /// What one GEMM on the array produced: the outputs, the cycles and every counter.
 public struct GemmResult: Sendable {
+    /// Empty for fast-fidelity jobs.
     public var output: [Float]
     public var totalCycles: UInt64
     public var computeCycles: UInt64
@@ -88,7 +97,7 @@ extension RTLModel {
     /// Runs one GEMM on an array built from `config`; the counters are this job's alone.
     /// With `trace`, the job is also recorded as a VCD file (controller, buffer and DRAM ports, one
     /// PE row), written only if the job completes.
-    public func run(_ operands: GemmOperands, on config: ArrayConfig, dataflow: Dataflow,
+    public func run(_ operands: GemmOperands, on config: ArrayConfig, dataflow: Dataflow, fidelity: Fidelity = .cycle,
                     trace: (path: String, peRow: Int)? = nil) throws -> GemmResult {
         guard operands.peType == config.peType else {
             throw RTLError(kind: .invalidArgument,
@@ -101,14 +110,16 @@ extension RTLModel {
         var arrayConfig = config.cConfig
         let handle = self.handle
         let (status, output) = operands.withCJob(dataflow: dataflow) { job in
-            mantsim_rtl_run_gemm(handle, &arrayConfig, &job, &result)
+            job.fidelity = fidelity.code
+            if fidelity == .fast { job.output = nil }
+            return mantsim_rtl_run_gemm(handle, &arrayConfig, &job, &result)
         }
         try check(status)
         var counters = [String: UInt64]()
         for name in RTLModel.counterNames where !name.hasPrefix("heartbeat.") {
             counters[name] = try counter(named: name)
         }
-        return GemmResult(output: output, totalCycles: result.total_cycles, computeCycles: result.compute_cycles,
+        return GemmResult(output: fidelity == .cycle ? output : [], totalCycles: result.total_cycles, computeCycles: result.compute_cycles,
                           stallCycles: result.stall_cycles, counters: counters)
     }
 }

@@ -199,3 +199,32 @@ final class GemmTests: XCTestCase {
         XCTAssertNoThrow(try model.run(job, on: config(.mant), dataflow: .weightStationary))
     }
 }
+
+/// Fast fidelity replays repeated tiles; it must agree with stepping every tile.
+final class FastFidelityTests: XCTestCase {
+    func testFastModeAgreesWithCycleModeWithinOnePercent() throws {
+        let model = try RTLModel()
+        let cases: [(String, Granularity?, Int, Int, Int, Int)] = [
+            ("mant4", .group(64), 24, 512, 200, 32), ("int4", .group(32), 1, 700, 96, 32),
+            ("int8", .channel, 40, 256, 64, 16), ("fp16", nil, 9, 300, 70, 16),
+        ]
+        for (name, granularity, m, k, n, size) in cases {
+            let weights = try SyntheticTensor.llmLike(rows: n, columns: k, seed: 31)
+            let activations = try SyntheticTensor.llmLike(rows: m, columns: k, seed: 32)
+            let format = try FormatCatalog.parse(name, granularity: granularity).makeFormat()
+            let job = try GemmOperands(weights: try format.quantize(weights), activations: activations)
+            var config = ArrayConfig(peType: PEType(format: format.descriptor)!, rows: size, columns: size)
+            config.dramBitsPerCycle = 256
+            for dataflow in Dataflow.allCases {
+                let cycle = try model.run(job, on: config, dataflow: dataflow, fidelity: .cycle)
+                let fast = try model.run(job, on: config, dataflow: dataflow, fidelity: .fast)
+                XCTAssertEqual(fast.totalCycles, cycle.totalCycles, "\(name) \(dataflow)")
+                XCTAssertTrue(fast.output.isEmpty)
+                for (counter, value) in cycle.counters {
+                    let other = Double(fast.counters[counter] ?? 0)
+                    XCTAssertEqual(other, Double(value), accuracy: max(1, Double(value) * 0.01), "\(name) \(dataflow) \(counter)")
+                }
+            }
+        }
+    }
+}
