@@ -18,9 +18,12 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product mantsim
 
-# The main job on built-in defaults: quantize a seeded synthetic LLM-like tensor in every format.
+# The main job on built-in defaults: every bundled array against INT8 on LLaMA-2-7B, prefill 2048
+# tokens and decode 128, with a chart in out/.
 demo: build
-	$$($(SWIFT) build -c release --show-bin-path)/mantsim quantize --all
+	@mkdir -p out
+	$$($(SWIFT) build -c release --show-bin-path)/mantsim compare --plot out/compare-llama-2-7b.svg
+	@echo "chart: out/compare-llama-2-7b.svg"
 
 test: deps
 	$(SWIFT) build --build-tests

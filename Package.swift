@@ -32,16 +32,18 @@ let package = Package(
         .target(name: "MantWorkload"),
         // Configuration files (architectures), validated in full before anything runs.
         .target(name: "MantConfig", dependencies: ["MantHardware", "MantNumerics", .product(name: "Yams", package: "Yams")]),
+        // Workloads on architectures: operators through the array and vector unit, latency and energy.
+        .target(name: "MantSimulation", dependencies: ["MantConfig", "MantHardware", "MantNumerics", "MantWorkload"]),
         .executableTarget(
             name: "mantsim",
             dependencies: [
-                "MantNumerics", "MantTensorIO", "MantHardware", "MantConfig", "MantWorkload",
+                "MantNumerics", "MantTensorIO", "MantHardware", "MantConfig", "MantWorkload", "MantSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "mantsim-bench",
-            dependencies: ["MantNumerics", "MantHardware", "MantConfig"]
+            dependencies: ["MantNumerics", "MantHardware", "MantConfig", "MantWorkload", "MantSimulation"]
         ),
         .target(name: "_TestSupport", path: "Tests/_TestSupport"),
         .testTarget(name: "MantNumericsTests", dependencies: ["MantNumerics"]),
@@ -50,6 +52,8 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "MantWorkloadTests", dependencies: ["MantWorkload"]),
         .testTarget(name: "MantConfigTests", dependencies: ["MantConfig", "MantHardware", "MantNumerics"]),
+        .testTarget(name: "MantSimulationTests", dependencies: ["MantSimulation", "MantConfig", "MantHardware", "MantNumerics",
+                                                                "MantWorkload", "_TestSupport"]),
         .testTarget(name: "MantSimCLITests", dependencies: ["MantTensorIO", "MantNumerics", "_TestSupport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v5],

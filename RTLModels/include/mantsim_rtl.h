@@ -79,7 +79,9 @@ enum { MANTSIM_DATAFLOW_WEIGHT_STATIONARY = 0, MANTSIM_DATAFLOW_OUTPUT_STATIONAR
 /* Cycle: every tile steps the PE array. Fast: the first tile of each distinct shape (rows, columns,
  * tokens, group phase, first/last K tile) steps the array; later tiles of that shape replay its
  * cycles and array counters (shift-adds counted from each tile's own weights) while DMA, buffers
- * and stalls are still simulated cycle-exactly. Fast jobs produce no outputs. */
+ * and stalls are still simulated cycle-exactly. Fast jobs produce no outputs, and the kernel's clock
+ * runs only through the cycles the array steps: replayed tiles and waits on DRAM are counted in the
+ * job's cycles (result and counters) without toggling the clock. */
 enum { MANTSIM_FIDELITY_CYCLE = 0, MANTSIM_FIDELITY_FAST = 1 };
 
 typedef struct {
@@ -108,14 +110,17 @@ typedef struct {
     uint32_t weight_bits;          /* bits per weight code */
     uint32_t metadata_bits;        /* bits of metadata per group (scale + selector/type) */
     uint32_t activation_bits;      /* 8 or 4 for integer PEs, 16 for FP16 */
-    const uint16_t *weight_codes;  /* N*K */
-    const uint16_t *group_scales;  /* N*groups: FP16 bits (MXFP4: E8M0 exponent) ; NULL for FP16 */
+    const uint16_t *weight_codes;  /* P*K (P: weight_row_period, or N) */
+    const uint16_t *group_scales;  /* P*groups: FP16 bits (MXFP4: E8M0 exponent) ; NULL for FP16 */
     const uint8_t *group_selectors;/* N*groups: M-ANT selector, ANT type; NULL otherwise */
     const int8_t *activations;     /* M*K integers (integer PE types) */
     const uint16_t *activation_fp16; /* M*K FP16 bits (FP16 PE) */
     const uint16_t *activation_scales; /* M FP16 bits (integer PE types) */
     float *output;                 /* M*N, written on success (cycle fidelity only; may be NULL in fast) */
     int32_t fidelity;              /* MANTSIM_FIDELITY_* */
+    uint32_t weight_row_period;    /* 0 or N: the codes and metadata hold all N weight rows; P < N:
+                                      they hold P rows and output channel n uses row n % P (a
+                                      repeating operand, stored once) */
 } mantsim_gemm_job;
 
 typedef struct {

@@ -72,6 +72,9 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
         if (selectors && job.group_selectors == nullptr) throw field_error("job.group_selectors", "required by this PE type");
     }
     if (job.weight_bits == 0 || job.weight_bits > 16) throw field_error("job.weight_bits", "expected 1..16");
+    if (job.weight_row_period > job.n) {
+        throw field_error("job.weight_row_period", "expected 0..N (" + std::to_string(job.n) + "), got " + std::to_string(job.weight_row_period));
+    }
 
     weights_ = decode_weights(job, config.pe_type);
     if (!fp16) {
@@ -204,11 +207,11 @@ void Accelerator::clock_cycle(uint64_t &phase_counter) {
 }
 
 void Accelerator::skip_cycles(uint64_t count, uint64_t &phase_counter) {
-    if (count == 0) return;
+    // The kernel's clock does not run through these cycles: toggling it tens of millions of times
+    // while no process acts would cost more than the whole replay. They count in the job's cycles.
     cycles_ += count;
     phase_counter += count;
     if (cycles_ > cycle_budget_) throw BudgetExceeded{};
-    wait(sc_core::sc_time(static_cast<double>(count) * static_cast<double>(period_ps_), sc_core::SC_PS));
 }
 
 CounterArray Accelerator::array_counters() const {
@@ -218,7 +221,20 @@ CounterArray Accelerator::array_counters() const {
 }
 
 void Accelerator::wait_for(size_t ticket) {
+    if (job_.fidelity == MANTSIM_FIDELITY_FAST) {
+        // Nothing but the DRAM channel moves while the controller waits: take the ticks at once.
+        if (!dram_.done(ticket)) skip_cycles(dram_.advance_until(ticket, cycle_budget_ - cycles_ + 1), stall_);
+        return;
+    }
     while (!dram_.done(ticket)) clock_cycle(stall_);
+}
+
+void Accelerator::drain() {
+    if (job_.fidelity == MANTSIM_FIDELITY_FAST) {
+        while (!dram_.idle()) skip_cycles(dram_.advance_until(dram_.last_ticket(), cycle_budget_ - cycles_ + 1), drain_);
+        return;
+    }
+    while (!dram_.idle()) clock_cycle(drain_);
 }
 
 void Accelerator::run() {
@@ -289,6 +305,8 @@ void Accelerator::run_job() {
         uint64_t shadow_pending = 0;
         const bool fast = job_.fidelity == MANTSIM_FIDELITY_FAST;
         std::map<TileKey, CachedTile> tile_cache;
+        // Shift-path weights per (N tile, K tile): every M tile replays the same weight tiles.
+        std::vector<uint64_t> shift_weights(fast ? n_tiles * k_tiles : 0, UINT64_MAX);
         for (size_t index = 0; index < tiles.size(); ++index) {
             const Tile &tile = tiles[index];
             const bool first_of_m_tile = index == 0 || tiles[index - 1].m0 != tile.m0;
@@ -326,7 +344,7 @@ void Accelerator::run_job() {
             abuf_read_ += static_cast<uint64_t>(tile.mt) * tile.kt * job_.activation_bits;
             const bool first_k = tile.k0 == 0;
             const bool last_k = tile.k0 + tile.kt == K;
-            array_.begin_tile(tile);
+            array_.plan_tile(tile);
             const uint64_t lanes = config_.pe_type == MANTSIM_PE_MANT ? 2 : 1;
             const uint64_t partial_bits = (ws && array_.carries_in()) ? 32 * lanes : 0;
             if (!first_k) obuf_read_ += static_cast<uint64_t>(tile.mt) * tile.nt * (32 + partial_bits);
@@ -353,9 +371,12 @@ void Accelerator::run_job() {
                 skip_cycles(cached->second.port_cycles, buffer_stall_);
                 // Shift-adds depend on the tile's selectors, not only its shape: count them from its weights.
                 CounterArray counts = cached->second.counters;
-                counts[MANTSIM_COUNTER_SHIFT_ADD] = static_cast<uint64_t>(tile.mt) * array_.shift_weights(tile);
+                uint64_t &shifting = shift_weights[index % shift_weights.size()];
+                if (shifting == UINT64_MAX) shifting = array_.shift_weights(tile);
+                counts[MANTSIM_COUNTER_SHIFT_ADD] = static_cast<uint64_t>(tile.mt) * shifting;
                 array_.add_counters(counts);
             } else {
+            array_.begin_tile(tile);
             const CounterArray array_before = array_counters();
             const uint64_t compute_before = compute_, stall_before = buffer_stall_;
             for (uint64_t t = 0; t < span; ++t) {
@@ -408,7 +429,7 @@ void Accelerator::run_job() {
                 dram_.request(static_cast<uint64_t>(tile.mt) * tile.nt * 32, true);
             }
         }
-        while (!dram_.idle()) clock_cycle(drain_);
+        drain();
     }
 }
 

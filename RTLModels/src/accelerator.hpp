@@ -53,6 +53,7 @@ struct Accelerator : sc_core::sc_module {
     void run_job();
     void clock_cycle(uint64_t &phase_counter);
     void wait_for(size_t ticket);
+    void drain();
     void skip_cycles(uint64_t count, uint64_t &phase_counter);
     CounterArray array_counters() const;
 

@@ -31,6 +31,10 @@ float power_of_two(int exponent) { return std::ldexp(1.0f, exponent); }
 
 }  // namespace
 
+size_t stored_weight_rows(const mantsim_gemm_job &job) {
+    return job.weight_row_period == 0 ? job.n : job.weight_row_period;
+}
+
 float half_to_float(uint16_t bits) {
     const uint32_t sign = static_cast<uint32_t>(bits & 0x8000u) << 16;
     const uint32_t exponent = (bits >> 10) & 0x1Fu;
@@ -53,7 +57,8 @@ float half_to_float(uint16_t bits) {
 }
 
 DecodedWeights decode_weights(const mantsim_gemm_job &job, int pe_type) {
-    const size_t n = job.n, k = job.k, g = job.group_size;
+    // A repeating operand stores only its period of rows; the PEs index them modulo it.
+    const size_t n = stored_weight_rows(job), k = job.k, g = job.group_size;
     const size_t groups = (k + g - 1) / g;
     DecodedWeights out;
     if (pe_type == MANTSIM_PE_FP16) {
@@ -142,12 +147,12 @@ DecodedWeights decode_weights(const mantsim_gemm_job &job, int pe_type) {
             }
             default: throw std::invalid_argument("config.pe_type: unknown PE type");
             }
+            const int32_t a = out.group_a[meta];
+            for (size_t i = begin; i < end; ++i) {
+                const int32_t magnitude = std::abs(a * mac[i] + shift[i]);
+                if (magnitude > out.max_magnitude) out.max_magnitude = magnitude;
+            }
         }
-    }
-    for (size_t i = 0; i < n * k; ++i) {
-        const int32_t a = out.group_a[(i / k) * groups + (i % k) / g];
-        const int32_t magnitude = std::abs(a * out.mac_lane[i] + out.shift_lane[i]);
-        if (magnitude > out.max_magnitude) out.max_magnitude = magnitude;
     }
     return out;
 }

@@ -13,6 +13,9 @@ namespace mantsim {
 
 float half_to_float(uint16_t bits);
 
+// Weight rows the job's codes hold: its row period, or all N.
+size_t stored_weight_rows(const mantsim_gemm_job &job);
+
 struct DecodedWeights {
     // Per (n, k). MAC lane: the integer multiplied by the activation (M-ANT: +-i). Shift lane:
     // M-ANT's +-2^i (the shifter, as a power-of-two multiplier), 0 for every other type.

@@ -21,6 +21,8 @@ class DramChannel {
     size_t request(uint64_t bits, bool write);
     bool done(size_t ticket) const { return completed_[ticket]; }
     bool idle() const { return queue_.empty(); }
+    // The transfer queued last (the channel must not be idle): it completes after all others.
+    size_t last_ticket() const { return queue_.back().ticket; }
     uint64_t last_moved_bits() const { return last_moved_; }
 
     void tick();

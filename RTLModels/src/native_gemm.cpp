@@ -13,14 +13,14 @@
 extern "C" int mantsim_native_gemm(const mantsim_array_config *config, const mantsim_gemm_job *job) {
     try {
         const mantsim::DecodedWeights weights = mantsim::decode_weights(*job, config->pe_type);
-        const size_t m = job->m, k = job->k, n = job->n;
+        const size_t m = job->m, k = job->k, n = job->n, stored = mantsim::stored_weight_rows(*job);
         if (config->pe_type == MANTSIM_PE_FP16) {
             std::vector<float> x(m * k);
             for (size_t i = 0; i < m * k; ++i) x[i] = mantsim::half_to_float(job->activation_fp16[i]);
             for (size_t row = 0; row < m; ++row) {
                 for (size_t column = 0; column < n; ++column) {
                     float acc = 0.0f;
-                    for (size_t step = 0; step < k; ++step) acc = acc + weights.fp16[column * k + step] * x[row * k + step];
+                    for (size_t step = 0; step < k; ++step) acc = acc + weights.fp16[(column % stored) * k + step] * x[row * k + step];
                     job->output[row * n + column] = acc;
                 }
             }
@@ -31,8 +31,8 @@ extern "C" int mantsim_native_gemm(const mantsim_array_config *config, const man
             const int8_t *x = job->activations + row * k;
             const float scale = mantsim::half_to_float(job->activation_scales[row]);
             for (size_t column = 0; column < n; ++column) {
-                const int16_t *mac = weights.mac_lane.data() + column * k;
-                const int16_t *shift = weights.shift_lane.data() + column * k;
+                const int16_t *mac = weights.mac_lane.data() + (column % stored) * k;
+                const int16_t *shift = weights.shift_lane.data() + (column % stored) * k;
                 float acc = 0.0f;
                 for (size_t group = 0; group < groups; ++group) {
                     int32_t sum_mac = 0, sum_shift = 0;
@@ -41,7 +41,7 @@ extern "C" int mantsim_native_gemm(const mantsim_array_config *config, const man
                         sum_mac += mac[step] * x[step];
                         sum_shift += shift[step] * x[step];
                     }
-                    const size_t meta = column * groups + group;
+                    const size_t meta = (column % stored) * groups + group;
                     acc = acc + weights.group_scale[meta] * static_cast<float>(weights.group_a[meta] * sum_mac + sum_shift);
                 }
                 job->output[row * n + column] = acc * scale;

@@ -16,6 +16,7 @@ void PEArray::configure(const mantsim_array_config &config, const mantsim_gemm_j
     m_ = job.m;
     k_ = job.k;
     n_ = job.n;
+    period_ = stored_weight_rows(job);
     group_ = pe_type_ == MANTSIM_PE_FP16 ? job.k : job.group_size;
     groups_ = (k_ + group_ - 1) / group_;
     weight_stationary_ = job.dataflow == MANTSIM_DATAFLOW_WEIGHT_STATIONARY;
@@ -91,7 +92,7 @@ void PEArray::begin_tile(const Tile &tile) {
         for (size_t c = 0; c < cols_; ++c) {
             uint32_t uses_shift = 0;
             if (c < tile.nt) {
-                const size_t index = (tile.n0 + c) * k_ + k;
+                const size_t index = weight_index(tile.n0 + c, k);
                 if (pe_type_ == MANTSIM_PE_FP16) {
                     w16_[r * cols_ + c] = w_->fp16[index];
                 } else {
@@ -107,6 +108,11 @@ void PEArray::begin_tile(const Tile &tile) {
         sac_row_[r] = 0;
         std::fill(&shift_prefix_[r * (cols_ + 1)], &shift_prefix_[(r + 1) * (cols_ + 1)], 0u);
     }
+    plan_tile(tile);
+}
+
+void PEArray::plan_tile(const Tile &tile) {
+    tile_ = tile;
     carry_in_ = pe_type_ != MANTSIM_PE_FP16 && tile.k0 % group_ != 0;
     carry_out_ = pe_type_ != MANTSIM_PE_FP16 && !is_group_end(tile.k0 + tile.kt - 1);
 }
@@ -252,7 +258,7 @@ void PEArray::step_os_int(long t) {
         const long k = t - c;
         const bool valid = c < nt && k >= 0 && k < K;
         last_weights_ += valid ? 1 : 0;
-        const size_t index = valid ? (tile_.n0 + c) * k_ + k : 0;
+        const size_t index = valid ? weight_index(tile_.n0 + c, static_cast<size_t>(k)) : 0;
         w_mac_[c] = valid ? w_->mac_lane[index] : 0;
         w_shift_[c] = valid ? w_->shift_lane[index] : 0;
     }
@@ -312,7 +318,7 @@ void PEArray::step_os_fp16(long t) {
         const long k = t - c;
         const bool valid = c < nt && k >= 0 && k < K;
         last_weights_ += valid ? 1 : 0;
-        w16_[c] = valid ? w_->fp16[(tile_.n0 + c) * k_ + k] : 0.0f;
+        w16_[c] = valid ? w_->fp16[weight_index(tile_.n0 + c, static_cast<size_t>(k))] : 0.0f;
     }
     for (long r = 0; r < R; ++r) {
         float *acc = &acc_pe_[r * C];
@@ -362,7 +368,7 @@ uint64_t PEArray::shift_weights(const Tile &tile) const {
     if (!shift_lane_) return 0;
     uint64_t count = 0;
     for (size_t n = tile.n0; n < tile.n0 + tile.nt; ++n) {
-        const int16_t *row = &w_->shift_lane[n * k_ + tile.k0];
+        const int16_t *row = &w_->shift_lane[weight_index(n, tile.k0)];
         for (size_t k = 0; k < tile.kt; ++k) count += row[k] != 0 ? 1 : 0;
     }
     return count;

@@ -38,7 +38,10 @@ class PEArray {
     void configure(const mantsim_array_config &config, const mantsim_gemm_job &job, const DecodedWeights &weights,
                    float *accumulators);
 
+    // Loads a tile's weights into the PEs (and plans it).
     void begin_tile(const Tile &tile);
+    // Sets which partial sums a tile exchanges with the output buffer, without loading it.
+    void plan_tile(const Tile &tile);
     void step(uint64_t cycle);
     void end_tile();
     uint64_t tile_cycles(const Tile &tile) const;
@@ -72,10 +75,12 @@ class PEArray {
     void step_os_fp16(long t);
     void close_group(long r, long c, long k_end);
     bool is_group_end(size_t k) const { return (k + 1) % group_ == 0 || k + 1 == k_; }
-    size_t group_index(size_t n, size_t k) const { return n * groups_ + k / group_; }
+    size_t group_index(size_t n, size_t k) const { return (n % period_) * groups_ + k / group_; }
+    // Index of weight (n, k) in the decoded arrays, which hold the operand's stored rows.
+    size_t weight_index(size_t n, size_t k) const { return (n % period_) * k_ + k; }
     void count_row(size_t valid, size_t first_column, size_t row_index);
 
-    size_t rows_ = 0, cols_ = 0, m_ = 0, k_ = 0, n_ = 0, group_ = 1, groups_ = 1;
+    size_t rows_ = 0, cols_ = 0, m_ = 0, k_ = 0, n_ = 0, period_ = 1, group_ = 1, groups_ = 1;
     int pe_type_ = 0;
     bool weight_stationary_ = true;
     bool shift_lane_ = false;

@@ -14,7 +14,9 @@ import Yams
 ///     buffers: {weight_bytes: 131072, activation_bytes: 262144, output_bytes: 131072,
 ///               weight_banks: 32, weight_bank_bits: 32, ...}   # ports optional (defaults: mantsim_rtl.h)
 ///     dram: {bits_per_cycle: 1024, latency_cycles: 100, technology: ddr4}   # ddr4, lpddr4, hbm2
-///     formats: {weights: mant4, group: 64, activation_bits: 8}   # group: N or channel
+///     formats: {weights: mant4, group: 64, activation_bits: 8,    # group: N or channel
+///               kv: mant4, kv_group: 64}                         # KV cache; default: the weights'
+///     vector: {lanes: 32, pipeline_cycles: 8}                    # optional (these defaults)
 public struct ArchitectureConfig: Equatable, Sendable {
     public var name: String
     public var array: ArrayConfig
@@ -22,6 +24,11 @@ public struct ArchitectureConfig: Equatable, Sendable {
     public var dataflow: Dataflow
     public var weightFormat: FormatDescriptor
     public var activationBits: Int
+    /// The KV cache's format: K is [tokens, head_dim] with groups along the head dimension, V is
+    /// read as V^T [head_dim, tokens] with groups along tokens (the reduction axis of P*V).
+    public var kvFormat: FormatDescriptor
+    /// The vector unit beside the array (norms, softmax, activation functions).
+    public var vector: VectorUnitConfig
     /// Priced by the energy table's `dram` section: ddr4, lpddr4 or hbm2.
     public var dramTechnology: String
 
@@ -43,7 +50,7 @@ public struct ArchitectureConfig: Equatable, Sendable {
         }
         var reader = ConfigReader(path: path)
         guard let top = reader.mapping(root, at: "") else { throw reader.failure() }
-        reader.allow(top, keys: ["name", "pe", "clock_mhz", "dataflow", "array", "buffers", "dram", "formats"], at: "")
+        reader.allow(top, keys: ["name", "pe", "clock_mhz", "dataflow", "array", "buffers", "dram", "formats", "vector"], at: "")
         let name = reader.string(top, "name", at: "") ?? ""
         let pe = reader.choice(top, "pe", at: "", PEType.self)
         let clock = reader.number(top, "clock_mhz", at: "", positive: true) ?? 1
@@ -89,39 +96,67 @@ public struct ArchitectureConfig: Equatable, Sendable {
             config.dramLatencyCycles = reader.integer(dram, "latency_cycles", at: "dram", range: 0...1_000_000) ?? 0
         }
         var weightFormat = FormatDescriptor(kind: .mant, bits: 4, granularity: .group(64))
+        var kvFormat: FormatDescriptor?
         var activationBits = 8
         if let formats {
-            reader.allow(formats, keys: ["weights", "group", "activation_bits"], at: "formats")
-            var granularity: Granularity?
-            if let raw = formats["group"] {
-                if let size = raw as? Int, size > 0 {
-                    granularity = .group(size)
-                } else if let text = raw as? String, let parsed = Granularity(text) {
-                    granularity = parsed
-                } else {
-                    reader.problem("formats.group: expected a group size or 'channel', got \(raw)")
+            reader.allow(formats, keys: ["weights", "group", "activation_bits", "kv", "kv_group"], at: "formats")
+            func granularity(_ key: String) -> Granularity? {
+                guard let raw = formats[key] else { return nil }
+                if let size = raw as? Int, size > 0 { return .group(size) }
+                if let text = raw as? String, let parsed = Granularity(text) { return parsed }
+                reader.problem("formats.\(key): expected a group size or 'channel', got \(raw)")
+                return nil
+            }
+            func format(_ key: String, _ name: String, _ granularity: Granularity?) -> FormatDescriptor? {
+                do {
+                    let format = try FormatCatalog.parse(name, granularity: granularity)
+                    _ = try format.makeFormat()
+                    if let pe, PEType(format: format) != pe {
+                        reader.problem("formats.\(key): \(name) does not run on a '\(pe.rawValue)' array")
+                    }
+                    return format
+                } catch {
+                    reader.problem("formats.\(key): \(error)")
+                    return nil
                 }
             }
             if let weights = reader.string(formats, "weights", at: "formats") {
-                do {
-                    weightFormat = try FormatCatalog.parse(weights, granularity: granularity)
-                    _ = try weightFormat.makeFormat()
-                    if let pe, PEType(format: weightFormat) != pe {
-                        reader.problem("formats.weights: \(weights) does not run on a '\(pe.rawValue)' array")
-                    }
-                } catch {
-                    reader.problem("formats.weights: \(error)")
-                }
+                weightFormat = format("weights", weights, granularity("group")) ?? weightFormat
+            }
+            if formats["kv"] != nil, let kv = reader.string(formats, "kv", at: "formats") {
+                kvFormat = format("kv", kv, granularity("kv_group"))
+            } else if formats["kv_group"] != nil {
+                reader.problem("formats.kv_group: given without formats.kv")
             }
             activationBits = reader.integer(formats, "activation_bits", at: "formats", range: 4...16, required: false) ?? 8
             if pe != .fp16 && activationBits != 8 && activationBits != 4 {
                 reader.problem("formats.activation_bits: integer arrays read 8- or 4-bit activations, got \(activationBits)")
             }
         }
+        var vector = VectorUnitConfig()
+        if top["vector"] != nil, let unit = reader.mapping(top["vector"], at: "vector") {
+            reader.allow(unit, keys: ["lanes", "pipeline_cycles"], at: "vector")
+            vector.lanes = reader.integer(unit, "lanes", at: "vector", range: 1...65536, required: false) ?? vector.lanes
+            vector.pipelineCycles = reader.integer(unit, "pipeline_cycles", at: "vector", range: 0...10000, required: false)
+                ?? vector.pipelineCycles
+        }
         try reader.finish()
         config.peType = pe!
         return ArchitectureConfig(name: name, array: config, clockMHz: clock, dataflow: dataflow ?? .weightStationary,
-                                  weightFormat: weightFormat, activationBits: activationBits, dramTechnology: dramTechnology)
+                                  weightFormat: weightFormat, activationBits: activationBits, kvFormat: kvFormat ?? weightFormat,
+                                  vector: vector, dramTechnology: dramTechnology)
+    }
+}
+
+/// The vector unit: `lanes` elements per cycle per pass, each pass `pipelineCycles` deep. The
+/// defaults are this model's choice: one lane per column of a 32-wide array, an 8-stage FP32 pipeline.
+public struct VectorUnitConfig: Equatable, Sendable {
+    public var lanes = 32
+    public var pipelineCycles = 8
+
+    public init(lanes: Int = 32, pipelineCycles: Int = 8) {
+        self.lanes = lanes
+        self.pipelineCycles = pipelineCycles
     }
 }
 
@@ -129,6 +164,11 @@ public struct ArchitectureConfig: Equatable, Sendable {
 public struct ConfigError: Error, CustomStringConvertible, Equatable {
     public let path: String
     public let problems: [String]
+
+    public init(path: String, problems: [String]) {
+        self.path = path
+        self.problems = problems
+    }
 
     public var description: String {
         problems.map { "\(path): \($0)" }.joined(separator: "\n")

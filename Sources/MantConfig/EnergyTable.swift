@@ -20,7 +20,8 @@ public struct EnergyTable: Equatable, Sendable {
     public var peLeakage: Entry
 
     /// Counters that record time or occupancy rather than an action with an energy.
-    public static let nonActions: Set<String> = ["pe.idle", "dram.busy_cycles", "dram.read_bits", "dram.write_bits", "controller.tiles"]
+    public static let nonActions: Set<String> = ["pe.idle", "dram.busy_cycles", "dram.read_bits", "dram.write_bits", "controller.tiles",
+                                                  "vector.cycles"]
 
     public static func load(path: String) throws -> EnergyTable {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -84,8 +85,9 @@ public struct EnergyTable: Equatable, Sendable {
                               problems: ["dram.\(technology): missing (the table has \(dramRead.keys.sorted().joined(separator: ", ")))"])
         }
         var components = [String: Double]()
-        for (name, count) in counters where actions[name] != nil {
-            components[EnergyBreakdown.component(of: name), default: 0] += Double(count) * actions[name]!.picojoules
+        // In name order: a floating-point sum must not depend on a dictionary's iteration order.
+        for name in counters.keys.sorted() where actions[name] != nil {
+            components[EnergyBreakdown.component(of: name), default: 0] += Double(counters[name]!) * actions[name]!.picojoules
         }
         components["dram", default: 0] += Double(counters["dram.read_bits"] ?? 0) * read.picojoules
             + Double(counters["dram.write_bits"] ?? 0) * write.picojoules
@@ -94,13 +96,18 @@ public struct EnergyTable: Equatable, Sendable {
     }
 }
 
-/// Energy per component (pe, sac, decoder, wbuf, abuf, obuf, dram, leakage) in pJ.
+/// Energy per component (pe, sac, decoder, wbuf, abuf, obuf, vector, dram, leakage) in pJ.
 public struct EnergyBreakdown: Equatable, Sendable, Encodable {
     public var picojoules: [String: Double]
 
-    public static let order = ["pe", "sac", "decoder", "wbuf", "abuf", "obuf", "dram", "leakage"]
+    public static let order = ["pe", "sac", "decoder", "wbuf", "abuf", "obuf", "vector", "dram", "leakage"]
 
-    public var total: Double { picojoules.values.reduce(0, +) }
+    public var total: Double { EnergyBreakdown.total(picojoules) }
+
+    /// The sum of components in name order, so equal breakdowns always give the same total.
+    public static func total(_ picojoules: [String: Double]) -> Double {
+        picojoules.keys.sorted().reduce(0) { $0 + picojoules[$1]! }
+    }
 
     static func component(of counter: String) -> String {
         if counter.hasPrefix("output.") { return "sac" }

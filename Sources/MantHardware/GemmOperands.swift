@@ -8,7 +8,9 @@ public struct GemmOperands: Sendable {
     public let k: Int
     public let n: Int
     public let peType: PEType
+    /// The weight rows stored; output channel n reads row n % weightRowPeriod.
     public let weights: QuantizedTensor
+    public let weightRowPeriod: Int
     public let groupSize: Int
     public let activationBits: Int
     /// Integer arrays: activation integers and per-token FP16 scale codes.
@@ -40,6 +42,7 @@ public struct GemmOperands: Sendable {
         n = weights.shape[0]
         self.peType = peType
         self.weights = weights
+        weightRowPeriod = n
         if peType == .fp16 {
             try activations.requireFinite()
             self.activationBits = 16
@@ -53,6 +56,40 @@ public struct GemmOperands: Sendable {
             activationScaleCodes = quantized.scaleCodes
             activationHalfCodes = []
         }
+    }
+
+    /// Operands whose `tokens` activation rows repeat the rows of `activationBlock` in order, the
+    /// block quantized once (per-token scales make each repeated row quantize the same way), and
+    /// whose `outputs` weight rows repeat the rows of `weights` (all of them when nil). Used for
+    /// workload-sized GEMMs whose operands are synthetic: the array still runs the full GEMM.
+    public init(weights: QuantizedTensor, outputs: Int? = nil, activationBlock: Tensor, tokens: Int, activationBits: Int = 8) throws {
+        guard activationBlock.shape.count == 2, tokens > 0 else {
+            throw QuantizationError.invalidShape("an activation block must be a matrix and tokens positive")
+        }
+        if let outputs, outputs < 1 { throw QuantizationError.invalidShape("a GEMM needs at least one output, got \(outputs)") }
+        let block = try GemmOperands(weights: weights, activations: activationBlock, activationBits: activationBits)
+        let rows = activationBlock.shape[0], k = block.k
+        func repeated<T>(_ values: [T], width: Int) -> [T] {
+            guard !values.isEmpty else { return [] }
+            var result = [T]()
+            result.reserveCapacity(tokens * width)
+            for token in 0..<tokens {
+                let row = token % rows
+                result += values[(row * width)..<((row + 1) * width)]
+            }
+            return result
+        }
+        m = tokens
+        self.k = k
+        n = outputs ?? block.n
+        peType = block.peType
+        self.weights = weights
+        weightRowPeriod = block.n
+        groupSize = block.groupSize
+        self.activationBits = block.activationBits
+        activationIntegers = repeated(block.activationIntegers, width: k)
+        activationScaleCodes = repeated(block.activationScaleCodes, width: 1)
+        activationHalfCodes = repeated(block.activationHalfCodes, width: k)
     }
 
     var groups: Int { (k + groupSize - 1) / groupSize }

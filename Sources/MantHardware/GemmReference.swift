@@ -16,7 +16,7 @@ import MantNumerics
 /// same integer. FP16 array: acc = 0; for k ascending: acc = acc + w * x (the FP16 product is
 /// exact in FP32); y = acc.
 public enum GemmReference {
-    /// Integer weights and per-group FP32 scales of an integer-array format.
+    /// Integer weights and per-group FP32 scales of an integer-array format, for the stored rows.
     public struct IntegerWeights: Equatable {
         public var values: [Int32]
         public var groupScales: [Float]
@@ -24,7 +24,7 @@ public enum GemmReference {
 
     public static func integerWeights(_ operands: GemmOperands) throws -> IntegerWeights {
         let weights = operands.weights
-        let (n, k, size, groups) = (operands.n, operands.k, operands.groupSize, operands.groups)
+        let (n, k, size, groups) = (operands.weightRowPeriod, operands.k, operands.groupSize, operands.groups)
         let codes = weights.codes.values
         let scaleCodes = try weights.field("scale").values
         var values = [Int32](repeating: 0, count: n * k)
@@ -96,7 +96,8 @@ public enum GemmReference {
             for row in 0..<m {
                 for column in 0..<n {
                     var acc: Float = 0
-                    for step in 0..<k { acc = acc + w[column * k + step] * x[row * k + step] }
+                    let stored = column % operands.weightRowPeriod
+                    for step in 0..<k { acc = acc + w[stored * k + step] * x[row * k + step] }
                     output[row * n + column] = acc
                 }
             }
@@ -107,13 +108,14 @@ public enum GemmReference {
         for row in 0..<m {
             let scale = MiniFloat.fp16.decode(operands.activationScaleCodes[row])
             for column in 0..<n {
+                let stored = column % operands.weightRowPeriod
                 var acc: Float = 0
                 for group in 0..<groups {
                     var total: Int32 = 0
                     for step in (group * size)..<min(k, (group + 1) * size) {
-                        total += weights.values[column * k + step] * Int32(operands.activationIntegers[row * k + step])
+                        total += weights.values[stored * k + step] * Int32(operands.activationIntegers[row * k + step])
                     }
-                    acc = acc + weights.groupScales[column * groups + group] * Float(total)
+                    acc = acc + weights.groupScales[stored * groups + group] * Float(total)
                 }
                 output[row * n + column] = acc * scale
             }

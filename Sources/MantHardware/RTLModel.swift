@@ -91,6 +91,14 @@ public struct GemmResult: Sendable {
     public var computeCycles: UInt64
     public var stallCycles: UInt64
     public var counters: [String: UInt64]
+
+    public init(output: [Float], totalCycles: UInt64, computeCycles: UInt64, stallCycles: UInt64, counters: [String: UInt64]) {
+        self.output = output
+        self.totalCycles = totalCycles
+        self.computeCycles = computeCycles
+        self.stallCycles = stallCycles
+        self.counters = counters
+    }
 }
 
 extension RTLModel {
@@ -109,9 +117,8 @@ extension RTLModel {
         var result = mantsim_gemm_result()
         var arrayConfig = config.cConfig
         let handle = self.handle
-        let (status, output) = operands.withCJob(dataflow: dataflow) { job in
+        let (status, output) = operands.withCJob(dataflow: dataflow, outputs: fidelity == .cycle) { job in
             job.fidelity = fidelity.code
-            if fidelity == .fast { job.output = nil }
             return mantsim_rtl_run_gemm(handle, &arrayConfig, &job, &result)
         }
         try check(status)
@@ -126,8 +133,8 @@ extension RTLModel {
 
 extension GemmOperands {
     /// Hands the C model a job whose pointers stay valid for the duration of `body`.
-    func withCJob(dataflow: Dataflow, _ body: (inout mantsim_gemm_job) -> Int32) -> (Int32, [Float]) {
-        var output = [Float](repeating: 0, count: m * n)
+    func withCJob(dataflow: Dataflow, outputs: Bool = true, _ body: (inout mantsim_gemm_job) -> Int32) -> (Int32, [Float]) {
+        var output = [Float](repeating: 0, count: outputs ? m * n : 0)
         let codes = weights.codes.values.map { UInt16(truncatingIfNeeded: $0) }
         let scales = (weights.metadata.first { $0.name == "scale" }?.values ?? []).map { UInt16(truncatingIfNeeded: $0) }
         let selectors = (weights.metadata.first { $0.name == "selector" || $0.name == "type" }?.values ?? [])
@@ -143,6 +150,7 @@ extension GemmOperands {
                                     job.m = UInt32(m)
                                     job.k = UInt32(k)
                                     job.n = UInt32(n)
+                                    job.weight_row_period = UInt32(weightRowPeriod)
                                     job.dataflow = dataflow.code
                                     job.group_size = UInt32(groupSize)
                                     job.weight_bits = UInt32(weights.codes.bitWidth)
@@ -154,7 +162,7 @@ extension GemmOperands {
                                     job.activations = xBuffer.baseAddress
                                     job.activation_scales = xScaleBuffer.baseAddress
                                     job.activation_fp16 = xHalfBuffer.baseAddress
-                                    job.output = outputBuffer.baseAddress
+                                    job.output = outputs ? outputBuffer.baseAddress : nil
                                     return body(&job)
                                 }
                             }

@@ -83,3 +83,28 @@ extension ModelConfig {
         operations(phase).filter { $0.unit == .array }.reduce(0) { $0 + $1.k * $1.n * $1.repeats }
     }
 }
+
+/// What a vector-unit operation computes, which sets the work it does per element.
+public enum VectorKernel: String, Sendable, Codable {
+    /// RMSNorm (LLaMA) or LayerNorm (OPT) over each row.
+    case rmsNorm, layerNorm
+    /// Softmax over each row of attention scores.
+    case softmax
+    /// SiLU(gate) x up, element-wise.
+    case siluMultiply
+    /// ReLU, element-wise.
+    case relu
+}
+
+extension ModelConfig {
+    /// The kernel of a vector operation of this model, or nil for array operations.
+    public func vectorKernel(of operation: Operation) -> VectorKernel? {
+        guard operation.unit == .vector else { return nil }
+        switch operation.name {
+        case "softmax": return .softmax
+        case "silu_multiply": return .siluMultiply
+        case "relu": return .relu
+        default: return hasBiases ? .layerNorm : .rmsNorm
+        }
+    }
+}

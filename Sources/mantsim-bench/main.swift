@@ -13,6 +13,7 @@ struct Options {
     var simulationM = 64
     var simulationK = 4096
     var simulationN = 4096
+    var configs = "Configs"
 
     init(_ arguments: [String]) {
         var rest = arguments.dropFirst()
@@ -22,11 +23,12 @@ struct Options {
             case "--rows": rows = Int(rest.popFirst() ?? "") ?? rows
             case "--columns": columns = Int(rest.popFirst() ?? "") ?? columns
             case "--repeats": repeats = Int(rest.popFirst() ?? "") ?? repeats
+            case "--configs": configs = rest.popFirst() ?? configs
             case "--gemm":
                 let parts = (rest.popFirst() ?? "").split(separator: "x").compactMap { Int($0) }
                 if parts.count == 3 { (simulationM, simulationK, simulationN) = (parts[0], parts[1], parts[2]) }
             default:
-                FileHandle.standardError.write(Data("usage: mantsim-bench [--markdown FILE] [--rows R] [--columns C] [--repeats N] [--gemm MxKxN]\n".utf8))
+                FileHandle.standardError.write(Data("usage: mantsim-bench [--markdown FILE] [--rows R] [--columns C] [--repeats N] [--gemm MxKxN] [--configs DIR]\n".utf8))
                 exit(2)
             }
         }
@@ -96,10 +98,14 @@ print(section)
 FileHandle.standardError.write(Data("simulating a 64x64 M-ANT array...\n".utf8))
 let simulation = try SimulationBenchmark.run(m: options.simulationM, k: options.simulationK, n: options.simulationN)
 print(simulation)
+FileHandle.standardError.write(Data("running LLaMA-2-7B on every bundled architecture...\n".utf8))
+let workload = try WorkloadBenchmark.run(configs: options.configs)
+print(workload)
 
 if let path = options.markdown {
     var document = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "# MantSim benchmarks\n\nEvery number here is produced by `make bench`; rerun it to refresh them.\n"
     replaceSection("quantize", with: section, in: &document)
     replaceSection("simulation", with: simulation, in: &document)
+    replaceSection("workload", with: workload, in: &document)
     try document.write(toFile: path, atomically: true, encoding: .utf8)
 }

@@ -192,7 +192,7 @@ struct GemmReport: Encodable {
         if let bitExact { summary.rows.append(["matches reference", bitExact ? "bit-exact" : "MISMATCH"]) }
         lines.append(summary.render())
         if let energy = energyPicojoules {
-            let total = energy.values.reduce(0, +)
+            let total = EnergyBreakdown.total(energy)
             var breakdown = TextTable(header: ["component", "energy (uJ)", "share"])
             for name in EnergyBreakdown.order where energy[name] != nil {
                 breakdown.rows.append([name, String(format: "%.4f", energy[name]! / 1e6), String(format: "%.1f%%", 100 * energy[name]! / total)])

@@ -25,7 +25,7 @@ final class ArchitectureConfigTests: XCTestCase {
         XCTAssertEqual(int8.weightFormat.name, "int8/channel")
     }
 
-    func testEveryProblemIsReportedAtOnceWithItsField() {
+    func testEveryProblemIsReportedAtOnceWithItsField() throws {
         let text = """
         name: broken
         pe: mant
@@ -43,6 +43,27 @@ final class ArchitectureConfigTests: XCTestCase {
                 XCTAssertTrue(message.contains(needle), "missing '\(needle)' in\n\(message)")
             }
         }
+        let kv = """
+        name: kv
+        pe: int
+        clock_mhz: 500
+        array: {rows: 8, columns: 8}
+        buffers: {weight_bytes: 1024, activation_bytes: 1024, output_bytes: 1024}
+        dram: {bits_per_cycle: 64, latency_cycles: 10}
+        formats: {weights: int4, kv: mant4, activation_bits: 8}
+        vector: {lanes: 0, width: 3}
+        """
+        XCTAssertThrowsError(try ArchitectureConfig.parse(kv, path: "kv.yaml")) { error in
+            let message = "\(error)"
+            for needle in ["formats.kv: mant4 does not run on a 'int' array", "vector.lanes", "vector.width: unknown key"] {
+                XCTAssertTrue(message.contains(needle), "missing '\(needle)' in\n\(message)")
+            }
+        }
+        let orphan = kv.replacingOccurrences(of: "kv: mant4", with: "kv_group: 32").replacingOccurrences(of: "vector: {lanes: 0, width: 3}", with: "")
+        XCTAssertThrowsError(try ArchitectureConfig.parse(orphan, path: "kv.yaml")) { XCTAssertTrue("\($0)".contains("formats.kv_group: given without formats.kv")) }
+        let plain = try ArchitectureConfig.parse(orphan.replacingOccurrences(of: ", kv_group: 32", with: ""), path: "kv.yaml")
+        XCTAssertEqual(plain.kvFormat, plain.weightFormat)
+        XCTAssertEqual(plain.vector, VectorUnitConfig())
         XCTAssertThrowsError(try ArchitectureConfig.parse("pe: [", path: "bad.yaml")) { XCTAssertTrue("\($0)".contains("bad.yaml: YAML")) }
         XCTAssertThrowsError(try ArchitectureConfig.load(path: "/no/such.yaml")) { XCTAssertTrue("\($0)".contains("cannot be read")) }
         XCTAssertThrowsError(try ArchitectureConfig.parse("pe: tpu", path: "x.yaml")) { XCTAssertTrue("\($0)".contains("pe: expected one of")) }

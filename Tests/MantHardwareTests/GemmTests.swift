@@ -44,6 +44,30 @@ final class GemmTests: XCTestCase {
 
     /// The quantized GEMM lands near the FP32 GEMM of the unquantized operands (so the bit-exact
     /// comparison above is between real results, not two zero matrices).
+    func testRepeatingOperandsMatchTheReferenceAndTheirFullForm() throws {
+        let model = try RTLModel()
+        for (pe, name, granularity) in GemmTests.formats {
+            let format = try FormatCatalog.parse(name, granularity: granularity).makeFormat()
+            let block = try format.quantize(try SyntheticTensor.llmLike(rows: 5, columns: 40, seed: 7))
+            let activations = try SyntheticTensor.llmLike(rows: 3, columns: 40, seed: 8)
+            // 13 output channels repeat the 5 stored rows; 7 tokens repeat the 3 activation rows.
+            let job = try GemmOperands(weights: block, outputs: 13, activationBlock: activations, tokens: 7)
+            XCTAssertEqual([job.m, job.k, job.n, job.weightRowPeriod], [7, 40, 13, 5])
+            let expected = try GemmReference.run(job)
+            for dataflow in Dataflow.allCases {
+                let result = try model.run(job, on: config(pe), dataflow: dataflow)
+                XCTAssertEqual(result.output.map(\.bitPattern), expected.map(\.bitPattern), "\(name) \(dataflow)")
+            }
+            // Output channel n is channel n % 5 of the block, token m is token m % 3.
+            let single = try GemmReference.run(try GemmOperands(weights: block, activations: activations))
+            for m in 0..<7 {
+                for n in 0..<13 { XCTAssertEqual(expected[m * 13 + n].bitPattern, single[(m % 3) * 5 + n % 5].bitPattern, name) }
+            }
+        }
+        let block = try FormatCatalog.parse("int4").makeFormat().quantize(try SyntheticTensor.llmLike(rows: 2, columns: 8, seed: 1))
+        XCTAssertThrowsError(try GemmOperands(weights: block, outputs: 0, activationBlock: try SyntheticTensor.llmLike(rows: 1, columns: 8, seed: 2), tokens: 1))
+    }
+
     func testOutputsTrackTheFloatGemm() throws {
         let model = try RTLModel()
         let (m, k, n) = (4, 128, 16)

@@ -1,0 +1,68 @@
+import MantConfig
+import MantHardware
+
+/// Prefill (the whole prompt at once) or decode (one token per sequence per step).
+public enum PhaseKind: String, CaseIterable, Sendable, Codable {
+    case prefill, decode
+}
+
+/// One operator of a phase, summed over its instances (layers, heads, decode steps).
+public struct OperationResult: Sendable, Codable, Equatable {
+    public var name: String
+    /// array, arrayKV or vector.
+    public var unit: String
+    /// M, K, N of one instance; for decode attention, of the last step.
+    public var m: Int
+    public var k: Int
+    public var n: Int
+    public var instances: Int
+    public var cycles: UInt64
+    public var macs: UInt64
+    public var dramReadBits: UInt64
+    public var dramWriteBits: UInt64
+    /// pJ per component.
+    public var energy: [String: Double]
+    public var counters: [String: UInt64]
+
+    public var totalEnergy: Double { EnergyBreakdown.total(energy) }
+}
+
+/// One phase of a workload on one architecture.
+public struct PhaseResult: Sendable, Codable, Equatable {
+    public var phase: PhaseKind
+    /// Tokens the phase processes (prefill) or generates (decode), over the whole batch.
+    public var tokens: Int
+    public var cycles: UInt64
+    public var latencySeconds: Double
+    public var tokensPerSecond: Double
+    /// MACs over PE slots (PEs x cycles), vector-unit cycles included.
+    public var utilization: Double
+    public var dramReadBits: UInt64
+    public var dramWriteBits: UInt64
+    public var energy: [String: Double]
+    public var totalEnergy: Double
+    public var operations: [OperationResult]
+}
+
+/// A workload run on one architecture: what it is, and each phase's latency and energy.
+public struct RunResult: Sendable, Codable, Equatable {
+    public var architecture: String
+    public var pe: String
+    public var array: String
+    public var clockMHz: Double
+    public var weightFormat: String
+    public var kvFormat: String
+    public var activationBits: Int
+    public var dataflow: String
+    public var dram: String
+    public var model: String
+    public var batch: Int
+    public var promptLength: Int
+    public var generatedTokens: Int
+    public var energyNodeNanometres: Int
+    public var fidelity: String
+    public var seed: UInt64
+    public var phases: [PhaseResult]
+
+    public func phase(_ kind: PhaseKind) -> PhaseResult? { phases.first { $0.phase == kind } }
+}

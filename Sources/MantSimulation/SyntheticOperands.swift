@@ -1,0 +1,120 @@
+import Foundation
+import MantConfig
+import MantHardware
+import MantNumerics
+
+/// Seeded synthetic operands of workload-sized GEMMs, built from small quantized blocks.
+///
+/// A weight matrix of N output channels repeats a block of `blockRows` seeded LLM-like channels
+/// (the whole K), quantized once in the architecture's format (`GemmOperands.weightRowPeriod`);
+/// activations repeat a block of `blockTokens` tokens. The K cache of a head [tokens, head_dim]
+/// repeats a block of `blockTokens` tokens the same way; V, read as V^T [head_dim, tokens], is
+/// joined from column blocks of whole groups, the last partial block quantized on its own (a
+/// shorter last group, as every format here defines it). The block sizes set only how much
+/// distinct data a job sees: every GEMM still runs in full on the array.
+final class SyntheticOperands {
+    static let blockRows = 256
+    static let blockTokens = 64
+
+    let architecture: ArchitectureConfig
+    let seed: UInt64
+    private var weightBlocks: [String: QuantizedTensor] = [:]
+    private var activationBlocks: [String: Tensor] = [:]
+    private var keyBlocks: [Int: QuantizedTensor] = [:]
+    private var valueSource: Tensor?
+    private var valueBlocks: [Int: QuantizedTensor] = [:]
+    private var probabilityBlock: Tensor?
+
+    init(architecture: ArchitectureConfig, seed: UInt64) {
+        self.architecture = architecture
+        self.seed = seed
+    }
+
+    /// A seed per named tensor: the same name and seed always give the same values.
+    private func seed(for name: String) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325 ^ seed
+        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return hash
+    }
+
+    /// The stored rows of the named operator's weights [n, k] in the architecture's weight format.
+    func weights(_ name: String, n: Int, k: Int) throws -> QuantizedTensor {
+        let rows = min(n, SyntheticOperands.blockRows)
+        let key = "\(name)/\(rows)/\(k)"
+        if let block = weightBlocks[key] { return block }
+        let block = try architecture.weightFormat.makeFormat().quantize(try SyntheticTensor.llmLike(rows: rows, columns: k, seed: seed(for: key)))
+        weightBlocks[key] = block
+        return block
+    }
+
+    /// An activation block [min(m, blockTokens), k] for the named operator.
+    func activations(_ name: String, m: Int, k: Int) throws -> Tensor {
+        let rows = min(m, SyntheticOperands.blockTokens)
+        let key = "\(name)/\(rows)/\(k)"
+        if let block = activationBlocks[key] { return block }
+        let block = try SyntheticTensor.llmLike(rows: rows, columns: k, seed: seed(for: "activations/" + key))
+        activationBlocks[key] = block
+        return block
+    }
+
+    /// The stored rows of one KV head's K cache [tokens, headDim] in the KV format.
+    func keys(tokens: Int, headDim: Int) throws -> QuantizedTensor {
+        let rows = min(tokens, SyntheticOperands.blockTokens)
+        let key = rows * 100_003 + headDim
+        if let block = keyBlocks[key] { return block }
+        let block = try architecture.kvFormat.makeFormat().quantize(
+            try SyntheticTensor.llmLike(rows: rows, columns: headDim, seed: seed(for: "keys/\(rows)/\(headDim)")))
+        keyBlocks[key] = block
+        return block
+    }
+
+    /// One KV head's V cache as V^T [headDim, tokens] in the KV format.
+    func values(tokens: Int, headDim: Int) throws -> QuantizedTensor {
+        let width = valueBlockWidth
+        if valueSource?.shape != [headDim, width] {
+            valueSource = try SyntheticTensor.llmLike(rows: headDim, columns: width, seed: seed(for: "values/\(headDim)"))
+            valueBlocks = [:]
+        }
+        let format = try architecture.kvFormat.makeFormat()
+        func block(_ columns: Int) throws -> QuantizedTensor {
+            if let cached = valueBlocks[columns] { return cached }
+            let source = valueSource!
+            var values = [Float]()
+            values.reserveCapacity(headDim * columns)
+            for row in 0..<headDim { values += source.values[(row * width)..<(row * width + columns)] }
+            let quantized = try format.quantize(try Tensor(shape: [headDim, columns], values: values))
+            valueBlocks[columns] = quantized
+            return quantized
+        }
+        var parts = try [QuantizedTensor](repeating: block(width), count: tokens / width)
+        if tokens % width != 0 { parts.append(try block(tokens % width)) }
+        return try QuantizedTensor.joiningColumns(parts)
+    }
+
+    /// Softmax-like attention probabilities [min(m, blockTokens), tokens]: positive, each row summing to one.
+    func probabilities(m: Int, tokens: Int) throws -> Tensor {
+        let rows = min(m, SyntheticOperands.blockTokens)
+        if probabilityBlock == nil || probabilityBlock!.shape[0] < rows || probabilityBlock!.shape[1] < tokens {
+            let scores = try SyntheticTensor.llmLike(rows: SyntheticOperands.blockTokens, columns: max(tokens, 4096),
+                                                     seed: seed(for: "scores"))
+            probabilityBlock = scores
+        }
+        let source = probabilityBlock!, width = source.shape[1]
+        var values = [Float]()
+        values.reserveCapacity(rows * tokens)
+        for row in 0..<rows {
+            let scores = source.values[(row * width)..<(row * width + tokens)].map { Double($0) * 50 }
+            let top = scores.max() ?? 0
+            let weights = scores.map { exp($0 - top) }
+            let sum = weights.reduce(0, +)
+            values += weights.map { Float($0 / sum) }
+        }
+        return try Tensor(shape: [rows, tokens], values: values)
+    }
+
+    /// V blocks hold whole groups of the KV format and at least 256 tokens.
+    private var valueBlockWidth: Int {
+        guard case .group(let size) = architecture.kvFormat.granularity else { return 256 }
+        return size * max(1, (256 + size - 1) / size)
+    }
+}

@@ -1,0 +1,200 @@
+import MantConfig
+import MantHardware
+import MantNumerics
+import MantWorkload
+
+/// What to run: a model, a batch, a prompt and a number of generated tokens.
+public struct WorkloadRequest: Sendable {
+    public var model: ModelConfig
+    public var batch: Int
+    public var promptLength: Int
+    public var generatedTokens: Int
+    public var phases: [PhaseKind]
+    public var seed: UInt64
+    public var fidelity: Fidelity
+
+    public init(model: ModelConfig, batch: Int = 1, promptLength: Int = 2048, generatedTokens: Int = 128,
+                phases: [PhaseKind] = PhaseKind.allCases, seed: UInt64 = 2025, fidelity: Fidelity = .fast) {
+        self.model = model
+        self.batch = batch
+        self.promptLength = promptLength
+        self.generatedTokens = generatedTokens
+        self.phases = phases
+        self.seed = seed
+        self.fidelity = fidelity
+    }
+
+    /// Every problem with the request, at once.
+    public func validate() throws {
+        var problems = [String]()
+        if batch < 1 { problems.append("batch: expected at least 1, got \(batch)") }
+        if promptLength < 1 { problems.append("prompt length: expected at least 1 token, got \(promptLength)") }
+        if phases.contains(.decode) && generatedTokens < 1 {
+            problems.append("generated tokens: decode needs at least 1, got \(generatedTokens)")
+        }
+        if phases.isEmpty { problems.append("phases: choose prefill, decode or both") }
+        let longest = promptLength + (phases.contains(.decode) ? generatedTokens : 0)
+        if longest > model.maxPositions {
+            problems.append("context: \(longest) tokens exceed \(model.name)'s max_position_embeddings \(model.maxPositions)")
+        }
+        if !problems.isEmpty { throw WorkloadError(problems: problems) }
+    }
+}
+
+public struct WorkloadError: Error, CustomStringConvertible, Equatable {
+    public let problems: [String]
+    public var description: String { problems.joined(separator: "\n") }
+}
+
+/// Runs the operators of a workload through the SystemC array (and the vector unit) on one
+/// architecture, and prices the counters with an energy table.
+///
+/// Each distinct operator shape is simulated once and its cycles and counters multiplied by its
+/// instances: the layers of a model are the same shapes with the same (synthetic) data, and every
+/// decode step runs the same projections. Attention is simulated at every decode step, since the
+/// context grows. Operators run one after another on the array.
+public final class WorkloadRunner {
+    public let architecture: ArchitectureConfig
+    public let energy: EnergyTable
+    let rtl: RTLModel
+    /// Called after each simulation with (done, total).
+    public var progress: ((Int, Int) -> Void)?
+
+    public init(architecture: ArchitectureConfig, energy: EnergyTable, rtl: RTLModel) throws {
+        self.architecture = architecture
+        self.energy = energy
+        self.rtl = rtl
+        guard energy.dramRead[architecture.dramTechnology] != nil else {
+            throw ConfigError(path: "energy table (\(energy.nodeNanometres) nm)",
+                              problems: ["dram.\(architecture.dramTechnology): missing; \(architecture.name) uses it"])
+        }
+    }
+
+    private struct ShapeKey: Hashable {
+        var name: String, m: Int, k: Int, n: Int
+    }
+
+    /// The operators of each phase, every decode step listed with its own context.
+    static func schedule(_ request: WorkloadRequest) -> [(PhaseKind, [Operation])] {
+        request.phases.map { phase in
+            switch phase {
+            case .prefill:
+                return (phase, request.model.operations(.prefill(batch: request.batch, promptLength: request.promptLength)))
+            case .decode:
+                return (phase, (0..<request.generatedTokens).flatMap { step in
+                    request.model.operations(.decode(batch: request.batch, contextLength: request.promptLength + step + 1))
+                })
+            }
+        }
+    }
+
+    public func run(_ request: WorkloadRequest) throws -> RunResult {
+        try request.validate()
+        let schedule = WorkloadRunner.schedule(request)
+        var distinct = Set<ShapeKey>()
+        for (_, operations) in schedule {
+            for op in operations where op.unit != .vector { distinct.insert(ShapeKey(name: op.name, m: op.m, k: op.k, n: op.n)) }
+        }
+        let total = distinct.count
+        var simulated = [ShapeKey: GemmResult]()
+        let operands = SyntheticOperands(architecture: architecture, seed: request.seed)
+        let vectorUnit = VectorUnit(config: architecture.vector, array: architecture.array)
+        let processingElements = architecture.array.rows * architecture.array.columns
+        var phases = [PhaseResult]()
+        for (phase, operations) in schedule {
+            var byName = [String: OperationResult]()
+            var order = [String]()
+            for op in operations {
+                let key = ShapeKey(name: op.name, m: op.m, k: op.k, n: op.n)
+                let one: GemmResult
+                if let kernel = request.model.vectorKernel(of: op) {
+                    one = vectorUnit.run(kernel, rows: op.m, columns: op.n)
+                } else if let cached = simulated[key] {
+                    one = cached
+                } else {
+                    one = try simulate(op, operands: operands, fidelity: request.fidelity)
+                    simulated[key] = one
+                    progress?(simulated.count, total)
+                }
+                let instances = UInt64(op.repeats)
+                var counters = one.counters.mapValues { $0 * instances }
+                counters["controller.cycles"] = one.totalCycles * instances
+                let cycles = one.totalCycles * instances
+                let energy = try self.energy.energy(counters: counters, cycles: cycles, processingElements: processingElements,
+                                                    dram: architecture.dramTechnology).picojoules
+                let macs = counters.filter { $0.key.hasPrefix("pe.mac_") }.values.reduce(0, +)
+                let part = OperationResult(name: op.name, unit: op.unit.rawValue, m: op.m, k: op.k, n: op.n, instances: op.repeats,
+                                           cycles: cycles, macs: macs, dramReadBits: counters["dram.read_bits"] ?? 0,
+                                           dramWriteBits: counters["dram.write_bits"] ?? 0, energy: energy, counters: counters)
+                if var existing = byName[op.name] {
+                    existing.merge(part)
+                    byName[op.name] = existing
+                } else {
+                    byName[op.name] = part
+                    order.append(op.name)
+                }
+            }
+            let results = order.map { byName[$0]! }
+            let cycles = results.reduce(0) { $0 + $1.cycles }
+            let latency = Double(cycles) / (architecture.clockMHz * 1e6)
+            let tokens = request.batch * (phase == .prefill ? request.promptLength : request.generatedTokens)
+            var energy = [String: Double]()
+            for result in results { energy.merge(result.energy, uniquingKeysWith: +) }
+            let macs = results.reduce(0) { $0 + $1.macs }
+            phases.append(PhaseResult(
+                phase: phase, tokens: tokens, cycles: cycles, latencySeconds: latency,
+                tokensPerSecond: latency > 0 ? Double(tokens) / latency : 0,
+                utilization: Double(macs) / (Double(processingElements) * Double(max(cycles, 1))),
+                dramReadBits: results.reduce(0) { $0 + $1.dramReadBits }, dramWriteBits: results.reduce(0) { $0 + $1.dramWriteBits },
+                energy: energy, totalEnergy: EnergyBreakdown.total(energy), operations: results))
+        }
+        let array = architecture.array
+        return RunResult(architecture: architecture.name, pe: array.peType.rawValue, array: "\(array.rows)x\(array.columns)",
+                         clockMHz: architecture.clockMHz, weightFormat: architecture.weightFormat.name,
+                         kvFormat: architecture.kvFormat.name, activationBits: array.peType == .fp16 ? 16 : architecture.activationBits,
+                         dataflow: architecture.dataflow.rawValue, dram: architecture.dramTechnology, model: request.model.name,
+                         batch: request.batch, promptLength: request.promptLength,
+                         generatedTokens: request.phases.contains(.decode) ? request.generatedTokens : 0,
+                         energyNodeNanometres: energy.nodeNanometres, fidelity: request.fidelity.rawValue, seed: request.seed,
+                         phases: phases)
+    }
+
+    /// One instance of an array operator on the SystemC model.
+    private func simulate(_ op: Operation, operands: SyntheticOperands, fidelity: Fidelity) throws -> GemmResult {
+        let job: GemmOperands
+        let bits = architecture.activationBits
+        switch (op.unit, op.name) {
+        case (.arrayKV, "attention_scores"):
+            let keys = try operands.keys(tokens: op.n, headDim: op.k)
+            job = try GemmOperands(weights: keys, outputs: op.n, activationBlock: try operands.activations("query", m: op.m, k: op.k),
+                                   tokens: op.m, activationBits: bits)
+        case (.arrayKV, _):
+            let values = try operands.values(tokens: op.k, headDim: op.n)
+            job = try GemmOperands(weights: values, activationBlock: try operands.probabilities(m: op.m, tokens: op.k),
+                                   tokens: op.m, activationBits: bits)
+        default:
+            let weights = try operands.weights(op.name, n: op.n, k: op.k)
+            job = try GemmOperands(weights: weights, outputs: op.n, activationBlock: try operands.activations(op.name, m: op.m, k: op.k),
+                                   tokens: op.m, activationBits: bits)
+        }
+        do {
+            return try rtl.run(job, on: architecture.array, dataflow: architecture.dataflow, fidelity: fidelity)
+        } catch let error as RTLError {
+            throw WorkloadError(problems: ["\(op.name) (M=\(op.m) K=\(op.k) N=\(op.n)) cannot map onto \(architecture.name): \(error.message)"])
+        }
+    }
+}
+
+extension OperationResult {
+    /// Adds another instance set of the same operator (decode steps).
+    mutating func merge(_ other: OperationResult) {
+        (m, k, n) = (other.m, other.k, other.n)
+        instances += other.instances
+        cycles += other.cycles
+        macs += other.macs
+        dramReadBits += other.dramReadBits
+        dramWriteBits += other.dramWriteBits
+        energy.merge(other.energy, uniquingKeysWith: +)
+        counters.merge(other.counters, uniquingKeysWith: +)
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import MantConfig
+import MantHardware
+import MantSimulation
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one workload on several architectures and report speedup and energy reduction against a baseline.",
+        discussion: """
+        Each architecture runs the same model, batch, prompt, generated tokens and seed (see `mantsim
+        run`). Speedup = baseline latency / latency; energy reduction = baseline energy / energy, per
+        phase. Rows are ordered by architecture name, so the order of --archs changes nothing.
+
+        Examples:
+          mantsim compare                                   # every bundled array vs INT8 on LLaMA-2-7B
+          mantsim compare --archs mant,int4,olive --baseline int4 --model llama-7b --phase decode
+          mantsim compare --archs mant,fp16 --baseline fp16 --csv > results.csv --plot results.svg
+        """
+    )
+
+    @Option(help: "Architectures, comma-separated: bundled names or YAML paths.")
+    var archs: String = "fp16,int8,int4,ant,olive,mxfp4,mant"
+
+    @Option(help: "The architecture the others are compared with (one of --archs).")
+    var baseline: String = "int8"
+
+    @OptionGroup var workload: WorkloadOptions
+
+    @OptionGroup var output: ReportOptions
+
+    @Option(help: "Also write an SVG chart (speedup and energy breakdown per phase) to this file.")
+    var plot: String?
+
+    var names: [String] { archs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+
+    func validate() throws {
+        guard !names.isEmpty else { throw ValidationError("--archs needs at least one architecture") }
+        guard names.contains(baseline) else { throw ValidationError("--baseline \(baseline) is not among --archs \(names.joined(separator: ","))") }
+        guard Set(names).count == names.count else { throw ValidationError("--archs names an architecture twice") }
+        if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot writes SVG: give a FILE.svg") }
+    }
+
+    func run() throws {
+        let request = try workload.request()
+        let energy = try workload.energyTable()
+        // Every config is read and validated before anything runs.
+        var paths = [String: String]()
+        var problems = [String]()
+        for name in names {
+            do {
+                let path = try BundledConfig.path(name, kind: .arch)
+                _ = try ArchitectureConfig.load(path: path)
+                paths[name] = path
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        if !problems.isEmpty { throw CLIError(problems.joined(separator: "\n")) }
+        try request.validate()
+        let rtl = try RTLModel()
+        var results = [String: RunResult]()
+        for name in names { results[name] = try runWorkload(request, archPath: paths[name]!, energy: energy, rtl: rtl) }
+        let comparison = Comparison(baseline: results[baseline]!, runs: names.map { results[$0]! })
+        if let plot { try ComparisonChart(comparison).svg().writeAtomically(to: plot) }
+        try output.print(comparison, csv: comparison.csv, text: comparison.text)
+    }
+}
+
+extension String {
+    /// Writes through a temporary file so a failed run leaves nothing half-written.
+    func writeAtomically(to path: String) throws {
+        do {
+            try write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw CLIError("\(path): cannot write (\(error.localizedDescription))")
+        }
+    }
+}

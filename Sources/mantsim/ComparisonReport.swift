@@ -1,0 +1,42 @@
+import MantConfig
+import MantSimulation
+
+extension Comparison {
+    func text() -> String {
+        var lines = [String]()
+        if let first = runs.first { lines += [WorkloadReport.workloadLine(first), "baseline: \(baseline)", ""] }
+        var table = TextTable(header: ["phase", "architecture", "latency (ms)", "tokens/s", "speedup", "energy (mJ)", "energy reduction"])
+        for row in rows {
+            table.rows.append([row.phase.rawValue, row.architecture, WorkloadReport.fixed(row.latencySeconds * 1e3, 3),
+                               WorkloadReport.fixed(row.tokensPerSecond, 2), String(format: "%.2fx", row.speedup),
+                               WorkloadReport.fixed(row.energy / 1e9, 3), String(format: "%.2fx", row.energyReduction)])
+        }
+        lines.append(table.render())
+        let components = EnergyBreakdown.order.filter { component in rows.contains { ($0.breakdown[component] ?? 0) > 0 } }
+        var breakdown = TextTable(header: ["phase", "architecture"] + components.map { "\($0) (mJ)" })
+        for row in rows {
+            breakdown.rows.append([row.phase.rawValue, row.architecture] + components.map { WorkloadReport.fixed((row.breakdown[$0] ?? 0) / 1e9, 3) })
+        }
+        lines += ["", "Energy by component", breakdown.render(), "", "Architectures"]
+        var architectures = TextTable(header: ["architecture", "array", "clock (MHz)", "weights", "KV", "activations", "DRAM"])
+        for run in runs {
+            architectures.rows.append([run.architecture, "\(run.array) \(run.pe)", WorkloadReport.format(run.clockMHz), run.weightFormat,
+                                       run.kvFormat, "\(run.activationBits)-bit", run.dram])
+        }
+        lines.append(architectures.render())
+        return lines.joined(separator: "\n")
+    }
+
+    static let csvHeader = "model,baseline,phase,architecture,latency_s,tokens_per_s,speedup,energy_pj,energy_reduction,"
+        + EnergyBreakdown.order.map { "energy_\($0)_pj" }.joined(separator: ",")
+
+    func csv() -> String {
+        var lines = [Comparison.csvHeader]
+        for row in rows {
+            let fields = [model, baseline, row.phase.rawValue, row.architecture, "\(row.latencySeconds)", "\(row.tokensPerSecond)",
+                          "\(row.speedup)", "\(row.energy)", "\(row.energyReduction)"] + EnergyBreakdown.order.map { "\(row.breakdown[$0] ?? 0)" }
+            lines.append(fields.map(WorkloadReport.csvField).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import XCTest
+
+/// `mantsim run` and `mantsim compare` end to end, on a small model so each run takes a moment.
+final class WorkloadCommandTests: CLITestCase {
+    static let tinyConfig = """
+    {"hidden_size": 256, "intermediate_size": 512, "num_attention_heads": 4, "num_key_value_heads": 2,
+     "num_hidden_layers": 2, "vocab_size": 1000, "max_position_embeddings": 1024}
+    """
+
+    func tinyModel() throws -> String {
+        let file = path("tiny.json")
+        try WorkloadCommandTests.tinyConfig.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    func testRunReportsBothPhasesAsTablesJSONAndCSV() throws {
+        let model = try tinyModel()
+        let text = try mantsim("run", "--arch", "mant", "--model", model, "--prompt", "64", "--tokens", "4", "--operations")
+        XCTAssertEqual(text.status, 0, text.error)
+        for needle in ["M-ANT: 32x32 mant PEs", "prefill", "decode", "Energy by component", "attention_scores", "lm_head", "dram"] {
+            XCTAssertTrue(text.output.contains(needle), "missing \(needle) in\n\(text.output)")
+        }
+        XCTAssertTrue(text.error.isEmpty, "progress must stay off a pipe: \(text.error)")
+
+        let json = try mantsim("run", "--arch", "\(GemmCommandTests.arch)/int4.yaml", "--model", model, "--prompt", "64", "--tokens", "4", "--json")
+        XCTAssertEqual(json.status, 0, json.error)
+        let report = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as! [String: Any]
+        let phases = report["phases"] as! [[String: Any]]
+        XCTAssertEqual(phases.map { $0["phase"] as! String }, ["prefill", "decode"])
+        XCTAssertEqual(phases[1]["tokens"] as? Int, 4)
+        let again = try mantsim("run", "--arch", "\(GemmCommandTests.arch)/int4.yaml", "--model", model, "--prompt", "64", "--tokens", "4", "--json")
+        XCTAssertEqual(again.output, json.output, "same inputs and seed must give the same bytes")
+
+        let csv = try mantsim("run", "--arch", "fp16", "--model", model, "--phase", "decode", "--prompt", "32", "--tokens", "2", "--csv")
+        XCTAssertEqual(csv.status, 0, csv.error)
+        let lines = csv.output.split(separator: "\n")
+        XCTAssertTrue(lines[0].hasPrefix("architecture,model,phase,operator"))
+        XCTAssertTrue(lines[1].hasPrefix("FP16,tiny,decode,total"))
+        XCTAssertEqual(lines.count, 2 + 15)
+    }
+
+    func testCompareIsInvariantToArgumentOrderAndWritesAPlot() throws {
+        let model = try tinyModel()
+        let plot = path("chart.svg")
+        let first = try mantsim("compare", "--archs", "mant,int8,fp16", "--baseline", "int8", "--model", model,
+                                "--prompt", "48", "--tokens", "3", "--plot", plot)
+        XCTAssertEqual(first.status, 0, first.error)
+        let second = try mantsim("compare", "--archs", "fp16, int8,mant", "--baseline", "int8", "--model", model,
+                                 "--prompt", "48", "--tokens", "3")
+        XCTAssertEqual(second.output, first.output)
+        XCTAssertTrue(first.output.contains("INT8 (W8A8)"))
+        XCTAssertTrue(first.output.contains("1.00x"))
+        let svg = try String(contentsOfFile: plot, encoding: .utf8)
+        XCTAssertTrue(svg.hasPrefix("<svg"))
+        XCTAssertTrue(svg.contains("prefill: speedup"))
+        XCTAssertTrue(svg.contains("decode: energy / INT8 (W8A8) energy"))
+
+        let csv = try mantsim("compare", "--archs", "mant,int8", "--baseline", "int8", "--model", model, "--prompt", "48", "--tokens", "3", "--csv")
+        XCTAssertEqual(csv.status, 0, csv.error)
+        XCTAssertEqual(csv.output.split(separator: "\n").count, 1 + 4)
+        let json = try mantsim("compare", "--archs", "mant,int8", "--baseline", "int8", "--model", model, "--prompt", "48", "--tokens", "3", "--json")
+        let comparison = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as! [String: Any]
+        XCTAssertEqual((comparison["runs"] as! [Any]).count, 2)
+        XCTAssertEqual((comparison["rows"] as! [Any]).count, 4)
+    }
+
+    func testBadInputIsNamedAndNothingIsWritten() throws {
+        let model = try tinyModel()
+        let plot = path("never.svg")
+        let unknown = try mantsim("compare", "--archs", "mant,tpu", "--baseline", "mant", "--model", model, "--plot", plot)
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.error.contains("'tpu' is neither a file nor a bundled arch config"), unknown.error)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: plot))
+
+        let broken = path("broken.json")
+        try "{\"hidden_size\": 100, \"num_attention_heads\": 3}".write(toFile: broken, atomically: true, encoding: .utf8)
+        let bad = try mantsim("run", "--model", broken)
+        XCTAssertNotEqual(bad.status, 0)
+        for needle in ["broken.json: intermediate_size: missing", "num_attention_heads: 3 does not divide hidden_size 100"] {
+            XCTAssertTrue(bad.error.contains(needle), bad.error)
+        }
+        let long = try mantsim("run", "--model", model, "--prompt", "1000", "--tokens", "100")
+        XCTAssertNotEqual(long.status, 0)
+        XCTAssertTrue(long.error.contains("max_position_embeddings 1024"), long.error)
+        let baseline = try mantsim("compare", "--archs", "mant,int8", "--baseline", "fp16")
+        XCTAssertNotEqual(baseline.status, 0)
+        XCTAssertTrue(baseline.error.contains("--baseline fp16 is not among --archs"), baseline.error)
+        let missing = try mantsim("run", "--model", "/no/such/config.json")
+        XCTAssertTrue(missing.error.contains("/no/such/config.json: no such file"), missing.error)
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import XCTest
+import MantConfig
+import MantHardware
+import MantNumerics
+import MantWorkload
+@testable import MantSimulation
+
+/// A model small enough that cycle fidelity runs every tile: 2 layers, GQA with 2 KV heads.
+let tinyModel = ModelConfig(name: "tiny", hiddenSize: 128, intermediateSize: 320, heads: 4, kvHeads: 2, layers: 2,
+                            vocabularySize: 500, maxPositions: 512, ffn: .gated, hasBiases: false, tiedEmbeddings: false)
+
+let repository = URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func bundledArchitecture(_ name: String, rows: Int = 8, columns: Int = 8) throws -> ArchitectureConfig {
+    var architecture = try ArchitectureConfig.load(path: repository.appendingPathComponent("Configs/arch/\(name).yaml").path)
+    architecture.array.rows = rows
+    architecture.array.columns = columns
+    return architecture
+}
+
+func energyTable(_ node: String = "28nm") throws -> EnergyTable {
+    try EnergyTable.load(path: repository.appendingPathComponent("Configs/energy/\(node).yaml").path)
+}
+
+final class WorkloadRunnerTests: XCTestCase {
+    func testFastFidelityAgreesWithCycleFidelityOnEveryOperator() throws {
+        let rtl = try RTLModel()
+        for name in ["mant", "int8", "fp16", "olive"] {
+            let runner = try WorkloadRunner(architecture: try bundledArchitecture(name), energy: try energyTable(), rtl: rtl)
+            var request = WorkloadRequest(model: tinyModel, batch: 2, promptLength: 70, generatedTokens: 3, fidelity: .cycle)
+            let cycle = try runner.run(request)
+            request.fidelity = .fast
+            let fast = try runner.run(request)
+            for (slow, quick) in zip(cycle.phases, fast.phases) {
+                XCTAssertEqual(slow.operations.map(\.name), quick.operations.map(\.name))
+                for (a, b) in zip(slow.operations, quick.operations) {
+                    XCTAssertEqual(Double(b.cycles), Double(a.cycles), accuracy: Double(a.cycles) * 0.01, "\(name) \(a.name) cycles")
+                    for (counter, value) in a.counters {
+                        XCTAssertEqual(Double(b.counters[counter] ?? 0), Double(value), accuracy: max(1, Double(value) * 0.01),
+                                       "\(name) \(slow.phase) \(a.name) \(counter)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testEnergyIsCountersTimesTheTable() throws {
+        let table = try energyTable("45nm")
+        let architecture = try bundledArchitecture("mant")
+        let runner = try WorkloadRunner(architecture: architecture, energy: table, rtl: try RTLModel())
+        let result = try runner.run(WorkloadRequest(model: tinyModel, promptLength: 40, generatedTokens: 2))
+        let pes = Double(architecture.array.rows * architecture.array.columns)
+        for phase in result.phases {
+            var total = 0.0
+            for op in phase.operations {
+                var expected = Double(op.cycles) * pes * table.peLeakage.picojoules
+                for (name, count) in op.counters {
+                    if let entry = table.actions[name] { expected += Double(count) * entry.picojoules }
+                }
+                expected += Double(op.dramReadBits) * table.dramRead["ddr4"]!.picojoules + Double(op.dramWriteBits) * table.dramWrite["ddr4"]!.picojoules
+                XCTAssertEqual(op.totalEnergy, expected, accuracy: expected * 1e-12, op.name)
+                total += expected
+            }
+            XCTAssertEqual(phase.totalEnergy, total, accuracy: total * 1e-12)
+            XCTAssertEqual(phase.cycles, phase.operations.reduce(0) { $0 + $1.cycles })
+            XCTAssertEqual(phase.latencySeconds, Double(phase.cycles) / 500e6, accuracy: 1e-15)
+        }
+    }
+
+    func testDecodeAttendsOverAGrowingCacheAndRepeatsProjections() throws {
+        let runner = try WorkloadRunner(architecture: try bundledArchitecture("int4"), energy: try energyTable(), rtl: try RTLModel())
+        let result = try runner.run(WorkloadRequest(model: tinyModel, batch: 1, promptLength: 30, generatedTokens: 4, phases: [.decode]))
+        let decode = try XCTUnwrap(result.phase(.decode))
+        XCTAssertEqual(decode.tokens, 4)
+        let byName = Dictionary(uniqueKeysWithValues: decode.operations.map { ($0.name, $0) })
+        // Projections: the same GEMM every step and layer.
+        XCTAssertEqual(byName["q_proj"]!.instances, 4 * 2)
+        XCTAssertEqual(byName["q_proj"]!.macs, UInt64(4 * 2 * 128 * 128))
+        // Attention: 2 KV heads x 2 layers per step, each with M = 2 query heads; context 31...34.
+        let scores = byName["attention_scores"]!
+        XCTAssertEqual(scores.instances, 4 * 2 * 2)
+        XCTAssertEqual(scores.n, 34)
+        let contexts = [31, 32, 33, 34].reduce(0, +)
+        XCTAssertEqual(scores.macs, UInt64(8 * 32 * contexts))
+        XCTAssertEqual(byName["attention_values"]!.macs, scores.macs)
+        XCTAssertEqual(byName["lm_head"]!.instances, 4)
+    }
+
+    func testBadRequestsAreRefusedWithEveryProblem() throws {
+        let runner = try WorkloadRunner(architecture: try bundledArchitecture("mant"), energy: try energyTable(), rtl: try RTLModel())
+        XCTAssertThrowsError(try runner.run(WorkloadRequest(model: tinyModel, batch: 0, promptLength: 600, generatedTokens: 0))) { error in
+            let text = "\(error)"
+            for needle in ["batch", "generated tokens", "max_position_embeddings 512"] { XCTAssertTrue(text.contains(needle), text) }
+        }
+        var small = try bundledArchitecture("mant")
+        small.array.activationBufferBytes = 64
+        let cramped = try WorkloadRunner(architecture: small, energy: try energyTable(), rtl: try RTLModel())
+        XCTAssertThrowsError(try cramped.run(WorkloadRequest(model: tinyModel, promptLength: 8, generatedTokens: 1))) { error in
+            XCTAssertTrue("\(error)".contains("cannot map onto M-ANT"), "\(error)")
+            XCTAssertTrue("\(error)".contains("buffers.activation_bytes"), "\(error)")
+        }
+    }
+
+    func testComparisonDoesNotDependOnArgumentOrder() throws {
+        let rtl = try RTLModel()
+        var runs = [RunResult]()
+        for name in ["int8", "mant", "fp16"] {
+            let runner = try WorkloadRunner(architecture: try bundledArchitecture(name), energy: try energyTable(), rtl: rtl)
+            runs.append(try runner.run(WorkloadRequest(model: tinyModel, promptLength: 24, generatedTokens: 2)))
+        }
+        let forward = Comparison(baseline: runs[0], runs: runs)
+        let backward = Comparison(baseline: runs[0], runs: runs.reversed())
+        XCTAssertEqual(forward, backward)
+        let baselineRows = forward.rows.filter { $0.architecture == runs[0].architecture }
+        XCTAssertEqual(baselineRows.map(\.speedup), [1, 1])
+        XCTAssertEqual(baselineRows.map(\.energyReduction), [1, 1])
+        // Running an architecture again gives the same numbers: nothing leaks between runs.
+        let again = try WorkloadRunner(architecture: try bundledArchitecture("int8"), energy: try energyTable(), rtl: rtl)
+            .run(WorkloadRequest(model: tinyModel, promptLength: 24, generatedTokens: 2))
+        XCTAssertEqual(again, runs[0])
+    }
+}
+
+final class VectorUnitTests: XCTestCase {
+    func testSoftmaxCyclesAndActionsFollowTheDocumentedModel() {
+        var array = ArrayConfig(peType: .mant)
+        array.dramBitsPerCycle = 1024
+        array.dramLatencyCycles = 100
+        let unit = VectorUnit(config: VectorUnitConfig(lanes: 32, pipelineCycles: 8), array: array)
+        // 4 rows x 1000: 3 passes of ceil(4000 / 32) = 125 cycles plus 8 each = 399 compute cycles;
+        // DRAM moves 4000 x 16 bits each way: 63 + 63 = 126 cycles, hidden; plus 100 cycles latency.
+        let result = unit.run(.softmax, rows: 4, columns: 1000)
+        XCTAssertEqual(result.computeCycles, 399)
+        XCTAssertEqual(result.totalCycles, 499)
+        XCTAssertEqual(result.counters["vector.exp"], 4000)
+        XCTAssertEqual(result.counters["vector.add"], 8000)
+        XCTAssertEqual(result.counters["vector.div"], 4)
+        XCTAssertEqual(result.counters["dram.read_bits"], 64000)
+        // A wide element-wise kernel with a narrow DRAM port is bound by its traffic.
+        array.dramBitsPerCycle = 16
+        let bound = VectorUnit(config: VectorUnitConfig(lanes: 32, pipelineCycles: 8), array: array).run(.siluMultiply, rows: 1, columns: 320)
+        XCTAssertEqual(bound.totalCycles, 320 * 2 + 320 + 100)
+    }
+}
