@@ -44,7 +44,7 @@ enum WorkloadBenchmark {
 
         `make bench`: `WorkloadRunner` (what `mantsim run` and `mantsim compare` use) on LLaMA-2-7B, batch 1,
         prefill 2048 tokens then decode 128 tokens (attention simulated at every decode step), fast
-        fidelity, 28 nm energy, one core. Goal: every bundled architecture within 60 s in total.
+        fidelity, 28 nm energy, on this 2-core machine. Goal: every bundled architecture within 60 s in total.
 
         | architecture | wall time | simulated cycles |
         |---|---:|---:|
