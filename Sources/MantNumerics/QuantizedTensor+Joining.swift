@@ -1,4 +1,20 @@
 extension QuantizedTensor {
+    /// Stacks matrices of one format on top of each other (more rows, the same columns). Every
+    /// field keeps per-row entries, so rows and their metadata carry over unchanged.
+    public static func stackingRows(_ parts: [QuantizedTensor]) throws -> QuantizedTensor {
+        let first = try joinable(parts)
+        guard parts.allSatisfy({ $0.shape[1] == first.shape[1] }) else {
+            throw QuantizationError.invalidShape("stacked matrices need the same columns, got \(parts.map { $0.shape[1] })")
+        }
+        var result = first
+        result.shape[0] = parts.reduce(0) { $0 + $1.shape[0] }
+        result.codes.values = parts.flatMap(\.codes.values)
+        for index in result.metadata.indices {
+            result.metadata[index].values = parts.flatMap { $0.metadata[index].values }
+        }
+        return result
+    }
+
     /// Joins matrices of one format side by side along the reduction axis (the same rows, more
     /// columns). Groups must not straddle a seam: every part but the last holds whole groups.
     public static func joiningColumns(_ parts: [QuantizedTensor]) throws -> QuantizedTensor {

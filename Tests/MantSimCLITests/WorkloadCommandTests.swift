@@ -65,6 +65,19 @@ final class WorkloadCommandTests: CLITestCase {
         XCTAssertEqual((comparison["rows"] as! [Any]).count, 4)
     }
 
+    func testKVStudyReportsEverySchemeAtEveryContext() throws {
+        let run = try mantsim("kv-study", "--contexts", "65,100", "--heads", "2", "--kv-heads", "1", "--queries", "1")
+        XCTAssertEqual(run.status, 0, run.error)
+        for needle in ["mant4-two-stage", "mant4-one-stage", "int4-token", "@65 tokens", "@100 tokens", "V quantized, K in FP32"] {
+            XCTAssertTrue(run.output.contains(needle), "missing \(needle) in\n\(run.output)")
+        }
+        let csv = try mantsim("kv-study", "--contexts", "65", "--heads", "2", "--kv-heads", "1", "--queries", "1", "--csv")
+        XCTAssertEqual(csv.output.split(separator: "\n").count, 1 + 5)
+        let bad = try mantsim("kv-study", "--contexts", "0", "--head-dim", "96")
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.error.contains("head dimension: must be a positive multiple of the K group 64"), bad.error)
+    }
+
     func testBadInputIsNamedAndNothingIsWritten() throws {
         let model = try tinyModel()
         let plot = path("never.svg")
