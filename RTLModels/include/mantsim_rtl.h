@@ -60,6 +60,14 @@ typedef enum {
     MANTSIM_COUNTER_DRAM_WRITE_BITS,
     MANTSIM_COUNTER_DRAM_BUSY_CYCLES,      /* cycles moving data */
     MANTSIM_COUNTER_TILES,
+    MANTSIM_COUNTER_KV_CYCLES,             /* KV engine: cycles it works (search, encode, latency) */
+    MANTSIM_COUNTER_KV_KEY_VECTORS,        /* K vectors quantized to M-ANT */
+    MANTSIM_COUNTER_KV_VALUE_VECTORS,      /* V vectors quantized to INT8 into the window */
+    MANTSIM_COUNTER_KV_WINDOW_FLUSHES,     /* full windows requantized to M-ANT (stage 2) */
+    MANTSIM_COUNTER_KV_CANDIDATES,         /* value x candidate-grid error evaluations */
+    MANTSIM_COUNTER_KV_ENCODES,            /* values rounded onto a chosen grid or INT8 */
+    MANTSIM_COUNTER_KV_WINDOW_WRITE_BITS,
+    MANTSIM_COUNTER_KV_WINDOW_READ_BITS,
     MANTSIM_COUNTER_COUNT
 } mantsim_counter;
 
@@ -170,6 +178,52 @@ int mantsim_rtl_raise_test_report(mantsim_rtl *handle);
 
 /* Message of the last failure on this handle (or of the last failed create when NULL). */
 const char *mantsim_rtl_last_error(const mantsim_rtl *handle);
+
+/* The two-stage real-time KV-cache quantization engine for one KV head (M-ANT, HPCA 2025).
+ * K: each new vector -> 4-bit M-ANT, groups of key_group along the head dimension.
+ * V: stage 1 each new vector -> INT8 with one FP16 scale into the window buffer; stage 2, when
+ * the window holds `window` tokens: each channel's window (INT8 x token scale, binary32) -> one
+ * 4-bit M-ANT group. Arithmetic: MantSim's Swift TwoStageKVCache, bit for bit.
+ * Timing: a pass of n element operations takes ceil(n / lanes) cycles; the K search evaluates
+ * 16 candidate grids per value, then encodes; stage 1 takes an absmax pass and a quantize pass;
+ * stage 2 searches and encodes head_dim x window values; every vector or window operation adds
+ * latency_cycles. Quantized K vectors and closed windows are written to DRAM at
+ * dram_bits_per_cycle behind the engine; the job ends when the writes have drained. */
+typedef struct {
+    uint32_t head_dim;             /* a multiple of key_group */
+    uint32_t key_group;            /* 64 */
+    uint32_t window;               /* tokens per V group, at most window_capacity */
+    uint32_t window_capacity;      /* tokens the window buffer holds */
+    uint32_t lanes;                /* element operations per cycle */
+    uint32_t latency_cycles;       /* pipeline latency per vector or window operation */
+    uint32_t dram_bits_per_cycle;  /* write port to the KV region */
+} mantsim_kv_config;
+
+mantsim_kv_config mantsim_kv_config_default(void);
+
+typedef struct {
+    uint32_t tokens;               /* new tokens, appended to an empty cache */
+    const float *keys;             /* tokens x head_dim */
+    const float *values;           /* tokens x head_dim */
+    /* Outputs, written on success. closed = tokens / window * window, open = tokens - closed. */
+    uint16_t *key_codes;           /* tokens x head_dim, 4-bit sign-magnitude */
+    uint16_t *key_scales;          /* tokens x head_dim / key_group, FP16 bits */
+    uint8_t *key_selectors;        /* tokens x head_dim / key_group */
+    uint16_t *value_codes;         /* V^T: head_dim x closed, windows side by side */
+    uint16_t *value_scales;        /* head_dim x closed / window */
+    uint8_t *value_selectors;      /* head_dim x closed / window */
+    int8_t *open_values;           /* open x head_dim, INT8 */
+    uint16_t *open_scales;         /* open, FP16 bits */
+} mantsim_kv_job;
+
+typedef struct {
+    uint64_t total_cycles;         /* until the last write to DRAM has drained */
+    uint64_t engine_cycles;        /* cycles the engine computes */
+    uint64_t last_token_cycles;    /* the last token's own cycles (with its flush, if any) */
+} mantsim_kv_result;
+
+int mantsim_rtl_run_kv(mantsim_rtl *handle, const mantsim_kv_config *config, const mantsim_kv_job *job,
+                       mantsim_kv_result *result);
 
 #ifdef __cplusplus
 }

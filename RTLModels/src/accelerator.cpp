@@ -126,9 +126,8 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
     activation_scales_.assign(fp16 ? 0 : job.m, 0);
     if (!fp16) std::copy(job.activation_scales, job.activation_scales + job.m, activation_scales_.begin());
     array_.configure(config, job, weights_, accumulators_.data());
+    clear_counters();
     dram_.reset(config.dram_bits_per_cycle, config.dram_latency_cycles);
-    cycles_ = compute_ = preload_ = stall_ = drain_ = buffer_stall_ = tiles_ = output_scales_ = decoder_lookups_ = 0;
-    wbuf_read_ = wbuf_write_ = abuf_read_ = abuf_write_ = obuf_read_ = obuf_write_ = 0;
     // Generous bound on any correct run: every tile's compute, every bit over DRAM, every
     // request's latency, tenfold.
     const uint64_t span = std::max<uint64_t>(job.m, job.k) + config.rows + config.columns;
@@ -212,6 +211,13 @@ void Accelerator::skip_cycles(uint64_t count, uint64_t &phase_counter) {
     cycles_ += count;
     phase_counter += count;
     if (cycles_ > cycle_budget_) throw BudgetExceeded{};
+}
+
+void Accelerator::clear_counters() {
+    cycles_ = compute_ = preload_ = stall_ = drain_ = buffer_stall_ = tiles_ = output_scales_ = decoder_lookups_ = 0;
+    wbuf_read_ = wbuf_write_ = abuf_read_ = abuf_write_ = obuf_read_ = obuf_write_ = 0;
+    array_.reset_counters();
+    dram_.reset(1, 0);
 }
 
 CounterArray Accelerator::array_counters() const {

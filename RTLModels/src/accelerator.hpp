@@ -43,6 +43,8 @@ struct Accelerator : sc_core::sc_module {
     void set_clock_period(uint64_t period_ps) { period_ps_ = period_ps; }
     // Set when the job ran past its cycle budget (a model bug, never a slow job): the job stops.
     bool timed_out() const { return timed_out_; }
+    // Zeroes every counter (another block's job is about to run).
+    void clear_counters();
 
     const std::vector<float> &output() const { return output_; }
     mantsim_gemm_result result() const;

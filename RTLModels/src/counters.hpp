@@ -23,6 +23,9 @@ inline const char *counter_name(int counter) {
         "wbuf.write_bits",         "abuf.read_bits",         "abuf.write_bits",
         "obuf.read_bits",          "obuf.write_bits",        "dram.read_bits",
         "dram.write_bits",         "dram.busy_cycles",       "controller.tiles",
+        "kv.cycles",               "kv.key_vectors",         "kv.value_vectors",
+        "kv.window_flushes",       "kv.candidate_evaluation", "kv.encode",
+        "kv.window_write_bits",    "kv.window_read_bits",
     };
     return (counter >= 0 && counter < MANTSIM_COUNTER_COUNT) ? names[counter] : nullptr;
 }

@@ -14,6 +14,7 @@
 #include "accelerator.hpp"
 #include "counters.hpp"
 #include "heartbeat.hpp"
+#include "kv_engine.hpp"
 
 namespace {
 
@@ -23,11 +24,14 @@ struct Top : sc_core::sc_module {
     sc_core::sc_clock clock;
     mantsim::Heartbeat heartbeat;
     mantsim::Accelerator accelerator;
+    mantsim::KVEngine kv_engine;
 
     Top(sc_core::sc_module_name name, const sc_core::sc_time &period)
-        : sc_core::sc_module(name), clock("clock", period), heartbeat("heartbeat"), accelerator("accelerator") {
+        : sc_core::sc_module(name), clock("clock", period), heartbeat("heartbeat"), accelerator("accelerator"),
+          kv_engine("kv_engine") {
         heartbeat.clk(clock);
         accelerator.clk(clock);
+        kv_engine.clk(clock);
     }
 
     void reset() { heartbeat.reset(); }
@@ -37,6 +41,7 @@ struct Top : sc_core::sc_module {
         CounterArray values{};
         heartbeat.report(values);
         accelerator.report(values);
+        kv_engine.report(values);
         return values;
     }
 };
@@ -202,6 +207,7 @@ int mantsim_rtl_run_gemm(mantsim_rtl *handle, const mantsim_array_config *config
         }
         mantsim::Accelerator &accelerator = kernel().top->accelerator;
         accelerator.prepare(*config, *job);
+        kernel().top->kv_engine.clear_counters();
         accelerator.start();
         sc_core::sc_start();
         if (accelerator.timed_out()) {
@@ -218,6 +224,43 @@ int mantsim_rtl_run_gemm(mantsim_rtl *handle, const mantsim_array_config *config
         const std::vector<float> &output = accelerator.output();
         if (job->output != nullptr && job->fidelity == MANTSIM_FIDELITY_CYCLE) std::copy(output.begin(), output.end(), job->output);
         if (result != nullptr) *result = accelerator.result();
+        return MANTSIM_OK;
+    });
+}
+
+mantsim_kv_config mantsim_kv_config_default(void) {
+    mantsim_kv_config config;
+    config.head_dim = 128;
+    config.key_group = 64;  // M-ANT's group size
+    config.window = 64;     // one V group of tokens
+    config.window_capacity = 64;
+    // This model's choices: 64 FP32 lanes (two per column of a 32-wide array), 4 cycles of
+    // pipeline latency, and the array's 1024-bit DRAM interface.
+    config.lanes = 64;
+    config.latency_cycles = 4;
+    config.dram_bits_per_cycle = 1024;
+    return config;
+}
+
+int mantsim_rtl_run_kv(mantsim_rtl *handle, const mantsim_kv_config *config, const mantsim_kv_job *job, mantsim_kv_result *result) {
+    if (handle == nullptr) return MANTSIM_E_INVALID_ARGUMENT;
+    return guarded(handle->error, [&]() -> int {
+        if (config == nullptr || job == nullptr) {
+            handle->error = "run_kv: config and job must not be NULL";
+            return MANTSIM_E_INVALID_ARGUMENT;
+        }
+        Top &top = *kernel().top;
+        top.kv_engine.prepare(*config, *job, kernel().period_ps);
+        top.accelerator.clear_counters();
+        top.kv_engine.start();
+        sc_core::sc_start();
+        if (!top.kv_engine.finished()) {
+            handle->error = "run_kv: the simulation stopped before the job finished";
+            return MANTSIM_E_INTERNAL;
+        }
+        // Finish the half cycle the engine paused in, as run_gemm does.
+        sc_core::sc_start(sc_core::sc_time(static_cast<double>(kernel().period_ps) / 2, sc_core::SC_PS));
+        if (result != nullptr) *result = top.kv_engine.result();
         return MANTSIM_OK;
     });
 }

@@ -21,7 +21,8 @@ public struct EnergyTable: Equatable, Sendable {
 
     /// Counters that record time or occupancy rather than an action with an energy.
     public static let nonActions: Set<String> = ["pe.idle", "dram.busy_cycles", "dram.read_bits", "dram.write_bits", "controller.tiles",
-                                                  "vector.cycles"]
+                                                  "vector.cycles", "kv.cycles", "kv.key_vectors", "kv.value_vectors",
+                                                  "kv.window_flushes"]
 
     public static func load(path: String) throws -> EnergyTable {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -96,11 +97,11 @@ public struct EnergyTable: Equatable, Sendable {
     }
 }
 
-/// Energy per component (pe, sac, decoder, wbuf, abuf, obuf, vector, dram, leakage) in pJ.
+/// Energy per component (pe, sac, decoder, wbuf, abuf, obuf, vector, kv, dram, leakage) in pJ.
 public struct EnergyBreakdown: Equatable, Sendable, Encodable {
     public var picojoules: [String: Double]
 
-    public static let order = ["pe", "sac", "decoder", "wbuf", "abuf", "obuf", "vector", "dram", "leakage"]
+    public static let order = ["pe", "sac", "decoder", "wbuf", "abuf", "obuf", "vector", "kv", "dram", "leakage"]
 
     public var total: Double { EnergyBreakdown.total(picojoules) }
 

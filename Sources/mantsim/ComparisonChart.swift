@@ -12,7 +12,7 @@ struct ComparisonChart {
     static let gap = 40.0, titleHeight = 36.0
     static let colours: [String: String] = [
         "pe": "#4e79a7", "sac": "#f28e2b", "decoder": "#e15759", "wbuf": "#76b7b2", "abuf": "#59a14f",
-        "obuf": "#edc948", "vector": "#b07aa1", "dram": "#9c755f", "leakage": "#bab0ac",
+        "obuf": "#edc948", "vector": "#b07aa1", "kv": "#ff9da7", "dram": "#9c755f", "leakage": "#bab0ac",
     ]
 
     func svg() -> String {

@@ -1,0 +1,135 @@
+internal import CMantSimRTL
+import MantNumerics
+
+/// Parameters of the SystemC two-stage KV-cache quantization engine (mantsim_rtl.h).
+public struct KVEngineConfig: Equatable, Sendable {
+    public var headDimension: Int
+    public var keyGroup: Int
+    public var window: Int
+    public var windowCapacity: Int
+    /// Element operations per cycle.
+    public var lanes: Int
+    public var latencyCycles: Int
+    public var dramBitsPerCycle: Int
+
+    /// Head dimension 128, K groups and V windows of 64, a 64-token window buffer; 64 lanes,
+    /// 4 cycles of latency and a 1024-bit DRAM port are this model's choices.
+    public init(headDimension: Int = 128) {
+        let defaults = mantsim_kv_config_default()
+        self.headDimension = headDimension
+        keyGroup = Int(defaults.key_group)
+        window = Int(defaults.window)
+        windowCapacity = Int(defaults.window_capacity)
+        lanes = Int(defaults.lanes)
+        latencyCycles = Int(defaults.latency_cycles)
+        dramBitsPerCycle = Int(defaults.dram_bits_per_cycle)
+    }
+
+    var cConfig: mantsim_kv_config {
+        var config = mantsim_kv_config_default()
+        config.head_dim = UInt32(clamping: headDimension)
+        config.key_group = UInt32(clamping: keyGroup)
+        config.window = UInt32(clamping: window)
+        config.window_capacity = UInt32(clamping: windowCapacity)
+        config.lanes = UInt32(clamping: lanes)
+        config.latency_cycles = UInt32(clamping: latencyCycles)
+        config.dram_bits_per_cycle = UInt32(clamping: dramBitsPerCycle)
+        return config
+    }
+}
+
+/// What the engine wrote for a token stream, in the forms `TwoStageKVCache` gives, and its cost.
+public struct KVEngineResult: Sendable {
+    /// K [tokens, head_dim] in M-ANT, groups along the head dimension.
+    public var keys: QuantizedTensor
+    /// V^T [head_dim, closed tokens] in M-ANT, one group per channel per window; nil before a window closes.
+    public var closedValues: QuantizedTensor?
+    /// The open window: INT8 per token and the tokens' FP16 scale codes.
+    public var openIntegers: [[Int8]]
+    public var openScaleCodes: [UInt16]
+    public var totalCycles: UInt64
+    public var engineCycles: UInt64
+    public var lastTokenCycles: UInt64
+    public var counters: [String: UInt64]
+}
+
+extension RTLModel {
+    /// Streams `keys` and `values` ([tokens, head_dim]) through the SystemC KV engine, starting
+    /// from an empty cache.
+    public func runKVEngine(keys: Tensor, values: Tensor, config: KVEngineConfig) throws -> KVEngineResult {
+        guard keys.shape.count == 2, keys.shape == values.shape else {
+            throw RTLError(kind: .invalidArgument, message: "kv: keys and values must both be [tokens, head_dim], got \(keys.shape) and \(values.shape)")
+        }
+        guard keys.shape[1] == config.headDimension else {
+            throw RTLError(kind: .invalidArgument, message: "kv: vectors have \(keys.shape[1]) channels, the engine's head dimension is \(config.headDimension)")
+        }
+        let (tokens, d) = (keys.shape[0], config.headDimension)
+        let groups = config.keyGroup > 0 ? d / config.keyGroup : 0
+        let window = max(config.window, 1)
+        let closed = tokens / window * window, open = tokens - closed
+        var keyCodes = [UInt16](repeating: 0, count: tokens * d)
+        var keyScales = [UInt16](repeating: 0, count: tokens * groups)
+        var keySelectors = [UInt8](repeating: 0, count: tokens * groups)
+        var valueCodes = [UInt16](repeating: 0, count: max(closed * d, 1))
+        var valueScales = [UInt16](repeating: 0, count: max(closed / window * d, 1))
+        var valueSelectors = [UInt8](repeating: 0, count: max(closed / window * d, 1))
+        var openValues = [Int8](repeating: 0, count: max(open * d, 1))
+        var openScales = [UInt16](repeating: 0, count: max(open, 1))
+        var result = mantsim_kv_result()
+        var cConfig = config.cConfig
+        let status = keys.values.withUnsafeBufferPointer { k in
+            values.values.withUnsafeBufferPointer { v in
+                keyCodes.withUnsafeMutableBufferPointer { keyCodes in
+                    keyScales.withUnsafeMutableBufferPointer { keyScales in
+                        keySelectors.withUnsafeMutableBufferPointer { keySelectors in
+                            valueCodes.withUnsafeMutableBufferPointer { valueCodes in
+                                valueScales.withUnsafeMutableBufferPointer { valueScales in
+                                    valueSelectors.withUnsafeMutableBufferPointer { valueSelectors in
+                                        openValues.withUnsafeMutableBufferPointer { openValues in
+                                            openScales.withUnsafeMutableBufferPointer { openScales in
+                                                var job = mantsim_kv_job()
+                                                job.tokens = UInt32(tokens)
+                                                job.keys = k.baseAddress
+                                                job.values = v.baseAddress
+                                                job.key_codes = keyCodes.baseAddress
+                                                job.key_scales = keyScales.baseAddress
+                                                job.key_selectors = keySelectors.baseAddress
+                                                job.value_codes = valueCodes.baseAddress
+                                                job.value_scales = valueScales.baseAddress
+                                                job.value_selectors = valueSelectors.baseAddress
+                                                job.open_values = openValues.baseAddress
+                                                job.open_scales = openScales.baseAddress
+                                                return mantsim_rtl_run_kv(handle, &cConfig, &job, &result)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try check(status)
+        let mant = { (group: Int) in FormatDescriptor(kind: .mant, bits: 4, granularity: .group(group)) }
+        func fields(_ codes: [UInt16], _ scales: [UInt16], _ selectors: [UInt8], codeCount: Int, groupCount: Int) -> (BitField, [BitField]) {
+            (BitField(name: "codes", bitWidth: 4, values: codes.prefix(codeCount).map(UInt32.init)),
+             [BitField(name: "scale", bitWidth: 16, values: scales.prefix(groupCount).map(UInt32.init)),
+              BitField(name: "selector", bitWidth: MANTFormat.selectorBits, values: selectors.prefix(groupCount).map(UInt32.init))])
+        }
+        let (kc, km) = fields(keyCodes, keyScales, keySelectors, codeCount: tokens * d, groupCount: tokens * groups)
+        var closedValues: QuantizedTensor?
+        if closed > 0 {
+            let (vc, vm) = fields(valueCodes, valueScales, valueSelectors, codeCount: closed * d, groupCount: closed / window * d)
+            closedValues = QuantizedTensor(format: mant(window), shape: [d, closed], codes: vc, metadata: vm)
+        }
+        var counters = [String: UInt64]()
+        for name in RTLModel.counterNames where !name.hasPrefix("heartbeat.") { counters[name] = try counter(named: name) }
+        return KVEngineResult(keys: QuantizedTensor(format: mant(config.keyGroup), shape: [tokens, d], codes: kc, metadata: km),
+                              closedValues: closedValues,
+                              openIntegers: (0..<open).map { Array(openValues[($0 * d)..<(($0 + 1) * d)]) },
+                              openScaleCodes: Array(openScales.prefix(open)),
+                              totalCycles: result.total_cycles, engineCycles: result.engine_cycles,
+                              lastTokenCycles: result.last_token_cycles, counters: counters)
+    }
+}
