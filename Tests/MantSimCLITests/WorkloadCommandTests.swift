@@ -78,6 +78,22 @@ final class WorkloadCommandTests: CLITestCase {
         XCTAssertTrue(bad.error.contains("head dimension: must be a positive multiple of the K group 64"), bad.error)
     }
 
+    func testAttentionStepReportsPartsErrorAndTheEngine() throws {
+        let model = try tinyModel()
+        let run = try mantsim("attention", "--model", model, "--context", "130")
+        XCTAssertEqual(run.status, 0, run.error)
+        for needle in ["kv_engine", "attention_scores", "softmax", "attention_values", "open_window_values", "output SQNR", "KV engine:"] {
+            XCTAssertTrue(run.output.contains(needle), "missing \(needle) in\n\(run.output)")
+        }
+        let json = try mantsim("attention", "--arch", "int4", "--model", model, "--context", "64", "--json")
+        let report = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as! [String: Any]
+        XCTAssertEqual(report["context"] as? Int, 64)
+        XCTAssertNotNil(report["sqnrDecibels"] as? Double)
+        let bad = try mantsim("attention", "--model", model, "--context", "0")
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.error.contains("--context must be at least 1"), bad.error)
+    }
+
     func testBadInputIsNamedAndNothingIsWritten() throws {
         let model = try tinyModel()
         let plot = path("never.svg")

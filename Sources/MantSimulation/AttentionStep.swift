@@ -1,0 +1,231 @@
+import Foundation
+import MantConfig
+import MantHardware
+import MantNumerics
+import MantWorkload
+
+/// One decode step's attention for one layer, computed on the SystemC model: the KV cache built
+/// token by token (M-ANT arrays: by the two-stage KV engine; other arrays: in their `kv` format),
+/// Q*K^T on the array, softmax on the vector unit, P*V on the array, every output value compared
+/// with attention over the FP32 cache.
+///
+/// Per KV head: K and V streams [context, head_dim] are seeded LLM-like values at unit scale
+/// (as `KVStudy`), the new token last; the head's query heads (heads / kvHeads of them) form M.
+/// Scores are scaled by fp32(1/sqrt(d)); softmax follows `AttentionReference`. On the M-ANT array,
+/// P*V runs over the closed V windows; the open INT8 window (fewer than W tokens) is multiplied on
+/// the vector unit in binary32, o += p_t * (v_t x s_t) in token order, and added to the array's
+/// result. Batch sequences run the same step on their own caches: cycles and counters scale by the
+/// batch; the values are those of one sequence. One KV engine per layer works beside the array;
+/// its cycles count toward the step only where they exceed the array's and vector unit's.
+public struct AttentionStep {
+    public struct Part: Sendable, Codable, Equatable {
+        public var name: String
+        public var unit: String
+        public var cycles: UInt64
+        public var counters: [String: UInt64]
+    }
+
+    public struct Report: Sendable, Codable, Equatable {
+        public var architecture: String
+        public var model: String
+        public var context: Int
+        public var batch: Int
+        public var kvFormat: String
+        /// Per part, summed over KV heads and the batch.
+        public var parts: [Part]
+        public var cycles: UInt64
+        public var latencySeconds: Double
+        public var energy: [String: Double]
+        /// Attention output against the FP32 cache, over every value of every head.
+        public var sqnrDecibels: Double?
+        /// KV engine cycles of the step's new token (with a window flush when it closes one), and
+        /// of the worst step (one that closes a window), per KV head.
+        public var engineStepCycles: UInt64?
+        public var engineWorstStepCycles: UInt64?
+        /// The engine's cycles for the step (all KV heads and the batch), against the array and
+        /// vector unit's: the engine is hidden when it needs no more than they do.
+        public var engineCycles: UInt64
+        public var attentionCycles: UInt64
+    }
+
+    public let architecture: ArchitectureConfig
+    public let energy: EnergyTable
+    let rtl: RTLModel
+
+    public init(architecture: ArchitectureConfig, energy: EnergyTable, rtl: RTLModel) {
+        self.architecture = architecture
+        self.energy = energy
+        self.rtl = rtl
+    }
+
+    public func run(model: ModelConfig, context: Int, batch: Int = 1, seed: UInt64 = 2025,
+                    progress: ((Int, Int) -> Void)? = nil) throws -> Report {
+        var problems = [String]()
+        if context < 1 { problems.append("context: at least 1 token (the new one), got \(context)") }
+        if batch < 1 { problems.append("batch: at least 1, got \(batch)") }
+        if context > model.maxPositions { problems.append("context: \(context) exceeds \(model.name)'s max_position_embeddings \(model.maxPositions)") }
+        let d = model.headDimension
+        let engineMode = architecture.array.peType == .mant
+        if engineMode && d % 64 != 0 { problems.append("head dimension \(d): the KV engine's K groups of 64 must divide it") }
+        if !problems.isEmpty { throw WorkloadError(problems: problems) }
+
+        let group = model.heads / model.kvHeads
+        let vector = VectorUnit(config: architecture.vector, array: architecture.array)
+        var parts = [String: Part]()
+        var order = [String]()
+        func add(_ name: String, _ unit: String, _ result: GemmResult) {
+            let scaled = result.counters.mapValues { $0 * UInt64(batch) }
+            if parts[name] == nil { parts[name] = Part(name: name, unit: unit, cycles: 0, counters: [:]); order.append(name) }
+            parts[name]!.cycles += result.totalCycles * UInt64(batch)
+            parts[name]!.counters.merge(scaled, uniquingKeysWith: +)
+        }
+        var signal = 0.0, noise = 0.0
+        var stepCycles: UInt64?, worstCycles: UInt64?
+        var engineConfig = KVEngineConfig(headDimension: d)
+        engineConfig.dramBitsPerCycle = architecture.array.dramBitsPerCycle
+        let engineStep = engineMode ? try engineStepCounters(config: engineConfig, closesWindow: context % engineConfig.window == 0) : [:]
+        if engineMode { worstCycles = try worstStepCycles(config: engineConfig) }
+        for head in 0..<model.kvHeads {
+            let keys = try unitStream(context, d, seed: seed &+ UInt64(3 * head))
+            let values = try unitStream(context, d, seed: seed &+ UInt64(3 * head + 1))
+            let queries = try unitStream(group, d, seed: seed &+ 1000 &+ UInt64(head))
+            let reference = try AttentionReference.attend(queries: queries, keys: keys, values: values)
+
+            // The cache as the array reads it.
+            let cachedKeys: QuantizedTensor, closedValues: QuantizedTensor?, openValues: [Float], openTokens: Int
+            if engineMode {
+                let engine = try rtl.runKVEngine(keys: keys, values: values, config: engineConfig)
+                // The step's own work: the new token, flushing a window when it closes one.
+                stepCycles = engine.lastTokenCycles
+                add("kv_engine", "kv engine", GemmResult(output: [], totalCycles: engine.lastTokenCycles, computeCycles: engine.lastTokenCycles,
+                                                         stallCycles: 0, counters: engineStep))
+                (cachedKeys, closedValues) = (engine.keys, engine.closedValues)
+                openTokens = engine.openIntegers.count
+                openValues = engine.openIntegers.enumerated().flatMap { token, integers in
+                    integers.map { Float($0) * MiniFloat.fp16.decode(engine.openScaleCodes[token]) }
+                }
+            } else {
+                cachedKeys = try architecture.kvFormat.makeFormat().quantize(keys)
+                closedValues = try architecture.kvFormat.makeFormat().quantize(try transpose(values))
+                (openValues, openTokens) = ([], 0)
+            }
+
+            // Q*K^T on the array, scaled, softmax on the vector unit.
+            let scoreJob = try GemmOperands(weights: cachedKeys, activations: queries, activationBits: architecture.activationBits)
+            let scores = try rtl.run(scoreJob, on: architecture.array, dataflow: architecture.dataflow)
+            add("attention_scores", "array", scores)
+            add("softmax", "vector", vector.run(.softmax, rows: group, columns: context))
+            let probabilities = softmax(scores.output, rows: group, columns: context, scale: Float(1 / Double(d).squareRoot()))
+
+            // P*V: closed windows on the array, the open window on the vector unit.
+            let closed = context - openTokens
+            var output = [Float](repeating: 0, count: group * d)
+            if let closedValues, closed > 0 {
+                let p = try Tensor(shape: [group, closed], values: (0..<group).flatMap { probabilities[($0 * context)..<($0 * context + closed)] })
+                let job = try GemmOperands(weights: closedValues, activations: p, activationBits: architecture.activationBits)
+                let result = try rtl.run(job, on: architecture.array, dataflow: architecture.dataflow)
+                add("attention_values", "array", result)
+                output = result.output
+            }
+            if openTokens > 0 {
+                for row in 0..<group {
+                    var partial = [Float](repeating: 0, count: d)
+                    for token in 0..<openTokens {
+                        let p = probabilities[row * context + closed + token]
+                        for channel in 0..<d { partial[channel] = partial[channel] + p * openValues[token * d + channel] }
+                    }
+                    for channel in 0..<d { output[row * d + channel] = output[row * d + channel] + partial[channel] }
+                }
+                add("open_window_values", "vector", openWindowCost(rows: group, tokens: openTokens, d: d))
+            }
+            for (a, b) in zip(output, reference.values) {
+                signal += Double(b) * Double(b)
+                noise += (Double(a) - Double(b)) * (Double(a) - Double(b))
+            }
+            progress?(head + 1, model.kvHeads)
+        }
+        var all = order.map { parts[$0]! }
+        for index in all.indices {
+            var counters = all[index].counters
+            counters["controller.cycles"] = all[index].cycles
+            all[index].counters = counters
+        }
+        // One engine serves the layer's KV heads while the array and vector unit work through the
+        // heads' attention; only engine work beyond that lengthens the step.
+        let engineCycles = all.filter { $0.unit == "kv engine" }.reduce(0) { $0 + $1.cycles }
+        let attentionCycles = all.filter { $0.unit != "kv engine" }.reduce(0) { $0 + $1.cycles }
+        let cycles = attentionCycles + (engineCycles > attentionCycles ? engineCycles - attentionCycles : 0)
+        // Leakage runs over the step's cycles once: engine cycles overlap the others'.
+        var energy = [String: Double]()
+        let processingElements = architecture.array.rows * architecture.array.columns
+        for part in all {
+            let partEnergy = try self.energy.energy(counters: part.counters, cycles: part.unit == "kv engine" ? 0 : part.cycles,
+                                                    processingElements: processingElements, dram: architecture.dramTechnology)
+            energy.merge(partEnergy.picojoules, uniquingKeysWith: +)
+        }
+        energy["leakage", default: 0] += Double(cycles - attentionCycles) * Double(processingElements) * self.energy.peLeakage.picojoules
+        return Report(architecture: architecture.name, model: model.name, context: context, batch: batch,
+                      kvFormat: engineMode ? "mant4 two-stage (K group 64, V window 64)" : architecture.kvFormat.name, parts: all,
+                      cycles: cycles, latencySeconds: Double(cycles) / (architecture.clockMHz * 1e6), energy: energy,
+                      sqnrDecibels: noise == 0 ? nil : 10 * log10(signal / noise), engineStepCycles: stepCycles,
+                      engineWorstStepCycles: worstCycles, engineCycles: engineCycles, attentionCycles: attentionCycles)
+    }
+
+    /// The engine's counters for one token: K path and stage 1, plus stage 2 when it closes a window.
+    func engineStepCounters(config: KVEngineConfig, closesWindow: Bool) throws -> [String: UInt64] {
+        let keys = try unitStream(closesWindow ? config.window : 1, config.headDimension, seed: 7)
+        let full = try rtl.runKVEngine(keys: keys, values: keys, config: config)
+        guard closesWindow else { return full.counters }
+        let before = try rtl.runKVEngine(keys: try prefix(keys, config.window - 1), values: try prefix(keys, config.window - 1), config: config)
+        return full.counters.merging(before.counters) { $0 - $1 }
+    }
+
+    /// Cycles of a step whose token closes a window: the largest per-token cost.
+    func worstStepCycles(config: KVEngineConfig) throws -> UInt64 {
+        let keys = try unitStream(config.window, config.headDimension, seed: 7)
+        return try rtl.runKVEngine(keys: keys, values: keys, config: config).lastTokenCycles
+    }
+
+    /// The open window's P*V on the vector unit: one multiply and one add per probability and
+    /// channel, plus the INT8 x scale dequantization, in passes of `lanes`.
+    func openWindowCost(rows: Int, tokens: Int, d: Int) -> GemmResult {
+        let operations = UInt64(rows * tokens * d)
+        let lanes = UInt64(architecture.vector.lanes)
+        let cycles = (operations + lanes - 1) / lanes + UInt64(architecture.vector.pipelineCycles)
+        return GemmResult(output: [], totalCycles: cycles, computeCycles: cycles, stallCycles: 0,
+                          counters: ["vector.cycles": cycles, "vector.mul": operations + UInt64(tokens * d), "vector.add": operations])
+    }
+
+    /// Row-wise softmax of scaled scores, as `AttentionReference` computes it.
+    func softmax(_ scores: [Float], rows: Int, columns: Int, scale: Float) -> [Float] {
+        var result = [Float](repeating: 0, count: rows * columns)
+        for row in 0..<rows {
+            var largest = -Float.infinity
+            for column in 0..<columns { largest = max(largest, scores[row * columns + column] * scale) }
+            var sum: Float = 0
+            for column in 0..<columns {
+                let e = Float(exp(Double(scores[row * columns + column] * scale - largest)))
+                result[row * columns + column] = e
+                sum = sum + e
+            }
+            for column in 0..<columns { result[row * columns + column] = result[row * columns + column] / sum }
+        }
+        return result
+    }
+
+    func unitStream(_ rows: Int, _ columns: Int, seed: UInt64) throws -> Tensor {
+        let tensor = try SyntheticTensor.llmLike(rows: rows, columns: columns, seed: seed)
+        return try Tensor(shape: tensor.shape, values: tensor.values.map { $0 * 50 })
+    }
+
+    func prefix(_ tensor: Tensor, _ rows: Int) throws -> Tensor {
+        try Tensor(shape: [rows, tensor.shape[1]], values: Array(tensor.values[0..<(rows * tensor.shape[1])]))
+    }
+
+    func transpose(_ tensor: Tensor) throws -> Tensor {
+        let (rows, columns) = (tensor.shape[0], tensor.shape[1])
+        var values = [Float](repeating: 0, count: rows * columns)
+        for r in 0..<rows { for c in 0..<columns { values[c * rows + r] = tensor.values[r * columns + c] } }
+        return try Tensor(shape: [columns, rows], values: values)
+    }
+}

@@ -1,0 +1,59 @@
+import XCTest
+import MantConfig
+import MantHardware
+import MantNumerics
+import MantWorkload
+@testable import MantSimulation
+
+final class AttentionStepTests: XCTestCase {
+    /// heads 4 over 2 KV heads, head dimension 64.
+    let model = ModelConfig(name: "tiny-gqa", hiddenSize: 256, intermediateSize: 512, heads: 4, kvHeads: 2, layers: 1,
+                            vocabularySize: 100, maxPositions: 512, ffn: .gated, hasBiases: false, tiedEmbeddings: false)
+
+    func testWindowBoundariesAndGroupedQueries() throws {
+        let step = AttentionStep(architecture: try bundledArchitecture("mant"), energy: try energyTable(), rtl: try RTLModel())
+        for context in [63, 64, 65, 130] {
+            let report = try step.run(model: model, context: context)
+            let names = report.parts.map(\.name)
+            let open = context % 64
+            XCTAssertEqual(names.contains("open_window_values"), open > 0, "\(context)")
+            XCTAssertEqual(names.contains("attention_values"), context >= 64, "\(context)")
+            // Q*K^T: per KV head M = 2 query heads, K = 64, N = context; both KV heads.
+            let scores = report.parts.first { $0.name == "attention_scores" }!
+            XCTAssertEqual(scores.counters["pe.mac_w3a8"], UInt64(2 * 2 * 64 * context), "\(context)")
+            if let values = report.parts.first(where: { $0.name == "attention_values" }) {
+                XCTAssertEqual(values.counters["pe.mac_w3a8"], UInt64(2 * 2 * 64 * (context - open)))
+            }
+            let engine = report.parts.first { $0.name == "kv_engine" }!
+            XCTAssertEqual(engine.counters["kv.key_vectors"], 2, "one new K vector per KV head")
+            XCTAssertEqual(engine.counters["kv.window_flushes"], context % 64 == 0 ? 2 : 0)
+            XCTAssertGreaterThan(report.sqnrDecibels!, 12, "\(context)")
+            XCTAssertLessThan(report.sqnrDecibels!, 40)
+            XCTAssertLessThanOrEqual(report.engineCycles, report.attentionCycles)
+            XCTAssertEqual(report.cycles, report.attentionCycles)
+        }
+    }
+
+    func testOtherArraysReadTheirKVFormatAndBatchScales() throws {
+        let step = AttentionStep(architecture: try bundledArchitecture("int8"), energy: try energyTable(), rtl: try RTLModel())
+        let one = try step.run(model: model, context: 100)
+        let two = try step.run(model: model, context: 100, batch: 2)
+        XCTAssertEqual(one.parts.map(\.name), ["attention_scores", "softmax", "attention_values"])
+        XCTAssertEqual(two.cycles, 2 * one.cycles)
+        XCTAssertEqual(two.sqnrDecibels, one.sqnrDecibels)
+        XCTAssertGreaterThan(one.sqnrDecibels!, 20, "INT8 KV groups of 64")
+        XCTAssertNil(one.engineStepCycles)
+    }
+
+    func testImpossibleStepsAreNamed() throws {
+        let step = AttentionStep(architecture: try bundledArchitecture("mant"), energy: try energyTable(), rtl: try RTLModel())
+        XCTAssertThrowsError(try step.run(model: model, context: 0, batch: 0)) { error in
+            XCTAssertTrue("\(error)".contains("context: at least 1"), "\(error)")
+            XCTAssertTrue("\(error)".contains("batch"), "\(error)")
+        }
+        XCTAssertThrowsError(try step.run(model: model, context: 600)) { XCTAssertTrue("\($0)".contains("max_position_embeddings 512")) }
+        let odd = ModelConfig(name: "odd", hiddenSize: 96 * 2, intermediateSize: 64, heads: 2, kvHeads: 2, layers: 1,
+                              vocabularySize: 10, maxPositions: 64, ffn: .gated, hasBiases: false, tiedEmbeddings: false)
+        XCTAssertThrowsError(try step.run(model: odd, context: 10)) { XCTAssertTrue("\($0)".contains("head dimension 96"), "\($0)") }
+    }
+}
