@@ -17,6 +17,8 @@ import Yams
 ///     formats: {weights: mant4, group: 64, activation_bits: 8,    # group: N or channel
 ///               kv: mant4, kv_group: 64}                         # KV cache; default: the weights'
 ///     vector: {lanes: 32, pipeline_cycles: 8}                    # optional (these defaults)
+///     kv_engine: {lanes: 64, latency_cycles: 4, window: 64, window_capacity: 64}
+///                               # optional, M-ANT arrays: the two-stage KV-cache engine
 public struct ArchitectureConfig: Equatable, Sendable {
     public var name: String
     public var array: ArrayConfig
@@ -29,6 +31,9 @@ public struct ArchitectureConfig: Equatable, Sendable {
     public var kvFormat: FormatDescriptor
     /// The vector unit beside the array (norms, softmax, activation functions).
     public var vector: VectorUnitConfig
+    /// The two-stage KV-cache engine, when the architecture has one (M-ANT arrays only); its
+    /// head dimension comes from the model.
+    public var kvEngine: KVEngineConfig?
     /// Priced by the energy table's `dram` section: ddr4, lpddr4 or hbm2.
     public var dramTechnology: String
 
@@ -50,7 +55,7 @@ public struct ArchitectureConfig: Equatable, Sendable {
         }
         var reader = ConfigReader(path: path)
         guard let top = reader.mapping(root, at: "") else { throw reader.failure() }
-        reader.allow(top, keys: ["name", "pe", "clock_mhz", "dataflow", "array", "buffers", "dram", "formats", "vector"], at: "")
+        reader.allow(top, keys: ["name", "pe", "clock_mhz", "dataflow", "array", "buffers", "dram", "formats", "vector", "kv_engine"], at: "")
         let name = reader.string(top, "name", at: "") ?? ""
         let pe = reader.choice(top, "pe", at: "", PEType.self)
         let clock = reader.number(top, "clock_mhz", at: "", positive: true) ?? 1
@@ -140,11 +145,26 @@ public struct ArchitectureConfig: Equatable, Sendable {
             vector.pipelineCycles = reader.integer(unit, "pipeline_cycles", at: "vector", range: 0...10000, required: false)
                 ?? vector.pipelineCycles
         }
+        var kvEngine: KVEngineConfig?
+        if top["kv_engine"] != nil, let unit = reader.mapping(top["kv_engine"], at: "kv_engine") {
+            reader.allow(unit, keys: ["lanes", "latency_cycles", "window", "window_capacity"], at: "kv_engine")
+            var engine = KVEngineConfig()
+            engine.lanes = reader.integer(unit, "lanes", at: "kv_engine", range: 1...65536, required: false) ?? engine.lanes
+            engine.latencyCycles = reader.integer(unit, "latency_cycles", at: "kv_engine", range: 0...10000, required: false) ?? engine.latencyCycles
+            engine.window = reader.integer(unit, "window", at: "kv_engine", range: 1...4096, required: false) ?? engine.window
+            engine.windowCapacity = reader.integer(unit, "window_capacity", at: "kv_engine", range: 1...4096, required: false) ?? engine.windowCapacity
+            engine.dramBitsPerCycle = config.dramBitsPerCycle
+            if engine.window > engine.windowCapacity {
+                reader.problem("kv_engine.window: \(engine.window) tokens do not fit a window buffer of \(engine.windowCapacity) tokens")
+            }
+            if let pe, pe != .mant { reader.problem("kv_engine: the two-stage engine writes M-ANT; a '\(pe.rawValue)' array cannot read it") }
+            kvEngine = engine
+        }
         try reader.finish()
         config.peType = pe!
         return ArchitectureConfig(name: name, array: config, clockMHz: clock, dataflow: dataflow ?? .weightStationary,
                                   weightFormat: weightFormat, activationBits: activationBits, kvFormat: kvFormat ?? weightFormat,
-                                  vector: vector, dramTechnology: dramTechnology)
+                                  vector: vector, kvEngine: kvEngine, dramTechnology: dramTechnology)
     }
 }
 

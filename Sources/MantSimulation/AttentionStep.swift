@@ -5,7 +5,8 @@ import MantNumerics
 import MantWorkload
 
 /// One decode step's attention for one layer, computed on the SystemC model: the KV cache built
-/// token by token (M-ANT arrays: by the two-stage KV engine; other arrays: in their `kv` format),
+/// token by token (by the two-stage KV engine where the architecture has one; otherwise in its
+/// `kv` format),
 /// Q*K^T on the array, softmax on the vector unit, P*V on the array, every output value compared
 /// with attention over the FP32 cache.
 ///
@@ -65,8 +66,12 @@ public struct AttentionStep {
         if batch < 1 { problems.append("batch: at least 1, got \(batch)") }
         if context > model.maxPositions { problems.append("context: \(context) exceeds \(model.name)'s max_position_embeddings \(model.maxPositions)") }
         let d = model.headDimension
-        let engineMode = architecture.array.peType == .mant
-        if engineMode && d % 64 != 0 { problems.append("head dimension \(d): the KV engine's K groups of 64 must divide it") }
+        var engineConfig = architecture.kvEngine ?? KVEngineConfig(headDimension: d)
+        engineConfig.headDimension = d
+        let engineMode = architecture.kvEngine != nil
+        if engineMode && d % engineConfig.keyGroup != 0 {
+            problems.append("head dimension \(d): the KV engine's K groups of \(engineConfig.keyGroup) must divide it")
+        }
         if !problems.isEmpty { throw WorkloadError(problems: problems) }
 
         let group = model.heads / model.kvHeads
@@ -81,8 +86,6 @@ public struct AttentionStep {
         }
         var signal = 0.0, noise = 0.0
         var stepCycles: UInt64?, worstCycles: UInt64?
-        var engineConfig = KVEngineConfig(headDimension: d)
-        engineConfig.dramBitsPerCycle = architecture.array.dramBitsPerCycle
         let engineStep = engineMode ? try engineStepCounters(config: engineConfig, closesWindow: context % engineConfig.window == 0) : [:]
         if engineMode { worstCycles = try worstStepCycles(config: engineConfig) }
         for head in 0..<model.kvHeads {
@@ -136,7 +139,7 @@ public struct AttentionStep {
                     }
                     for channel in 0..<d { output[row * d + channel] = output[row * d + channel] + partial[channel] }
                 }
-                add("open_window_values", "vector", openWindowCost(rows: group, tokens: openTokens, d: d))
+                add("open_window_values", "vector", vector.openWindow(rows: group, tokens: openTokens, channels: d))
             }
             for (a, b) in zip(output, reference.values) {
                 signal += Double(b) * Double(b)
@@ -165,7 +168,8 @@ public struct AttentionStep {
         }
         energy["leakage", default: 0] += Double(cycles - attentionCycles) * Double(processingElements) * self.energy.peLeakage.picojoules
         return Report(architecture: architecture.name, model: model.name, context: context, batch: batch,
-                      kvFormat: engineMode ? "mant4 two-stage (K group 64, V window 64)" : architecture.kvFormat.name, parts: all,
+                      kvFormat: engineMode ? "mant4 two-stage (K group \(engineConfig.keyGroup), V window \(engineConfig.window))"
+                          : architecture.kvFormat.name, parts: all,
                       cycles: cycles, latencySeconds: Double(cycles) / (architecture.clockMHz * 1e6), energy: energy,
                       sqnrDecibels: noise == 0 ? nil : 10 * log10(signal / noise), engineStepCycles: stepCycles,
                       engineWorstStepCycles: worstCycles, engineCycles: engineCycles, attentionCycles: attentionCycles)
@@ -184,16 +188,6 @@ public struct AttentionStep {
     func worstStepCycles(config: KVEngineConfig) throws -> UInt64 {
         let keys = try unitStream(config.window, config.headDimension, seed: 7)
         return try rtl.runKVEngine(keys: keys, values: keys, config: config).lastTokenCycles
-    }
-
-    /// The open window's P*V on the vector unit: one multiply and one add per probability and
-    /// channel, plus the INT8 x scale dequantization, in passes of `lanes`.
-    func openWindowCost(rows: Int, tokens: Int, d: Int) -> GemmResult {
-        let operations = UInt64(rows * tokens * d)
-        let lanes = UInt64(architecture.vector.lanes)
-        let cycles = (operations + lanes - 1) / lanes + UInt64(architecture.vector.pipelineCycles)
-        return GemmResult(output: [], totalCycles: cycles, computeCycles: cycles, stallCycles: 0,
-                          counters: ["vector.cycles": cycles, "vector.mul": operations + UInt64(tokens * d), "vector.add": operations])
     }
 
     /// Row-wise softmax of scaled scores, as `AttentionReference` computes it.

@@ -18,6 +18,8 @@ final class SyntheticOperands {
 
     let architecture: ArchitectureConfig
     let seed: UInt64
+    /// V's format: the architecture's `kv` format, or the KV engine's M-ANT windows.
+    let valueFormat: FormatDescriptor
     private var weightBlocks: [String: QuantizedTensor] = [:]
     private var activationBlocks: [String: Tensor] = [:]
     private var keyBlocks: [Int: QuantizedTensor] = [:]
@@ -28,6 +30,11 @@ final class SyntheticOperands {
     init(architecture: ArchitectureConfig, seed: UInt64) {
         self.architecture = architecture
         self.seed = seed
+        if let engine = architecture.kvEngine {
+            valueFormat = FormatDescriptor(kind: .mant, bits: 4, granularity: .group(engine.window))
+        } else {
+            valueFormat = architecture.kvFormat
+        }
     }
 
     /// A seed per named tensor: the same name and seed always give the same values.
@@ -75,7 +82,7 @@ final class SyntheticOperands {
             valueSource = try SyntheticTensor.llmLike(rows: headDim, columns: width, seed: seed(for: "values/\(headDim)"))
             valueBlocks = [:]
         }
-        let format = try architecture.kvFormat.makeFormat()
+        let format = try valueFormat.makeFormat()
         func block(_ columns: Int) throws -> QuantizedTensor {
             if let cached = valueBlocks[columns] { return cached }
             let source = valueSource!
@@ -89,6 +96,15 @@ final class SyntheticOperands {
         var parts = try [QuantizedTensor](repeating: block(width), count: tokens / width)
         if tokens % width != 0 { parts.append(try block(tokens % width)) }
         return try QuantizedTensor.joiningColumns(parts)
+    }
+
+    /// K and V vectors [tokens, headDim] at unit scale, as the KV engine receives them.
+    func tokenStreams(_ tokens: Int, headDim: Int) throws -> (Tensor, Tensor) {
+        func stream(_ name: String) throws -> Tensor {
+            let tensor = try SyntheticTensor.llmLike(rows: tokens, columns: headDim, seed: seed(for: "\(name)/\(tokens)/\(headDim)"))
+            return try Tensor(shape: tensor.shape, values: tensor.values.map { $0 * 50 })
+        }
+        return (try stream("engine-keys"), try stream("engine-values"))
     }
 
     /// Softmax-like attention probabilities [min(m, blockTokens), tokens]: positive, each row summing to one.
@@ -114,7 +130,7 @@ final class SyntheticOperands {
 
     /// V blocks hold whole groups of the KV format and at least 256 tokens.
     private var valueBlockWidth: Int {
-        guard case .group(let size) = architecture.kvFormat.granularity else { return 256 }
+        guard case .group(let size) = valueFormat.granularity else { return 256 }
         return size * max(1, (256 + size - 1) / size)
     }
 }

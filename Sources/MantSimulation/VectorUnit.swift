@@ -62,4 +62,14 @@ public struct VectorUnit: Sendable {
         for (name, count) in work.perRow { counters[name, default: 0] += UInt64(rows) * UInt64(count) }
         return GemmResult(output: [], totalCycles: total, computeCycles: compute, stallCycles: total - compute, counters: counters)
     }
+
+    /// P*V over an open INT8 V window on the vector unit: per probability and channel one multiply
+    /// and one add, plus one multiply per value to apply its token's scale, in passes of `lanes`.
+    public func openWindow(rows: Int, tokens: Int, channels: Int) -> GemmResult {
+        let operations = UInt64(rows * tokens * channels)
+        let lanes = UInt64(config.lanes)
+        let cycles = (operations + lanes - 1) / lanes + UInt64(config.pipelineCycles)
+        return GemmResult(output: [], totalCycles: cycles, computeCycles: cycles, stallCycles: 0,
+                          counters: ["vector.cycles": cycles, "vector.mul": operations + UInt64(tokens * channels), "vector.add": operations])
+    }
 }

@@ -90,6 +90,10 @@ public final class WorkloadRunner {
 
     public func run(_ request: WorkloadRequest) throws -> RunResult {
         try request.validate()
+        if let engine = architecture.kvEngine, request.model.headDimension % engine.keyGroup != 0 {
+            throw WorkloadError(problems: ["\(request.model.name): head dimension \(request.model.headDimension) is not a multiple of "
+                + "\(architecture.name)'s KV-engine K group \(engine.keyGroup)"])
+        }
         let schedule = WorkloadRunner.schedule(request)
         var distinct = Set<ShapeKey>()
         for (_, operations) in schedule {
@@ -134,8 +138,24 @@ public final class WorkloadRunner {
                     order.append(op.name)
                 }
             }
-            let results = order.map { byName[$0]! }
-            let cycles = results.reduce(0) { $0 + $1.cycles }
+            var results = order.map { byName[$0]! }
+            var cycles = results.reduce(0) { $0 + $1.cycles }
+            if let engine = architecture.kvEngine {
+                // One engine per layer works beside the array: its cycles lengthen the phase only
+                // where they exceed everything else's, and leak no extra PE energy otherwise.
+                let part = try engineWork(engine, phase: phase, request: request, operands: operands)
+                if part.cycles > cycles {
+                    let excess = part.cycles - cycles
+                    cycles = part.cycles
+                    results.append(OperationResult(name: "kv_engine_excess", unit: "kvEngine", m: 0, k: 0, n: 0, instances: 1, cycles: excess,
+                                                   macs: 0, dramReadBits: 0, dramWriteBits: 0,
+                                                   energy: ["leakage": Double(excess) * Double(processingElements) * self.energy.peLeakage.picojoules],
+                                                   counters: [:]))
+                }
+                var overlapped = part
+                overlapped.cycles = 0
+                results.append(overlapped)
+            }
             let latency = Double(cycles) / (architecture.clockMHz * 1e6)
             let tokens = request.batch * (phase == .prefill ? request.promptLength : request.generatedTokens)
             var energy = [String: Double]()
@@ -161,6 +181,7 @@ public final class WorkloadRunner {
 
     /// One instance of an array operator on the SystemC model.
     private func simulate(_ op: Operation, operands: SyntheticOperands, fidelity: Fidelity) throws -> GemmResult {
+        let vector = VectorUnit(config: architecture.vector, array: architecture.array)
         let job: GemmOperands
         let bits = architecture.activationBits
         switch (op.unit, op.name) {
@@ -169,19 +190,80 @@ public final class WorkloadRunner {
             job = try GemmOperands(weights: keys, outputs: op.n, activationBlock: try operands.activations("query", m: op.m, k: op.k),
                                    tokens: op.m, activationBits: bits)
         case (.arrayKV, _):
-            let values = try operands.values(tokens: op.k, headDim: op.n)
-            job = try GemmOperands(weights: values, activationBlock: try operands.probabilities(m: op.m, tokens: op.k),
+            // With the KV engine, the array reads the closed M-ANT windows and the vector unit the open INT8 window.
+            let window = architecture.kvEngine?.window ?? 0
+            let closed = window > 0 ? op.k / window * window : op.k
+            let open = window > 0 ? vector.openWindow(rows: op.m, tokens: op.k - closed, channels: op.n) : nil
+            guard closed > 0 else { return open! }
+            let values = try operands.values(tokens: closed, headDim: op.n)
+            job = try GemmOperands(weights: values, activationBlock: try operands.probabilities(m: op.m, tokens: closed),
                                    tokens: op.m, activationBits: bits)
+            if let open, op.k > closed {
+                let array = try runArray(job, op: op, fidelity: fidelity)
+                return GemmResult(output: [], totalCycles: array.totalCycles + open.totalCycles, computeCycles: array.computeCycles + open.computeCycles,
+                                  stallCycles: array.stallCycles, counters: array.counters.merging(open.counters, uniquingKeysWith: +))
+            }
         default:
             let weights = try operands.weights(op.name, n: op.n, k: op.k)
             job = try GemmOperands(weights: weights, outputs: op.n, activationBlock: try operands.activations(op.name, m: op.m, k: op.k),
                                    tokens: op.m, activationBits: bits)
         }
+        return try runArray(job, op: op, fidelity: fidelity)
+    }
+
+    private func runArray(_ job: GemmOperands, op: Operation, fidelity: Fidelity) throws -> GemmResult {
         do {
             return try rtl.run(job, on: architecture.array, dataflow: architecture.dataflow, fidelity: fidelity)
         } catch let error as RTLError {
             throw WorkloadError(problems: ["\(op.name) (M=\(op.m) K=\(op.k) N=\(op.n)) cannot map onto \(architecture.name): \(error.message)"])
         }
+    }
+
+    /// The KV engine's work in a phase: prefill quantizes the prompt per KV head, layer and
+    /// sequence; each decode step one token each, with a window flush at every 64th (window) token.
+    private func engineWork(_ base: KVEngineConfig, phase: PhaseKind, request: WorkloadRequest,
+                            operands: SyntheticOperands) throws -> OperationResult {
+        var config = base
+        config.headDimension = request.model.headDimension
+        let instances = UInt64(request.model.layers * request.model.kvHeads * request.batch)
+        var counters = [String: UInt64]()
+        var cycles: UInt64 = 0
+        func add(_ result: KVEngineResult, times: UInt64) {
+            cycles += result.totalCycles * times * instances
+            counters.merge(result.counters.mapValues { $0 * times * instances }, uniquingKeysWith: +)
+        }
+        func engine(_ tokens: Int) throws -> KVEngineResult {
+            let (keys, values) = try operands.tokenStreams(tokens, headDim: config.headDimension)
+            return try rtl.runKVEngine(keys: keys, values: values, config: config)
+        }
+        var tokens = 0
+        switch phase {
+        case .prefill:
+            tokens = request.promptLength
+            add(try engine(tokens), times: 1)
+        case .decode:
+            tokens = request.generatedTokens
+            let contexts = (0..<request.generatedTokens).map { request.promptLength + $0 + 1 }
+            let closing = UInt64(contexts.filter { $0 % config.window == 0 }.count)
+            let single = try engine(1)
+            add(single, times: UInt64(contexts.count) - closing)
+            if closing > 0 {
+                // A window-closing token: a full window's work less the window's first tokens'.
+                let full = try engine(config.window)
+                var last = full
+                if config.window > 1 {
+                    let before = try engine(config.window - 1)
+                    last.totalCycles = full.totalCycles - before.totalCycles
+                    last.counters = full.counters.merging(before.counters) { $0 - $1 }
+                }
+                add(last, times: closing)
+            }
+        }
+        counters["controller.cycles"] = nil
+        let energy = try self.energy.energy(counters: counters, cycles: 0, processingElements: 0, dram: architecture.dramTechnology)
+        return OperationResult(name: "kv_engine", unit: "kvEngine", m: 1, k: config.headDimension, n: tokens, instances: Int(instances),
+                               cycles: cycles, macs: 0, dramReadBits: 0, dramWriteBits: counters["dram.write_bits"] ?? 0,
+                               energy: energy.picojoules, counters: counters)
     }
 }
 

@@ -6,8 +6,8 @@ import MantNumerics
 import MantWorkload
 @testable import MantSimulation
 
-/// A model small enough that cycle fidelity runs every tile: 2 layers, GQA with 2 KV heads.
-let tinyModel = ModelConfig(name: "tiny", hiddenSize: 128, intermediateSize: 320, heads: 4, kvHeads: 2, layers: 2,
+/// A model small enough that cycle fidelity runs every tile: 2 layers, GQA with 2 KV heads, head dimension 64.
+let tinyModel = ModelConfig(name: "tiny", hiddenSize: 256, intermediateSize: 320, heads: 4, kvHeads: 2, layers: 2,
                             vocabularySize: 500, maxPositions: 512, ffn: .gated, hasBiases: false, tiedEmbeddings: false)
 
 let repository = URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -28,7 +28,7 @@ final class WorkloadRunnerTests: XCTestCase {
         let rtl = try RTLModel()
         for name in ["mant", "int8", "fp16", "olive"] {
             let runner = try WorkloadRunner(architecture: try bundledArchitecture(name), energy: try energyTable(), rtl: rtl)
-            var request = WorkloadRequest(model: tinyModel, batch: 2, promptLength: 70, generatedTokens: 3, fidelity: .cycle)
+            var request = WorkloadRequest(model: tinyModel, batch: 2, promptLength: 66, generatedTokens: 3, fidelity: .cycle)
             let cycle = try runner.run(request)
             request.fidelity = .fast
             let fast = try runner.run(request)
@@ -54,7 +54,7 @@ final class WorkloadRunnerTests: XCTestCase {
         for phase in result.phases {
             var total = 0.0
             for op in phase.operations {
-                var expected = Double(op.cycles) * pes * table.peLeakage.picojoules
+                var expected = op.unit == "kvEngine" ? 0 : Double(op.cycles) * pes * table.peLeakage.picojoules
                 for (name, count) in op.counters {
                     if let entry = table.actions[name] { expected += Double(count) * entry.picojoules }
                 }
@@ -76,15 +76,36 @@ final class WorkloadRunnerTests: XCTestCase {
         let byName = Dictionary(uniqueKeysWithValues: decode.operations.map { ($0.name, $0) })
         // Projections: the same GEMM every step and layer.
         XCTAssertEqual(byName["q_proj"]!.instances, 4 * 2)
-        XCTAssertEqual(byName["q_proj"]!.macs, UInt64(4 * 2 * 128 * 128))
+        XCTAssertEqual(byName["q_proj"]!.macs, UInt64(4 * 2 * 256 * 256))
         // Attention: 2 KV heads x 2 layers per step, each with M = 2 query heads; context 31...34.
         let scores = byName["attention_scores"]!
         XCTAssertEqual(scores.instances, 4 * 2 * 2)
         XCTAssertEqual(scores.n, 34)
         let contexts = [31, 32, 33, 34].reduce(0, +)
-        XCTAssertEqual(scores.macs, UInt64(8 * 32 * contexts))
+        XCTAssertEqual(scores.macs, UInt64(8 * 64 * contexts))
         XCTAssertEqual(byName["attention_values"]!.macs, scores.macs)
         XCTAssertEqual(byName["lm_head"]!.instances, 4)
+    }
+
+    func testTheKVEngineQuantizesEveryNewTokenBesideTheArray() throws {
+        let runner = try WorkloadRunner(architecture: try bundledArchitecture("mant"), energy: try energyTable(), rtl: try RTLModel())
+        // Contexts 63...66 during decode: the step reaching 64 tokens closes a window.
+        let result = try runner.run(WorkloadRequest(model: tinyModel, batch: 2, promptLength: 40, generatedTokens: 26))
+        let heads = UInt64(2 * 2 * 2)  // layers x KV heads x batch
+        let prefill = result.phase(.prefill)!.operations.first { $0.name == "kv_engine" }!
+        XCTAssertEqual(prefill.counters["kv.key_vectors"], 40 * heads)
+        XCTAssertEqual(prefill.counters["kv.window_flushes"], 0)
+        let decode = result.phase(.decode)!
+        let engine = decode.operations.first { $0.name == "kv_engine" }!
+        XCTAssertEqual(engine.counters["kv.key_vectors"], 26 * heads)
+        XCTAssertEqual(engine.counters["kv.window_flushes"], 1 * heads)
+        XCTAssertEqual(engine.cycles, 0, "the engine works beside the array")
+        XCTAssertGreaterThan(engine.energy["kv"] ?? 0, 0)
+        // P*V: the array reads the closed window (64 tokens) once contexts pass 64; the open window goes to the vector unit.
+        let values = decode.operations.first { $0.name == "attention_values" }!
+        let closed = (41...66).map { $0 / 64 * 64 }.reduce(0, +)
+        XCTAssertEqual(values.macs, UInt64(2 * 64 * closed) * heads)
+        XCTAssertGreaterThan(values.counters["vector.mul"] ?? 0, 0)
     }
 
     func testBadRequestsAreRefusedWithEveryProblem() throws {
