@@ -268,41 +268,43 @@ void Accelerator::run_job() {
         const size_t k_tiles = ws ? ceil_div(K, R) : 1;
         const size_t n_tiles = ceil_div(N, C), m_tiles = ceil_div(M, m_tile_);
 
-        // Every tile of the job in execution order, so prefetch can look one ahead.
-        std::vector<Tile> tiles;
-        for (size_t mi = 0; mi < m_tiles; ++mi) {
-            for (size_t ni = 0; ni < n_tiles; ++ni) {
-                for (size_t ki = 0; ki < k_tiles; ++ki) {
-                    Tile tile;
-                    tile.m0 = mi * m_tile_;
-                    tile.mt = std::min(m_tile_, M - tile.m0);
-                    tile.n0 = ni * C;
-                    tile.nt = std::min(C, N - tile.n0);
-                    tile.k0 = ws ? ki * R : 0;
-                    tile.kt = ws ? std::min(R, K - tile.k0) : K;
-                    tiles.push_back(tile);
-                }
-            }
-        }
-        std::vector<size_t> weight_ticket(tiles.size());
+        // Tiles in execution order (M, then N, then K tiles), computed from their index: a large
+        // job on a small array has tens of millions of them.
+        const size_t tile_count = m_tiles * n_tiles * k_tiles;
+        auto tile_at = [&](size_t index) {
+            const size_t ki = index % k_tiles, ni = (index / k_tiles) % n_tiles, mi = index / (k_tiles * n_tiles);
+            Tile tile;
+            tile.m0 = mi * m_tile_;
+            tile.mt = std::min(m_tile_, M - tile.m0);
+            tile.n0 = ni * C;
+            tile.nt = std::min(C, N - tile.n0);
+            tile.k0 = ws ? ki * R : 0;
+            tile.kt = ws ? std::min(R, K - tile.k0) : K;
+            return tile;
+        };
+        // The WBUF is a ring of weight tiles: keep as many in flight or resident as it holds. Weight
+        // tiles do not depend on M, and the first N tile is the widest.
+        uint64_t largest_tile = 1;
+        for (size_t ki = 0; ki < k_tiles; ++ki) largest_tile = std::max(largest_tile, weight_tile_bits(tile_at(ki)));
+        const size_t depth = std::max<size_t>(2, static_cast<size_t>(config_.weight_buffer_bytes * 8 / largest_tile));
+        // DRAM tickets of the tiles requested and not yet consumed, by index modulo the ring.
+        std::vector<size_t> tickets(depth + 2);
+        auto weight_ticket = [&](size_t index) -> size_t & { return tickets[index % tickets.size()]; };
         size_t activation_ticket = 0;
         size_t next_weight = 0;
         auto request_weights = [&](size_t index) {
-            const uint64_t bits = weight_tile_bits(tiles[index]);
-            weight_ticket[index] = dram_.request(bits, false);
+            const uint64_t bits = weight_tile_bits(tile_at(index));
+            weight_ticket(index) = dram_.request(bits, false);
             wbuf_write_ += bits;
             next_weight = index + 1;
         };
-        // The WBUF is a ring of weight tiles: keep as many in flight or resident as it holds.
-        uint64_t largest_tile = 1;
-        for (const Tile &tile : tiles) largest_tile = std::max(largest_tile, weight_tile_bits(tile));
-        const size_t depth = std::max<size_t>(2, static_cast<size_t>(config_.weight_buffer_bytes * 8 / largest_tile));
         auto prefetch = [&](size_t current) {
-            while (next_weight < tiles.size() && next_weight < current + depth) request_weights(next_weight);
+            while (next_weight < tile_count && next_weight < current + depth) request_weights(next_weight);
         };
         // The first activations go ahead of the weight prefetch; later M tiles queue behind it.
-        activation_ticket = dram_.request(tiles[0].mt * activation_row_bits, false);
-        abuf_write_ += tiles[0].mt * activation_row_bits;
+        const Tile first = tile_at(0);
+        activation_ticket = dram_.request(first.mt * activation_row_bits, false);
+        abuf_write_ += first.mt * activation_row_bits;
         prefetch(0);
         bool preloaded = !ws;
         const uint64_t wbuf_port = static_cast<uint64_t>(config_.weight_buffer_banks) * config_.weight_buffer_bank_bits;
@@ -313,9 +315,9 @@ void Accelerator::run_job() {
         std::map<TileKey, CachedTile> tile_cache;
         // Shift-path weights per (N tile, K tile): every M tile replays the same weight tiles.
         std::vector<uint64_t> shift_weights(fast ? n_tiles * k_tiles : 0, UINT64_MAX);
-        for (size_t index = 0; index < tiles.size(); ++index) {
-            const Tile &tile = tiles[index];
-            const bool first_of_m_tile = index == 0 || tiles[index - 1].m0 != tile.m0;
+        for (size_t index = 0; index < tile_count; ++index) {
+            const Tile tile = tile_at(index);
+            const bool first_of_m_tile = index % (n_tiles * k_tiles) == 0;
             if (first_of_m_tile) {
                 if (index > 0) {
                     const uint64_t bits = tile.mt * activation_row_bits;
@@ -324,7 +326,7 @@ void Accelerator::run_job() {
                 }
                 wait_for(activation_ticket);
             }
-            wait_for(weight_ticket[index]);
+            wait_for(weight_ticket(index));
             prefetch(index + 1);
             const uint64_t weight_bits = weight_tile_bits(tile);
             wbuf_read_ += weight_bits;
@@ -345,8 +347,8 @@ void Accelerator::run_job() {
                 }
             }
             shadow_pending = 0;
-            const bool has_next = ws && index + 1 < tiles.size();
-            uint64_t next_bits = has_next ? weight_tile_bits(tiles[index + 1]) : 0;
+            const bool has_next = ws && index + 1 < tile_count;
+            uint64_t next_bits = has_next ? weight_tile_bits(tile_at(index + 1)) : 0;
             abuf_read_ += static_cast<uint64_t>(tile.mt) * tile.kt * job_.activation_bits;
             const bool first_k = tile.k0 == 0;
             const bool last_k = tile.k0 + tile.kt == K;
@@ -364,8 +366,8 @@ void Accelerator::run_job() {
                 const uint64_t total = cached->second.compute_cycles + cached->second.port_cycles;
                 if (next_bits > 0) {
                     // The preload moves in every cycle from the one whose tick completes the tile's DMA.
-                    const uint64_t before = dram_.advance_until(weight_ticket[index + 1], total);
-                    if (dram_.done(weight_ticket[index + 1])) {
+                    const uint64_t before = dram_.advance_until(weight_ticket(index + 1), total);
+                    if (dram_.done(weight_ticket(index + 1))) {
                         const uint64_t loading = total - before + (before > 0 ? 1 : 0);
                         next_bits -= std::min(next_bits, loading * wbuf_port);
                     }
@@ -388,7 +390,7 @@ void Accelerator::run_job() {
             for (uint64_t t = 0; t < span; ++t) {
                 array_.step(t);
                 clock_cycle(compute_);
-                if (next_bits > 0 && dram_.done(weight_ticket[index + 1])) next_bits -= std::min(next_bits, wbuf_port);
+                if (next_bits > 0 && dram_.done(weight_ticket(index + 1))) next_bits -= std::min(next_bits, wbuf_port);
                 // A step whose operands exceed a buffer port's width holds the array until they arrive.
                 const uint64_t activation_bits = array_.last_inputs() * job_.activation_bits;
                 const uint64_t weight_bits_in = array_.last_weights() * job_.weight_bits;
@@ -397,7 +399,7 @@ void Accelerator::run_job() {
                 const uint64_t port_cycles = std::max({ceil_div(activation_bits, abuf_port), ceil_div(weight_bits_in, wbuf_port),
                                                        ceil_div(output_bits, obuf_port), uint64_t{1}});
                 for (uint64_t extra = 1; extra < port_cycles; ++extra) {
-                    if (next_bits > 0 && dram_.done(weight_ticket[index + 1])) next_bits -= std::min(next_bits, wbuf_port);
+                    if (next_bits > 0 && dram_.done(weight_ticket(index + 1))) next_bits -= std::min(next_bits, wbuf_port);
                     clock_cycle(buffer_stall_);
                 }
             }

@@ -234,9 +234,9 @@ mantsim_kv_config mantsim_kv_config_default(void) {
     config.key_group = 64;  // M-ANT's group size
     config.window = 64;     // one V group of tokens
     config.window_capacity = 64;
-    // This model's choices: 64 FP32 lanes (two per column of a 32-wide array), 4 cycles of
-    // pipeline latency, and the array's 1024-bit DRAM interface.
-    config.lanes = 64;
+    // This model's choices: 8 FP32 lanes, 4 cycles of pipeline latency, and the array's 1024-bit
+    // DRAM interface.
+    config.lanes = 8;
     config.latency_cycles = 4;
     config.dram_bits_per_cycle = 1024;
     return config;

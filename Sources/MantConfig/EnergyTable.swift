@@ -6,6 +6,7 @@ import Yams
 /// itself holds no joules.
 public struct EnergyTable: Equatable, Sendable {
     public struct Entry: Equatable, Sendable {
+        /// pJ for actions, DRAM and leakage; um^2 for the entries of `areas`.
         public var picojoules: Double
         public var source: String
     }
@@ -18,6 +19,8 @@ public struct EnergyTable: Equatable, Sendable {
     public var dramWrite: [String: Entry]
     /// pJ per PE per cycle.
     public var peLeakage: Entry
+    /// Area per unit in um^2 (SRAM: per KiB); empty when the table has no `area` section.
+    public var areas: [String: Entry] = [:]
 
     /// Counters that record time or occupancy rather than an action with an energy.
     public static let nonActions: Set<String> = ["pe.idle", "dram.busy_cycles", "dram.read_bits", "dram.write_bits", "controller.tiles",
@@ -32,7 +35,7 @@ public struct EnergyTable: Equatable, Sendable {
         do { root = try Yams.load(yaml: text) } catch { throw ConfigError(path: path, problems: ["YAML: \(error)"]) }
         var reader = ConfigReader(path: path)
         guard let top = reader.mapping(root, at: "") else { throw reader.failure() }
-        reader.allow(top, keys: ["node_nm", "actions", "dram", "leakage"], at: "")
+        reader.allow(top, keys: ["node_nm", "actions", "dram", "leakage", "area"], at: "")
         let node = reader.integer(top, "node_nm", at: "", range: 1...1000) ?? 0
         func entry(_ value: Any?, _ field: String, key: String) -> Entry? {
             guard let mapping = reader.mapping(value, at: field) else { return nil }
@@ -65,8 +68,15 @@ public struct EnergyTable: Equatable, Sendable {
             reader.allow(table, keys: ["pe"], at: "leakage")
             leakage = entry(table["pe"], "leakage.pe", key: "pj_per_cycle")
         }
+        var areas = [String: Entry]()
+        if top["area"] != nil, let table = reader.mapping(top["area"], at: "area") {
+            for (name, value) in table {
+                if let parsed = entry(value, "area.\(name)", key: "um2") { areas[name] = parsed }
+                if let mapping = value as? [String: Any] { reader.allow(mapping, keys: ["um2", "source"], at: "area.\(name)") }
+            }
+        }
         try reader.finish()
-        return EnergyTable(nodeNanometres: node, actions: actions, dramRead: reads, dramWrite: writes, peLeakage: leakage!)
+        return EnergyTable(nodeNanometres: node, actions: actions, dramRead: reads, dramWrite: writes, peLeakage: leakage!, areas: areas)
     }
 
     /// Checks the table prices every action counter the model can emit.

@@ -12,7 +12,7 @@ public struct KVEngineConfig: Equatable, Sendable {
     public var latencyCycles: Int
     public var dramBitsPerCycle: Int
 
-    /// Head dimension 128, K groups and V windows of 64, a 64-token window buffer; 64 lanes,
+    /// Head dimension 128, K groups and V windows of 64, a 64-token window buffer; 8 lanes,
     /// 4 cycles of latency and a 1024-bit DRAM port are this model's choices.
     public init(headDimension: Int = 128) {
         let defaults = mantsim_kv_config_default()

@@ -62,6 +62,8 @@ public struct RunResult: Sendable, Codable, Equatable {
     public var energyNodeNanometres: Int
     public var fidelity: String
     public var seed: UInt64
+    /// mm^2 per component (`AreaModel`); empty when the energy table has no area section.
+    public var area: [String: Double]
     public var phases: [PhaseResult]
 
     public func phase(_ kind: PhaseKind) -> PhaseResult? { phases.first { $0.phase == kind } }

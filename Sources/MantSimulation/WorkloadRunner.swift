@@ -176,6 +176,7 @@ public final class WorkloadRunner {
                          batch: request.batch, promptLength: request.promptLength,
                          generatedTokens: request.phases.contains(.decode) ? request.generatedTokens : 0,
                          energyNodeNanometres: energy.nodeNanometres, fidelity: request.fidelity.rawValue, seed: request.seed,
+                         area: energy.areas.isEmpty ? [:] : try AreaModel(table: energy).area(of: architecture, headDimension: request.model.headDimension),
                          phases: phases)
     }
 

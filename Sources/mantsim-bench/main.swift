@@ -61,51 +61,60 @@ func measure(_ format: any QuantizationFormat, _ tensor: Tensor, repeats: Int) t
     return times.sorted()[times.count / 2]
 }
 
-let options = Options(CommandLine.arguments)
-let tensor = try SyntheticTensor.llmLike(rows: options.rows, columns: options.columns, seed: 2025)
-let weights = Double(tensor.count)
-let cores = ProcessInfo.processInfo.activeProcessorCount
+func runBenchmarks() throws {
+    let options = Options(CommandLine.arguments)
+    let tensor = try SyntheticTensor.llmLike(rows: options.rows, columns: options.columns, seed: 2025)
+    let weights = Double(tensor.count)
+    let cores = ProcessInfo.processInfo.activeProcessorCount
 
-let baseline = try measure(try FormatCatalog.parse("int4").makeFormat(), tensor, repeats: options.repeats)
-var rows = [(String, Double, Double)]()
-for name in FormatCatalog.allDefault {
-    let format = try FormatCatalog.parse(name).makeFormat()
-    let time = name == "int4" ? baseline : try measure(format, tensor, repeats: options.repeats)
-    rows.append((name == format.name ? name : "\(name) (\(format.name))", weights / time, time / baseline))
-    FileHandle.standardError.write(Data("\(name): \(String(format: "%.3f", time)) s\n".utf8))
+    let baseline = try measure(try FormatCatalog.parse("int4").makeFormat(), tensor, repeats: options.repeats)
+    var rows = [(String, Double, Double)]()
+    for name in FormatCatalog.allDefault {
+        let format = try FormatCatalog.parse(name).makeFormat()
+        let time = name == "int4" ? baseline : try measure(format, tensor, repeats: options.repeats)
+        rows.append((name == format.name ? name : "\(name) (\(format.name))", weights / time, time / baseline))
+        FileHandle.standardError.write(Data("\(name): \(String(format: "%.3f", time)) s\n".utf8))
+    }
+
+    var table = "| format | weights/s | time vs int4 RTN |\n|---|---:|---:|\n"
+    for (name, rate, ratio) in rows {
+        table += "| \(name) | \(String(format: "%.3g", rate)) | \(String(format: "%.2f", ratio))x |\n"
+    }
+    let section = """
+    <!-- bench:quantize:start -->
+    ## Quantization throughput
+
+    `make bench` (`mantsim-bench --markdown BENCHMARKS.md`, release build): every format quantizes the
+    seeded synthetic \(options.rows) x \(options.columns) FP32 tensor on all \(cores) cores; median of \(options.repeats)
+    runs after a warm-up (a single run for formats slower than 2 s). The ratio is time over plain INT4
+    round-to-nearest (int4, symmetric, FP16 scale per group of 64) measured in the same run.
+    Goal: M-ANT's full 16-candidate search within 8x of INT4 round-to-nearest.
+
+    \(table)
+    <!-- bench:quantize:end -->
+
+    """
+
+    print(section)
+    FileHandle.standardError.write(Data("simulating a 64x64 M-ANT array...\n".utf8))
+    let simulation = try SimulationBenchmark.run(m: options.simulationM, k: options.simulationK, n: options.simulationN)
+    print(simulation)
+    FileHandle.standardError.write(Data("running LLaMA-2-7B on every bundled architecture...\n".utf8))
+    let workload = try WorkloadBenchmark.run(configs: options.configs)
+    print(workload)
+
+    if let path = options.markdown {
+        var document = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "# MantSim benchmarks\n\nEvery number here is produced by `make bench`; rerun it to refresh them.\n"
+        replaceSection("quantize", with: section, in: &document)
+        replaceSection("simulation", with: simulation, in: &document)
+        replaceSection("workload", with: workload, in: &document)
+        try document.write(toFile: path, atomically: true, encoding: .utf8)
+    }
 }
 
-var table = "| format | weights/s | time vs int4 RTN |\n|---|---:|---:|\n"
-for (name, rate, ratio) in rows {
-    table += "| \(name) | \(String(format: "%.3g", rate)) | \(String(format: "%.2f", ratio))x |\n"
-}
-let section = """
-<!-- bench:quantize:start -->
-## Quantization throughput
-
-`make bench` (`mantsim-bench --markdown BENCHMARKS.md`, release build): every format quantizes the
-seeded synthetic \(options.rows) x \(options.columns) FP32 tensor on all \(cores) cores; median of \(options.repeats)
-runs after a warm-up (a single run for formats slower than 2 s). The ratio is time over plain INT4
-round-to-nearest (int4, symmetric, FP16 scale per group of 64) measured in the same run.
-Goal: M-ANT's full 16-candidate search within 8x of INT4 round-to-nearest.
-
-\(table)
-<!-- bench:quantize:end -->
-
-"""
-
-print(section)
-FileHandle.standardError.write(Data("simulating a 64x64 M-ANT array...\n".utf8))
-let simulation = try SimulationBenchmark.run(m: options.simulationM, k: options.simulationK, n: options.simulationN)
-print(simulation)
-FileHandle.standardError.write(Data("running LLaMA-2-7B on every bundled architecture...\n".utf8))
-let workload = try WorkloadBenchmark.run(configs: options.configs)
-print(workload)
-
-if let path = options.markdown {
-    var document = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "# MantSim benchmarks\n\nEvery number here is produced by `make bench`; rerun it to refresh them.\n"
-    replaceSection("quantize", with: section, in: &document)
-    replaceSection("simulation", with: simulation, in: &document)
-    replaceSection("workload", with: workload, in: &document)
-    try document.write(toFile: path, atomically: true, encoding: .utf8)
+do {
+    try runBenchmarks()
+} catch {
+    FileHandle.standardError.write(Data("mantsim-bench: \(error)\n".utf8))
+    exit(1)
 }

@@ -27,6 +27,9 @@ struct Compare: ParsableCommand {
 
     @OptionGroup var workload: WorkloadOptions
 
+    @Option(help: "pe: every array as its config sizes it. core: every other array resized to the largest square array whose compute area (PEs, SAC, decoders, KV engine) fits the baseline's. area: the same with the total area, buffers and vector unit included. Areas come from the energy table's area section.")
+    var iso: IsoChoice = .pe
+
     @OptionGroup var output: ReportOptions
 
     @Option(help: "Also write an SVG chart (speedup and energy breakdown per phase) to this file.")
@@ -45,23 +48,34 @@ struct Compare: ParsableCommand {
         let request = try workload.request()
         let energy = try workload.energyTable()
         // Every config is read and validated before anything runs.
-        var paths = [String: String]()
+        var architectures = [String: ArchitectureConfig]()
         var problems = [String]()
         for name in names {
             do {
-                let path = try BundledConfig.path(name, kind: .arch)
-                _ = try ArchitectureConfig.load(path: path)
-                paths[name] = path
+                architectures[name] = try ArchitectureConfig.load(path: try BundledConfig.path(name, kind: .arch))
             } catch {
                 problems.append("\(error)")
             }
         }
         if !problems.isEmpty { throw CLIError(problems.joined(separator: "\n")) }
         try request.validate()
+        if iso != .pe {
+            let model = try AreaModel(table: energy)
+            let d = request.model.headDimension
+            let components = iso == .core ? AreaModel.core : nil
+            let budget = try model.area(of: architectures[baseline]!, components: components, headDimension: d)
+            for name in names where name != baseline {
+                guard let resized = try model.resized(architectures[name]!, toArea: budget, components: components, headDimension: d) else {
+                    throw CLIError("--iso \(iso.rawValue): \(architectures[name]!.name) does not fit \(String(format: "%.3f", budget)) mm^2 even as a 2 x 2 array")
+                }
+                architectures[name] = resized
+            }
+        }
         let rtl = try RTLModel()
         var results = [String: RunResult]()
-        for name in names { results[name] = try runWorkload(request, archPath: paths[name]!, energy: energy, rtl: rtl) }
-        let comparison = Comparison(baseline: results[baseline]!, runs: names.map { results[$0]! })
+        for name in names { results[name] = try runWorkload(request, architecture: architectures[name]!, energy: energy, rtl: rtl) }
+        var comparison = Comparison(baseline: results[baseline]!, runs: names.map { results[$0]! })
+        comparison.iso = iso.rawValue
         if let plot { try ComparisonChart(comparison).svg().writeAtomically(to: plot) }
         try output.print(comparison, csv: comparison.csv, text: comparison.text)
     }
@@ -76,4 +90,8 @@ extension String {
             throw CLIError("\(path): cannot write (\(error.localizedDescription))")
         }
     }
+}
+
+enum IsoChoice: String, CaseIterable, ExpressibleByArgument {
+    case pe, core, area
 }

@@ -4,7 +4,10 @@ import MantSimulation
 extension Comparison {
     func text() -> String {
         var lines = [String]()
-        if let first = runs.first { lines += [WorkloadReport.workloadLine(first), "baseline: \(baseline)", ""] }
+        if let first = runs.first {
+            lines += [WorkloadReport.workloadLine(first),
+                      "baseline: \(baseline)" + (iso == "pe" ? "" : "; every other array resized to the baseline's \(iso == "core" ? "compute" : "total") area"), ""]
+        }
         var table = TextTable(header: ["phase", "architecture", "latency (ms)", "tokens/s", "speedup", "energy (mJ)", "energy reduction"])
         for row in rows {
             table.rows.append([row.phase.rawValue, row.architecture, WorkloadReport.fixed(row.latencySeconds * 1e3, 3),
@@ -18,10 +21,12 @@ extension Comparison {
             breakdown.rows.append([row.phase.rawValue, row.architecture] + components.map { WorkloadReport.fixed((row.breakdown[$0] ?? 0) / 1e9, 3) })
         }
         lines += ["", "Energy by component", breakdown.render(), "", "Architectures"]
-        var architectures = TextTable(header: ["architecture", "array", "clock (MHz)", "weights", "KV", "activations", "DRAM"])
+        var architectures = TextTable(header: ["architecture", "array", "clock (MHz)", "weights", "KV", "activations", "DRAM", "area (mm^2)", "PE area"])
         for run in runs {
+            let total = EnergyBreakdown.total(run.area)
             architectures.rows.append([run.architecture, "\(run.array) \(run.pe)", WorkloadReport.format(run.clockMHz), run.weightFormat,
-                                       run.kvFormat, "\(run.activationBits)-bit", run.dram])
+                                       run.kvFormat, "\(run.activationBits)-bit", run.dram, total > 0 ? String(format: "%.3f", total) : "-",
+                                       total > 0 ? WorkloadReport.percent((run.area["pe"] ?? 0) / total) : "-"])
         }
         lines.append(architectures.render())
         return lines.joined(separator: "\n")

@@ -121,8 +121,7 @@ struct SimulationProgress {
 }
 
 /// Runs a workload on one architecture with a progress line.
-func runWorkload(_ request: WorkloadRequest, archPath: String, energy: EnergyTable, rtl: RTLModel) throws -> RunResult {
-    let architecture = try ArchitectureConfig.load(path: archPath)
+func runWorkload(_ request: WorkloadRequest, architecture: ArchitectureConfig, energy: EnergyTable, rtl: RTLModel) throws -> RunResult {
     let runner = try WorkloadRunner(architecture: architecture, energy: energy, rtl: rtl)
     let progress = SimulationProgress()
     runner.progress = { done, total in progress.report("\(architecture.name): operator shapes simulated", done: done, total: total) }

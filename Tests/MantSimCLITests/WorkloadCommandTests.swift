@@ -56,6 +56,10 @@ final class WorkloadCommandTests: CLITestCase {
         XCTAssertTrue(svg.contains("prefill: speedup"))
         XCTAssertTrue(svg.contains("decode: energy / INT8 (W8A8) energy"))
 
+        let iso = try mantsim("compare", "--archs", "int4,int8", "--baseline", "int8", "--model", model, "--prompt", "48", "--tokens", "3", "--iso", "area")
+        XCTAssertEqual(iso.status, 0, iso.error)
+        XCTAssertTrue(iso.output.contains("resized to the baseline's total area"), iso.output)
+        XCTAssertFalse(iso.output.contains("32x32 int            500  int4"), "INT4's smaller PEs buy a larger array")
         let csv = try mantsim("compare", "--archs", "mant,int8", "--baseline", "int8", "--model", model, "--prompt", "48", "--tokens", "3", "--csv")
         XCTAssertEqual(csv.status, 0, csv.error)
         XCTAssertEqual(csv.output.split(separator: "\n").count, 1 + 4)

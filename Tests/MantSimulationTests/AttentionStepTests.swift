@@ -29,8 +29,7 @@ final class AttentionStepTests: XCTestCase {
             XCTAssertEqual(engine.counters["kv.window_flushes"], context % 64 == 0 ? 2 : 0)
             XCTAssertGreaterThan(report.sqnrDecibels!, 12, "\(context)")
             XCTAssertLessThan(report.sqnrDecibels!, 40)
-            XCTAssertLessThanOrEqual(report.engineCycles, report.attentionCycles)
-            XCTAssertEqual(report.cycles, report.attentionCycles)
+            XCTAssertEqual(report.cycles, max(report.attentionCycles, report.engineCycles))
         }
     }
 

@@ -1,0 +1,88 @@
+import MantConfig
+import MantHardware
+import MantNumerics
+
+/// Silicon area of an architecture from the energy table's `area` section: PEs, SAC rows,
+/// output scalers and decoders at the array's edge, the three buffers, the vector unit and the KV
+/// engine with its window buffer. Registers and wiring are not counted (the table says so).
+///
+/// SAC rows: one per `group` PE rows for group-wise formats (at least one), one for per-channel
+/// scales; none in the FP16 array. Decoders: one per column in every integer array.
+public struct AreaModel {
+    public let table: EnergyTable
+
+    public init(table: EnergyTable) throws {
+        guard !table.areas.isEmpty else {
+            throw ConfigError(path: "energy table (\(table.nodeNanometres) nm)", problems: ["area: missing; the table prices no silicon area"])
+        }
+        self.table = table
+    }
+
+    /// mm^2 per component; `headDimension` sizes the KV engine's window buffer.
+    public func area(of architecture: ArchitectureConfig, headDimension: Int = 128) throws -> [String: Double] {
+        let array = architecture.array
+        var missing = [String]()
+        func unit(_ name: String) -> Double {
+            guard let entry = table.areas[name] else { missing.append("area.\(name): missing"); return 0 }
+            return entry.picojoules / 1e6
+        }
+        let (rows, columns) = (Double(array.rows), Double(array.columns))
+        var result = [String: Double]()
+        result["pe"] = rows * columns * unit(peKey(architecture))
+        if array.peType != .fp16 {
+            let sacRows: Double
+            if case .group(let size) = architecture.weightFormat.granularity { sacRows = max(1, (rows / Double(size)).rounded(.up)) } else { sacRows = 1 }
+            result["sac"] = columns * sacRows * (unit("sac.unit") + (array.peType == .mant ? unit("sac.combine_unit") : 0))
+                + columns * unit("output.scale_unit")
+            result["decoder"] = columns * unit("decoder.unit")
+        }
+        result["wbuf"] = Double(array.weightBufferBytes) / 1024 * unit("sram.wbuf_per_kib")
+        result["abuf"] = Double(array.activationBufferBytes) / 1024 * unit("sram.abuf_per_kib")
+        result["obuf"] = Double(array.outputBufferBytes) / 1024 * unit("sram.obuf_per_kib")
+        result["vector"] = Double(architecture.vector.lanes) * unit("vector.lane")
+        if let engine = architecture.kvEngine {
+            let windowKiB = Double(engine.windowCapacity * (headDimension * 8 + 16)) / 8 / 1024
+            result["kv"] = Double(engine.lanes) * unit("kv.lane") + windowKiB * unit("sram.abuf_per_kib")
+        }
+        if !missing.isEmpty { throw ConfigError(path: "energy table (\(table.nodeNanometres) nm)", problems: Array(Set(missing)).sorted()) }
+        return result
+    }
+
+    /// The PE's area entry: by PE type and the widths it multiplies.
+    func peKey(_ architecture: ArchitectureConfig) -> String {
+        let narrow = architecture.activationBits <= 4
+        switch architecture.array.peType {
+        case .fp16: return "pe.fp16"
+        case .mant: return narrow ? "pe.mant_w3a4" : "pe.mant_w3a8"
+        case .int where architecture.weightFormat.bits <= 4: return narrow ? "pe.w4a4" : "pe.w4a8"
+        default: return narrow ? "pe.w8a4" : "pe.w8a8"
+        }
+    }
+
+    /// The compute logic that differs between arrays: PEs, SAC rows and scalers, decoders, the KV engine.
+    public static let core: Set<String> = ["pe", "sac", "decoder", "kv"]
+
+    /// The area of `components` (all when nil) in mm^2.
+    public func area(of architecture: ArchitectureConfig, components: Set<String>?, headDimension: Int = 128) throws -> Double {
+        let parts = try area(of: architecture, headDimension: headDimension)
+        return EnergyBreakdown.total(parts.filter { components?.contains($0.key) ?? true })
+    }
+
+    /// The architecture with the largest square array whose area of `components` (all when nil)
+    /// does not exceed `budget` mm^2, buffers, vector unit and engine as configured; nil when not
+    /// even 2 x 2 fits.
+    public func resized(_ architecture: ArchitectureConfig, toArea budget: Double, components: Set<String>? = nil,
+                        headDimension: Int = 128) throws -> ArchitectureConfig? {
+        var best: ArchitectureConfig?
+        var side = 2
+        while side <= 4096 {
+            var candidate = architecture
+            candidate.array.rows = side
+            candidate.array.columns = side
+            guard try area(of: candidate, components: components, headDimension: headDimension) <= budget else { break }
+            best = candidate
+            side += 1
+        }
+        return best
+    }
+}

@@ -1,0 +1,42 @@
+import XCTest
+import MantConfig
+import MantHardware
+@testable import MantSimulation
+
+final class AreaModelTests: XCTestCase {
+    func testAreaIsUnitsTimesCountsFromTheTable() throws {
+        let table = try energyTable("45nm")
+        let model = try AreaModel(table: table)
+        let int8 = try bundledArchitecture("int8", rows: 32, columns: 32)
+        let area = try model.area(of: int8)
+        func unit(_ name: String) -> Double { table.areas[name]!.picojoules / 1e6 }
+        XCTAssertEqual(area["pe"]!, 1024 * unit("pe.w8a8"), accuracy: 1e-12)
+        XCTAssertEqual(area["pe"]!, 1024 * 419e-6, accuracy: 1e-9, "Horowitz: 8b multiplier 282 + 32b adder 137 um^2")
+        // Per-channel scales: one SAC row, plus the output scalers; a decoder per column.
+        XCTAssertEqual(area["sac"]!, 32 * (unit("sac.unit") + unit("output.scale_unit")), accuracy: 1e-12)
+        XCTAssertEqual(area["decoder"]!, 32 * unit("decoder.unit"), accuracy: 1e-12)
+        XCTAssertEqual(area["wbuf"]!, 128 * unit("sram.wbuf_per_kib"), accuracy: 1e-12)
+        XCTAssertNil(area["kv"])
+        let mant = try model.area(of: try bundledArchitecture("mant", rows: 32, columns: 32))
+        XCTAssertEqual(mant["kv"]!, 8 * unit("kv.lane") + 64 * (128 * 8 + 16) / 8 / 1024 * unit("sram.abuf_per_kib"), accuracy: 1e-12)
+        XCTAssertNil(try model.area(of: try bundledArchitecture("fp16", rows: 32, columns: 32))["sac"])
+    }
+
+    func testResizingFindsTheLargestSquareArrayThatFits() throws {
+        let model = try AreaModel(table: try energyTable())
+        let int8 = try bundledArchitecture("int8", rows: 32, columns: 32)
+        let budget = try model.area(of: int8, components: AreaModel.core)
+        XCTAssertEqual(try model.resized(int8, toArea: budget, components: AreaModel.core)?.array.rows, 32)
+        let int4 = try XCTUnwrap(try model.resized(try bundledArchitecture("int4"), toArea: budget, components: AreaModel.core))
+        XCTAssertGreaterThan(int4.array.rows, 32, "smaller PEs: more of them")
+        XCTAssertLessThanOrEqual(try model.area(of: int4, components: AreaModel.core), budget)
+        var bigger = int4
+        bigger.array.rows += 1
+        bigger.array.columns += 1
+        XCTAssertGreaterThan(try model.area(of: bigger, components: AreaModel.core), budget)
+        XCTAssertNil(try model.resized(int8, toArea: 1e-9))
+        var bare = try energyTable()
+        bare.areas = [:]
+        XCTAssertThrowsError(try AreaModel(table: bare)) { XCTAssertTrue("\($0)".contains("area: missing")) }
+    }
+}
