@@ -3,8 +3,16 @@ import MantHardware
 import MantNumerics
 import MantWorkload
 
+/// Real weights by checkpoint tensor name: a safetensors file, say.
+public protocol WeightSource {
+    /// Where the weights come from, for messages.
+    var label: String { get }
+    /// The tensor of that name, or nil when the source has none.
+    func tensor(named name: String) throws -> Tensor?
+}
+
 /// What to run: a model, a batch, a prompt and a number of generated tokens.
-public struct WorkloadRequest: Sendable {
+public struct WorkloadRequest {
     public var model: ModelConfig
     public var batch: Int
     public var promptLength: Int
@@ -12,9 +20,13 @@ public struct WorkloadRequest: Sendable {
     public var phases: [PhaseKind]
     public var seed: UInt64
     public var fidelity: Fidelity
+    /// Real weights for the projections, FFN and LM head, layer by layer; synthetic when nil.
+    /// Activations and the KV cache stay synthetic either way.
+    public var weights: WeightSource?
 
     public init(model: ModelConfig, batch: Int = 1, promptLength: Int = 2048, generatedTokens: Int = 128,
-                phases: [PhaseKind] = PhaseKind.allCases, seed: UInt64 = 2025, fidelity: Fidelity = .fast) {
+                phases: [PhaseKind] = PhaseKind.allCases, seed: UInt64 = 2025, fidelity: Fidelity = .fast,
+                weights: WeightSource? = nil) {
         self.model = model
         self.batch = batch
         self.promptLength = promptLength
@@ -22,6 +34,7 @@ public struct WorkloadRequest: Sendable {
         self.phases = phases
         self.seed = seed
         self.fidelity = fidelity
+        self.weights = weights
     }
 
     /// Every problem with the request, at once.
@@ -72,6 +85,38 @@ public final class WorkloadRunner {
 
     private struct ShapeKey: Hashable {
         var name: String, m: Int, k: Int, n: Int
+        /// The layer whose real weights the operator uses; -1 for synthetic weights, shared by all.
+        var layer = -1
+    }
+
+    /// The layers an array operator is simulated for: each one with real weights, else one for all.
+    private static func layers(of op: Operation, _ request: WorkloadRequest) -> [Int] {
+        guard request.weights != nil, op.unit == .array else { return [-1] }
+        return op.name == "lm_head" ? [0] : Array(0..<request.model.layers)
+    }
+
+    /// Real weights of every array operator, checked before anything runs: each tensor present
+    /// with the [out, in] shape the model's config implies. Problems are reported all at once.
+    private func loadWeights(_ request: WorkloadRequest, operators: [Operation]) throws -> [String: Tensor] {
+        guard let source = request.weights else { return [:] }
+        var result = [String: Tensor](), problems = [String]()
+        var seen = Set<String>()
+        for op in operators where op.unit == .array && seen.insert(op.name).inserted {
+            for layer in WorkloadRunner.layers(of: op, request) {
+                let names = request.model.checkpointNames(of: op, layer: layer)
+                guard let (name, tensor) = try names.lazy.compactMap({ name in try source.tensor(named: name).map { (name, $0) } }).first else {
+                    problems.append("\(source.label): \(names.joined(separator: " or ")): missing")
+                    continue
+                }
+                guard tensor.shape == [op.n, op.k] else {
+                    problems.append("\(source.label): \(name): shape \(tensor.shape), but \(request.model.name) implies [\(op.n), \(op.k)]")
+                    continue
+                }
+                result["\(op.name)/\(layer)"] = tensor
+            }
+        }
+        if !problems.isEmpty { throw WorkloadError(problems: problems) }
+        return result
     }
 
     /// The operators of each phase, every decode step listed with its own context.
@@ -95,9 +140,12 @@ public final class WorkloadRunner {
                 + "\(architecture.name)'s KV-engine K group \(engine.keyGroup)"])
         }
         let schedule = WorkloadRunner.schedule(request)
+        let weights = try loadWeights(request, operators: schedule.flatMap(\.1))
         var distinct = Set<ShapeKey>()
         for (_, operations) in schedule {
-            for op in operations where op.unit != .vector { distinct.insert(ShapeKey(name: op.name, m: op.m, k: op.k, n: op.n)) }
+            for op in operations where op.unit != .vector {
+                for layer in WorkloadRunner.layers(of: op, request) { distinct.insert(ShapeKey(name: op.name, m: op.m, k: op.k, n: op.n, layer: layer)) }
+            }
         }
         let total = distinct.count
         var simulated = [ShapeKey: GemmResult]()
@@ -109,33 +157,36 @@ public final class WorkloadRunner {
             var byName = [String: OperationResult]()
             var order = [String]()
             for op in operations {
-                let key = ShapeKey(name: op.name, m: op.m, k: op.k, n: op.n)
-                let one: GemmResult
-                if let kernel = request.model.vectorKernel(of: op) {
-                    one = vectorUnit.run(kernel, rows: op.m, columns: op.n)
-                } else if let cached = simulated[key] {
-                    one = cached
-                } else {
-                    one = try simulate(op, operands: operands, fidelity: request.fidelity)
-                    simulated[key] = one
-                    progress?(simulated.count, total)
-                }
-                let instances = UInt64(op.repeats)
-                var counters = one.counters.mapValues { $0 * instances }
-                counters["controller.cycles"] = one.totalCycles * instances
-                let cycles = one.totalCycles * instances
-                let energy = try self.energy.energy(counters: counters, cycles: cycles, processingElements: processingElements,
-                                                    dram: architecture.dramTechnology).picojoules
-                let macs = counters.filter { $0.key.hasPrefix("pe.mac_") }.values.reduce(0, +)
-                let part = OperationResult(name: op.name, unit: op.unit.rawValue, m: op.m, k: op.k, n: op.n, instances: op.repeats,
-                                           cycles: cycles, macs: macs, dramReadBits: counters["dram.read_bits"] ?? 0,
-                                           dramWriteBits: counters["dram.write_bits"] ?? 0, energy: energy, counters: counters)
-                if var existing = byName[op.name] {
-                    existing.merge(part)
-                    byName[op.name] = existing
-                } else {
-                    byName[op.name] = part
-                    order.append(op.name)
+                let layers = WorkloadRunner.layers(of: op, request)
+                for layer in layers {
+                    let key = ShapeKey(name: op.name, m: op.m, k: op.k, n: op.n, layer: layer)
+                    let one: GemmResult
+                    if let kernel = request.model.vectorKernel(of: op) {
+                        one = vectorUnit.run(kernel, rows: op.m, columns: op.n)
+                    } else if let cached = simulated[key] {
+                        one = cached
+                    } else {
+                        one = try simulate(op, operands: operands, fidelity: request.fidelity, realWeights: weights["\(op.name)/\(layer)"])
+                        simulated[key] = one
+                        progress?(simulated.count, total)
+                    }
+                    let instances = UInt64(op.repeats / layers.count)
+                    var counters = one.counters.mapValues { $0 * instances }
+                    counters["controller.cycles"] = one.totalCycles * instances
+                    let cycles = one.totalCycles * instances
+                    let energy = try self.energy.energy(counters: counters, cycles: cycles, processingElements: processingElements,
+                                                        dram: architecture.dramTechnology).picojoules
+                    let macs = counters.filter { $0.key.hasPrefix("pe.mac_") }.values.reduce(0, +)
+                    let part = OperationResult(name: op.name, unit: op.unit.rawValue, m: op.m, k: op.k, n: op.n, instances: Int(instances),
+                                               cycles: cycles, macs: macs, dramReadBits: counters["dram.read_bits"] ?? 0,
+                                               dramWriteBits: counters["dram.write_bits"] ?? 0, energy: energy, counters: counters)
+                    if var existing = byName[op.name] {
+                        existing.merge(part)
+                        byName[op.name] = existing
+                    } else {
+                        byName[op.name] = part
+                        order.append(op.name)
+                    }
                 }
             }
             var results = order.map { byName[$0]! }
@@ -181,7 +232,7 @@ public final class WorkloadRunner {
     }
 
     /// One instance of an array operator on the SystemC model.
-    private func simulate(_ op: Operation, operands: SyntheticOperands, fidelity: Fidelity) throws -> GemmResult {
+    private func simulate(_ op: Operation, operands: SyntheticOperands, fidelity: Fidelity, realWeights: Tensor? = nil) throws -> GemmResult {
         let vector = VectorUnit(config: architecture.vector, array: architecture.array)
         let job: GemmOperands
         let bits = architecture.activationBits
@@ -205,7 +256,7 @@ public final class WorkloadRunner {
                                   stallCycles: array.stallCycles, counters: array.counters.merging(open.counters, uniquingKeysWith: +))
             }
         default:
-            let weights = try operands.weights(op.name, n: op.n, k: op.k)
+            let weights = try realWeights.map { try architecture.weightFormat.makeFormat().quantize($0) } ?? operands.weights(op.name, n: op.n, k: op.k)
             job = try GemmOperands(weights: weights, outputs: op.n, activationBlock: try operands.activations(op.name, m: op.m, k: op.k),
                                    tokens: op.m, activationBits: bits)
         }

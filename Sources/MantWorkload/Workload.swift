@@ -19,6 +19,15 @@ public struct Operation: Equatable, Sendable, Codable {
     /// Independent instances: layers, times heads (or KV heads x batch) for attention.
     public var repeats: Int
 
+    public init(name: String, unit: ExecutionUnit, m: Int, k: Int, n: Int, repeats: Int) {
+        self.name = name
+        self.unit = unit
+        self.m = m
+        self.k = k
+        self.n = n
+        self.repeats = repeats
+    }
+
     public var macs: Int { unit == .vector ? 0 : m * k * n * repeats }
     public var elements: Int { m * n * repeats }
 }
@@ -105,6 +114,25 @@ extension ModelConfig {
         case "silu_multiply": return .siluMultiply
         case "relu": return .relu
         default: return hasBiases ? .layerNorm : .rmsNorm
+        }
+    }
+}
+
+extension ModelConfig {
+    /// The Hugging Face checkpoint names of an array operator's weight ([out, in]) in `layer`, in
+    /// the order to try them; empty for operators without weights (attention over the KV cache).
+    /// LLaMA: model.layers.L.self_attn.{q,k,v,o}_proj, model.layers.L.mlp.{gate,up,down}_proj;
+    /// OPT: model.decoder.layers.L.self_attn.{q,k,v,out}_proj, model.decoder.layers.L.fc1/fc2; the
+    /// LM head is lm_head.weight, or the token embedding when the two are tied.
+    public func checkpointNames(of operation: Operation, layer: Int) -> [String] {
+        let prefix = ffn == .mlp ? "model.decoder.layers.\(layer)." : "model.layers.\(layer)."
+        switch operation.name {
+        case "q_proj", "k_proj", "v_proj": return [prefix + "self_attn.\(operation.name).weight"]
+        case "o_proj": return [prefix + (ffn == .mlp ? "self_attn.out_proj.weight" : "self_attn.o_proj.weight")]
+        case "gate_proj", "up_proj", "down_proj": return [prefix + "mlp.\(operation.name).weight"]
+        case "fc1", "fc2": return [prefix + "\(operation.name).weight"]
+        case "lm_head": return ["lm_head.weight", ffn == .mlp ? "model.decoder.embed_tokens.weight" : "model.embed_tokens.weight"]
+        default: return []
         }
     }
 }

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import MantConfig
 import MantHardware
+import MantNumerics
 import MantSimulation
+import MantTensorIO
 import MantWorkload
 
 /// The workload and energy options `run` and `compare` share.
@@ -31,6 +33,10 @@ struct WorkloadOptions: ParsableArguments {
     @Option(help: "Seed of the synthetic weights, activations and KV cache.")
     var seed: UInt64 = 2025
 
+    @Option(help: "A .safetensors checkpoint of the model: its projection, FFN and LM-head weights are quantized and run layer by layer (activations and KV cache stay synthetic). Practical for small models.",
+            completion: .file(extensions: ["safetensors"]))
+    var weights: String?
+
     func validate() throws {
         guard batch > 0 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
         guard prompt > 0 else { throw ValidationError("--prompt must be at least 1 token, got \(prompt)") }
@@ -40,7 +46,8 @@ struct WorkloadOptions: ParsableArguments {
     func request() throws -> WorkloadRequest {
         let config = try ModelConfig.load(path: try BundledConfig.path(model, kind: .model))
         return WorkloadRequest(model: config, batch: batch, promptLength: prompt, generatedTokens: tokens,
-                               phases: phase.phases, seed: seed, fidelity: fidelity)
+                               phases: phase.phases, seed: seed, fidelity: fidelity,
+                               weights: try weights.map { try SafetensorsWeights(file: try SafetensorsFile(path: $0)) })
     }
 
     func energyTable() throws -> EnergyTable {
@@ -127,4 +134,15 @@ func runWorkload(_ request: WorkloadRequest, architecture: ArchitectureConfig, e
     runner.progress = { done, total in progress.report("\(architecture.name): operator shapes simulated", done: done, total: total) }
     defer { progress.finish() }
     return try runner.run(request)
+}
+
+/// Checkpoint weights from a safetensors file, read tensor by tensor as the runner asks.
+struct SafetensorsWeights: WeightSource {
+    let file: SafetensorsFile
+
+    var label: String { file.path }
+
+    func tensor(named name: String) throws -> Tensor? {
+        file.entries[name] == nil ? nil : try file.tensor(named: name)
+    }
 }

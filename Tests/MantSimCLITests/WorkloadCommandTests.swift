@@ -1,5 +1,7 @@
 import Foundation
 import XCTest
+import MantNumerics
+import MantTensorIO
 
 /// `mantsim run` and `mantsim compare` end to end, on a small model so each run takes a moment.
 final class WorkloadCommandTests: CLITestCase {
@@ -96,6 +98,29 @@ final class WorkloadCommandTests: CLITestCase {
         let bad = try mantsim("attention", "--model", model, "--context", "0")
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.error.contains("--context must be at least 1"), bad.error)
+    }
+
+    func testRunReadsCheckpointWeights() throws {
+        let model = try tinyModel()
+        var tensors = [(name: String, tensor: Tensor)]()
+        let shapes: [(String, Int, Int)] = [("self_attn.q_proj", 256, 256), ("self_attn.k_proj", 128, 256), ("self_attn.v_proj", 128, 256),
+                                            ("self_attn.o_proj", 256, 256), ("mlp.gate_proj", 512, 256), ("mlp.up_proj", 512, 256),
+                                            ("mlp.down_proj", 256, 512)]
+        for layer in 0..<2 {
+            for (name, rows, columns) in shapes {
+                tensors.append(("model.layers.\(layer).\(name).weight", try SyntheticTensor.llmLike(rows: rows, columns: columns, seed: UInt64(layer))))
+            }
+        }
+        let file = path("tiny.safetensors")
+        try SafetensorsFile.write(tensors, to: file)
+        let missing = try mantsim("run", "--arch", "int8", "--model", model, "--prompt", "16", "--tokens", "1", "--weights", file)
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.error.contains("lm_head.weight or model.embed_tokens.weight: missing"), missing.error)
+        tensors.append(("lm_head.weight", try SyntheticTensor.llmLike(rows: 1000, columns: 256, seed: 9)))
+        try SafetensorsFile.write(tensors, to: file)
+        let run = try mantsim("run", "--arch", "int8", "--model", model, "--prompt", "16", "--tokens", "1", "--weights", file, "--json")
+        XCTAssertEqual(run.status, 0, run.error)
+        XCTAssertTrue(run.output.contains("\"q_proj\""))
     }
 
     func testBadInputIsNamedAndNothingIsWritten() throws {

@@ -17,6 +17,18 @@ final class TensorFileTests: XCTestCase {
 
     private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
+    func testAtomicWritesReplaceAnExistingFileWhole() throws {
+        let file = path("again.safetensors")
+        try SafetensorsFile.write([("a", try Tensor(shape: [2], values: [1, 2]))], to: file)
+        try SafetensorsFile.write([("b", try Tensor(shape: [3], values: [3, 4, 5]))], to: file)
+        let reread = try SafetensorsFile(path: file)
+        XCTAssertEqual(reread.tensorNames, ["b"])
+        XCTAssertEqual(try reread.tensor(named: "b").values, [3, 4, 5])
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains("partial") }
+        XCTAssertEqual(leftovers, [])
+        XCTAssertThrowsError(try SafetensorsFile.write([], to: "/no/such/folder/x.safetensors")) { XCTAssertTrue("\($0)".contains("cannot be written")) }
+    }
+
     private func sample() throws -> Tensor {
         try SyntheticTensor.llmLike(rows: 8, columns: 64, seed: 3)
     }
