@@ -82,7 +82,13 @@ enum WorkloadReport {
     }
 
     static func text(_ result: RunResult, operations: Bool) -> String {
-        var lines = [header(result), workloadLine(result), ""]
+        var lines = [header(result), workloadLine(result)]
+        let area = EnergyBreakdown.total(result.area)
+        if area > 0 {
+            let parts = EnergyBreakdown.order.compactMap { name in result.area[name].map { "\(name) \(String(format: "%.3f", $0))" } }
+            lines.append("area \(String(format: "%.3f", area)) mm^2: " + parts.joined(separator: ", "))
+        }
+        lines.append("")
         var summary = TextTable(header: ["phase", "latency (ms)", "tokens/s", "energy (mJ)", "mJ/token", "PE util", "DRAM read (MB)", "DRAM write (MB)"])
         for phase in result.phases {
             summary.rows.append([phase.phase.rawValue, fixed(phase.latencySeconds * 1e3, 3), fixed(phase.tokensPerSecond, 2),
