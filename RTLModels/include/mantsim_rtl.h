@@ -68,6 +68,7 @@ typedef enum {
     MANTSIM_COUNTER_KV_ENCODES,            /* values rounded onto a chosen grid or INT8 */
     MANTSIM_COUNTER_KV_WINDOW_WRITE_BITS,
     MANTSIM_COUNTER_KV_WINDOW_READ_BITS,
+    MANTSIM_COUNTER_DECODER_SCALE,         /* LUT decoder: table entry x group scale (FP16 multiply) */
     MANTSIM_COUNTER_COUNT
 } mantsim_counter;
 
@@ -79,6 +80,8 @@ enum {
     MANTSIM_PE_ANT = 3,    /* ANT decode-then-MAC */
     MANTSIM_PE_OLIVE = 4,  /* OliVe pair decode-then-MAC */
     MANTSIM_PE_MXFP4 = 5,  /* MXFP4 E2M1 decode-then-MAC, E8M0 block scale in the SAC */
+    MANTSIM_PE_LUT = 6,    /* FLUTE-style lookup table: the decoder reads table[q] (FP16) and multiplies
+                              by the group's FP16 scale in FP16; FP16 x FP16 -> FP32 MAC, no SAC */
     MANTSIM_PE_TYPE_COUNT
 };
 
@@ -126,6 +129,8 @@ typedef struct {
     const uint16_t *activation_scales; /* M FP16 bits (integer PE types) */
     float *output;                 /* M*N, written on success (cycle fidelity only; may be NULL in fast) */
     int32_t fidelity;              /* MANTSIM_FIDELITY_* */
+    const uint16_t *lut_table;     /* LUT PE: the tensor's table, lut_entries FP16 bits */
+    uint32_t lut_entries;          /* 2^b */
     uint32_t weight_row_period;    /* 0 or N: the codes and metadata hold all N weight rows; P < N:
                                       they hold P rows and output channel n uses row n % P (a
                                       repeating operand, stored once) */

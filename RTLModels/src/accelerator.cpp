@@ -57,9 +57,10 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
     }
     if (job.weight_codes == nullptr) throw field_error("job.weight_codes", "required");
     if (job.output == nullptr && job.fidelity == MANTSIM_FIDELITY_CYCLE) throw field_error("job.output", "required in cycle fidelity");
-    const bool fp16 = config.pe_type == MANTSIM_PE_FP16;
+    const bool fp16 = float_datapath(config.pe_type);
     if (fp16) {
-        if (job.activation_fp16 == nullptr) throw field_error("job.activation_fp16", "required by the FP16 array");
+        if (job.activation_fp16 == nullptr) throw field_error("job.activation_fp16", "required by FP16-datapath arrays");
+        if (config.pe_type == MANTSIM_PE_LUT && job.group_size == 0) throw field_error("job.group_size", "must be positive");
     } else {
         if (job.activations == nullptr || job.activation_scales == nullptr) {
             throw field_error("job.activations", "integer arrays need integer activations and per-token scales");
@@ -150,7 +151,7 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
         trace_.add("abuf", "read_bits", 32);
         trace_.add("obuf", "write_bits", 32);
         const std::string row = "pe_row" + std::to_string(trace_row_);
-        const unsigned act_width = config.pe_type == MANTSIM_PE_FP16 ? 32 : 16;
+        const unsigned act_width = float_datapath(config.pe_type) ? 32 : 16;
         for (uint32_t c = 0; c < config.columns; ++c) {
             trace_.add(row, "act_" + std::to_string(c), act_width);
             trace_.add(row, "psum_" + std::to_string(c), 32);
@@ -214,7 +215,7 @@ void Accelerator::skip_cycles(uint64_t count, uint64_t &phase_counter) {
 }
 
 void Accelerator::clear_counters() {
-    cycles_ = compute_ = preload_ = stall_ = drain_ = buffer_stall_ = tiles_ = output_scales_ = decoder_lookups_ = 0;
+    cycles_ = compute_ = preload_ = stall_ = drain_ = buffer_stall_ = tiles_ = output_scales_ = decoder_lookups_ = decoder_scales_ = 0;
     wbuf_read_ = wbuf_write_ = abuf_read_ = abuf_write_ = obuf_read_ = obuf_write_ = 0;
     array_.reset_counters();
     dram_.reset(1, 0);
@@ -261,7 +262,7 @@ void Accelerator::run() {
 void Accelerator::run_job() {
     {
         const bool ws = job_.dataflow == MANTSIM_DATAFLOW_WEIGHT_STATIONARY;
-        const bool fp16 = config_.pe_type == MANTSIM_PE_FP16;
+        const bool fp16 = float_datapath(config_.pe_type);
         const size_t R = config_.rows, C = config_.columns;
         const size_t M = job_.m, K = job_.k, N = job_.n;
         const uint64_t activation_row_bits = static_cast<uint64_t>(K) * job_.activation_bits + (fp16 ? 0 : 16);
@@ -332,7 +333,8 @@ void Accelerator::run_job() {
             wbuf_read_ += weight_bits;
             trace_tile_ = index;
             trace_wbuf_ = weight_bits;
-            if (!fp16) decoder_lookups_ += static_cast<uint64_t>(tile.nt) * tile.kt;
+            if (config_.pe_type != MANTSIM_PE_FP16) decoder_lookups_ += static_cast<uint64_t>(tile.nt) * tile.kt;
+            if (config_.pe_type == MANTSIM_PE_LUT) decoder_scales_ += static_cast<uint64_t>(tile.nt) * tile.kt;
             if (!preloaded) {
                 // The first tile shifts in row by row, no faster than the WBUF port delivers it.
                 const uint64_t cycles = std::max<uint64_t>(R, ceil_div(weight_bits, wbuf_port));
@@ -458,6 +460,7 @@ void Accelerator::report(CounterArray &counters) const {
     counters[MANTSIM_COUNTER_CYCLES_BUFFER_STALL] += buffer_stall_;
     counters[MANTSIM_COUNTER_OUTPUT_SCALE] += output_scales_;
     counters[MANTSIM_COUNTER_DECODER_LOOKUPS] += decoder_lookups_;
+    counters[MANTSIM_COUNTER_DECODER_SCALE] += decoder_scales_;
     counters[MANTSIM_COUNTER_WBUF_READ_BITS] += wbuf_read_;
     counters[MANTSIM_COUNTER_WBUF_WRITE_BITS] += wbuf_write_;
     counters[MANTSIM_COUNTER_ABUF_READ_BITS] += abuf_read_;

@@ -97,7 +97,7 @@ struct Accelerator : sc_core::sc_module {
     size_t m_tile_ = 1;
 
     uint64_t cycles_ = 0, compute_ = 0, preload_ = 0, stall_ = 0, drain_ = 0, buffer_stall_ = 0, tiles_ = 0;
-    uint64_t output_scales_ = 0, decoder_lookups_ = 0;
+    uint64_t output_scales_ = 0, decoder_lookups_ = 0, decoder_scales_ = 0;
     uint64_t wbuf_read_ = 0, wbuf_write_ = 0, abuf_read_ = 0, abuf_write_ = 0, obuf_read_ = 0, obuf_write_ = 0;
 };
 

@@ -25,7 +25,7 @@ inline const char *counter_name(int counter) {
         "dram.write_bits",         "dram.busy_cycles",       "controller.tiles",
         "kv.cycles",               "kv.key_vectors",         "kv.value_vectors",
         "kv.window_flushes",       "kv.candidate_evaluation", "kv.encode",
-        "kv.window_write_bits",    "kv.window_read_bits",
+        "kv.window_write_bits",    "kv.window_read_bits",    "decoder.scale",
     };
     return (counter >= 0 && counter < MANTSIM_COUNTER_COUNT) ? names[counter] : nullptr;
 }

@@ -3,6 +3,9 @@
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
+#include <string>
+
+#include "kv_quantizers.hpp"
 
 namespace mantsim {
 
@@ -67,6 +70,23 @@ DecodedWeights decode_weights(const mantsim_gemm_job &job, int pe_type) {
         return out;
     }
     if (job.group_scales == nullptr) throw std::invalid_argument("job.group_scales: required for integer PE types");
+    if (pe_type == MANTSIM_PE_LUT) {
+        // FLUTE's W = table[q] * s in FP16: the FP16 product is exact in binary32 and rounds once.
+        if (job.lut_table == nullptr || job.lut_entries == 0) throw std::invalid_argument("job.lut_table: required by the LUT array");
+        out.fp16.resize(n * k);
+        for (size_t row = 0; row < n; ++row) {
+            for (size_t i = 0; i < k; ++i) {
+                const uint16_t code = job.weight_codes[row * k + i];
+                if (code >= job.lut_entries) {
+                    throw std::invalid_argument("job.weight_codes: index " + std::to_string(code) + " is outside the table of " +
+                                                std::to_string(job.lut_entries) + " entries");
+                }
+                const float product = half_to_float(job.lut_table[code]) * half_to_float(job.group_scales[row * groups + i / g]);
+                out.fp16[row * k + i] = half_to_float(float_to_half(product, false));
+            }
+        }
+        return out;
+    }
     out.mac_lane.assign(n * k, 0);
     out.shift_lane.assign(n * k, 0);
     out.group_a.assign(n * groups, 1);

@@ -13,6 +13,9 @@ namespace mantsim {
 
 float half_to_float(uint16_t bits);
 
+// Arrays whose PEs multiply FP16 values (the FP16 array, and the LUT array after its decoder).
+inline bool float_datapath(int pe_type) { return pe_type == MANTSIM_PE_FP16 || pe_type == MANTSIM_PE_LUT; }
+
 // Weight rows the job's codes hold: its row period, or all N.
 size_t stored_weight_rows(const mantsim_gemm_job &job);
 
@@ -21,7 +24,7 @@ struct DecodedWeights {
     // M-ANT's +-2^i (the shifter, as a power-of-two multiplier), 0 for every other type.
     std::vector<int16_t> mac_lane;
     std::vector<int16_t> shift_lane;
-    std::vector<float> fp16;  // FP16 PE only
+    std::vector<float> fp16;  // FP16 and LUT PEs: the FP16 weight each PE multiplies
     // Per (n, group): M-ANT's a (1 for the linear selector and every other type), and the FP32
     // scale the SAC multiplies by.
     std::vector<int32_t> group_a;

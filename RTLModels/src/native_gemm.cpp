@@ -14,7 +14,7 @@ extern "C" int mantsim_native_gemm(const mantsim_array_config *config, const man
     try {
         const mantsim::DecodedWeights weights = mantsim::decode_weights(*job, config->pe_type);
         const size_t m = job->m, k = job->k, n = job->n, stored = mantsim::stored_weight_rows(*job);
-        if (config->pe_type == MANTSIM_PE_FP16) {
+        if (mantsim::float_datapath(config->pe_type)) {
             std::vector<float> x(m * k);
             for (size_t i = 0; i < m * k; ++i) x[i] = mantsim::half_to_float(job->activation_fp16[i]);
             for (size_t row = 0; row < m; ++row) {

@@ -17,7 +17,7 @@ void PEArray::configure(const mantsim_array_config &config, const mantsim_gemm_j
     k_ = job.k;
     n_ = job.n;
     period_ = stored_weight_rows(job);
-    group_ = pe_type_ == MANTSIM_PE_FP16 ? job.k : job.group_size;
+    group_ = float_datapath(pe_type_) ? job.k : job.group_size;
     groups_ = (k_ + group_ - 1) / group_;
     weight_stationary_ = job.dataflow == MANTSIM_DATAFLOW_WEIGHT_STATIONARY;
     shift_lane_ = pe_type_ == MANTSIM_PE_MANT;
@@ -26,7 +26,8 @@ void PEArray::configure(const mantsim_array_config &config, const mantsim_gemm_j
     acc_ = accumulators;
     const bool narrow_activations = job.activation_bits <= 4;
     switch (pe_type_) {
-    case MANTSIM_PE_FP16: mac_counter_ = MANTSIM_COUNTER_MAC_FP16; break;
+    case MANTSIM_PE_FP16:
+    case MANTSIM_PE_LUT: mac_counter_ = MANTSIM_COUNTER_MAC_FP16; break;
     case MANTSIM_PE_MANT: mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_W3A4 : MANTSIM_COUNTER_MAC_W3A8; break;
     case MANTSIM_PE_INT:
         if (job.weight_bits <= 4) {
@@ -38,7 +39,7 @@ void PEArray::configure(const mantsim_array_config &config, const mantsim_gemm_j
     default: mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_W8A4 : MANTSIM_COUNTER_MAC_W8A8; break;
     }
     const size_t cells = rows_ * cols_;
-    if (pe_type_ == MANTSIM_PE_FP16) {
+    if (float_datapath(pe_type_)) {
         x16_.resize(m_ * k_);
         for (size_t i = 0; i < m_ * k_; ++i) x16_[i] = half_to_float(job.activation_fp16[i]);
         act16_.assign(cells, 0.0f);
@@ -68,7 +69,7 @@ uint64_t PEArray::tile_cycles(const Tile &tile) const {
 
 void PEArray::begin_tile(const Tile &tile) {
     tile_ = tile;
-    if (pe_type_ == MANTSIM_PE_FP16) {
+    if (float_datapath(pe_type_)) {
         std::fill(act16_.begin(), act16_.end(), 0.0f);
         std::fill(psum16_.begin(), psum16_.end(), 0.0f);
         std::fill(w16_.begin(), w16_.end(), 0.0f);
@@ -86,14 +87,14 @@ void PEArray::begin_tile(const Tile &tile) {
     // Weight-stationary: the tile's weights sit in the PEs for the whole tile.
     for (size_t r = 0; r < tile.kt; ++r) {
         const size_t k = tile.k0 + r;
-        sac_row_[r] = pe_type_ != MANTSIM_PE_FP16 && is_group_end(k);
+        sac_row_[r] = !float_datapath(pe_type_) && is_group_end(k);
         uint32_t *prefix = &shift_prefix_[r * (cols_ + 1)];
         prefix[0] = 0;
         for (size_t c = 0; c < cols_; ++c) {
             uint32_t uses_shift = 0;
             if (c < tile.nt) {
                 const size_t index = weight_index(tile.n0 + c, k);
-                if (pe_type_ == MANTSIM_PE_FP16) {
+                if (float_datapath(pe_type_)) {
                     w16_[r * cols_ + c] = w_->fp16[index];
                 } else {
                     w_mac_[r * cols_ + c] = w_->mac_lane[index];
@@ -113,8 +114,8 @@ void PEArray::begin_tile(const Tile &tile) {
 
 void PEArray::plan_tile(const Tile &tile) {
     tile_ = tile;
-    carry_in_ = pe_type_ != MANTSIM_PE_FP16 && tile.k0 % group_ != 0;
-    carry_out_ = pe_type_ != MANTSIM_PE_FP16 && !is_group_end(tile.k0 + tile.kt - 1);
+    carry_in_ = !float_datapath(pe_type_) && tile.k0 % group_ != 0;
+    carry_out_ = !float_datapath(pe_type_) && !is_group_end(tile.k0 + tile.kt - 1);
 }
 
 // Columns [lo, hi] of row r hold a valid token at WS cycle t; returns false when none do.
@@ -132,9 +133,9 @@ void PEArray::step(uint64_t cycle) {
         const long mt = static_cast<long>(tile_.mt), nt = static_cast<long>(tile_.nt), bottom = static_cast<long>(rows_) - 1;
         if (valid_columns(t, 0, mt, nt, lo, hi)) last_top_ = static_cast<uint64_t>(hi - lo + 1);
         if (valid_columns(t, bottom, mt, nt, lo, hi)) last_bottom_ = static_cast<uint64_t>(hi - lo + 1);
-        pe_type_ == MANTSIM_PE_FP16 ? step_ws_fp16(t) : step_ws_int(t);
+        float_datapath(pe_type_) ? step_ws_fp16(t) : step_ws_int(t);
     } else {
-        pe_type_ == MANTSIM_PE_FP16 ? step_os_fp16(t) : step_os_int(t);
+        float_datapath(pe_type_) ? step_os_fp16(t) : step_os_int(t);
     }
     pe_slots_ += rows_ * cols_;
 }
@@ -342,7 +343,7 @@ void PEArray::end_tile() {
 void PEArray::row_state(size_t row, std::vector<uint64_t> &out) const {
     for (size_t c = 0; c < cols_; ++c) {
         const size_t cell = row * cols_ + c;
-        if (pe_type_ == MANTSIM_PE_FP16) {
+        if (float_datapath(pe_type_)) {
             uint32_t a, p;
             std::memcpy(&a, &act16_[cell], sizeof a);
             const float sum = weight_stationary_ ? psum16_[cell] : acc_pe_[cell];

@@ -7,7 +7,7 @@ import Yams
 /// interface, its clock, and the formats it runs.
 ///
 ///     name: M-ANT
-///     pe: mant                  # fp16, int, mant, ant, olive or mxfp4
+///     pe: mant                  # fp16, int, mant, ant, olive, mxfp4 or lut
 ///     clock_mhz: 500
 ///     dataflow: ws              # default dataflow: ws or os
 ///     array: {rows: 32, columns: 32}
@@ -116,7 +116,9 @@ public struct ArchitectureConfig: Equatable, Sendable {
                 do {
                     let format = try FormatCatalog.parse(name, granularity: granularity)
                     _ = try format.makeFormat()
-                    if let pe, PEType(format: format) != pe {
+                    // A LUT array's FP16 datapath reads an FP16 KV cache with its decoder bypassed.
+                    let bypass = key == "kv" && pe == .lut && PEType(format: format) == .fp16
+                    if let pe, PEType(format: format) != pe, !bypass {
                         reader.problem("formats.\(key): \(name) does not run on a '\(pe.rawValue)' array")
                     }
                     return format
@@ -134,7 +136,7 @@ public struct ArchitectureConfig: Equatable, Sendable {
                 reader.problem("formats.kv_group: given without formats.kv")
             }
             activationBits = reader.integer(formats, "activation_bits", at: "formats", range: 4...16, required: false) ?? 8
-            if pe != .fp16 && activationBits != 8 && activationBits != 4 {
+            if let pe, !pe.multipliesFP16, activationBits != 8, activationBits != 4 {
                 reader.problem("formats.activation_bits: integer arrays read 8- or 4-bit activations, got \(activationBits)")
             }
         }

@@ -3,7 +3,7 @@ import MantNumerics
 
 /// The kind of PE an array is built from; each runs the weight format of the same name.
 public enum PEType: String, CaseIterable, Sendable, Codable {
-    case fp16, int, mant, ant, olive, mxfp4
+    case fp16, int, mant, ant, olive, mxfp4, lut
 
     var code: Int32 {
         switch self {
@@ -13,10 +13,14 @@ public enum PEType: String, CaseIterable, Sendable, Codable {
         case .ant: return Int32(MANTSIM_PE_ANT)
         case .olive: return Int32(MANTSIM_PE_OLIVE)
         case .mxfp4: return Int32(MANTSIM_PE_MXFP4)
+        case .lut: return Int32(MANTSIM_PE_LUT)
         }
     }
 
     /// The PE type that runs a weight format, or nil when no array here runs it.
+    /// PEs that multiply FP16 values: FP16 weights, or a LUT decoder's FP16 output.
+    public var multipliesFP16: Bool { self == .fp16 || self == .lut }
+
     public init?(format: FormatDescriptor) {
         switch format.kind {
         case .fp16: self = .fp16
@@ -25,6 +29,7 @@ public enum PEType: String, CaseIterable, Sendable, Codable {
         case .ant: self = .ant
         case .olive: self = .olive
         case .mxfp4: self = .mxfp4
+        case .lut where format.granularity != .tensor: self = .lut
         default: return nil
         }
     }
@@ -95,6 +100,17 @@ public struct ArrayConfig: Equatable, Sendable {
         config.output_buffer_bank_bits = UInt32(clamping: outputBufferBankBits)
         config.dram_bits_per_cycle = UInt32(clamping: dramBitsPerCycle)
         config.dram_latency_cycles = UInt32(clamping: dramLatencyCycles)
+        return config
+    }
+}
+
+extension ArrayConfig {
+    /// The array as it runs `operands`: a LUT array reads FP16 operands (an FP16 KV cache) through
+    /// its FP16 datapath with the decoder bypassed; every other array as it is.
+    public func reading(_ operands: GemmOperands) -> ArrayConfig {
+        guard peType == .lut, operands.peType == .fp16 else { return self }
+        var config = self
+        config.peType = .fp16
         return config
     }
 }

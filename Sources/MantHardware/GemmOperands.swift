@@ -29,7 +29,7 @@ public struct GemmOperands: Sendable {
         }
         guard let peType = PEType(format: weights.format) else {
             throw QuantizationError.invalidParameter(field: "format", message: "\(weights.format.name) has no array here; "
-                + "arrays run fp16, symmetric int, mant, ant, olive and mxfp4 weights")
+                + "arrays run fp16, symmetric int, mant, ant, olive, mxfp4 and group-scaled lut weights")
         }
         switch weights.format.granularity {
         case .tensor where peType != .fp16:
@@ -43,7 +43,7 @@ public struct GemmOperands: Sendable {
         self.peType = peType
         self.weights = weights
         weightRowPeriod = n
-        if peType == .fp16 {
+        if peType.multipliesFP16 {
             try activations.requireFinite()
             self.activationBits = 16
             activationHalfCodes = activations.values.map { MiniFloat.fp16.encode($0) }
@@ -93,6 +93,12 @@ public struct GemmOperands: Sendable {
     }
 
     var groups: Int { (k + groupSize - 1) / groupSize }
+
+    /// A LUT array's table as the decoder stores it: FP16 codes of the format's entries.
+    var lookupTableCodes: [UInt16] {
+        guard peType == .lut, let table = weights.format.table else { return [] }
+        return table.map { MiniFloat.fp16.encode($0) }
+    }
 
     /// Metadata bits per group: the FP16 scale (MXFP4: E8M0) plus a selector or type.
     var metadataBits: Int {

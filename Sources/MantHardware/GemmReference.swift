@@ -78,20 +78,33 @@ public enum GemmReference {
                 case .mxfp4:
                     scales[meta] = Float(sign: .plus, exponent: Int(scaleCodes[meta]) - 128, significand: 1)
                     for index in range { values[index] = Int32(MiniFloat.e2m1.decode(UInt16(codes[index])) * 2) }
-                case .fp16:
-                    throw QuantizationError.invalidParameter(field: "format", message: "FP16 weights are not integers")
+                case .fp16, .lut:
+                    throw QuantizationError.invalidParameter(field: "format", message: "\(weights.format.name) weights are not integers")
                 }
             }
         }
         return IntegerWeights(values: values, groupScales: scales)
     }
 
+    /// The FP16 value each PE of an FP16-datapath array multiplies, for the stored rows. LUT:
+    /// fp16(entry[q] x s), entry = fp16(table[q]), s the group's FP16 scale: FLUTE's FP16 W = table[q] * s.
+    public static func fp16Weights(_ operands: GemmOperands) throws -> [Float] {
+        let codes = operands.weights.codes.values
+        guard operands.peType == .lut else { return codes.map { MiniFloat.fp16.decode(UInt16($0)) } }
+        let entries = operands.lookupTableCodes.map { MiniFloat.fp16.decode($0) }
+        let scales = try operands.weights.field("scale").values.map { MiniFloat.fp16.decode(UInt16($0)) }
+        let (k, size, groups) = (operands.k, operands.groupSize, operands.groups)
+        return codes.enumerated().map { index, code in
+            MiniFloat.fp16.round(entries[Int(code)] * scales[(index / k) * groups + (index % k) / size])
+        }
+    }
+
     /// Y as an M x N row-major array.
     public static func run(_ operands: GemmOperands) throws -> [Float] {
         let (m, k, n) = (operands.m, operands.k, operands.n)
         var output = [Float](repeating: 0, count: m * n)
-        if operands.peType == .fp16 {
-            let w = operands.weights.codes.values.map { MiniFloat.fp16.decode(UInt16($0)) }
+        if operands.peType.multipliesFP16 {
+            let w = try fp16Weights(operands)
             let x = operands.activationHalfCodes.map { MiniFloat.fp16.decode($0) }
             for row in 0..<m {
                 for column in 0..<n {

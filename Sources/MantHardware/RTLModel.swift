@@ -139,31 +139,36 @@ extension GemmOperands {
         let scales = (weights.metadata.first { $0.name == "scale" }?.values ?? []).map { UInt16(truncatingIfNeeded: $0) }
         let selectors = (weights.metadata.first { $0.name == "selector" || $0.name == "type" }?.values ?? [])
             .map { UInt8(truncatingIfNeeded: $0) }
+        let table = lookupTableCodes
         let status: Int32 = codes.withUnsafeBufferPointer { codeBuffer in
-            scales.withUnsafeBufferPointer { scaleBuffer in
-                selectors.withUnsafeBufferPointer { selectorBuffer in
-                    activationIntegers.withUnsafeBufferPointer { xBuffer in
-                        activationScaleCodes.withUnsafeBufferPointer { xScaleBuffer in
-                            activationHalfCodes.withUnsafeBufferPointer { xHalfBuffer in
-                                output.withUnsafeMutableBufferPointer { outputBuffer in
-                                    var job = mantsim_gemm_job()
-                                    job.m = UInt32(m)
-                                    job.k = UInt32(k)
-                                    job.n = UInt32(n)
-                                    job.weight_row_period = UInt32(weightRowPeriod)
-                                    job.dataflow = dataflow.code
-                                    job.group_size = UInt32(groupSize)
-                                    job.weight_bits = UInt32(weights.codes.bitWidth)
-                                    job.metadata_bits = UInt32(metadataBits)
-                                    job.activation_bits = UInt32(activationBits)
-                                    job.weight_codes = codeBuffer.baseAddress
-                                    job.group_scales = scales.isEmpty ? nil : scaleBuffer.baseAddress
-                                    job.group_selectors = selectors.isEmpty ? nil : selectorBuffer.baseAddress
-                                    job.activations = xBuffer.baseAddress
-                                    job.activation_scales = xScaleBuffer.baseAddress
-                                    job.activation_fp16 = xHalfBuffer.baseAddress
-                                    job.output = outputs ? outputBuffer.baseAddress : nil
-                                    return body(&job)
+            table.withUnsafeBufferPointer { tableBuffer in
+                scales.withUnsafeBufferPointer { scaleBuffer in
+                    selectors.withUnsafeBufferPointer { selectorBuffer in
+                        activationIntegers.withUnsafeBufferPointer { xBuffer in
+                            activationScaleCodes.withUnsafeBufferPointer { xScaleBuffer in
+                                activationHalfCodes.withUnsafeBufferPointer { xHalfBuffer in
+                                    output.withUnsafeMutableBufferPointer { outputBuffer in
+                                        var job = mantsim_gemm_job()
+                                        job.m = UInt32(m)
+                                        job.k = UInt32(k)
+                                        job.n = UInt32(n)
+                                        job.weight_row_period = UInt32(weightRowPeriod)
+                                        job.dataflow = dataflow.code
+                                        job.group_size = UInt32(groupSize)
+                                        job.weight_bits = UInt32(weights.codes.bitWidth)
+                                        job.metadata_bits = UInt32(metadataBits)
+                                        job.activation_bits = UInt32(activationBits)
+                                        job.weight_codes = codeBuffer.baseAddress
+                                        job.group_scales = scales.isEmpty ? nil : scaleBuffer.baseAddress
+                                        job.group_selectors = selectors.isEmpty ? nil : selectorBuffer.baseAddress
+                                        job.activations = xBuffer.baseAddress
+                                        job.activation_scales = xScaleBuffer.baseAddress
+                                        job.activation_fp16 = xHalfBuffer.baseAddress
+                                        job.output = outputs ? outputBuffer.baseAddress : nil
+                                        job.lut_table = table.isEmpty ? nil : tableBuffer.baseAddress
+                                        job.lut_entries = UInt32(table.count)
+                                        return body(&job)
+                                    }
                                 }
                             }
                         }

@@ -29,7 +29,9 @@ public struct AreaModel {
         let (rows, columns) = (Double(array.rows), Double(array.columns))
         var result = [String: Double]()
         result["pe"] = rows * columns * unit(peKey(architecture))
-        if array.peType != .fp16 {
+        if array.peType == .lut {
+            result["decoder"] = columns * unit("decoder.lut_unit")
+        } else if array.peType != .fp16 {
             let sacRows: Double
             if case .group(let size) = architecture.weightFormat.granularity { sacRows = max(1, (rows / Double(size)).rounded(.up)) } else { sacRows = 1 }
             result["sac"] = columns * sacRows * (unit("sac.unit") + (array.peType == .mant ? unit("sac.combine_unit") : 0))
@@ -52,7 +54,7 @@ public struct AreaModel {
     func peKey(_ architecture: ArchitectureConfig) -> String {
         let narrow = architecture.activationBits <= 4
         switch architecture.array.peType {
-        case .fp16: return "pe.fp16"
+        case .fp16, .lut: return "pe.fp16"
         case .mant: return narrow ? "pe.mant_w3a4" : "pe.mant_w3a8"
         case .int where architecture.weightFormat.bits <= 4: return narrow ? "pe.w4a4" : "pe.w4a8"
         default: return narrow ? "pe.w8a4" : "pe.w8a8"

@@ -222,7 +222,7 @@ public final class WorkloadRunner {
         let array = architecture.array
         return RunResult(architecture: architecture.name, pe: array.peType.rawValue, array: "\(array.rows)x\(array.columns)",
                          clockMHz: architecture.clockMHz, weightFormat: architecture.weightFormat.name,
-                         kvFormat: architecture.kvFormat.name, activationBits: array.peType == .fp16 ? 16 : architecture.activationBits,
+                         kvFormat: architecture.kvFormat.name, activationBits: array.peType.multipliesFP16 ? 16 : architecture.activationBits,
                          dataflow: architecture.dataflow.rawValue, dram: architecture.dramTechnology, model: request.model.name,
                          batch: request.batch, promptLength: request.promptLength,
                          generatedTokens: request.phases.contains(.decode) ? request.generatedTokens : 0,
@@ -265,7 +265,7 @@ public final class WorkloadRunner {
 
     private func runArray(_ job: GemmOperands, op: Operation, fidelity: Fidelity) throws -> GemmResult {
         do {
-            return try rtl.run(job, on: architecture.array, dataflow: architecture.dataflow, fidelity: fidelity)
+            return try rtl.run(job, on: architecture.array.reading(job), dataflow: architecture.dataflow, fidelity: fidelity)
         } catch let error as RTLError {
             throw WorkloadError(problems: ["\(op.name) (M=\(op.m) K=\(op.k) N=\(op.n)) cannot map onto \(architecture.name): \(error.message)"])
         }

@@ -8,6 +8,7 @@ final class GemmTests: XCTestCase {
     static let formats: [(PEType, String, Granularity?)] = [
         (.mant, "mant4", .group(8)), (.mant, "mant3", .group(12)), (.int, "int4", .group(8)), (.int, "int8", .channel),
         (.ant, "ant4", .group(16)), (.olive, "olive4", .channel), (.mxfp4, "mxfp4", nil), (.fp16, "fp16", nil),
+        (.lut, "nf4", .group(8)), (.lut, "nf2", .group(12)),
     ]
 
     private func operands(format name: String, granularity: Granularity?, m: Int, k: Int, n: Int, seed: UInt64,
@@ -218,6 +219,14 @@ final class GemmTests: XCTestCase {
         }
         XCTAssertThrowsError(try model.run(job, on: config(.int), dataflow: .weightStationary)) {
             XCTAssertTrue("\($0)".contains("pe_type"), "\($0)")
+        }
+        // A LUT index past the end of its table is named, not read out of bounds.
+        var lut = try operands(format: "nf2", granularity: .group(8), m: 2, k: 16, n: 8, seed: 3).weights
+        lut.codes.bitWidth = 3
+        lut.codes.values[5] = 6
+        let badIndex = try GemmOperands(weights: lut, activations: try SyntheticTensor.llmLike(rows: 2, columns: 16, seed: 4))
+        XCTAssertThrowsError(try model.run(badIndex, on: config(.lut), dataflow: .weightStationary)) {
+            XCTAssertTrue("\($0)".contains("index 6 is outside the table of 4 entries"), "\($0)")
         }
         // The model still runs after rejected jobs.
         XCTAssertNoThrow(try model.run(job, on: config(.mant), dataflow: .weightStationary))
