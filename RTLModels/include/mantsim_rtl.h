@@ -69,6 +69,13 @@ typedef enum {
     MANTSIM_COUNTER_KV_WINDOW_WRITE_BITS,
     MANTSIM_COUNTER_KV_WINDOW_READ_BITS,
     MANTSIM_COUNTER_DECODER_SCALE,         /* LUT decoder: table entry x group scale (FP16 multiply) */
+    MANTSIM_COUNTER_DECODER_CODEBOOK_READ_BITS, /* VQ: entries read from the codebook SRAM banks */
+    MANTSIM_COUNTER_DECODER_HOT_READ_BITS, /* VQ: entries read from the hot-entry store */
+    MANTSIM_COUNTER_DECODER_CODEBOOK_WRITE_BITS, /* VQ: codebooks (and hot entries) filled from DRAM */
+    MANTSIM_COUNTER_DECODER_RESIDUAL_ADD,  /* VQ: one residual stage's value added (FP32 add) */
+    MANTSIM_COUNTER_DECODER_CONFLICT_CYCLES, /* VQ: decode cycles cut short by a busy bank or hot port */
+    MANTSIM_COUNTER_DECODER_CODEBOOK_LOADS,/* VQ: codebook switches (a scope's codebooks fetched) */
+    MANTSIM_COUNTER_DECODER_CYCLES,        /* VQ: cycles the decoder spends on weight tiles */
     MANTSIM_COUNTER_COUNT
 } mantsim_counter;
 
@@ -82,8 +89,23 @@ enum {
     MANTSIM_PE_MXFP4 = 5,  /* MXFP4 E2M1 decode-then-MAC, E8M0 block scale in the SAC */
     MANTSIM_PE_LUT = 6,    /* FLUTE-style lookup table: the decoder reads table[q] (FP16) and multiplies
                               by the group's FP16 scale in FP16; FP16 x FP16 -> FP32 MAC, no SAC */
+    MANTSIM_PE_VQ = 7,     /* VQ-LLM-style codebooks: per weight vector the decoder reads one entry per
+                              residual stage from the banked codebook SRAM, or from the hot-entry store
+                              when the index is below hot_entries; the stages are summed in binary32 and
+                              rounded to FP16; FP16 x FP16 -> FP32 MAC, no SAC. Weight-stationary only:
+                              a decoded tile fills the shadow registers while the previous tile computes,
+                              in max(WBUF port cycles, decode cycles). Decode issues lookups in stream
+                              order (K vectors of the tile, then columns, then stages), at most
+                              decoder_lanes per cycle; a cycle ends at the first lookup whose bank
+                              (address % codebook_banks, one read per bank per cycle) or hot-store port
+                              (hot_ports per cycle) is taken. */
     MANTSIM_PE_TYPE_COUNT
 };
+
+/* Which weights share one set of VQ codebooks (one per residual stage). Tile: square tiles of
+ * vq_scope_size x vq_scope_size weights of the stored [rows, K] matrix; rows: runs of
+ * vq_scope_size output channels. */
+enum { MANTSIM_VQ_SCOPE_TENSOR = 0, MANTSIM_VQ_SCOPE_TILE = 1, MANTSIM_VQ_SCOPE_ROWS = 2 };
 
 enum { MANTSIM_DATAFLOW_WEIGHT_STATIONARY = 0, MANTSIM_DATAFLOW_OUTPUT_STATIONARY = 1 };
 
@@ -108,6 +130,15 @@ typedef struct {
     uint32_t output_buffer_banks, output_buffer_bank_bits;
     uint32_t dram_bits_per_cycle;
     uint32_t dram_latency_cycles;
+    /* VQ decoder: codebook SRAM (it holds as many scopes' codebooks as fit; more than one lets the
+     * next scope's codebooks prefetch while the current one decodes), its banks (one entry read
+     * per bank per cycle), the hot-entry store (the hot_entries most used entries of each stage's
+     * codebook, hot_ports reads per cycle) and the lookups issued per cycle. */
+    uint64_t codebook_bytes;
+    uint32_t codebook_banks;
+    uint32_t hot_entries;
+    uint32_t hot_ports;
+    uint32_t decoder_lanes;
 } mantsim_array_config;
 
 /* One GEMM Y[M][N] = X[M][K] * W[N][K]^T. Weights are codes of the PE type's format, row-major
@@ -134,6 +165,14 @@ typedef struct {
     uint32_t weight_row_period;    /* 0 or N: the codes and metadata hold all N weight rows; P < N:
                                       they hold P rows and output channel n uses row n % P (a
                                       repeating operand, stored once) */
+    /* VQ PE: weight_bits is the index width (entries = 2^weight_bits); weight_codes holds P*K/v
+     * vectors, row by row, each with vq_stages indices; vq_codebook holds FP16 bits in scope,
+     * stage, entry, element order. */
+    const uint16_t *vq_codebook;
+    uint32_t vq_vector_length;     /* v: 2, 4 or 8 weights along K */
+    uint32_t vq_stages;            /* 1 or 2 residual stages */
+    int32_t vq_scope;              /* MANTSIM_VQ_SCOPE_* */
+    uint32_t vq_scope_size;
 } mantsim_gemm_job;
 
 typedef struct {

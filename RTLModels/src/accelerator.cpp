@@ -78,6 +78,7 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
     }
 
     weights_ = decode_weights(job, config.pe_type);
+    if (config.pe_type == MANTSIM_PE_VQ) check_vq(config, job);
     if (!fp16) {
         // Integer partial sums of one group must fit the PEs' 32-bit accumulators.
         const double bound = static_cast<double>(weights_.max_magnitude) * 128.0 * static_cast<double>(std::min(job.group_size, job.k));
@@ -183,7 +184,99 @@ void Accelerator::sample_trace(const uint64_t &phase_counter) {
     trace_obuf_ = 0;
 }
 
+void Accelerator::check_vq(const mantsim_array_config &config, const mantsim_gemm_job &job) const {
+    const VQLayout layout(job);
+    if (job.dataflow != MANTSIM_DATAFLOW_WEIGHT_STATIONARY) {
+        throw field_error("job.dataflow", "the VQ array decodes whole weight tiles into the shadow registers: weight-stationary only");
+    }
+    if (config.rows % layout.v != 0) {
+        throw field_error("array.rows", std::to_string(config.rows) + " rows do not hold whole VQ vectors of " + std::to_string(layout.v));
+    }
+    const uint64_t set_bits = static_cast<uint64_t>(layout.set_values()) * 16;
+    if (set_bits > config.codebook_bytes * 8) {
+        throw field_error("decoder.codebook_bytes", "holds " + std::to_string(config.codebook_bytes) + " bytes; one set of codebooks (" +
+                                                        std::to_string(layout.stages) + " x " + std::to_string(layout.entries) + " entries x " +
+                                                        std::to_string(layout.v) + " FP16) needs " + std::to_string(set_bits / 8));
+    }
+    if (config.codebook_banks == 0) throw field_error("decoder.codebook_banks", "must be positive");
+    if (config.decoder_lanes == 0) throw field_error("decoder.lanes", "must be positive");
+    if (config.hot_entries > layout.entries) {
+        throw field_error("decoder.hot_entries", std::to_string(config.hot_entries) + " is more than the codebook's " +
+                                                     std::to_string(layout.entries) + " entries");
+    }
+    if (config.hot_entries > 0 && config.hot_ports == 0) throw field_error("decoder.hot_ports", "a hot-entry store needs a read port");
+    // Every weight tile must read one scope's codebooks.
+    const size_t rows = config.rows, columns = config.columns;
+    for (size_t n0 = 0; n0 < job.n; n0 += columns) {
+        const size_t first = layout.scope_of(n0 % layout.rows, 0);
+        for (size_t n = n0; n < std::min<size_t>(job.n, n0 + columns); ++n) {
+            if (layout.scope_of(n % layout.rows, 0) != first) {
+                throw field_error("job.vq_scope", "the weight tile of output channels " + std::to_string(n0) + ".." +
+                                                      std::to_string(std::min<size_t>(job.n, n0 + columns) - 1) +
+                                                      " spans codebook scopes; use a scope that is a multiple of the array's columns");
+            }
+        }
+    }
+    for (size_t k0 = 0; k0 < job.k; k0 += rows) {
+        if (layout.scope_of(0, k0) != layout.scope_of(0, std::min<size_t>(job.k, k0 + rows) - 1)) {
+            throw field_error("job.vq_scope", "the weight tile of K " + std::to_string(k0) + ".." + std::to_string(std::min<size_t>(job.k, k0 + rows) - 1) +
+                                                  " spans codebook scopes; use a scope that is a multiple of the array's rows");
+        }
+    }
+}
+
+size_t Accelerator::tile_scope(const Tile &tile) const {
+    const VQLayout layout(job_);
+    return layout.scope_of(tile.n0 % layout.rows, tile.k0);
+}
+
+Accelerator::DecodeCost Accelerator::decode_cost(const Tile &tile) {
+    // Lookups in stream order: the tile's K vectors, then its columns, then residual stages.
+    const VQLayout layout(job_);
+    const uint32_t banks = config_.codebook_banks, lanes = config_.decoder_lanes;
+    const uint32_t hot = config_.hot_entries, hot_ports = config_.hot_ports;
+    if (bank_stamp_.size() != banks) bank_stamp_.assign(banks, 0);
+    std::fill(bank_stamp_.begin(), bank_stamp_.end(), 0);
+    DecodeCost cost;
+    uint32_t stamp = 0, issued = lanes, hot_used = 0;
+    auto new_cycle = [&] {
+        cost.cycles += 1;
+        stamp += 1;
+        issued = 0;
+        hot_used = 0;
+    };
+    for (size_t col = tile.k0; col < tile.k0 + tile.kt; col += layout.v) {
+        for (size_t n = tile.n0; n < tile.n0 + tile.nt; ++n) {
+            for (size_t stage = 0; stage < layout.stages; ++stage) {
+                const uint32_t index = job_.weight_codes[layout.code_index(n % layout.rows, col, stage)];
+                if (issued == lanes) new_cycle();
+                if (index < hot) {
+                    if (hot_used == hot_ports) {
+                        cost.conflict_cycles += 1;
+                        new_cycle();
+                    }
+                    hot_used += 1;
+                    cost.hot_reads += 1;
+                } else {
+                    const size_t bank = (stage * layout.entries + index) % banks;
+                    if (bank_stamp_[bank] == stamp) {
+                        cost.conflict_cycles += 1;
+                        new_cycle();
+                    }
+                    bank_stamp_[bank] = stamp;
+                    cost.bank_reads += 1;
+                }
+                issued += 1;
+            }
+        }
+    }
+    return cost;
+}
+
 uint64_t Accelerator::weight_tile_bits(const Tile &tile) const {
+    if (config_.pe_type == MANTSIM_PE_VQ) {
+        return static_cast<uint64_t>(tile.nt) * (tile.kt / job_.vq_vector_length) * job_.vq_stages * job_.weight_bits;
+    }
     uint64_t bits = static_cast<uint64_t>(tile.nt) * tile.kt * job_.weight_bits;
     if (config_.pe_type != MANTSIM_PE_FP16) {
         // Metadata of every group that starts inside the tile's K range.
@@ -216,6 +309,7 @@ void Accelerator::skip_cycles(uint64_t count, uint64_t &phase_counter) {
 
 void Accelerator::clear_counters() {
     cycles_ = compute_ = preload_ = stall_ = drain_ = buffer_stall_ = tiles_ = output_scales_ = decoder_lookups_ = decoder_scales_ = 0;
+    codebook_reads_ = hot_reads_ = codebook_write_bits_ = residual_adds_ = conflict_cycles_ = codebook_loads_ = decoder_cycles_ = 0;
     wbuf_read_ = wbuf_write_ = abuf_read_ = abuf_write_ = obuf_read_ = obuf_write_ = 0;
     array_.reset_counters();
     dram_.reset(1, 0);
@@ -293,14 +387,55 @@ void Accelerator::run_job() {
         auto weight_ticket = [&](size_t index) -> size_t & { return tickets[index % tickets.size()]; };
         size_t activation_ticket = 0;
         size_t next_weight = 0;
+        // VQ: the codebook SRAM holds `book_slots` scopes' codebooks. A tile whose scope differs
+        // from the previous tile's loads its scope's codebooks (and hot entries) from DRAM, once a
+        // slot is free: a slot frees when the last tile of its scope has been decoded. The DMA
+        // queue is in order, so a blocked codebook load also holds later weight tiles.
+        const bool vq = config_.pe_type == MANTSIM_PE_VQ;
+        const VQLayout layout(job_);
+        const uint64_t set_bits = vq ? static_cast<uint64_t>(layout.set_values()) * 16 : 0;
+        const uint64_t hot_bits = vq ? static_cast<uint64_t>(layout.stages) * config_.hot_entries * layout.v * 16 : 0;
+        const size_t book_slots = vq ? static_cast<size_t>(config_.codebook_bytes * 8 / set_bits) : 0;
+        size_t books_in_use = 0, book_ticket = 0;
+        std::vector<size_t> ready_tickets(tickets.size());
+        auto new_scope = [&](size_t index) { return vq && (index == 0 || tile_scope(tile_at(index)) != tile_scope(tile_at(index - 1))); };
+        auto last_of_scope = [&](size_t index) { return vq && (index + 1 == tile_count || new_scope(index + 1)); };
         auto request_weights = [&](size_t index) {
+            if (new_scope(index)) {
+                if (books_in_use == book_slots) return false;
+                books_in_use += 1;
+                book_ticket = dram_.request(set_bits + hot_bits, false);
+                codebook_write_bits_ += set_bits + hot_bits;
+                codebook_loads_ += 1;
+            }
             const uint64_t bits = weight_tile_bits(tile_at(index));
             weight_ticket(index) = dram_.request(bits, false);
+            ready_tickets[index % ready_tickets.size()] = vq ? std::max(book_ticket, weight_ticket(index)) : weight_ticket(index);
             wbuf_write_ += bits;
             next_weight = index + 1;
+            return true;
         };
         auto prefetch = [&](size_t current) {
-            while (next_weight < tile_count && next_weight < current + depth) request_weights(next_weight);
+            while (next_weight < tile_count && next_weight < current + depth && request_weights(next_weight)) {
+            }
+        };
+        // A tile can be decoded once its weights and its codebooks have arrived (DRAM completes in order).
+        auto ready = [&](size_t index) -> size_t { return ready_tickets[index % ready_tickets.size()]; };
+        // VQ decode cost per (N tile, K tile): every M tile decodes the same weight tiles again.
+        std::vector<DecodeCost> decode_costs(vq ? n_tiles * k_tiles : 0);
+        std::vector<bool> decoded(decode_costs.size(), false);
+        auto decode = [&](size_t index) -> const DecodeCost & {
+            const size_t slot = index % decode_costs.size();
+            if (!decoded[slot]) {
+                decode_costs[slot] = decode_cost(tile_at(index));
+                decoded[slot] = true;
+            }
+            return decode_costs[slot];
+        };
+        // Cycles the decoder path takes to fill the array's (shadow) registers with a tile.
+        auto fill_cycles = [&](size_t index) -> uint64_t {
+            const uint64_t port = ceil_div(weight_tile_bits(tile_at(index)), static_cast<uint64_t>(config_.weight_buffer_banks) * config_.weight_buffer_bank_bits);
+            return vq ? std::max(port, decode(index).cycles) : port;
         };
         // The first activations go ahead of the weight prefetch; later M tiles queue behind it.
         const Tile first = tile_at(0);
@@ -327,30 +462,46 @@ void Accelerator::run_job() {
                 }
                 wait_for(activation_ticket);
             }
-            wait_for(weight_ticket(index));
+            wait_for(ready(index));
             prefetch(index + 1);
             const uint64_t weight_bits = weight_tile_bits(tile);
             wbuf_read_ += weight_bits;
             trace_tile_ = index;
             trace_wbuf_ = weight_bits;
-            if (config_.pe_type != MANTSIM_PE_FP16) decoder_lookups_ += static_cast<uint64_t>(tile.nt) * tile.kt;
+            if (vq) {
+                const DecodeCost &cost = decode(index);
+                codebook_reads_ += cost.bank_reads;
+                hot_reads_ += cost.hot_reads;
+                conflict_cycles_ += cost.conflict_cycles;
+                decoder_cycles_ += cost.cycles;
+                residual_adds_ += static_cast<uint64_t>(tile.nt) * tile.kt * (layout.stages - 1);
+            } else if (config_.pe_type != MANTSIM_PE_FP16) {
+                decoder_lookups_ += static_cast<uint64_t>(tile.nt) * tile.kt;
+            }
             if (config_.pe_type == MANTSIM_PE_LUT) decoder_scales_ += static_cast<uint64_t>(tile.nt) * tile.kt;
             if (!preloaded) {
-                // The first tile shifts in row by row, no faster than the WBUF port delivers it.
-                const uint64_t cycles = std::max<uint64_t>(R, ceil_div(weight_bits, wbuf_port));
+                // The first tile shifts in row by row, no faster than the WBUF port delivers it
+                // (and, on the VQ array, than the decoder decodes it).
+                const uint64_t cycles = std::max<uint64_t>(R, fill_cycles(index));
                 for (uint64_t cycle = 0; cycle < cycles; ++cycle) clock_cycle(preload_);
                 preloaded = true;
             } else if (ws) {
-                // Later tiles load into shadow registers during the previous tile; what the WBUF
-                // port could not deliver by now holds the array.
+                // Later tiles load into shadow registers during the previous tile; the cycles of
+                // that fill still to go when this tile could start hold the array.
                 while (shadow_pending > 0) {
-                    shadow_pending -= std::min(shadow_pending, wbuf_port);
+                    shadow_pending -= 1;
                     clock_cycle(buffer_stall_);
                 }
             }
             shadow_pending = 0;
+            if (last_of_scope(index)) {
+                // Decoded: its scope's codebooks make room for the next scope's.
+                books_in_use -= 1;
+                prefetch(index + 1);
+            }
             const bool has_next = ws && index + 1 < tile_count;
-            uint64_t next_bits = has_next ? weight_tile_bits(tile_at(index + 1)) : 0;
+            // Cycles of the next tile's fill, counted from the cycle its data has arrived.
+            uint64_t next_fill = has_next ? fill_cycles(index + 1) : 0;
             abuf_read_ += static_cast<uint64_t>(tile.mt) * tile.kt * job_.activation_bits;
             const bool first_k = tile.k0 == 0;
             const bool last_k = tile.k0 + tile.kt == K;
@@ -366,12 +517,12 @@ void Accelerator::run_job() {
                 // Replay: the same cycles and array counters as the first tile of this shape; DMA
                 // and the shadow preload advance over exactly those cycles.
                 const uint64_t total = cached->second.compute_cycles + cached->second.port_cycles;
-                if (next_bits > 0) {
+                if (next_fill > 0) {
                     // The preload moves in every cycle from the one whose tick completes the tile's DMA.
-                    const uint64_t before = dram_.advance_until(weight_ticket(index + 1), total);
-                    if (dram_.done(weight_ticket(index + 1))) {
+                    const uint64_t before = dram_.advance_until(ready(index + 1), total);
+                    if (dram_.done(ready(index + 1))) {
                         const uint64_t loading = total - before + (before > 0 ? 1 : 0);
-                        next_bits -= std::min(next_bits, loading * wbuf_port);
+                        next_fill -= std::min(next_fill, loading);
                     }
                     dram_.advance(total - before);
                 } else {
@@ -392,7 +543,7 @@ void Accelerator::run_job() {
             for (uint64_t t = 0; t < span; ++t) {
                 array_.step(t);
                 clock_cycle(compute_);
-                if (next_bits > 0 && dram_.done(weight_ticket(index + 1))) next_bits -= std::min(next_bits, wbuf_port);
+                if (next_fill > 0 && dram_.done(ready(index + 1))) next_fill -= 1;
                 // A step whose operands exceed a buffer port's width holds the array until they arrive.
                 const uint64_t activation_bits = array_.last_inputs() * job_.activation_bits;
                 const uint64_t weight_bits_in = array_.last_weights() * job_.weight_bits;
@@ -401,7 +552,7 @@ void Accelerator::run_job() {
                 const uint64_t port_cycles = std::max({ceil_div(activation_bits, abuf_port), ceil_div(weight_bits_in, wbuf_port),
                                                        ceil_div(output_bits, obuf_port), uint64_t{1}});
                 for (uint64_t extra = 1; extra < port_cycles; ++extra) {
-                    if (next_bits > 0 && dram_.done(weight_ticket(index + 1))) next_bits -= std::min(next_bits, wbuf_port);
+                    if (next_fill > 0 && dram_.done(ready(index + 1))) next_fill -= 1;
                     clock_cycle(buffer_stall_);
                 }
             }
@@ -414,7 +565,7 @@ void Accelerator::run_job() {
                 tile_cache.emplace(key, entry);
             }
             }
-            shadow_pending = next_bits;
+            shadow_pending = next_fill;
             if (!ws) {
                 // OS: the tile's outputs leave through the OBUF port before the next tile starts.
                 const uint64_t cycles = ceil_div(static_cast<uint64_t>(tile.mt) * tile.nt * 32, obuf_port);
@@ -461,6 +612,14 @@ void Accelerator::report(CounterArray &counters) const {
     counters[MANTSIM_COUNTER_OUTPUT_SCALE] += output_scales_;
     counters[MANTSIM_COUNTER_DECODER_LOOKUPS] += decoder_lookups_;
     counters[MANTSIM_COUNTER_DECODER_SCALE] += decoder_scales_;
+    const uint64_t entry_bits = static_cast<uint64_t>(job_.vq_vector_length) * 16;
+    counters[MANTSIM_COUNTER_DECODER_CODEBOOK_READ_BITS] += codebook_reads_ * entry_bits;
+    counters[MANTSIM_COUNTER_DECODER_HOT_READ_BITS] += hot_reads_ * entry_bits;
+    counters[MANTSIM_COUNTER_DECODER_CODEBOOK_WRITE_BITS] += codebook_write_bits_;
+    counters[MANTSIM_COUNTER_DECODER_RESIDUAL_ADD] += residual_adds_;
+    counters[MANTSIM_COUNTER_DECODER_CONFLICT_CYCLES] += conflict_cycles_;
+    counters[MANTSIM_COUNTER_DECODER_CODEBOOK_LOADS] += codebook_loads_;
+    counters[MANTSIM_COUNTER_DECODER_CYCLES] += decoder_cycles_;
     counters[MANTSIM_COUNTER_WBUF_READ_BITS] += wbuf_read_;
     counters[MANTSIM_COUNTER_WBUF_WRITE_BITS] += wbuf_write_;
     counters[MANTSIM_COUNTER_ABUF_READ_BITS] += abuf_read_;

@@ -73,6 +73,14 @@ struct Accelerator : sc_core::sc_module {
         CounterArray counters{};
     };
     uint64_t weight_tile_bits(const Tile &tile) const;
+    // VQ: what decoding one weight tile costs, from its index stream.
+    struct DecodeCost {
+        uint64_t cycles = 0, bank_reads = 0, hot_reads = 0, conflict_cycles = 0;
+    };
+    DecodeCost decode_cost(const Tile &tile);
+    // VQ: the codebook scope a tile reads (every tile lies in one; prepare checks).
+    size_t tile_scope(const Tile &tile) const;
+    void check_vq(const mantsim_array_config &config, const mantsim_gemm_job &job) const;
 
     void sample_trace(const uint64_t &phase_counter);
 
@@ -98,6 +106,9 @@ struct Accelerator : sc_core::sc_module {
 
     uint64_t cycles_ = 0, compute_ = 0, preload_ = 0, stall_ = 0, drain_ = 0, buffer_stall_ = 0, tiles_ = 0;
     uint64_t output_scales_ = 0, decoder_lookups_ = 0, decoder_scales_ = 0;
+    uint64_t codebook_reads_ = 0, hot_reads_ = 0, codebook_write_bits_ = 0, residual_adds_ = 0, conflict_cycles_ = 0,
+             codebook_loads_ = 0, decoder_cycles_ = 0;
+    std::vector<uint32_t> bank_stamp_;
     uint64_t wbuf_read_ = 0, wbuf_write_ = 0, abuf_read_ = 0, abuf_write_ = 0, obuf_read_ = 0, obuf_write_ = 0;
 };
 

@@ -26,6 +26,9 @@ inline const char *counter_name(int counter) {
         "kv.cycles",               "kv.key_vectors",         "kv.value_vectors",
         "kv.window_flushes",       "kv.candidate_evaluation", "kv.encode",
         "kv.window_write_bits",    "kv.window_read_bits",    "decoder.scale",
+        "decoder.codebook_read_bits", "decoder.hot_read_bits", "decoder.codebook_write_bits",
+        "decoder.residual_add",    "decoder.conflict_cycles", "decoder.codebook_loads",
+        "decoder.cycles",
     };
     return (counter >= 0 && counter < MANTSIM_COUNTER_COUNT) ? names[counter] : nullptr;
 }

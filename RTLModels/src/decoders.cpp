@@ -34,6 +34,26 @@ float power_of_two(int exponent) { return std::ldexp(1.0f, exponent); }
 
 }  // namespace
 
+VQLayout::VQLayout(const mantsim_gemm_job &job)
+    : rows(stored_weight_rows(job)), k(job.k), v(job.vq_vector_length), stages(job.vq_stages),
+      entries(size_t{1} << job.weight_bits), scope_size(job.vq_scope_size), scope(job.vq_scope) {}
+
+size_t VQLayout::scope_count() const {
+    switch (scope) {
+    case MANTSIM_VQ_SCOPE_TILE: return ((rows + scope_size - 1) / scope_size) * ((k + scope_size - 1) / scope_size);
+    case MANTSIM_VQ_SCOPE_ROWS: return (rows + scope_size - 1) / scope_size;
+    default: return 1;
+    }
+}
+
+size_t VQLayout::scope_of(size_t row, size_t col) const {
+    switch (scope) {
+    case MANTSIM_VQ_SCOPE_TILE: return (row / scope_size) * ((k + scope_size - 1) / scope_size) + col / scope_size;
+    case MANTSIM_VQ_SCOPE_ROWS: return row / scope_size;
+    default: return 0;
+    }
+}
+
 size_t stored_weight_rows(const mantsim_gemm_job &job) {
     return job.weight_row_period == 0 ? job.n : job.weight_row_period;
 }
@@ -59,6 +79,42 @@ float half_to_float(uint16_t bits) {
     return result;
 }
 
+// VQ-LLM's W = sum over stages of codebook[stage][index] (binary32, stage order), rounded to the
+// FP16 the PEs multiply.
+DecodedWeights decode_vq(const mantsim_gemm_job &job) {
+    const VQLayout layout(job);
+    const size_t v = layout.v;
+    if (v != 2 && v != 4 && v != 8) throw std::invalid_argument("job.vq_vector_length: expected 2, 4 or 8");
+    if (layout.stages != 1 && layout.stages != 2) throw std::invalid_argument("job.vq_stages: expected 1 or 2");
+    if (job.k % v != 0) {
+        throw std::invalid_argument("job.k: " + std::to_string(job.k) + " is not a whole number of VQ vectors of " + std::to_string(v));
+    }
+    if (job.vq_scope != MANTSIM_VQ_SCOPE_TENSOR && job.vq_scope != MANTSIM_VQ_SCOPE_TILE && job.vq_scope != MANTSIM_VQ_SCOPE_ROWS) {
+        throw std::invalid_argument("job.vq_scope: expected tensor, tile or rows");
+    }
+    if (job.vq_scope != MANTSIM_VQ_SCOPE_TENSOR && job.vq_scope_size == 0) throw std::invalid_argument("job.vq_scope_size: must be positive");
+    if (job.vq_codebook == nullptr) throw std::invalid_argument("job.vq_codebook: required by the VQ array");
+    DecodedWeights out;
+    out.fp16.resize(layout.rows * layout.k);
+    for (size_t row = 0; row < layout.rows; ++row) {
+        for (size_t col = 0; col < layout.k; col += v) {
+            const size_t book = layout.scope_of(row, col) * layout.set_values();
+            float sum[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            for (size_t stage = 0; stage < layout.stages; ++stage) {
+                const uint16_t index = job.weight_codes[layout.code_index(row, col, stage)];
+                if (index >= layout.entries) {
+                    throw std::invalid_argument("job.weight_codes: VQ index " + std::to_string(index) + " is outside the codebook of " +
+                                                std::to_string(layout.entries) + " entries");
+                }
+                const uint16_t *entry = job.vq_codebook + book + (stage * layout.entries + index) * v;
+                for (size_t e = 0; e < v; ++e) sum[e] += half_to_float(entry[e]);
+            }
+            for (size_t e = 0; e < v; ++e) out.fp16[row * layout.k + col + e] = half_to_float(float_to_half(sum[e], false));
+        }
+    }
+    return out;
+}
+
 DecodedWeights decode_weights(const mantsim_gemm_job &job, int pe_type) {
     // A repeating operand stores only its period of rows; the PEs index them modulo it.
     const size_t n = stored_weight_rows(job), k = job.k, g = job.group_size;
@@ -69,6 +125,7 @@ DecodedWeights decode_weights(const mantsim_gemm_job &job, int pe_type) {
         for (size_t i = 0; i < n * k; ++i) out.fp16[i] = half_to_float(job.weight_codes[i]);
         return out;
     }
+    if (pe_type == MANTSIM_PE_VQ) return decode_vq(job);
     if (job.group_scales == nullptr) throw std::invalid_argument("job.group_scales: required for integer PE types");
     if (pe_type == MANTSIM_PE_LUT) {
         // FLUTE's W = table[q] * s in FP16: the FP16 product is exact in binary32 and rounds once.

@@ -14,7 +14,9 @@ namespace mantsim {
 float half_to_float(uint16_t bits);
 
 // Arrays whose PEs multiply FP16 values (the FP16 array, and the LUT array after its decoder).
-inline bool float_datapath(int pe_type) { return pe_type == MANTSIM_PE_FP16 || pe_type == MANTSIM_PE_LUT; }
+inline bool float_datapath(int pe_type) {
+    return pe_type == MANTSIM_PE_FP16 || pe_type == MANTSIM_PE_LUT || pe_type == MANTSIM_PE_VQ;
+}
 
 // Weight rows the job's codes hold: its row period, or all N.
 size_t stored_weight_rows(const mantsim_gemm_job &job);
@@ -31,6 +33,21 @@ struct DecodedWeights {
     std::vector<float> group_scale;
     // Largest |weight| the PE multiplies, for the accumulator range check.
     int32_t max_magnitude = 0;
+};
+
+// Where a VQ job's vectors and codebooks live: weight_codes hold vectors row by row along K.
+struct VQLayout {
+    size_t rows = 0, k = 0, v = 1, stages = 1, entries = 1, scope_size = 1;
+    int32_t scope = MANTSIM_VQ_SCOPE_TENSOR;
+
+    explicit VQLayout(const mantsim_gemm_job &job);
+    size_t vectors_per_row() const { return k / v; }
+    // Index of stage `stage` of the vector holding stored weight (row, k).
+    size_t code_index(size_t row, size_t col, size_t stage) const { return (row * vectors_per_row() + col / v) * stages + stage; }
+    size_t scope_count() const;
+    size_t scope_of(size_t row, size_t col) const;
+    // FP16 values of one set of codebooks (every stage of one scope).
+    size_t set_values() const { return stages * entries * v; }
 };
 
 // Throws std::invalid_argument naming the field at fault.

@@ -7,7 +7,7 @@ import Yams
 /// interface, its clock, and the formats it runs.
 ///
 ///     name: M-ANT
-///     pe: mant                  # fp16, int, mant, ant, olive, mxfp4 or lut
+///     pe: mant                  # fp16, int, mant, ant, olive, mxfp4, lut or vq
 ///     clock_mhz: 500
 ///     dataflow: ws              # default dataflow: ws or os
 ///     array: {rows: 32, columns: 32}
@@ -15,10 +15,13 @@ import Yams
 ///               weight_banks: 32, weight_bank_bits: 32, ...}   # ports optional (defaults: mantsim_rtl.h)
 ///     dram: {bits_per_cycle: 1024, latency_cycles: 100, technology: ddr4}   # ddr4, lpddr4, hbm2
 ///     formats: {weights: mant4, group: 64, activation_bits: 8,    # group: N or channel
-///               kv: mant4, kv_group: 64}                         # KV cache; default: the weights'
+///               kv: mant4, kv_group: 64,                         # KV cache; default: the weights'
+///               vq_scope: tensor}                                # VQ codebooks: tensor, tileN or rowsN
 ///     vector: {lanes: 32, pipeline_cycles: 8}                    # optional (these defaults)
 ///     kv_engine: {lanes: 64, latency_cycles: 4, window: 64, window_capacity: 64}
 ///                               # optional, M-ANT arrays: the two-stage KV-cache engine
+///     decoder: {codebook_bytes: 524288, codebook_banks: 16, hot_entries: 0, hot_ports: 4, lanes: 16}
+///                               # optional, VQ arrays (these defaults: mantsim_rtl.h)
 public struct ArchitectureConfig: Equatable, Sendable {
     public var name: String
     public var array: ArrayConfig
@@ -55,7 +58,8 @@ public struct ArchitectureConfig: Equatable, Sendable {
         }
         var reader = ConfigReader(path: path)
         guard let top = reader.mapping(root, at: "") else { throw reader.failure() }
-        reader.allow(top, keys: ["name", "pe", "clock_mhz", "dataflow", "array", "buffers", "dram", "formats", "vector", "kv_engine"], at: "")
+        reader.allow(top, keys: ["name", "pe", "clock_mhz", "dataflow", "array", "buffers", "dram", "formats", "vector", "kv_engine", "decoder"],
+                     at: "")
         let name = reader.string(top, "name", at: "") ?? ""
         let pe = reader.choice(top, "pe", at: "", PEType.self)
         let clock = reader.number(top, "clock_mhz", at: "", positive: true) ?? 1
@@ -104,7 +108,7 @@ public struct ArchitectureConfig: Equatable, Sendable {
         var kvFormat: FormatDescriptor?
         var activationBits = 8
         if let formats {
-            reader.allow(formats, keys: ["weights", "group", "activation_bits", "kv", "kv_group"], at: "formats")
+            reader.allow(formats, keys: ["weights", "group", "activation_bits", "kv", "kv_group", "vq_scope"], at: "formats")
             func granularity(_ key: String) -> Granularity? {
                 guard let raw = formats[key] else { return nil }
                 if let size = raw as? Int, size > 0 { return .group(size) }
@@ -114,10 +118,17 @@ public struct ArchitectureConfig: Equatable, Sendable {
             }
             func format(_ key: String, _ name: String, _ granularity: Granularity?) -> FormatDescriptor? {
                 do {
-                    let format = try FormatCatalog.parse(name, granularity: granularity)
+                    var format = try FormatCatalog.parse(name, granularity: granularity)
+                    if format.vq != nil, let scope = formats["vq_scope"] {
+                        guard let text = scope as? String, let parsed = VectorQuantizationConfig.Scope(text) else {
+                            reader.problem("formats.vq_scope: expected tensor, tileN or rowsN, got \(scope)")
+                            return nil
+                        }
+                        format.vq?.scope = parsed
+                    }
                     _ = try format.makeFormat()
-                    // A LUT array's FP16 datapath reads an FP16 KV cache with its decoder bypassed.
-                    let bypass = key == "kv" && pe == .lut && PEType(format: format) == .fp16
+                    // A LUT or VQ array's FP16 datapath reads an FP16 KV cache with its decoder bypassed.
+                    let bypass = key == "kv" && (pe == .lut || pe == .vq) && PEType(format: format) == .fp16
                     if let pe, PEType(format: format) != pe, !bypass {
                         reader.problem("formats.\(key): \(name) does not run on a '\(pe.rawValue)' array")
                     }
@@ -161,6 +172,28 @@ public struct ArchitectureConfig: Equatable, Sendable {
             }
             if let pe, pe != .mant { reader.problem("kv_engine: the two-stage engine writes M-ANT; a '\(pe.rawValue)' array cannot read it") }
             kvEngine = engine
+        }
+        if top["decoder"] != nil, let unit = reader.mapping(top["decoder"], at: "decoder") {
+            reader.allow(unit, keys: ["codebook_bytes", "codebook_banks", "hot_entries", "hot_ports", "lanes"], at: "decoder")
+            func read(_ key: String, _ range: ClosedRange<Int>, _ fallback: Int) -> Int {
+                reader.integer(unit, key, at: "decoder", range: range, required: false) ?? fallback
+            }
+            config.codebookBytes = read("codebook_bytes", 1...(1 << 30), config.codebookBytes)
+            config.codebookBanks = read("codebook_banks", 1...4096, config.codebookBanks)
+            config.hotEntries = read("hot_entries", 0...65536, config.hotEntries)
+            config.hotPorts = read("hot_ports", 1...4096, config.hotPorts)
+            config.decoderLanes = read("lanes", 1...4096, config.decoderLanes)
+            if let pe, pe != .vq { reader.problem("decoder: the codebook decoder belongs to VQ arrays, not '\(pe.rawValue)'") }
+        }
+        if pe == .vq, let vq = weightFormat.vq {
+            let needed = vq.stages * vq.entries * vq.vectorLength * 2
+            if needed > config.codebookBytes {
+                reader.problem("decoder.codebook_bytes: \(config.codebookBytes) bytes cannot hold one set of \(weightFormat.name) codebooks (\(needed) bytes)")
+            }
+            if config.hotEntries > vq.entries {
+                reader.problem("decoder.hot_entries: \(config.hotEntries) is more than the codebook's \(vq.entries) entries")
+            }
+            if dataflow == .outputStationary { reader.problem("dataflow: the VQ array is weight-stationary only") }
         }
         try reader.finish()
         config.peType = pe!

@@ -25,7 +25,8 @@ public struct EnergyTable: Equatable, Sendable {
     /// Counters that record time or occupancy rather than an action with an energy.
     public static let nonActions: Set<String> = ["pe.idle", "dram.busy_cycles", "dram.read_bits", "dram.write_bits", "controller.tiles",
                                                   "vector.cycles", "kv.cycles", "kv.key_vectors", "kv.value_vectors",
-                                                  "kv.window_flushes"]
+                                                  "kv.window_flushes", "decoder.conflict_cycles", "decoder.codebook_loads",
+                                                  "decoder.cycles"]
 
     public static func load(path: String) throws -> EnergyTable {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {

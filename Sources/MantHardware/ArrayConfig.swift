@@ -3,7 +3,7 @@ import MantNumerics
 
 /// The kind of PE an array is built from; each runs the weight format of the same name.
 public enum PEType: String, CaseIterable, Sendable, Codable {
-    case fp16, int, mant, ant, olive, mxfp4, lut
+    case fp16, int, mant, ant, olive, mxfp4, lut, vq
 
     var code: Int32 {
         switch self {
@@ -14,12 +14,13 @@ public enum PEType: String, CaseIterable, Sendable, Codable {
         case .olive: return Int32(MANTSIM_PE_OLIVE)
         case .mxfp4: return Int32(MANTSIM_PE_MXFP4)
         case .lut: return Int32(MANTSIM_PE_LUT)
+        case .vq: return Int32(MANTSIM_PE_VQ)
         }
     }
 
     /// The PE type that runs a weight format, or nil when no array here runs it.
-    /// PEs that multiply FP16 values: FP16 weights, or a LUT decoder's FP16 output.
-    public var multipliesFP16: Bool { self == .fp16 || self == .lut }
+    /// PEs that multiply FP16 values: FP16 weights, or a LUT or VQ decoder's FP16 output.
+    public var multipliesFP16: Bool { self == .fp16 || self == .lut || self == .vq }
 
     public init?(format: FormatDescriptor) {
         switch format.kind {
@@ -30,6 +31,7 @@ public enum PEType: String, CaseIterable, Sendable, Codable {
         case .olive: self = .olive
         case .mxfp4: self = .mxfp4
         case .lut where format.granularity != .tensor: self = .lut
+        case .vq where format.vq?.axis == .reduction: self = .vq
         default: return nil
         }
     }
@@ -62,6 +64,12 @@ public struct ArrayConfig: Equatable, Sendable {
     public var outputBufferBankBits: Int
     public var dramBitsPerCycle: Int
     public var dramLatencyCycles: Int
+    /// VQ decoder: codebook SRAM bytes and banks, hot-entry store entries and ports, lookups per cycle.
+    public var codebookBytes: Int
+    public var codebookBanks: Int
+    public var hotEntries: Int
+    public var hotPorts: Int
+    public var decoderLanes: Int
 
     /// The ANT simulator's array: 32 x 32 PEs, WBUF 128 KB, ABUF 256 KB, OBUF 128 KB, 32 banks
     /// per buffer, a 1024-bit/cycle DRAM interface (clevercool/ANT-Quantization, ant_simulator);
@@ -82,6 +90,11 @@ public struct ArrayConfig: Equatable, Sendable {
         outputBufferBankBits = Int(defaults.output_buffer_bank_bits)
         dramBitsPerCycle = Int(defaults.dram_bits_per_cycle)
         dramLatencyCycles = Int(defaults.dram_latency_cycles)
+        codebookBytes = Int(defaults.codebook_bytes)
+        codebookBanks = Int(defaults.codebook_banks)
+        hotEntries = Int(defaults.hot_entries)
+        hotPorts = Int(defaults.hot_ports)
+        decoderLanes = Int(defaults.decoder_lanes)
     }
 
     var cConfig: mantsim_array_config {
@@ -100,15 +113,20 @@ public struct ArrayConfig: Equatable, Sendable {
         config.output_buffer_bank_bits = UInt32(clamping: outputBufferBankBits)
         config.dram_bits_per_cycle = UInt32(clamping: dramBitsPerCycle)
         config.dram_latency_cycles = UInt32(clamping: dramLatencyCycles)
+        config.codebook_bytes = UInt64(clamping: codebookBytes)
+        config.codebook_banks = UInt32(clamping: codebookBanks)
+        config.hot_entries = UInt32(clamping: hotEntries)
+        config.hot_ports = UInt32(clamping: hotPorts)
+        config.decoder_lanes = UInt32(clamping: decoderLanes)
         return config
     }
 }
 
 extension ArrayConfig {
-    /// The array as it runs `operands`: a LUT array reads FP16 operands (an FP16 KV cache) through
-    /// its FP16 datapath with the decoder bypassed; every other array as it is.
+    /// The array as it runs `operands`: a LUT or VQ array reads FP16 operands (an FP16 KV cache)
+    /// through its FP16 datapath with the decoder bypassed; every other array as it is.
     public func reading(_ operands: GemmOperands) -> ArrayConfig {
-        guard peType == .lut, operands.peType == .fp16 else { return self }
+        guard peType == .lut || peType == .vq, operands.peType == .fp16 else { return self }
         var config = self
         config.peType = .fp16
         return config

@@ -32,7 +32,7 @@ public struct GemmOperands: Sendable {
                 + "arrays run fp16, symmetric int, mant, ant, olive, mxfp4 and group-scaled lut weights")
         }
         switch weights.format.granularity {
-        case .tensor where peType != .fp16:
+        case .tensor where peType != .fp16 && peType != .vq:
             throw QuantizationError.invalidParameter(field: "granularity", message: "arrays take channel or group scales, not one per tensor")
         case .group(let size): groupSize = size
         default: groupSize = weights.shape[1]
@@ -43,6 +43,10 @@ public struct GemmOperands: Sendable {
         self.peType = peType
         self.weights = weights
         weightRowPeriod = n
+        if peType == .vq { try GemmOperands.checkVQ(weights) }
+        if peType == .lut, let table = weights.format.table, table.count != 1 << weights.format.bits {
+            throw QuantizationError.invalidParameter(field: "table", message: "a \(weights.format.bits)-bit LUT needs \(1 << weights.format.bits) entries, got \(table.count)")
+        }
         if peType.multipliesFP16 {
             try activations.requireFinite()
             self.activationBits = 16
@@ -98,6 +102,36 @@ public struct GemmOperands: Sendable {
     var lookupTableCodes: [UInt16] {
         guard peType == .lut, let table = weights.format.table else { return [] }
         return table.map { MiniFloat.fp16.encode($0) }
+    }
+
+    /// A VQ array's codebooks as FP16 codes in scope, stage, entry, element order.
+    var vqCodebook: [UInt16] {
+        guard peType == .vq else { return [] }
+        return (weights.metadata.first { $0.name == "codebook" }?.values ?? []).map { UInt16(truncatingIfNeeded: $0) }
+    }
+
+    /// Checks that VQ codes and codebooks have the lengths their <v, k, r> and scope imply.
+    static func checkVQ(_ weights: QuantizedTensor) throws {
+        guard let config = weights.format.vq else { return }
+        let (rows, columns, v) = (weights.shape[0], weights.shape[1], config.vectorLength)
+        guard columns % v == 0 else {
+            throw QuantizationError.invalidShape("VQ vectors of \(v) along K need K divisible by \(v), got \(columns)")
+        }
+        let scopes: Int
+        switch config.scope {
+        case .tensor: scopes = 1
+        case .tile(let size): scopes = ((rows + size - 1) / size) * ((columns + size - 1) / size)
+        case .channelGroup(let size): scopes = (rows + size - 1) / size
+        }
+        let codes = rows * columns / v * config.stages
+        let book = scopes * config.stages * config.entries * v
+        guard weights.codes.values.count == codes else {
+            throw QuantizationError.invalidParameter(field: "codes", message: "VQ <\(v),\(config.indexBits),\(config.stages)> over [\(rows), \(columns)] needs \(codes) indices, got \(weights.codes.values.count)")
+        }
+        let stored = weights.metadata.first { $0.name == "codebook" }?.values.count ?? 0
+        guard stored == book else {
+            throw QuantizationError.invalidParameter(field: "codebook", message: "\(scopes) scope(s) x \(config.stages) stage(s) x \(config.entries) entries x \(v) values need \(book) FP16 values, got \(stored)")
+        }
     }
 
     /// Metadata bits per group: the FP16 scale (MXFP4: E8M0) plus a selector or type.

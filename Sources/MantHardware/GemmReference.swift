@@ -78,7 +78,7 @@ public enum GemmReference {
                 case .mxfp4:
                     scales[meta] = Float(sign: .plus, exponent: Int(scaleCodes[meta]) - 128, significand: 1)
                     for index in range { values[index] = Int32(MiniFloat.e2m1.decode(UInt16(codes[index])) * 2) }
-                case .fp16, .lut:
+                case .fp16, .lut, .vq:
                     throw QuantizationError.invalidParameter(field: "format", message: "\(weights.format.name) weights are not integers")
                 }
             }
@@ -88,8 +88,13 @@ public enum GemmReference {
 
     /// The FP16 value each PE of an FP16-datapath array multiplies, for the stored rows. LUT:
     /// fp16(entry[q] x s), entry = fp16(table[q]), s the group's FP16 scale: FLUTE's FP16 W = table[q] * s.
+    /// VQ: fp16(sum over stages of entry[stage][index]), the sum in binary32 in stage order.
     public static func fp16Weights(_ operands: GemmOperands) throws -> [Float] {
         let codes = operands.weights.codes.values
+        if operands.peType == .vq, let config = operands.weights.format.vq {
+            let values = try VectorQuantizationFormat(config: config).dequantize(operands.weights).values
+            return values.map { MiniFloat.fp16.round($0) }
+        }
         guard operands.peType == .lut else { return codes.map { MiniFloat.fp16.decode(UInt16($0)) } }
         let entries = operands.lookupTableCodes.map { MiniFloat.fp16.decode($0) }
         let scales = try operands.weights.field("scale").values.map { MiniFloat.fp16.decode(UInt16($0)) }

@@ -139,7 +139,8 @@ extension GemmOperands {
         let scales = (weights.metadata.first { $0.name == "scale" }?.values ?? []).map { UInt16(truncatingIfNeeded: $0) }
         let selectors = (weights.metadata.first { $0.name == "selector" || $0.name == "type" }?.values ?? [])
             .map { UInt8(truncatingIfNeeded: $0) }
-        let table = lookupTableCodes
+        // The decoder's table: a LUT array's entries or a VQ array's codebooks.
+        let table = peType == .vq ? vqCodebook : lookupTableCodes
         let status: Int32 = codes.withUnsafeBufferPointer { codeBuffer in
             table.withUnsafeBufferPointer { tableBuffer in
                 scales.withUnsafeBufferPointer { scaleBuffer in
@@ -165,8 +166,23 @@ extension GemmOperands {
                                         job.activation_scales = xScaleBuffer.baseAddress
                                         job.activation_fp16 = xHalfBuffer.baseAddress
                                         job.output = outputs ? outputBuffer.baseAddress : nil
-                                        job.lut_table = table.isEmpty ? nil : tableBuffer.baseAddress
-                                        job.lut_entries = UInt32(table.count)
+                                        if peType == .vq, let vq = weights.format.vq {
+                                            job.vq_codebook = tableBuffer.baseAddress
+                                            job.vq_vector_length = UInt32(vq.vectorLength)
+                                            job.vq_stages = UInt32(vq.stages)
+                                            switch vq.scope {
+                                            case .tensor: job.vq_scope = Int32(MANTSIM_VQ_SCOPE_TENSOR)
+                                            case .tile(let size):
+                                                job.vq_scope = Int32(MANTSIM_VQ_SCOPE_TILE)
+                                                job.vq_scope_size = UInt32(size)
+                                            case .channelGroup(let rows):
+                                                job.vq_scope = Int32(MANTSIM_VQ_SCOPE_ROWS)
+                                                job.vq_scope_size = UInt32(rows)
+                                            }
+                                        } else {
+                                            job.lut_table = table.isEmpty ? nil : tableBuffer.baseAddress
+                                            job.lut_entries = UInt32(table.count)
+                                        }
                                         return body(&job)
                                     }
                                 }

@@ -7,7 +7,9 @@ import MantNumerics
 /// engine with its window buffer. Registers and wiring are not counted (the table says so).
 ///
 /// SAC rows: one per `group` PE rows for group-wise formats (at least one), one for per-channel
-/// scales; none in the FP16 array. Decoders: one per column in every integer array.
+/// scales; none in the FP16, LUT and VQ arrays. Decoders: one per column in every integer array; a
+/// table and scale multiplier per column in the LUT array; the VQ array's codebook SRAM, hot-entry
+/// store and residual adders.
 public struct AreaModel {
     public let table: EnergyTable
 
@@ -31,6 +33,12 @@ public struct AreaModel {
         result["pe"] = rows * columns * unit(peKey(architecture))
         if array.peType == .lut {
             result["decoder"] = columns * unit("decoder.lut_unit")
+        } else if array.peType == .vq {
+            // Codebook SRAM, the hot-entry store (n_hot entries of every stage) and the residual adders.
+            let vq = architecture.weightFormat.vq
+            let hotKiB = Double(array.hotEntries * (vq?.vectorLength ?? 0) * 2 * (vq?.stages ?? 0)) / 1024
+            result["decoder"] = Double(array.codebookBytes) / 1024 * unit("sram.wbuf_per_kib") + hotKiB * unit("sram.obuf_per_kib")
+                + Double(array.decoderLanes) * unit("decoder.vq_lane")
         } else if array.peType != .fp16 {
             let sacRows: Double
             if case .group(let size) = architecture.weightFormat.granularity { sacRows = max(1, (rows / Double(size)).rounded(.up)) } else { sacRows = 1 }
@@ -54,7 +62,7 @@ public struct AreaModel {
     func peKey(_ architecture: ArchitectureConfig) -> String {
         let narrow = architecture.activationBits <= 4
         switch architecture.array.peType {
-        case .fp16, .lut: return "pe.fp16"
+        case .fp16, .lut, .vq: return "pe.fp16"
         case .mant: return narrow ? "pe.mant_w3a4" : "pe.mant_w3a8"
         case .int where architecture.weightFormat.bits <= 4: return narrow ? "pe.w4a4" : "pe.w4a8"
         default: return narrow ? "pe.w8a4" : "pe.w8a8"

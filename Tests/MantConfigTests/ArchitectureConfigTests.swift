@@ -12,7 +12,8 @@ final class ArchitectureConfigTests: XCTestCase {
 
     func testEveryBundledArchitectureLoads() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: ArchitectureConfigTests.configs.path).filter { $0.hasSuffix(".yaml") }
-        XCTAssertEqual(Set(files), ["fp16.yaml", "int8.yaml", "int4.yaml", "ant.yaml", "olive.yaml", "mxfp4.yaml", "mant.yaml", "lut.yaml"])
+        XCTAssertEqual(Set(files), ["fp16.yaml", "int8.yaml", "int4.yaml", "ant.yaml", "olive.yaml", "mxfp4.yaml", "mant.yaml", "lut.yaml",
+                                   "vq.yaml", "vq-aqlm3.yaml", "vq-quip4.yaml"])
         for file in files {
             let config = try ArchitectureConfig.load(path: ArchitectureConfigTests.configs.appendingPathComponent(file).path)
             XCTAssertEqual(PEType(format: config.weightFormat), config.array.peType, file)
@@ -23,6 +24,39 @@ final class ArchitectureConfigTests: XCTestCase {
         XCTAssertEqual(mant.weightFormat.name, "mant4/group64")
         let int8 = try ArchitectureConfig.load(path: ArchitectureConfigTests.configs.appendingPathComponent("int8.yaml").path)
         XCTAssertEqual(int8.weightFormat.name, "int8/channel")
+    }
+
+    func testVQDecoderSectionAndItsProblems() throws {
+        let vq = try ArchitectureConfig.load(path: ArchitectureConfigTests.configs.appendingPathComponent("vq.yaml").path)
+        XCTAssertEqual([vq.array.codebookBytes, vq.array.codebookBanks, vq.array.hotEntries, vq.array.hotPorts, vq.array.decoderLanes],
+                       [16384, 16, 32, 8, 16])
+        XCTAssertEqual(vq.weightFormat.vq?.scope, .tensor)
+        let text = """
+        name: bad vq
+        pe: vq
+        clock_mhz: 500
+        dataflow: os
+        array: {rows: 32, columns: 32}
+        buffers: {weight_bytes: 131072, activation_bytes: 262144, output_bytes: 131072}
+        dram: {bits_per_cycle: 1024, latency_cycles: 100}
+        formats: {weights: aqlm3, vq_scope: tile256, activation_bits: 16, kv: fp16}
+        decoder: {codebook_bytes: 65536, hot_entries: 5000, lanes: 0, colour: red}
+        """
+        XCTAssertThrowsError(try ArchitectureConfig.parse(text, path: "bad-vq.yaml")) { error in
+            let message = "\(error)"
+            for needle in ["bad-vq.yaml: decoder.colour: unknown key", "decoder.lanes: expected a whole number in 1...4096, got 0",
+                           "decoder.codebook_bytes: 65536 bytes cannot hold one set of", "(131072 bytes)",
+                           "decoder.hot_entries: 5000 is more than the codebook's 4096 entries", "dataflow: the VQ array is weight-stationary only"] {
+                XCTAssertTrue(message.contains(needle), "missing \(needle) in \(message)")
+            }
+        }
+        let scoped = try ArchitectureConfig.parse(text.replacingOccurrences(of: "dataflow: os", with: "dataflow: ws")
+            .replacingOccurrences(of: "decoder: {codebook_bytes: 65536, hot_entries: 5000, lanes: 0, colour: red}", with: "decoder: {codebook_bytes: 262144}"),
+                                                  path: "vq.yaml")
+        XCTAssertEqual(scoped.weightFormat.vq?.scope, .tile(256))
+        XCTAssertThrowsError(try ArchitectureConfig.parse(text.replacingOccurrences(of: "tile256", with: "blocks"), path: "x.yaml")) {
+            XCTAssertTrue("\($0)".contains("formats.vq_scope: expected tensor, tileN or rowsN, got blocks"), "\($0)")
+        }
     }
 
     func testEveryProblemIsReportedAtOnceWithItsField() throws {

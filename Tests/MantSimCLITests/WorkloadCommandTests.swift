@@ -84,6 +84,17 @@ final class WorkloadCommandTests: CLITestCase {
         XCTAssertTrue(bad.error.contains("head dimension: must be a positive multiple of the K group 64"), bad.error)
     }
 
+    func testVQStudyReportsEveryPoint() throws {
+        let run = try mantsim("vq-study", "--configs", "gptvq2", "--hot", "0,32", "--banks", "2", "--rows", "8", "--csv")
+        XCTAssertEqual(run.status, 0, run.error)
+        let lines = run.output.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1 + 3 * 2, run.output)
+        XCTAssertTrue(lines[0].hasPrefix("config,shape,m,k,n,banks,hot_entries,total_cycles"))
+        let bad = try mantsim("vq-study", "--arch", "int8")
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.error.contains("vq-study needs a VQ array"), bad.error)
+    }
+
     func testAttentionStepReportsPartsErrorAndTheEngine() throws {
         let model = try tinyModel()
         let run = try mantsim("attention", "--model", model, "--context", "130")

@@ -1,0 +1,44 @@
+import XCTest
+import MantConfig
+import MantHardware
+import MantNumerics
+@testable import MantSimulation
+
+final class VQStudyTests: XCTestCase {
+    func testHotHitsFollowTheIndexHistogramAndSpeedupsTheirBaseline() throws {
+        var setup = VQStudy.Setup(base: try bundledArchitecture("vq", rows: 32, columns: 32))
+        setup.configs = ["gptvq2"]
+        setup.hotEntries = [0, 8, 64]
+        setup.banks = [2, 8]
+        setup.shapes = [VQStudy.Shape(name: "gemv", m: 1, k: 256, n: 64), VQStudy.Shape(name: "gemm", m: 40, k: 256, n: 32)]
+        setup.blockRows = 16
+        let rows = try VQStudy.run(setup)
+        XCTAssertEqual(rows.count, 2 * 2 * 3)
+        // The block the study quantizes: its index histogram sets the hot store's hits.
+        let block = try FormatCatalog.parse("gptvq2").makeFormat().quantize(try SyntheticTensor.llmLike(rows: 16, columns: 256, seed: setup.seed))
+        let codes = block.codes.values
+        for row in rows {
+            let expected = Double(codes.filter { $0 < row.hotEntries }.count) / Double(codes.count)
+            XCTAssertEqual(row.hotHitRate, expected, accuracy: 1e-12, "\(row.shape) n_hot \(row.hotEntries)")
+            if row.hotEntries == 0 { XCTAssertEqual(row.speedup, 1) }
+            XCTAssertGreaterThan(row.decoderCycles, 0)
+        }
+        // Two banks starve a 32 x 32 array's decode (256 lookups a tile, at most two a cycle, against
+        // 65 cycles of compute); a hot store with eight ports takes half of them off the banks.
+        let starved = rows.filter { $0.banks == 2 && $0.shape == "gemv" }
+        XCTAssertGreaterThan(starved.first { $0.hotEntries == 64 }!.speedup, 1)
+        XCTAssertEqual(try VQStudy.run(setup), rows, "seeded: the same numbers every run")
+    }
+
+    func testImpossibleSetupsAreNamed() throws {
+        var setup = VQStudy.Setup(base: try bundledArchitecture("vq"))
+        setup.shapes = [VQStudy.Shape(name: "gemv", m: 1, k: 64, n: 8)]
+        setup.configs = ["mant4"]
+        XCTAssertThrowsError(try VQStudy.run(setup)) { XCTAssertTrue("\($0)".contains("'mant4' is not a VQ format"), "\($0)") }
+        setup.configs = ["gptvq2"]
+        setup.hotEntries = [300]
+        XCTAssertThrowsError(try VQStudy.run(setup)) { XCTAssertTrue("\($0)".contains("300 hot entries exceed"), "\($0)") }
+        setup = VQStudy.Setup(base: try bundledArchitecture("mant"))
+        XCTAssertThrowsError(try VQStudy.run(setup)) { XCTAssertTrue("\($0)".contains("vq-study needs a VQ array"), "\($0)") }
+    }
+}
