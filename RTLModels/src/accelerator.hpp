@@ -78,8 +78,6 @@ struct Accelerator : sc_core::sc_module {
         uint64_t cycles = 0, bank_reads = 0, hot_reads = 0, conflict_cycles = 0;
     };
     DecodeCost decode_cost(const Tile &tile);
-    // VQ: the codebook scope a tile reads (every tile lies in one; prepare checks).
-    size_t tile_scope(const Tile &tile) const;
     void check_vq(const mantsim_array_config &config, const mantsim_gemm_job &job) const;
 
     void sample_trace(const uint64_t &phase_counter);
