@@ -87,8 +87,12 @@ enum {
     MANTSIM_PE_ANT = 3,    /* ANT decode-then-MAC */
     MANTSIM_PE_OLIVE = 4,  /* OliVe pair decode-then-MAC */
     MANTSIM_PE_MXFP4 = 5,  /* MXFP4 E2M1 decode-then-MAC, E8M0 block scale in the SAC */
-    MANTSIM_PE_LUT = 6,    /* FLUTE-style lookup table: the decoder reads table[q] (FP16) and multiplies
-                              by the group's FP16 scale in FP16; FP16 x FP16 -> FP32 MAC, no SAC */
+    MANTSIM_PE_LUT = 6,    /* FLUTE-style lookup table: the decoder reads table[q] (FP16); FP16 x FP16
+                              -> FP32 MAC. Where the group's FP16 scale is applied is the array's
+                              lut_scale: MANTSIM_LUT_SCALE_DECODER multiplies table[q] by it in FP16
+                              at the decoder (FLUTE's W = table[q] * s), no SAC;
+                              MANTSIM_LUT_SCALE_SAC sums each group's products in FP32 in the PEs
+                              and a SAC row applies acc = acc + s * P as the group ends */
     MANTSIM_PE_VQ = 7,     /* VQ-LLM-style codebooks: per weight vector the decoder reads one entry per
                               residual stage from the banked codebook SRAM, or from the hot-entry store
                               when the index is below hot_entries; the stages are summed in binary32 and
@@ -106,6 +110,8 @@ enum {
  * vq_scope_size x vq_scope_size weights of the stored [rows, K] matrix; rows: runs of
  * vq_scope_size output channels. */
 enum { MANTSIM_VQ_SCOPE_TENSOR = 0, MANTSIM_VQ_SCOPE_TILE = 1, MANTSIM_VQ_SCOPE_ROWS = 2 };
+
+enum { MANTSIM_LUT_SCALE_DECODER = 0, MANTSIM_LUT_SCALE_SAC = 1 };
 
 enum { MANTSIM_DATAFLOW_WEIGHT_STATIONARY = 0, MANTSIM_DATAFLOW_OUTPUT_STATIONARY = 1 };
 
@@ -139,6 +145,7 @@ typedef struct {
     uint32_t hot_entries;
     uint32_t hot_ports;
     uint32_t decoder_lanes;
+    int32_t lut_scale;             /* LUT PE: MANTSIM_LUT_SCALE_* (where the group scale is applied) */
 } mantsim_array_config;
 
 /* One GEMM Y[M][N] = X[M][K] * W[N][K]^T. Weights are codes of the PE type's format, row-major

@@ -38,6 +38,9 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
     if (config.pe_type < 0 || config.pe_type >= MANTSIM_PE_TYPE_COUNT) {
         throw field_error("array.pe_type", "unknown PE type " + std::to_string(config.pe_type));
     }
+    if (config.lut_scale != MANTSIM_LUT_SCALE_DECODER && config.lut_scale != MANTSIM_LUT_SCALE_SAC) {
+        throw field_error("decoder.scale", "expected decoder or sac, got code " + std::to_string(config.lut_scale));
+    }
     if (config.dram_bits_per_cycle == 0) throw field_error("dram.bits_per_cycle", "must be positive");
     const uint32_t ports[3][2] = {{config.weight_buffer_banks, config.weight_buffer_bank_bits},
                                   {config.activation_buffer_banks, config.activation_buffer_bank_bits},
@@ -77,7 +80,7 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
         throw field_error("job.weight_row_period", "expected 0..N (" + std::to_string(job.n) + "), got " + std::to_string(job.weight_row_period));
     }
 
-    weights_ = decode_weights(job, config.pe_type);
+    weights_ = decode_weights(job, config);
     if (config.pe_type == MANTSIM_PE_VQ) check_vq(config, job);
     if (!fp16) {
         // Integer partial sums of one group must fit the PEs' 32-bit accumulators.
@@ -393,7 +396,7 @@ void Accelerator::run_job() {
             } else if (config_.pe_type != MANTSIM_PE_FP16) {
                 decoder_lookups_ += static_cast<uint64_t>(tile.nt) * tile.kt;
             }
-            if (config_.pe_type == MANTSIM_PE_LUT) decoder_scales_ += static_cast<uint64_t>(tile.nt) * tile.kt;
+            if (config_.pe_type == MANTSIM_PE_LUT && !scales_in_sac(config_)) decoder_scales_ += static_cast<uint64_t>(tile.nt) * tile.kt;
             if (!preloaded) {
                 // The first tile shifts in row by row, no faster than the WBUF port delivers it
                 // (and, on the VQ array, than the decoder decodes it).

@@ -115,7 +115,8 @@ DecodedWeights decode_vq(const mantsim_gemm_job &job) {
     return out;
 }
 
-DecodedWeights decode_weights(const mantsim_gemm_job &job, int pe_type) {
+DecodedWeights decode_weights(const mantsim_gemm_job &job, const mantsim_array_config &config) {
+    const int pe_type = config.pe_type;
     // A repeating operand stores only its period of rows; the PEs index them modulo it.
     const size_t n = stored_weight_rows(job), k = job.k, g = job.group_size;
     const size_t groups = (k + g - 1) / g;
@@ -128,9 +129,16 @@ DecodedWeights decode_weights(const mantsim_gemm_job &job, int pe_type) {
     if (pe_type == MANTSIM_PE_VQ) return decode_vq(job);
     if (job.group_scales == nullptr) throw std::invalid_argument("job.group_scales: required for integer PE types");
     if (pe_type == MANTSIM_PE_LUT) {
-        // FLUTE's W = table[q] * s in FP16: the FP16 product is exact in binary32 and rounds once.
+        // Scale at the decoder: FLUTE's W = table[q] * s in FP16 (the FP16 product is exact in
+        // binary32 and rounds once). Scale in the SAC row: W = table[q], S = s.
         if (job.lut_table == nullptr || job.lut_entries == 0) throw std::invalid_argument("job.lut_table: required by the LUT array");
+        const bool in_sac = scales_in_sac(config);
         out.fp16.resize(n * k);
+        if (in_sac) {
+            out.group_a.assign(n * groups, 1);
+            out.group_scale.resize(n * groups);
+            for (size_t i = 0; i < n * groups; ++i) out.group_scale[i] = half_to_float(job.group_scales[i]);
+        }
         for (size_t row = 0; row < n; ++row) {
             for (size_t i = 0; i < k; ++i) {
                 const uint16_t code = job.weight_codes[row * k + i];
@@ -138,7 +146,12 @@ DecodedWeights decode_weights(const mantsim_gemm_job &job, int pe_type) {
                     throw std::invalid_argument("job.weight_codes: index " + std::to_string(code) + " is outside the table of " +
                                                 std::to_string(job.lut_entries) + " entries");
                 }
-                const float product = half_to_float(job.lut_table[code]) * half_to_float(job.group_scales[row * groups + i / g]);
+                const float entry = half_to_float(job.lut_table[code]);
+                if (in_sac) {
+                    out.fp16[row * k + i] = entry;
+                    continue;
+                }
+                const float product = entry * half_to_float(job.group_scales[row * groups + i / g]);
                 out.fp16[row * k + i] = half_to_float(float_to_half(product, false));
             }
         }

@@ -26,7 +26,7 @@ struct DecodedWeights {
     // M-ANT's +-2^i (the shifter, as a power-of-two multiplier), 0 for every other type.
     std::vector<int16_t> mac_lane;
     std::vector<int16_t> shift_lane;
-    std::vector<float> fp16;  // FP16 and LUT PEs: the FP16 weight each PE multiplies
+    std::vector<float> fp16;  // FP16-datapath PEs: the FP16 weight each PE multiplies
     // Per (n, group): M-ANT's a (1 for the linear selector and every other type), and the FP32
     // scale the SAC multiplies by.
     std::vector<int32_t> group_a;
@@ -50,7 +50,13 @@ struct VQLayout {
     size_t set_values() const { return stages * entries * v; }
 };
 
+// Whether the array applies group scales in a SAC row: every integer array, and the LUT array
+// whose lut_scale says so. Their PEs sum each group on its own.
+inline bool scales_in_sac(const mantsim_array_config &config) {
+    return !float_datapath(config.pe_type) || (config.pe_type == MANTSIM_PE_LUT && config.lut_scale == MANTSIM_LUT_SCALE_SAC);
+}
+
 // Throws std::invalid_argument naming the field at fault.
-DecodedWeights decode_weights(const mantsim_gemm_job &job, int pe_type);
+DecodedWeights decode_weights(const mantsim_gemm_job &job, const mantsim_array_config &config);
 
 }  // namespace mantsim

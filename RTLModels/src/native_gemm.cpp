@@ -12,21 +12,27 @@
 
 extern "C" int mantsim_native_gemm(const mantsim_array_config *config, const mantsim_gemm_job *job) {
     try {
-        const mantsim::DecodedWeights weights = mantsim::decode_weights(*job, config->pe_type);
+        const mantsim::DecodedWeights weights = mantsim::decode_weights(*job, *config);
         const size_t m = job->m, k = job->k, n = job->n, stored = mantsim::stored_weight_rows(*job);
+        const size_t g = mantsim::scales_in_sac(*config) ? job->group_size : k, groups = (k + g - 1) / g;
         if (mantsim::float_datapath(config->pe_type)) {
             std::vector<float> x(m * k);
             for (size_t i = 0; i < m * k; ++i) x[i] = mantsim::half_to_float(job->activation_fp16[i]);
+            const bool grouped = mantsim::scales_in_sac(*config);
             for (size_t row = 0; row < m; ++row) {
                 for (size_t column = 0; column < n; ++column) {
+                    const float *w = weights.fp16.data() + (column % stored) * k;
                     float acc = 0.0f;
-                    for (size_t step = 0; step < k; ++step) acc = acc + weights.fp16[(column % stored) * k + step] * x[row * k + step];
+                    for (size_t group = 0; group < groups; ++group) {
+                        float sum = grouped ? 0.0f : acc;
+                        for (size_t step = group * g; step < std::min(k, (group + 1) * g); ++step) sum = sum + w[step] * x[row * k + step];
+                        acc = grouped ? acc + weights.group_scale[(column % stored) * groups + group] * sum : sum;
+                    }
                     job->output[row * n + column] = acc;
                 }
             }
             return MANTSIM_OK;
         }
-        const size_t g = job->group_size, groups = (k + g - 1) / g;
         for (size_t row = 0; row < m; ++row) {
             const int8_t *x = job->activations + row * k;
             const float scale = mantsim::half_to_float(job->activation_scales[row]);

@@ -17,7 +17,8 @@ void PEArray::configure(const mantsim_array_config &config, const mantsim_gemm_j
     k_ = job.k;
     n_ = job.n;
     period_ = stored_weight_rows(job);
-    group_ = float_datapath(pe_type_) ? job.k : job.group_size;
+    grouped_ = scales_in_sac(config);
+    group_ = grouped_ ? job.group_size : job.k;
     groups_ = (k_ + group_ - 1) / group_;
     weight_stationary_ = job.dataflow == MANTSIM_DATAFLOW_WEIGHT_STATIONARY;
     shift_lane_ = pe_type_ == MANTSIM_PE_MANT;
@@ -45,6 +46,7 @@ void PEArray::configure(const mantsim_array_config &config, const mantsim_gemm_j
         act16_.assign(cells, 0.0f);
         w16_.assign(cells, 0.0f);
         psum16_.assign(cells, 0.0f);
+        carry16_.assign(grouped_ && weight_stationary_ ? m_ * n_ : 0, 0.0f);
     } else {
         act_.assign(cells, 0);
         w_mac_.assign(cells, 0);
@@ -87,7 +89,7 @@ void PEArray::begin_tile(const Tile &tile) {
     // Weight-stationary: the tile's weights sit in the PEs for the whole tile.
     for (size_t r = 0; r < tile.kt; ++r) {
         const size_t k = tile.k0 + r;
-        sac_row_[r] = !float_datapath(pe_type_) && is_group_end(k);
+        sac_row_[r] = grouped_ && is_group_end(k);
         uint32_t *prefix = &shift_prefix_[r * (cols_ + 1)];
         prefix[0] = 0;
         for (size_t c = 0; c < cols_; ++c) {
@@ -114,8 +116,8 @@ void PEArray::begin_tile(const Tile &tile) {
 
 void PEArray::plan_tile(const Tile &tile) {
     tile_ = tile;
-    carry_in_ = !float_datapath(pe_type_) && tile.k0 % group_ != 0;
-    carry_out_ = !float_datapath(pe_type_) && !is_group_end(tile.k0 + tile.kt - 1);
+    carry_in_ = grouped_ && tile.k0 % group_ != 0;
+    carry_out_ = grouped_ && !is_group_end(tile.k0 + tile.kt - 1);
 }
 
 // Columns [lo, hi] of row r hold a valid token at WS cycle t; returns false when none do.
@@ -222,19 +224,40 @@ void PEArray::step_ws_fp16(long t) {
         float *p = &psum16_[r * C];
         const float *w = &w16_[r * C];
         if (r == 0) {
+            // Ungrouped, the top row reads the running sum; grouped, an unfinished group's sum.
             for (long c = 0; c < C; ++c) {
                 const long m = t - c;
-                const float in = (c < nt && m >= 0 && m < mt) ? acc_[(tile_.m0 + m) * n_ + tile_.n0 + c] : 0.0f;
+                float in = 0.0f;
+                if (c < nt && m >= 0 && m < mt) {
+                    const size_t slot = (tile_.m0 + m) * n_ + tile_.n0 + c;
+                    in = !grouped_ ? acc_[slot] : carry_in_ ? carry16_[slot] : 0.0f;
+                }
                 p[c] = in + w[c] * a[c];
             }
+        } else if (sac_row_[r - 1]) {
+            for (long c = 0; c < C; ++c) p[c] = 0.0f + w[c] * a[c];
         } else {
             const float *up = p - C;
             for (long c = 0; c < C; ++c) p[c] = up[c] + w[c] * a[c];
         }
         long lo, hi;
-        if (r < static_cast<long>(tile_.kt) && valid_columns(t, r, mt, nt, lo, hi)) macs_ += static_cast<uint64_t>(hi - lo + 1);
-        // The bottom row hands each token's sum back to the output buffer.
-        if (r == R - 1 && valid_columns(t, r, mt, nt, lo, hi)) {
+        const bool live = valid_columns(t, r, mt, nt, lo, hi);
+        if (r < static_cast<long>(tile_.kt) && live) macs_ += static_cast<uint64_t>(hi - lo + 1);
+        if (grouped_) {
+            if (r >= static_cast<long>(tile_.kt) || !live) continue;
+            if (sac_row_[r]) {
+                // The group's FP32 sum, scaled and added to the output as the token passes.
+                for (long c = lo; c <= hi; ++c) {
+                    const size_t n = tile_.n0 + c, m = tile_.m0 + (t - r - c);
+                    float &acc = acc_[m * n_ + n];
+                    acc = acc + w_->group_scale[group_index(n, tile_.k0 + r)] * p[c];
+                    scale_accumulates_ += 1;
+                }
+            } else if (r == R - 1 && carry_out_) {
+                for (long c = lo; c <= hi; ++c) carry16_[(tile_.m0 + (t - r - c)) * n_ + tile_.n0 + c] = p[c];
+            }
+        } else if (r == R - 1 && live) {
+            // The bottom row hands each token's sum back to the output buffer.
             for (long c = lo; c <= hi; ++c) acc_[(tile_.m0 + (t - r - c)) * n_ + tile_.n0 + c] = p[c];
         }
     }
@@ -281,26 +304,35 @@ void PEArray::step_os_int(long t) {
         if (shift_lane_) {
             for (long c = lo; c <= hi; ++c) shift_adds_ += w_shift_[r * C + c] != 0 ? 1 : 0;
         }
-        // Group ends among the steps k = t - r - c this row sees now.
-        const long k_low = t - r - hi, k_high = t - r - lo;
-        const long g = static_cast<long>(group_);
-        for (long k_end = ((k_low + g) / g) * g - 1; k_end <= k_high; k_end += g) {
-            if (k_end >= k_low && k_end < K) close_group(r, t - r - k_end, k_end);
-        }
-        if (K % g != 0 && K - 1 >= k_low && K - 1 <= k_high) close_group(r, t - r - (K - 1), K - 1);
+        close_groups(t, r, lo, hi);
     }
+}
+
+// OS: closes the groups whose last step k = t - r - c columns [lo, hi] of row r have just consumed.
+void PEArray::close_groups(long t, long r, long lo, long hi) {
+    const long K = static_cast<long>(k_), g = static_cast<long>(group_);
+    const long k_low = t - r - hi, k_high = t - r - lo;
+    for (long k_end = ((k_low + g) / g) * g - 1; k_end <= k_high; k_end += g) {
+        if (k_end >= k_low && k_end < K) close_group(r, t - r - k_end, k_end);
+    }
+    if (K % g != 0 && K - 1 >= k_low && K - 1 <= k_high) close_group(r, t - r - (K - 1), K - 1);
 }
 
 // OS: PE (r, c) just consumed the last step of a group; its SAC applies the group's scale.
 void PEArray::close_group(long r, long c, long k_end) {
     const size_t meta = group_index(tile_.n0 + static_cast<size_t>(c), static_cast<size_t>(k_end));
     const size_t cell = static_cast<size_t>(r) * cols_ + static_cast<size_t>(c);
+    scale_accumulates_ += 1;
+    if (float_datapath(pe_type_)) {
+        acc_pe_[cell] = acc_pe_[cell] + w_->group_scale[meta] * psum16_[cell];
+        psum16_[cell] = 0.0f;
+        return;
+    }
     const int32_t total = w_->group_a[meta] * psum_m_[cell] + psum_h_[cell];
     acc_pe_[cell] = acc_pe_[cell] + w_->group_scale[meta] * static_cast<float>(total);
     psum_m_[cell] = 0;
     psum_h_[cell] = 0;
     if (shift_lane_) combines_ += 1;
-    scale_accumulates_ += 1;
 }
 
 void PEArray::step_os_fp16(long t) {
@@ -322,13 +354,16 @@ void PEArray::step_os_fp16(long t) {
         w16_[c] = valid ? w_->fp16[weight_index(tile_.n0 + c, static_cast<size_t>(k))] : 0.0f;
     }
     for (long r = 0; r < R; ++r) {
-        float *acc = &acc_pe_[r * C];
+        // Grouped, each group sums on its own and its SAC adds it to the output when it ends.
+        float *acc = grouped_ ? &psum16_[r * C] : &acc_pe_[r * C];
         const float *a = &act16_[r * C];
         const float *w = &w16_[r * C];
         for (long c = 0; c < C; ++c) acc[c] = acc[c] + w[c] * a[c];
         if (r < mt) {
             const long lo = std::max(0L, t - r - K + 1), hi = std::min(nt - 1, t - r);
-            if (hi >= lo) macs_ += static_cast<uint64_t>(hi - lo + 1);
+            if (hi < lo) continue;
+            macs_ += static_cast<uint64_t>(hi - lo + 1);
+            if (grouped_) close_groups(t, r, lo, hi);
         }
     }
 }

@@ -14,6 +14,9 @@
 //
 // Integer PEs keep two lanes: the MAC lane (sum of w*x; for M-ANT +-i*x, the 3-bit multiplier)
 // and the shift lane (M-ANT's +-(x << i), zero for other types).
+// FP16-datapath PEs keep one FP32 partial sum: the running output (FP16, VQ, LUT with its scale at
+// the decoder), or, for the LUT array with its scale in the SAC, one group's sum, which the SAC
+// row scales into the output exactly as it does an integer array's.
 #pragma once
 
 #include <cstdint>
@@ -74,6 +77,7 @@ class PEArray {
     void step_os_int(long t);
     void step_os_fp16(long t);
     void close_group(long r, long c, long k_end);
+    void close_groups(long t, long r, long lo, long hi);
     bool is_group_end(size_t k) const { return (k + 1) % group_ == 0 || k + 1 == k_; }
     size_t group_index(size_t n, size_t k) const { return (n % period_) * groups_ + k / group_; }
     // Index of weight (n, k) in the decoded arrays, which hold the operand's stored rows.
@@ -84,6 +88,7 @@ class PEArray {
     int pe_type_ = 0;
     bool weight_stationary_ = true;
     bool shift_lane_ = false;
+    bool grouped_ = false;  // group scales applied by SAC rows (integer arrays; LUT with lut_scale SAC)
     int mac_counter_ = MANTSIM_COUNTER_MAC_W8A8;
     const int8_t *x_ = nullptr;
     std::vector<float> x16_;
@@ -98,6 +103,7 @@ class PEArray {
     std::vector<uint8_t> sac_row_;            // WS: row r ends a group
     std::vector<uint32_t> shift_prefix_;      // WS: per row, prefix count of columns using the shift path
     std::vector<int32_t> carry_m_, carry_h_;  // WS: M x N partial sums of unfinished groups
+    std::vector<float> carry16_;              // WS, grouped FP16 datapath: the same in FP32
 
     uint64_t last_inputs_ = 0, last_weights_ = 0, last_top_ = 0, last_bottom_ = 0;
     uint64_t macs_ = 0, shift_adds_ = 0, pe_slots_ = 0, combines_ = 0, scale_accumulates_ = 0;

@@ -201,6 +201,7 @@ mantsim_array_config mantsim_array_config_default(void) {
     config.hot_entries = 0;
     config.hot_ports = 4;
     config.decoder_lanes = 16;
+    config.lut_scale = MANTSIM_LUT_SCALE_DECODER;
     return config;
 }
 

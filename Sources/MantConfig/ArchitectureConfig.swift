@@ -22,6 +22,7 @@ import Yams
 ///                               # optional, M-ANT arrays: the two-stage KV-cache engine
 ///     decoder: {codebook_bytes: 524288, codebook_banks: 16, hot_entries: 0, hot_ports: 4, lanes: 16}
 ///                               # optional, VQ arrays (these defaults: mantsim_rtl.h)
+///     decoder: {scale: decoder}  # LUT arrays: group scale at the decoder (FP16) or in a SAC row (sac)
 public struct ArchitectureConfig: Equatable, Sendable {
     public var name: String
     public var array: ArrayConfig
@@ -174,7 +175,8 @@ public struct ArchitectureConfig: Equatable, Sendable {
             kvEngine = engine
         }
         if top["decoder"] != nil, let unit = reader.mapping(top["decoder"], at: "decoder") {
-            reader.allow(unit, keys: ["codebook_bytes", "codebook_banks", "hot_entries", "hot_ports", "lanes"], at: "decoder")
+            reader.allow(unit, keys: ["codebook_bytes", "codebook_banks", "hot_entries", "hot_ports", "lanes", "scale"], at: "decoder")
+            let codebookKeys = ["codebook_bytes", "codebook_banks", "hot_entries", "hot_ports", "lanes"].filter { unit[$0] != nil }
             func read(_ key: String, _ range: ClosedRange<Int>, _ fallback: Int) -> Int {
                 reader.integer(unit, key, at: "decoder", range: range, required: false) ?? fallback
             }
@@ -183,7 +185,13 @@ public struct ArchitectureConfig: Equatable, Sendable {
             config.hotEntries = read("hot_entries", 0...65536, config.hotEntries)
             config.hotPorts = read("hot_ports", 1...4096, config.hotPorts)
             config.decoderLanes = read("lanes", 1...4096, config.decoderLanes)
-            if let pe, pe != .vq { reader.problem("decoder: the codebook decoder belongs to VQ arrays, not '\(pe.rawValue)'") }
+            if let pe, pe != .vq, let key = codebookKeys.first {
+                reader.problem("decoder.\(key): the codebook decoder belongs to VQ arrays, not '\(pe.rawValue)'")
+            }
+            if unit["scale"] != nil {
+                config.lutScale = reader.choice(unit, "scale", at: "decoder", LUTScale.self) ?? config.lutScale
+                if let pe, pe != .lut { reader.problem("decoder.scale: only a LUT array places its group scale, not '\(pe.rawValue)'") }
+            }
         }
         if pe == .vq, let vq = weightFormat.vq {
             let needed = vq.stages * vq.entries * vq.vectorLength * 2

@@ -47,6 +47,14 @@ public enum Dataflow: String, CaseIterable, Sendable, Codable {
     }
 }
 
+/// Where a LUT array applies each group's FP16 scale: multiplied into the table entry at the
+/// decoder (FLUTE's W = table[q] * s in FP16), or to each group's FP32 sum in a SAC row.
+public enum LUTScale: String, CaseIterable, Sendable, Codable {
+    case decoder, sac
+
+    var code: Int32 { self == .decoder ? Int32(MANTSIM_LUT_SCALE_DECODER) : Int32(MANTSIM_LUT_SCALE_SAC) }
+}
+
 /// Array size, PE type, buffers and DRAM interface of one accelerator instance.
 public struct ArrayConfig: Equatable, Sendable {
     public var rows: Int
@@ -70,6 +78,8 @@ public struct ArrayConfig: Equatable, Sendable {
     public var hotEntries: Int
     public var hotPorts: Int
     public var decoderLanes: Int
+    /// LUT array: where the group scale is applied.
+    public var lutScale: LUTScale = .decoder
 
     /// The ANT simulator's array: 32 x 32 PEs, WBUF 128 KB, ABUF 256 KB, OBUF 128 KB, 32 banks
     /// per buffer, a 1024-bit/cycle DRAM interface (clevercool/ANT-Quantization, ant_simulator);
@@ -118,6 +128,7 @@ public struct ArrayConfig: Equatable, Sendable {
         config.hot_entries = UInt32(clamping: hotEntries)
         config.hot_ports = UInt32(clamping: hotPorts)
         config.decoder_lanes = UInt32(clamping: decoderLanes)
+        config.lut_scale = lutScale.code
         return config
     }
 }

@@ -13,8 +13,10 @@ import MantNumerics
 ///
 /// every FP32 operation rounded to nearest even, none fused. M-ANT's PE computes T_g as
 /// a * M + H from its MAC path (M = sum +-i*x) and shift path (H = sum +-(x << i)), which is the
-/// same integer. FP16 array: acc = 0; for k ascending: acc = acc + w * x (the FP16 product is
-/// exact in FP32); y = acc.
+/// same integer. FP16 array (and the LUT and VQ arrays, w their decoders' FP16 output): acc = 0;
+/// for k ascending: acc = acc + w * x (the FP16 product is exact in FP32); y = acc. LUT array with
+/// its scale in the SAC row: w = table[q] and, for each group g, P_g = 0; for k ascending in g:
+/// P_g = P_g + w * x; then acc = acc + s_g * P_g, groups ascending.
 public enum GemmReference {
     /// Integer weights and per-group FP32 scales of an integer-array format, for the stored rows.
     public struct IntegerWeights: Equatable {
@@ -87,9 +89,10 @@ public enum GemmReference {
     }
 
     /// The FP16 value each PE of an FP16-datapath array multiplies, for the stored rows. LUT:
-    /// fp16(entry[q] x s), entry = fp16(table[q]), s the group's FP16 scale: FLUTE's FP16 W = table[q] * s.
-    /// VQ: fp16(sum over stages of entry[stage][index]), the sum in binary32 in stage order.
-    public static func fp16Weights(_ operands: GemmOperands) throws -> [Float] {
+    /// fp16(entry[q] x s), entry = fp16(table[q]), s the group's FP16 scale: FLUTE's FP16 W = table[q] * s;
+    /// with the scale in the SAC row, entry[q]. VQ: fp16(sum over stages of entry[stage][index]),
+    /// the sum in binary32 in stage order.
+    public static func fp16Weights(_ operands: GemmOperands, lutScale: LUTScale = .decoder) throws -> [Float] {
         let codes = operands.weights.codes.values
         if operands.peType == .vq, let config = operands.weights.format.vq {
             let values = try VectorQuantizationFormat(config: config).dequantize(operands.weights).values
@@ -97,6 +100,7 @@ public enum GemmReference {
         }
         guard operands.peType == .lut else { return codes.map { MiniFloat.fp16.decode(UInt16($0)) } }
         let entries = operands.lookupTableCodes.map { MiniFloat.fp16.decode($0) }
+        if lutScale == .sac { return codes.map { entries[Int($0)] } }
         let scales = try operands.weights.field("scale").values.map { MiniFloat.fp16.decode(UInt16($0)) }
         let (k, size, groups) = (operands.k, operands.groupSize, operands.groups)
         return codes.enumerated().map { index, code in
@@ -104,18 +108,25 @@ public enum GemmReference {
         }
     }
 
-    /// Y as an M x N row-major array.
-    public static func run(_ operands: GemmOperands) throws -> [Float] {
+    /// Y as an M x N row-major array; `lutScale` says where a LUT array applies its group scales.
+    public static func run(_ operands: GemmOperands, lutScale: LUTScale = .decoder) throws -> [Float] {
         let (m, k, n) = (operands.m, operands.k, operands.n)
         var output = [Float](repeating: 0, count: m * n)
         if operands.peType.multipliesFP16 {
-            let w = try fp16Weights(operands)
+            let grouped = operands.peType == .lut && lutScale == .sac
+            let w = try fp16Weights(operands, lutScale: lutScale)
             let x = operands.activationHalfCodes.map { MiniFloat.fp16.decode($0) }
+            let (size, groups) = grouped ? (operands.groupSize, operands.groups) : (k, 1)
+            let scales = grouped ? try operands.weights.field("scale").values.map { MiniFloat.fp16.decode(UInt16($0)) } : []
             for row in 0..<m {
                 for column in 0..<n {
                     var acc: Float = 0
                     let stored = column % operands.weightRowPeriod
-                    for step in 0..<k { acc = acc + w[stored * k + step] * x[row * k + step] }
+                    for group in 0..<groups {
+                        var sum: Float = grouped ? 0 : acc
+                        for step in (group * size)..<min(k, (group + 1) * size) { sum = sum + w[stored * k + step] * x[row * k + step] }
+                        acc = grouped ? acc + scales[stored * groups + group] * sum : sum
+                    }
                     output[row * n + column] = acc
                 }
             }

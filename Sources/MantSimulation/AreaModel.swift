@@ -7,9 +7,11 @@ import MantNumerics
 /// engine with its window buffer. Registers and wiring are not counted (the table says so).
 ///
 /// SAC rows: one per `group` PE rows for group-wise formats (at least one), one for per-channel
-/// scales; none in the FP16, LUT and VQ arrays. Decoders: one per column in every integer array; a
-/// table and scale multiplier per column in the LUT array; the VQ array's codebook SRAM, hot-entry
-/// store and residual adders.
+/// scales; none in the FP16 and VQ arrays, nor in the LUT array that scales at its decoder.
+/// Decoders: one per column in every integer array; a table and scale multiplier per column in the
+/// LUT array that scales there, a table alone in the one that scales in SAC rows (which has no
+/// output scaler: its activations are FP16); the VQ array's codebook SRAM, hot-entry store and
+/// residual adders.
 public struct AreaModel {
     public let table: EnergyTable
 
@@ -31,8 +33,16 @@ public struct AreaModel {
         let (rows, columns) = (Double(array.rows), Double(array.columns))
         var result = [String: Double]()
         result["pe"] = rows * columns * unit(peKey(architecture))
-        if array.peType == .lut {
+        func sacRows(perColumn unitArea: Double) -> Double {
+            let count: Double
+            if case .group(let size) = architecture.weightFormat.granularity { count = max(1, (rows / Double(size)).rounded(.up)) } else { count = 1 }
+            return columns * count * unitArea
+        }
+        if array.peType == .lut && array.lutScale == .decoder {
             result["decoder"] = columns * unit("decoder.lut_unit")
+        } else if array.peType == .lut {
+            result["decoder"] = columns * unit("decoder.unit")
+            result["sac"] = sacRows(perColumn: unit("sac.unit"))
         } else if array.peType == .vq {
             // Codebook SRAM, the hot-entry store (n_hot entries of every stage) and the residual adders.
             let vq = architecture.weightFormat.vq
@@ -40,9 +50,7 @@ public struct AreaModel {
             result["decoder"] = Double(array.codebookBytes) / 1024 * unit("sram.wbuf_per_kib") + hotKiB * unit("sram.obuf_per_kib")
                 + Double(array.decoderLanes) * unit("decoder.vq_lane")
         } else if array.peType != .fp16 {
-            let sacRows: Double
-            if case .group(let size) = architecture.weightFormat.granularity { sacRows = max(1, (rows / Double(size)).rounded(.up)) } else { sacRows = 1 }
-            result["sac"] = columns * sacRows * (unit("sac.unit") + (array.peType == .mant ? unit("sac.combine_unit") : 0))
+            result["sac"] = sacRows(perColumn: unit("sac.unit") + (array.peType == .mant ? unit("sac.combine_unit") : 0))
                 + columns * unit("output.scale_unit")
             result["decoder"] = columns * unit("decoder.unit")
         }

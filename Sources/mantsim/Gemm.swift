@@ -98,7 +98,7 @@ struct Gemm: ParsableCommand {
                                    trace: vcd.map { ($0, vcdRow) })
         var bitExact: Bool?
         if check {
-            let expected = try GemmReference.run(operands)
+            let expected = try GemmReference.run(operands, lutScale: architecture.array.lutScale)
             bitExact = expected.map(\.bitPattern) == result.output.map(\.bitPattern)
         }
         var report = GemmReport(architecture: architecture, format: weightFormat.name, m: m, k: k, n: n, dataflow: flow,

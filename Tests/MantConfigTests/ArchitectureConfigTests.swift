@@ -13,7 +13,7 @@ final class ArchitectureConfigTests: XCTestCase {
     func testEveryBundledArchitectureLoads() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: ArchitectureConfigTests.configs.path).filter { $0.hasSuffix(".yaml") }
         XCTAssertEqual(Set(files), ["fp16.yaml", "int8.yaml", "int4.yaml", "ant.yaml", "olive.yaml", "mxfp4.yaml", "mant.yaml", "lut.yaml",
-                                   "vq.yaml", "vq-aqlm3.yaml", "vq-quip4.yaml"])
+                                   "lut-sac.yaml", "vq.yaml", "vq-aqlm3.yaml", "vq-quip4.yaml"])
         for file in files {
             let config = try ArchitectureConfig.load(path: ArchitectureConfigTests.configs.appendingPathComponent(file).path)
             XCTAssertEqual(PEType(format: config.weightFormat), config.array.peType, file)

@@ -35,7 +35,7 @@ final class GoldenGemmTests: XCTestCase {
             if (architecture.weightFormat.vq?.entries ?? 0) > 4096 { continue }
             let quantized = try architecture.weightFormat.makeFormat().quantize(weights)
             let operands = try GemmOperands(weights: quantized, activations: activations, activationBits: architecture.activationBits)
-            let expected = try GemmReference.run(operands)
+            let expected = try GemmReference.run(operands, lutScale: architecture.array.lutScale)
             var records = [Record]()
             for dataflow in Dataflow.allCases where architecture.array.peType != .vq || dataflow == .weightStationary {
                 // The VQ array is weight-stationary only.

@@ -20,6 +20,14 @@ final class AreaModelTests: XCTestCase {
         let mant = try model.area(of: try bundledArchitecture("mant", rows: 32, columns: 32))
         XCTAssertEqual(mant["kv"]!, 8 * unit("kv.lane") + 64 * (128 * 8 + 16) / 8 / 1024 * unit("sram.abuf_per_kib"), accuracy: 1e-12)
         XCTAssertNil(try model.area(of: try bundledArchitecture("fp16", rows: 32, columns: 32))["sac"])
+        // LUT: the scale multiplier sits in each column's decoder, or in one SAC row per 128-row
+        // group (at least one) with a plain table decoder.
+        let lut = try model.area(of: try bundledArchitecture("lut", rows: 32, columns: 32))
+        XCTAssertNil(lut["sac"])
+        XCTAssertEqual(lut["decoder"]!, 32 * unit("decoder.lut_unit"), accuracy: 1e-12)
+        let lutSAC = try model.area(of: try bundledArchitecture("lut-sac", rows: 32, columns: 32))
+        XCTAssertEqual(lutSAC["sac"]!, 32 * unit("sac.unit"), accuracy: 1e-12)
+        XCTAssertEqual(lutSAC["decoder"]!, 32 * unit("decoder.unit"), accuracy: 1e-12)
     }
 
     func testResizingFindsTheLargestSquareArrayThatFits() throws {
