@@ -99,7 +99,8 @@ enum {
                               rounded to FP16; FP16 x FP16 -> FP32 MAC, no SAC. Weight-stationary only:
                               a decoded tile fills the shadow registers while the previous tile computes,
                               in max(WBUF port cycles, decode cycles). Decode issues lookups in stream
-                              order (K vectors of the tile, then columns, then stages), at most
+                              order (the tile's K steps, then its columns, then stages; a vector
+                              is looked up once, at its first K step and column), at most
                               decoder_lanes per cycle; a cycle ends at the first lookup whose bank
                               (address % codebook_banks, one read per bank per cycle) or hot-store port
                               (hot_ports per cycle) is taken. */
@@ -110,6 +111,12 @@ enum {
  * vq_scope_size x vq_scope_size weights of the stored [rows, K] matrix; rows: runs of
  * vq_scope_size output channels. */
 enum { MANTSIM_VQ_SCOPE_TENSOR = 0, MANTSIM_VQ_SCOPE_TILE = 1, MANTSIM_VQ_SCOPE_ROWS = 2 };
+
+/* Which way a VQ vector runs through the stored [rows, K] matrix. Reduction: v consecutive weights
+ * of a row along K, vectors numbered row by row. Output: the weights at one k of v consecutive rows
+ * (a V cache read as V^T, whose vectors couple head channels of one token), vectors numbered by
+ * block of v rows, then k. */
+enum { MANTSIM_VQ_AXIS_REDUCTION = 0, MANTSIM_VQ_AXIS_OUTPUT = 1 };
 
 enum { MANTSIM_LUT_SCALE_DECODER = 0, MANTSIM_LUT_SCALE_SAC = 1 };
 
@@ -173,13 +180,14 @@ typedef struct {
                                       they hold P rows and output channel n uses row n % P (a
                                       repeating operand, stored once) */
     /* VQ PE: weight_bits is the index width (entries = 2^weight_bits); weight_codes holds P*K/v
-     * vectors, row by row, each with vq_stages indices; vq_codebook holds FP16 bits in scope,
+     * vectors in vq_axis order, each with vq_stages indices; vq_codebook holds FP16 bits in scope,
      * stage, entry, element order. */
     const uint16_t *vq_codebook;
     uint32_t vq_vector_length;     /* v: 2, 4 or 8 weights along K */
     uint32_t vq_stages;            /* 1 or 2 residual stages */
     int32_t vq_scope;              /* MANTSIM_VQ_SCOPE_* */
     uint32_t vq_scope_size;
+    int32_t vq_axis;               /* MANTSIM_VQ_AXIS_* */
 } mantsim_gemm_job;
 
 typedef struct {

@@ -189,7 +189,7 @@ void Accelerator::sample_trace(const uint64_t &phase_counter) {
 
 uint64_t Accelerator::weight_tile_bits(const Tile &tile) const {
     if (config_.pe_type == MANTSIM_PE_VQ) {
-        return static_cast<uint64_t>(tile.nt) * (tile.kt / job_.vq_vector_length) * job_.vq_stages * job_.weight_bits;
+        return static_cast<uint64_t>(tile.nt) * tile.kt / job_.vq_vector_length * job_.vq_stages * job_.weight_bits;
     }
     uint64_t bits = static_cast<uint64_t>(tile.nt) * tile.kt * job_.weight_bits;
     if (config_.pe_type != MANTSIM_PE_FP16) {

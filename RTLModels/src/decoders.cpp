@@ -36,7 +36,8 @@ float power_of_two(int exponent) { return std::ldexp(1.0f, exponent); }
 
 VQLayout::VQLayout(const mantsim_gemm_job &job)
     : rows(stored_weight_rows(job)), k(job.k), v(job.vq_vector_length), stages(job.vq_stages),
-      entries(size_t{1} << job.weight_bits), scope_size(job.vq_scope_size), scope(job.vq_scope) {}
+      entries(size_t{1} << job.weight_bits), scope_size(job.vq_scope_size), scope(job.vq_scope),
+      along_output(job.vq_axis == MANTSIM_VQ_AXIS_OUTPUT) {}
 
 size_t VQLayout::scope_count() const {
     switch (scope) {
@@ -86,7 +87,14 @@ DecodedWeights decode_vq(const mantsim_gemm_job &job) {
     const size_t v = layout.v;
     if (v != 2 && v != 4 && v != 8) throw std::invalid_argument("job.vq_vector_length: expected 2, 4 or 8");
     if (layout.stages != 1 && layout.stages != 2) throw std::invalid_argument("job.vq_stages: expected 1 or 2");
-    if (job.k % v != 0) {
+    if (job.vq_axis != MANTSIM_VQ_AXIS_REDUCTION && job.vq_axis != MANTSIM_VQ_AXIS_OUTPUT) {
+        throw std::invalid_argument("job.vq_axis: expected reduction or output");
+    }
+    if (layout.along_output && (layout.rows % v != 0 || job.n % v != 0)) {
+        throw std::invalid_argument("job.n: " + std::to_string(job.n) + " output channels (" + std::to_string(layout.rows) +
+                                    " stored) are not a whole number of VQ vectors of " + std::to_string(v));
+    }
+    if (!layout.along_output && job.k % v != 0) {
         throw std::invalid_argument("job.k: " + std::to_string(job.k) + " is not a whole number of VQ vectors of " + std::to_string(v));
     }
     if (job.vq_scope != MANTSIM_VQ_SCOPE_TENSOR && job.vq_scope != MANTSIM_VQ_SCOPE_TILE && job.vq_scope != MANTSIM_VQ_SCOPE_ROWS) {
@@ -96,8 +104,9 @@ DecodedWeights decode_vq(const mantsim_gemm_job &job) {
     if (job.vq_codebook == nullptr) throw std::invalid_argument("job.vq_codebook: required by the VQ array");
     DecodedWeights out;
     out.fp16.resize(layout.rows * layout.k);
-    for (size_t row = 0; row < layout.rows; ++row) {
-        for (size_t col = 0; col < layout.k; col += v) {
+    const size_t down = layout.along_output ? 1 : 0, across = 1 - down;
+    for (size_t row = 0; row < layout.rows; row += layout.row_step()) {
+        for (size_t col = 0; col < layout.k; col += layout.col_step()) {
             const size_t book = layout.scope_of(row, col) * layout.set_values();
             float sum[8] = {0, 0, 0, 0, 0, 0, 0, 0};
             for (size_t stage = 0; stage < layout.stages; ++stage) {
@@ -109,7 +118,9 @@ DecodedWeights decode_vq(const mantsim_gemm_job &job) {
                 const uint16_t *entry = job.vq_codebook + book + (stage * layout.entries + index) * v;
                 for (size_t e = 0; e < v; ++e) sum[e] += half_to_float(entry[e]);
             }
-            for (size_t e = 0; e < v; ++e) out.fp16[row * layout.k + col + e] = half_to_float(float_to_half(sum[e], false));
+            for (size_t e = 0; e < v; ++e) {
+                out.fp16[(row + e * down) * layout.k + col + e * across] = half_to_float(float_to_half(sum[e], false));
+            }
         }
     }
     return out;

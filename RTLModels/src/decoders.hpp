@@ -35,15 +35,22 @@ struct DecodedWeights {
     int32_t max_magnitude = 0;
 };
 
-// Where a VQ job's vectors and codebooks live: weight_codes hold vectors row by row along K.
+// Where a VQ job's vectors and codebooks live: weight_codes hold vectors row by row along K, or
+// (output axis) by block of v rows, then k.
 struct VQLayout {
     size_t rows = 0, k = 0, v = 1, stages = 1, entries = 1, scope_size = 1;
     int32_t scope = MANTSIM_VQ_SCOPE_TENSOR;
+    bool along_output = false;
 
     explicit VQLayout(const mantsim_gemm_job &job);
-    size_t vectors_per_row() const { return k / v; }
+    // Steps between a vector's weights: along_output, down the rows; otherwise along K.
+    size_t row_step() const { return along_output ? v : 1; }
+    size_t col_step() const { return along_output ? 1 : v; }
     // Index of stage `stage` of the vector holding stored weight (row, k).
-    size_t code_index(size_t row, size_t col, size_t stage) const { return (row * vectors_per_row() + col / v) * stages + stage; }
+    size_t code_index(size_t row, size_t col, size_t stage) const {
+        const size_t vector = along_output ? (row / v) * k + col : row * (k / v) + col / v;
+        return vector * stages + stage;
+    }
     size_t scope_count() const;
     size_t scope_of(size_t row, size_t col) const;
     // FP16 values of one set of codebooks (every stage of one scope).

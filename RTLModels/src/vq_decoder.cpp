@@ -22,7 +22,11 @@ void Accelerator::check_vq(const mantsim_array_config &config, const mantsim_gem
     if (job.dataflow != MANTSIM_DATAFLOW_WEIGHT_STATIONARY) {
         throw field_error("job.dataflow", "the VQ array decodes whole weight tiles into the shadow registers: weight-stationary only");
     }
-    if (config.rows % layout.v != 0) {
+    // A weight tile holds whole vectors: along K its rows, across output channels its columns.
+    if (layout.along_output && config.columns % layout.v != 0) {
+        throw field_error("array.columns", std::to_string(config.columns) + " columns do not hold whole VQ vectors of " + std::to_string(layout.v));
+    }
+    if (!layout.along_output && config.rows % layout.v != 0) {
         throw field_error("array.rows", std::to_string(config.rows) + " rows do not hold whole VQ vectors of " + std::to_string(layout.v));
     }
     const uint64_t set_bits = static_cast<uint64_t>(layout.set_values()) * 16;
@@ -59,7 +63,8 @@ void Accelerator::check_vq(const mantsim_array_config &config, const mantsim_gem
 }
 
 Accelerator::DecodeCost Accelerator::decode_cost(const Tile &tile) {
-    // Lookups in stream order: the tile's K vectors, then its columns, then residual stages.
+    // Lookups in stream order: the tile's K steps, then its columns, then residual stages; each
+    // vector once.
     const VQLayout layout(job_);
     const uint32_t banks = config_.codebook_banks, lanes = config_.decoder_lanes;
     const uint32_t hot = config_.hot_entries, hot_ports = config_.hot_ports;
@@ -73,8 +78,8 @@ Accelerator::DecodeCost Accelerator::decode_cost(const Tile &tile) {
         issued = 0;
         hot_used = 0;
     };
-    for (size_t col = tile.k0; col < tile.k0 + tile.kt; col += layout.v) {
-        for (size_t n = tile.n0; n < tile.n0 + tile.nt; ++n) {
+    for (size_t col = tile.k0; col < tile.k0 + tile.kt; col += layout.col_step()) {
+        for (size_t n = tile.n0; n < tile.n0 + tile.nt; n += layout.row_step()) {
             for (size_t stage = 0; stage < layout.stages; ++stage) {
                 const uint32_t index = job_.weight_codes[layout.code_index(n % layout.rows, col, stage)];
                 if (issued == lanes) new_cycle();

@@ -31,7 +31,7 @@ public enum PEType: String, CaseIterable, Sendable, Codable {
         case .olive: self = .olive
         case .mxfp4: self = .mxfp4
         case .lut where format.granularity != .tensor: self = .lut
-        case .vq where format.vq?.axis == .reduction: self = .vq
+        case .vq: self = .vq
         default: return nil
         }
     }

@@ -114,8 +114,11 @@ public struct GemmOperands: Sendable {
     static func checkVQ(_ weights: QuantizedTensor) throws {
         guard let config = weights.format.vq else { return }
         let (rows, columns, v) = (weights.shape[0], weights.shape[1], config.vectorLength)
-        guard columns % v == 0 else {
+        if config.axis == .reduction, columns % v != 0 {
             throw QuantizationError.invalidShape("VQ vectors of \(v) along K need K divisible by \(v), got \(columns)")
+        }
+        if config.axis == .output, rows % v != 0 {
+            throw QuantizationError.invalidShape("VQ vectors of \(v) across output channels need N divisible by \(v), got \(rows)")
         }
         let scopes: Int
         switch config.scope {

@@ -170,6 +170,7 @@ extension GemmOperands {
                                             job.vq_codebook = tableBuffer.baseAddress
                                             job.vq_vector_length = UInt32(vq.vectorLength)
                                             job.vq_stages = UInt32(vq.stages)
+                                            job.vq_axis = Int32(vq.axis == .output ? MANTSIM_VQ_AXIS_OUTPUT : MANTSIM_VQ_AXIS_REDUCTION)
                                             switch vq.scope {
                                             case .tensor: job.vq_scope = Int32(MANTSIM_VQ_SCOPE_TENSOR)
                                             case .tile(let size):

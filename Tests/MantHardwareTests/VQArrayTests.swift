@@ -18,9 +18,11 @@ final class VQArrayTests: XCTestCase {
         return try GemmOperands(weights: weights, activations: try SyntheticTensor.llmLike(rows: m, columns: k, seed: seed + 1))
     }
 
-    private func vq(_ name: String, scope: VectorQuantizationConfig.Scope = .tensor) throws -> FormatDescriptor {
+    private func vq(_ name: String, scope: VectorQuantizationConfig.Scope = .tensor,
+                    axis: VectorQuantizationConfig.Axis = .reduction) throws -> FormatDescriptor {
         var format = try FormatCatalog.parse(name)
         format.vq?.scope = scope
+        format.vq?.axis = axis
         return format
     }
 
@@ -37,20 +39,50 @@ final class VQArrayTests: XCTestCase {
     func testEveryBundledConfigurationMatchesTheReferenceBitForBit() throws {
         let model = try RTLModel()
         // quip4's 65,536-entry codebooks train on a small tensor; the others on shapes off every multiple.
-        let cases: [(String, VectorQuantizationConfig.Scope, Int, Int, Int)] = [
-            ("quip4", .tensor, 3, 32, 8), ("aqlm3", .tensor, 5, 48, 11), ("gptvq2", .tensor, 1, 72, 13),
-            ("cq4", .tensor, 9, 40, 10), ("cq2", .tensor, 4, 64, 9),
-            ("gptvq2", .tile(16), 3, 64, 16), ("gptvq2", .channelGroup(8), 2, 40, 24),
+        // The KV configurations also as a V cache read as V^T: vectors across output channels.
+        let cases: [(String, VectorQuantizationConfig.Scope, VectorQuantizationConfig.Axis, Int, Int, Int)] = [
+            ("quip4", .tensor, .reduction, 3, 32, 8), ("aqlm3", .tensor, .reduction, 5, 48, 11), ("gptvq2", .tensor, .reduction, 1, 72, 13),
+            ("cq4", .tensor, .reduction, 9, 40, 10), ("cq2", .tensor, .reduction, 4, 64, 9),
+            ("cq4", .tensor, .output, 1, 37, 16), ("cq2", .tensor, .output, 3, 45, 24),
+            ("gptvq2", .tile(16), .reduction, 3, 64, 16), ("gptvq2", .channelGroup(8), .reduction, 2, 40, 24),
         ]
-        for (index, (name, scope, m, k, n)) in cases.enumerated() {
-            let job = try operands(try vq(name, scope: scope), m: m, k: k, n: n, seed: UInt64(40 + index))
+        for (index, (name, scope, axis, m, k, n)) in cases.enumerated() {
+            let job = try operands(try vq(name, scope: scope, axis: axis), m: m, k: k, n: n, seed: UInt64(40 + index))
             let expected = try GemmReference.run(job)
             XCTAssertTrue(expected.contains { $0 != 0 }, name)
             let result = try model.run(job, on: config(), dataflow: .weightStationary)
-            XCTAssertEqual(result.output.map(\.bitPattern), expected.map(\.bitPattern), "\(name) \(scope)")
+            XCTAssertEqual(result.output.map(\.bitPattern), expected.map(\.bitPattern), "\(name) \(scope) \(axis)")
             // The reference decodes what the numerics dequantize, rounded to FP16.
             let dequantized = try job.weights.format.makeFormat().dequantize(job.weights).values
             XCTAssertEqual(try GemmReference.fp16Weights(job), dequantized.map { MiniFloat.fp16.round($0) })
+        }
+    }
+
+    /// Vectors across output channels (a V cache as V^T): a tile's stream runs over its K steps,
+    /// then its blocks of v columns. Rows 0-1 hold codes 0 (k = 0) and 1 (k = 1), rows 2-3 codes 4
+    /// and 5, so the stream is 0 4 1 5: banks 0 0 1 1 with 4 banks, four lookups a cycle:
+    ///   cycle 1: 0 | 4 hits bank 0       cycle 2: 4 1 | 5 hits bank 1       cycle 3: 5
+    /// (along K the same codes would stream 0 1 4 5 and take two cycles).
+    func testOutputAxisVectorsStreamByKStep() throws {
+        let config = VectorQuantizationConfig(vectorLength: 2, indexBits: 4, stages: 1, axis: .output)
+        let format = FormatDescriptor(kind: .vq, bits: 4, granularity: .tensor, vq: config)
+        let book = (0..<32).map { UInt32(MiniFloat.fp16.encode(Float($0 - 16) * 0.125)) }
+        let weights = QuantizedTensor(format: format, shape: [4, 2], codes: BitField(name: "codes", bitWidth: 4, values: [0, 1, 4, 5]),
+                                      metadata: [BitField(name: "codebook", bitWidth: 16, values: book)])
+        let job = try GemmOperands(weights: weights, activations: try SyntheticTensor.llmLike(rows: 2, columns: 2, seed: 3))
+        var array = self.config(rows: 2, columns: 4)
+        array.codebookBanks = 4
+        array.decoderLanes = 4
+        let model = try RTLModel()
+        let result = try model.run(job, on: array, dataflow: .weightStationary)
+        XCTAssertEqual(result.counters["decoder.cycles"], 3)
+        XCTAssertEqual(result.counters["decoder.conflict_cycles"], 2)
+        XCTAssertEqual(result.output.map(\.bitPattern), try GemmReference.run(job).map(\.bitPattern))
+        // W[n][k]: entry i holds (2i - 16) / 8 and (2i - 15) / 8; row 1 is element 1 of the vectors of rows 0-1.
+        XCTAssertEqual(try GemmReference.fp16Weights(job), [-2, -1.75, -1.875, -1.625, -1, -0.75, -0.875, -0.625])
+        array.columns = 3
+        XCTAssertThrowsError(try model.run(job, on: array, dataflow: .weightStationary)) {
+            XCTAssertTrue("\($0)".contains("array.columns"), "\($0)")
         }
     }
 
