@@ -16,7 +16,8 @@ import Yams
 ///     dram: {bits_per_cycle: 1024, latency_cycles: 100, technology: ddr4}   # ddr4, lpddr4, hbm2
 ///     formats: {weights: mant4, group: 64, activation_bits: 8,    # group: N or channel
 ///               kv: mant4, kv_group: 64,                         # KV cache; default: the weights'
-///               vq_scope: tensor}                                # VQ codebooks: tensor, tileN or rowsN
+///               vq_scope: tensor}                                # VQ weight codebooks: tensor, tileN or rowsN
+///                               # a VQ array's KV cache: fp16 (decoder bypassed), cq4 or cq2 (one codebook per head's K or V)
 ///     vector: {lanes: 32, pipeline_cycles: 8}                    # optional (these defaults)
 ///     kv_engine: {lanes: 64, latency_cycles: 4, window: 64, window_capacity: 64}
 ///                               # optional, M-ANT arrays: the two-stage KV-cache engine
@@ -33,6 +34,13 @@ public struct ArchitectureConfig: Equatable, Sendable {
     /// The KV cache's format: K is [tokens, head_dim] with groups along the head dimension, V is
     /// read as V^T [head_dim, tokens] with groups along tokens (the reduction axis of P*V).
     public var kvFormat: FormatDescriptor
+    /// The KV format as V^T [head_dim, tokens] is stored: a VQ cache's vectors couple head channels
+    /// of one token (as CQ quantizes), which run down V^T's rows.
+    public var valueCacheFormat: FormatDescriptor {
+        var format = kvFormat
+        format.vq?.axis = .output
+        return format
+    }
     /// The vector unit beside the array (norms, softmax, activation functions).
     public var vector: VectorUnitConfig
     /// The two-stage KV-cache engine, when the architecture has one (M-ANT arrays only); its
@@ -120,7 +128,8 @@ public struct ArchitectureConfig: Equatable, Sendable {
             func format(_ key: String, _ name: String, _ granularity: Granularity?) -> FormatDescriptor? {
                 do {
                     var format = try FormatCatalog.parse(name, granularity: granularity)
-                    if format.vq != nil, let scope = formats["vq_scope"] {
+                    // The scope is the weights'; a VQ KV cache has one set of codebooks per head's K or V.
+                    if key == "weights", format.vq != nil, let scope = formats["vq_scope"] {
                         guard let text = scope as? String, let parsed = VectorQuantizationConfig.Scope(text) else {
                             reader.problem("formats.vq_scope: expected tensor, tileN or rowsN, got \(scope)")
                             return nil
@@ -193,16 +202,18 @@ public struct ArchitectureConfig: Equatable, Sendable {
                 if let pe, pe != .lut { reader.problem("decoder.scale: only a LUT array places its group scale, not '\(pe.rawValue)'") }
             }
         }
-        if pe == .vq, let vq = weightFormat.vq {
+        // The decoder reads the weights' codebooks and, for a VQ-coded KV cache, the cache's.
+        for (key, format) in [("weights", weightFormat), ("kv", kvFormat)] where pe == .vq {
+            guard let format, let vq = format.vq else { continue }
             let needed = vq.stages * vq.entries * vq.vectorLength * 2
             if needed > config.codebookBytes {
-                reader.problem("decoder.codebook_bytes: \(config.codebookBytes) bytes cannot hold one set of \(weightFormat.name) codebooks (\(needed) bytes)")
+                reader.problem("decoder.codebook_bytes: \(config.codebookBytes) bytes cannot hold one set of formats.\(key) (\(format.name)) codebooks (\(needed) bytes)")
             }
             if config.hotEntries > vq.entries {
-                reader.problem("decoder.hot_entries: \(config.hotEntries) is more than the codebook's \(vq.entries) entries")
+                reader.problem("decoder.hot_entries: \(config.hotEntries) is more than the formats.\(key) (\(format.name)) codebook's \(vq.entries) entries")
             }
-            if dataflow == .outputStationary { reader.problem("dataflow: the VQ array is weight-stationary only") }
         }
+        if pe == .vq, dataflow == .outputStationary { reader.problem("dataflow: the VQ array is weight-stationary only") }
         try reader.finish()
         config.peType = pe!
         return ArchitectureConfig(name: name, array: config, clockMHz: clock, dataflow: dataflow ?? .weightStationary,

@@ -109,7 +109,7 @@ public struct AttentionStep {
                 }
             } else {
                 cachedKeys = try architecture.kvFormat.makeFormat().quantize(keys)
-                closedValues = try architecture.kvFormat.makeFormat().quantize(try transpose(values))
+                closedValues = try architecture.valueCacheFormat.makeFormat().quantize(try transpose(values))
                 (openValues, openTokens) = ([], 0)
             }
 

@@ -10,8 +10,10 @@ import MantNumerics
 /// activations repeat a block of `blockTokens` tokens. The K cache of a head [tokens, head_dim]
 /// repeats a block of `blockTokens` tokens the same way; V, read as V^T [head_dim, tokens], is
 /// joined from column blocks of whole groups, the last partial block quantized on its own (a
-/// shorter last group, as every format here defines it). The block sizes set only how much
-/// distinct data a job sees: every GEMM still runs in full on the array.
+/// shorter last group, as every format here defines it). A VQ-coded V (one set of codebooks per
+/// head) is one block of 256 tokens quantized once, its codes repeated along the tokens under the
+/// same codebooks. The block sizes set only how much distinct data a job sees: every GEMM still
+/// runs in full on the array.
 final class SyntheticOperands {
     static let blockRows = 256
     static let blockTokens = 64
@@ -33,7 +35,7 @@ final class SyntheticOperands {
         if let engine = architecture.kvEngine {
             valueFormat = FormatDescriptor(kind: .mant, bits: 4, granularity: .group(engine.window))
         } else {
-            valueFormat = architecture.kvFormat
+            valueFormat = architecture.valueCacheFormat
         }
     }
 
@@ -93,9 +95,31 @@ final class SyntheticOperands {
             valueBlocks[columns] = quantized
             return quantized
         }
+        if let vq = valueFormat.vq { return try repeatingColumns(try block(min(tokens, width)), to: tokens, config: vq) }
         var parts = try [QuantizedTensor](repeating: block(width), count: tokens / width)
         if tokens % width != 0 { parts.append(try block(tokens % width)) }
         return try QuantizedTensor.joiningColumns(parts)
+    }
+
+    /// A VQ tensor [rows, width] with vectors across rows, widened to `tokens` columns: column c
+    /// holds the codes of column c % width, read through the same codebooks.
+    private func repeatingColumns(_ block: QuantizedTensor, to tokens: Int, config: VectorQuantizationConfig) throws -> QuantizedTensor {
+        let (rows, width, stages) = (block.shape[0], block.shape[1], config.stages)
+        guard config.axis == .output, config.scope == .tensor else {
+            throw QuantizationError.invalidParameter(field: "kv", message: "a VQ V cache has one codebook set per head, vectors across head channels")
+        }
+        var codes = [UInt32]()
+        codes.reserveCapacity(rows / config.vectorLength * tokens * stages)
+        for vectorRow in 0..<(rows / config.vectorLength) {
+            for token in 0..<tokens {
+                let first = (vectorRow * width + token % width) * stages
+                codes += block.codes.values[first..<(first + stages)]
+            }
+        }
+        var widened = block
+        widened.shape = [rows, tokens]
+        widened.codes.values = codes
+        return widened
     }
 
     /// K and V vectors [tokens, headDim] at unit scale, as the KV engine receives them.

@@ -13,7 +13,7 @@ struct Compare: ParsableCommand {
         phase. Rows are ordered by architecture name, so the order of --archs changes nothing.
 
         Examples:
-          mantsim compare                                   # nine arrays vs INT8 on LLaMA-2-7B (vq-aqlm3, vq-quip4 by name)
+          mantsim compare                                   # nine arrays vs INT8 on LLaMA-2-7B (the other bundled ones by name)
           mantsim compare --archs mant,int4,olive --baseline int4 --model llama-7b --phase decode
           mantsim compare --archs mant,fp16 --baseline fp16 --csv > results.csv --plot results.svg
         """

@@ -20,7 +20,7 @@ struct Run: ParsableCommand {
         """
     )
 
-    @Option(help: "Architecture: a bundled name (fp16, int8, int4, ant, olive, mxfp4, lut, vq, vq-aqlm3, vq-quip4, mant) or a YAML path.")
+    @Option(help: "Architecture: a bundled name (fp16, int8, int4, ant, olive, mxfp4, lut, lut-sac, vq, vq-cq4, vq-cq2, vq-aqlm3, vq-quip4, mant) or a YAML path.")
     var arch: String = "mant"
 
     @OptionGroup var workload: WorkloadOptions

@@ -13,7 +13,7 @@ final class ArchitectureConfigTests: XCTestCase {
     func testEveryBundledArchitectureLoads() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: ArchitectureConfigTests.configs.path).filter { $0.hasSuffix(".yaml") }
         XCTAssertEqual(Set(files), ["fp16.yaml", "int8.yaml", "int4.yaml", "ant.yaml", "olive.yaml", "mxfp4.yaml", "mant.yaml", "lut.yaml",
-                                   "lut-sac.yaml", "vq.yaml", "vq-aqlm3.yaml", "vq-quip4.yaml"])
+                                   "lut-sac.yaml", "vq.yaml", "vq-cq4.yaml", "vq-cq2.yaml", "vq-aqlm3.yaml", "vq-quip4.yaml"])
         for file in files {
             let config = try ArchitectureConfig.load(path: ArchitectureConfigTests.configs.appendingPathComponent(file).path)
             XCTAssertEqual(PEType(format: config.weightFormat), config.array.peType, file)
@@ -46,10 +46,18 @@ final class ArchitectureConfigTests: XCTestCase {
             let message = "\(error)"
             for needle in ["bad-vq.yaml: decoder.colour: unknown key", "decoder.lanes: expected a whole number in 1...4096, got 0",
                            "decoder.codebook_bytes: 65536 bytes cannot hold one set of", "(131072 bytes)",
-                           "decoder.hot_entries: 5000 is more than the codebook's 4096 entries", "dataflow: the VQ array is weight-stationary only"] {
+                           "decoder.hot_entries: 5000 is more than the formats.weights (vq<8,12,2>/tile256) codebook's 4096 entries", "dataflow: the VQ array is weight-stationary only"] {
                 XCTAssertTrue(message.contains(needle), "missing \(needle) in \(message)")
             }
         }
+        // A VQ-coded KV cache's codebooks go through the same decoder and must fit it too.
+        let cq = text.replacingOccurrences(of: "dataflow: os", with: "dataflow: ws").replacingOccurrences(of: "aqlm3", with: "cq4")
+            .replacingOccurrences(of: "kv: fp16", with: "kv: cq2")
+            .replacingOccurrences(of: "decoder: {codebook_bytes: 65536, hot_entries: 5000, lanes: 0, colour: red}", with: "decoder: {codebook_bytes: 1536}")
+        XCTAssertThrowsError(try ArchitectureConfig.parse(cq, path: "cq.yaml")) {
+            XCTAssertTrue("\($0)".contains("decoder.codebook_bytes: 1536 bytes cannot hold one set of formats.kv (vq<4,8,1>/tensor) codebooks (2048 bytes)"), "\($0)")
+        }
+        XCTAssertEqual(try ArchitectureConfig.parse(cq.replacingOccurrences(of: "1536", with: "2048"), path: "cq.yaml").valueCacheFormat.vq?.axis, .output)
         let scoped = try ArchitectureConfig.parse(text.replacingOccurrences(of: "dataflow: os", with: "dataflow: ws")
             .replacingOccurrences(of: "decoder: {codebook_bytes: 65536, hot_entries: 5000, lanes: 0, colour: red}", with: "decoder: {codebook_bytes: 262144}"),
                                                   path: "vq.yaml")

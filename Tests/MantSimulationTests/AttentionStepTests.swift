@@ -44,6 +44,36 @@ final class AttentionStepTests: XCTestCase {
         XCTAssertNil(one.engineStepCycles)
     }
 
+    /// A VQ array reads an FP16 cache past its decoder, or a CQ-coded one through it: one lookup
+    /// per vector of K (along the head dimension) and of V^T (across head channels), fewer DRAM
+    /// bits as the code narrows, and less accuracy.
+    func testVQArraysReadACodedCacheThroughTheDecoder() throws {
+        let rtl = try RTLModel()
+        var reports = [String: AttentionStep.Report]()
+        for name in ["vq", "vq-cq4", "vq-cq2"] {
+            let report = try AttentionStep(architecture: try bundledArchitecture(name), energy: try energyTable(), rtl: rtl).run(model: model, context: 100)
+            XCTAssertEqual(report.parts.map(\.name), ["attention_scores", "softmax", "attention_values"], name)
+            reports[name] = report
+        }
+        func lookups(_ name: String, _ part: String, v: Int) -> UInt64 {
+            let counters = reports[name]!.parts.first { $0.name == part }!.counters
+            return ((counters["decoder.codebook_read_bits"] ?? 0) + (counters["decoder.hot_read_bits"] ?? 0)) / UInt64(16 * v)
+        }
+        XCTAssertEqual(lookups("vq", "attention_scores", v: 2), 0)
+        for (name, v) in [("vq-cq4", 2), ("vq-cq2", 4)] {
+            // Two KV heads, each K [100, 64] and V^T [64, 100]: 6400 values per cache over both heads.
+            XCTAssertEqual(lookups(name, "attention_scores", v: v), UInt64(2 * 100 * 64 / v), name)
+            XCTAssertEqual(lookups(name, "attention_values", v: v), UInt64(2 * 64 * 100 / v), name)
+        }
+        func dramBits(_ name: String) -> UInt64 { reports[name]!.parts.reduce(0) { $0 + ($1.counters["dram.read_bits"] ?? 0) } }
+        XCTAssertGreaterThan(dramBits("vq"), dramBits("vq-cq4"))
+        XCTAssertGreaterThan(dramBits("vq-cq4"), dramBits("vq-cq2"))
+        let (fp16, cq4, cq2) = (reports["vq"]!.sqnrDecibels!, reports["vq-cq4"]!.sqnrDecibels!, reports["vq-cq2"]!.sqnrDecibels!)
+        XCTAssertGreaterThan(fp16, cq4)
+        XCTAssertGreaterThan(cq4, cq2)
+        XCTAssertGreaterThan(cq2, 3)
+    }
+
     func testImpossibleStepsAreNamed() throws {
         let step = AttentionStep(architecture: try bundledArchitecture("mant"), energy: try energyTable(), rtl: try RTLModel())
         XCTAssertThrowsError(try step.run(model: model, context: 0, batch: 0)) { error in

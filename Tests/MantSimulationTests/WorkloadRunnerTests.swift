@@ -26,7 +26,7 @@ func energyTable(_ node: String = "28nm") throws -> EnergyTable {
 final class WorkloadRunnerTests: XCTestCase {
     func testFastFidelityAgreesWithCycleFidelityOnEveryOperator() throws {
         let rtl = try RTLModel()
-        for name in ["mant", "int8", "fp16", "olive", "lut"] {
+        for name in ["mant", "int8", "fp16", "olive", "lut", "vq-cq2"] {
             let runner = try WorkloadRunner(architecture: try bundledArchitecture(name), energy: try energyTable(), rtl: rtl)
             var request = WorkloadRequest(model: tinyModel, batch: 2, promptLength: 66, generatedTokens: 3, fidelity: .cycle)
             let cycle = try runner.run(request)
