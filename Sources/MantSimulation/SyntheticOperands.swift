@@ -95,31 +95,10 @@ final class SyntheticOperands {
             valueBlocks[columns] = quantized
             return quantized
         }
-        if let vq = valueFormat.vq { return try repeatingColumns(try block(min(tokens, width)), to: tokens, config: vq) }
+        if valueFormat.vq != nil { return try block(min(tokens, width)).repeatingVQColumns(to: tokens) }
         var parts = try [QuantizedTensor](repeating: block(width), count: tokens / width)
         if tokens % width != 0 { parts.append(try block(tokens % width)) }
         return try QuantizedTensor.joiningColumns(parts)
-    }
-
-    /// A VQ tensor [rows, width] with vectors across rows, widened to `tokens` columns: column c
-    /// holds the codes of column c % width, read through the same codebooks.
-    private func repeatingColumns(_ block: QuantizedTensor, to tokens: Int, config: VectorQuantizationConfig) throws -> QuantizedTensor {
-        let (rows, width, stages) = (block.shape[0], block.shape[1], config.stages)
-        guard config.axis == .output, config.scope == .tensor else {
-            throw QuantizationError.invalidParameter(field: "kv", message: "a VQ V cache has one codebook set per head, vectors across head channels")
-        }
-        var codes = [UInt32]()
-        codes.reserveCapacity(rows / config.vectorLength * tokens * stages)
-        for vectorRow in 0..<(rows / config.vectorLength) {
-            for token in 0..<tokens {
-                let first = (vectorRow * width + token % width) * stages
-                codes += block.codes.values[first..<(first + stages)]
-            }
-        }
-        var widened = block
-        widened.shape = [rows, tokens]
-        widened.codes.values = codes
-        return widened
     }
 
     /// K and V vectors [tokens, headDim] at unit scale, as the KV engine receives them.
@@ -156,5 +135,28 @@ final class SyntheticOperands {
     private var valueBlockWidth: Int {
         guard case .group(let size) = valueFormat.granularity else { return 256 }
         return size * max(1, (256 + size - 1) / size)
+    }
+}
+
+extension QuantizedTensor {
+    /// A VQ tensor [rows, width] with one set of codebooks and vectors across rows, widened to
+    /// `columns`: column c holds the codes of column c % width, read through the same codebooks.
+    func repeatingVQColumns(to columns: Int) throws -> QuantizedTensor {
+        guard let config = format.vq, config.axis == .output, config.scope == .tensor else {
+            throw QuantizationError.invalidParameter(field: "kv", message: "a VQ V cache has one codebook set per head, vectors across head channels")
+        }
+        let (rows, width, stages) = (shape[0], shape[1], config.stages)
+        var codes = [UInt32]()
+        codes.reserveCapacity(rows / config.vectorLength * columns * stages)
+        for vectorRow in 0..<(rows / config.vectorLength) {
+            for column in 0..<columns {
+                let first = (vectorRow * width + column % width) * stages
+                codes += self.codes.values[first..<(first + stages)]
+            }
+        }
+        var widened = self
+        widened.shape = [rows, columns]
+        widened.codes.values = codes
+        return widened
     }
 }

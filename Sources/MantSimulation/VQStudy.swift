@@ -4,21 +4,31 @@ import MantHardware
 import MantNumerics
 
 /// VQ-LLM's hot-entry study in hardware: how the VQ array's latency depends on its codebook banks
-/// and on a hot-entry store of n_hot entries, per VQ configuration, on LLaMA-7B GEMV and GEMM shapes.
+/// and on a hot-entry store of n_hot entries, per VQ configuration, on LLaMA-7B GEMV and GEMM shapes
+/// (weight configurations) and decode-attention shapes over a VQ-coded KV cache (KV configurations).
 ///
-/// Per configuration a seeded LLM-like weight block [rows, K] is quantized once (codebooks trained
-/// by k-means, entries ordered hottest first); every shape's N output channels repeat the block's
-/// rows, so the decoder sees the block's real index stream. Each point runs the full GEMM on the
-/// SystemC array in fast fidelity (decode cycles come from every tile's own index stream).
+/// Per configuration a seeded LLM-like block is quantized once (codebooks trained by k-means,
+/// entries ordered hottest first): weights and K [tokens, head_dim] as a [rows, K] block whose rows
+/// the shape's N repeats, V^T [head_dim, tokens] as a [head_dim, 256] block (vectors across head
+/// channels) whose columns repeat along the tokens. The decoder sees the block's real index
+/// stream; each point runs the full GEMM on the SystemC array in fast fidelity (decode cycles
+/// come from every tile's own index stream).
 public enum VQStudy {
+    /// What the GEMM's coded operand is: weights [N, K], the K cache [tokens, head_dim] (Q*K^T) or
+    /// the V cache as V^T [head_dim, tokens] (P*V).
+    public enum Operand: String, Sendable, Codable {
+        case weights, keys, values
+    }
+
     public struct Shape: Sendable, Codable, Equatable {
         public var name: String
         public var m: Int
         public var k: Int
         public var n: Int
+        public var operand: Operand
 
-        public init(name: String, m: Int, k: Int, n: Int) {
-            (self.name, self.m, self.k, self.n) = (name, m, k, n)
+        public init(name: String, m: Int, k: Int, n: Int, operand: Operand = .weights) {
+            (self.name, self.m, self.k, self.n, self.operand) = (name, m, k, n, operand)
         }
 
         /// LLaMA-7B projections (hidden 4096, intermediate 11008): one decode token and a 256-token prefill chunk.
@@ -27,15 +37,23 @@ public enum VQStudy {
             Shape(name: "gemv gate_proj", m: 1, k: 4096, n: 11008),
             Shape(name: "gemm q_proj", m: 256, k: 4096, n: 4096),
         ]
+
+        /// One LLaMA-7B head (head_dim 128) decoding over a 2048-token cache: Q*K^T and P*V.
+        public static let llama7BAttention = [
+            Shape(name: "attention q*k^T", m: 1, k: 128, n: 2048, operand: .keys),
+            Shape(name: "attention p*v", m: 1, k: 2048, n: 128, operand: .values),
+        ]
     }
 
     public struct Setup: Sendable {
         /// The array the study varies: its decoder's banks and hot entries are set per point.
         public var base: ArchitectureConfig
+        /// Configurations of the weight shapes and of the KV-cache (attention) shapes.
         public var configs = ["gptvq2", "aqlm3"]
+        public var kvConfigs = ["cq4", "cq2"]
         public var hotEntries = [0, 16, 64, 256]
         public var banks = [4, 16]
-        public var shapes = Shape.llama7B
+        public var shapes = Shape.llama7B + Shape.llama7BAttention
         /// Weight rows quantized per configuration (codebook training time grows with them).
         public var blockRows = 64
         public var seed: UInt64 = 2025
@@ -67,8 +85,10 @@ public enum VQStudy {
         guard setup.base.array.peType == .vq else {
             throw ConfigError(path: setup.base.name, problems: ["pe: vq-study needs a VQ array, got '\(setup.base.array.peType.rawValue)'"])
         }
-        guard !setup.configs.isEmpty, !setup.shapes.isEmpty, !setup.banks.isEmpty, !setup.hotEntries.isEmpty else {
-            throw QuantizationError.invalidParameter(field: "vq-study", message: "configs, shapes, banks and hot entries must each name at least one value")
+        let weightShapes = setup.shapes.filter { $0.operand == .weights }, cacheShapes = setup.shapes.filter { $0.operand != .weights }
+        guard !setup.shapes.isEmpty, !setup.banks.isEmpty, !setup.hotEntries.isEmpty,
+              weightShapes.isEmpty || !setup.configs.isEmpty, cacheShapes.isEmpty || !setup.kvConfigs.isEmpty else {
+            throw QuantizationError.invalidParameter(field: "vq-study", message: "configs (or kv configs, for attention shapes), shapes, banks and hot entries must each name at least one value")
         }
         if let bad = setup.banks.first(where: { $0 < 1 }) {
             throw QuantizationError.invalidParameter(field: "banks", message: "expected at least 1, got \(bad)")
@@ -79,33 +99,27 @@ public enum VQStudy {
         guard setup.blockRows >= 1 else {
             throw QuantizationError.invalidParameter(field: "rows", message: "expected at least 1 weight row, got \(setup.blockRows)")
         }
-        let formats = try setup.configs.map { name -> FormatDescriptor in
-            let format = try FormatCatalog.parse(name)
-            guard format.vq != nil else { throw QuantizationError.invalidParameter(field: "configs", message: "'\(name)' is not a VQ format") }
-            return format
+        // Each configuration with the shapes it codes.
+        var plan = [(name: String, format: FormatDescriptor, shapes: [Shape])]()
+        for (names, shapes) in [(setup.configs, weightShapes), (setup.kvConfigs, cacheShapes)] where !shapes.isEmpty {
+            for name in names {
+                let format = try FormatCatalog.parse(name)
+                guard format.vq != nil else { throw QuantizationError.invalidParameter(field: "configs", message: "'\(name)' is not a VQ format") }
+                plan.append((name, format, shapes))
+            }
         }
-        for format in formats {
+        for format in plan.map(\.format) {
             if let bad = setup.hotEntries.first(where: { $0 > format.vq!.entries }) {
                 throw QuantizationError.invalidParameter(field: "hot", message: "\(bad) hot entries exceed \(format.name)'s \(format.vq!.entries)")
             }
         }
         let model = try RTLModel()
-        let total = formats.count * setup.shapes.count * setup.banks.count * setup.hotEntries.count
+        let total = plan.reduce(0) { $0 + $1.shapes.count } * setup.banks.count * setup.hotEntries.count
         var rows = [Row]()
-        for (name, format) in zip(setup.configs, formats) {
-            var blocks = [Int: QuantizedTensor]()
-            for shape in setup.shapes {
-                let blockRows = min(setup.blockRows, shape.n), key = shape.k * 1_000_003 + blockRows
-                let block: QuantizedTensor
-                if let cached = blocks[key] {
-                    block = cached
-                } else {
-                    let weights = try SyntheticTensor.llmLike(rows: blockRows, columns: shape.k, seed: setup.seed)
-                    block = try format.makeFormat().quantize(weights)
-                    blocks[key] = block
-                }
-                let activations = try SyntheticTensor.llmLike(rows: min(shape.m, 64), columns: shape.k, seed: setup.seed + 1)
-                let operands = try GemmOperands(weights: block, outputs: shape.n, activationBlock: activations, tokens: shape.m)
+        for (name, format, shapes) in plan {
+            var blocks = [String: QuantizedTensor]()
+            for shape in shapes {
+                let operands = try VQStudy.operands(shape, format: format, blockRows: setup.blockRows, seed: setup.seed, blocks: &blocks)
                 let vq = format.vq!
                 var array = setup.base.array
                 array.codebookBytes = max(array.codebookBytes, 2 * vq.stages * vq.entries * vq.vectorLength * 2)
@@ -135,5 +149,26 @@ public enum VQStudy {
             }
         }
         return rows
+    }
+
+    /// The shape's operands: its coded operand built from a block quantized once per block shape.
+    static func operands(_ shape: Shape, format: FormatDescriptor, blockRows: Int, seed: UInt64,
+                         blocks: inout [String: QuantizedTensor]) throws -> GemmOperands {
+        let activations = try SyntheticTensor.llmLike(rows: min(shape.m, 64), columns: shape.k, seed: seed + 1)
+        func block(rows: Int, columns: Int, format: FormatDescriptor) throws -> QuantizedTensor {
+            let key = "\(rows)x\(columns)/\(format.vq?.axis.rawValue ?? "")"
+            if let cached = blocks[key] { return cached }
+            let quantized = try format.makeFormat().quantize(try SyntheticTensor.llmLike(rows: rows, columns: columns, seed: seed))
+            blocks[key] = quantized
+            return quantized
+        }
+        guard shape.operand == .values else {
+            let coded = try block(rows: min(blockRows, shape.n), columns: shape.k, format: format)
+            return try GemmOperands(weights: coded, outputs: shape.n, activationBlock: activations, tokens: shape.m)
+        }
+        var acrossChannels = format
+        acrossChannels.vq?.axis = .output
+        let coded = try block(rows: shape.n, columns: min(shape.k, 256), format: acrossChannels).repeatingVQColumns(to: shape.k)
+        return try GemmOperands(weights: coded, activationBlock: activations, tokens: shape.m)
     }
 }

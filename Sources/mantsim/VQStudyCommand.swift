@@ -9,13 +9,14 @@ struct VQStudyCommand: ParsableCommand {
         abstract: "VQ array latency with and without a hot-entry store, across n_hot, codebook banks and VQ configurations.",
         discussion: """
         VQ-LLM's hot-entry study, run on the SystemC VQ array. Per configuration a seeded LLM-like
-        weight block is quantized once (k-means codebooks, entries ordered hottest first, so the
-        hot-entry store holds indices below n_hot); each LLaMA-7B shape repeats the block's rows and
-        runs in full. The decoder issues up to --lanes lookups a cycle in stream order; a lookup waits
+        block is quantized once (k-means codebooks, entries ordered hottest first, so the hot-entry
+        store holds indices below n_hot); each LLaMA-7B shape repeats the block and runs in full.
+        Weight configurations (--configs) run the projection GEMV and GEMM shapes; KV-cache
+        configurations (--kv-configs) run one head's decode attention over a 2048-token VQ-coded
+        cache: Q*K^T reads K along its head dimension, P*V reads V^T across head channels. The decoder issues up to --lanes lookups a cycle in stream order; a lookup waits
         for the next cycle when its codebook bank or the hot store's ports are taken. Decoding a tile
         overlaps the previous tile's compute; what it cannot hide holds the array ("fill stall").
-        Speedup: latency without a hot store over latency with one. Attention over a VQ-coded KV
-        cache is not modelled yet.
+        Speedup: latency without a hot store over latency with one.
 
         aqlm3's 4096-entry codebooks take about 20 s to train on the default 64-row block; quip4's
         65,536-entry ones take minutes (name it with --configs to include it).
@@ -23,14 +24,18 @@ struct VQStudyCommand: ParsableCommand {
         Examples:
           mantsim vq-study
           mantsim vq-study --configs gptvq2 --hot 0,8,32,128 --banks 1,4,16 --csv
+          mantsim vq-study --configs "" --kv-configs cq2 --hot 0,32   # attention over a CQ-2 cache only
         """
     )
 
     @Option(help: "Architecture whose VQ array is varied: a bundled name or a YAML path.")
     var arch: String = "vq"
 
-    @Option(help: "VQ configurations, comma-separated (gptvq2, aqlm3, quip4, cq4, cq2, vq-V-K-R).")
+    @Option(help: "VQ configurations of the weight shapes, comma-separated (gptvq2, aqlm3, quip4, cq4, cq2, vq-V-K-R).")
     var configs: String = "gptvq2,aqlm3"
+
+    @Option(name: .customLong("kv-configs"), help: "VQ configurations of the KV cache for the attention shapes, comma-separated (empty: none).")
+    var kvConfigs: String = "cq4,cq2"
 
     @Option(help: "Hot-entry store sizes n_hot, comma-separated (0: no store).")
     var hot: String = "0,16,64,256"
@@ -55,6 +60,9 @@ struct VQStudyCommand: ParsableCommand {
     func run() throws {
         var setup = VQStudy.Setup(base: try ArchitectureConfig.load(path: try BundledConfig.path(arch, kind: .arch)))
         setup.configs = configs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        setup.kvConfigs = kvConfigs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if setup.kvConfigs.isEmpty { setup.shapes.removeAll { $0.operand != .weights } }
+        if setup.configs.isEmpty { setup.shapes.removeAll { $0.operand == .weights } }
         setup.hotEntries = try VQStudyCommand.integers(hot, option: "--hot")
         setup.banks = try VQStudyCommand.integers(banks, option: "--banks")
         setup.blockRows = rows

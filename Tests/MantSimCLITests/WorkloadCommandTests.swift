@@ -85,10 +85,11 @@ final class WorkloadCommandTests: CLITestCase {
     }
 
     func testVQStudyReportsEveryPoint() throws {
-        let run = try mantsim("vq-study", "--configs", "gptvq2", "--hot", "0,32", "--banks", "2", "--rows", "8", "--csv")
+        let run = try mantsim("vq-study", "--configs", "gptvq2", "--kv-configs", "cq2", "--hot", "0,32", "--banks", "2", "--rows", "8", "--csv")
         XCTAssertEqual(run.status, 0, run.error)
         let lines = run.output.split(separator: "\n")
-        XCTAssertEqual(lines.count, 1 + 3 * 2, run.output)
+        XCTAssertEqual(lines.count, 1 + 3 * 2 + 2 * 2, run.output)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("cq2,attention") }.count, 4, run.output)
         XCTAssertTrue(lines[0].hasPrefix("config,shape,m,k,n,banks,hot_entries,total_cycles"))
         let bad = try mantsim("vq-study", "--arch", "int8")
         XCTAssertNotEqual(bad.status, 0)

@@ -30,6 +30,31 @@ final class VQStudyTests: XCTestCase {
         XCTAssertEqual(try VQStudy.run(setup), rows, "seeded: the same numbers every run")
     }
 
+    /// Attention shapes code the KV cache: K along the head dimension, V^T across head channels,
+    /// each block's own index histogram setting the hot store's hits.
+    func testAttentionShapesReadTheCodedCache() throws {
+        var setup = VQStudy.Setup(base: try bundledArchitecture("vq", rows: 32, columns: 32))
+        setup.configs = []
+        setup.kvConfigs = ["cq2"]
+        setup.hotEntries = [0, 32]
+        setup.banks = [4]
+        setup.shapes = [VQStudy.Shape(name: "q*k^T", m: 1, k: 128, n: 512, operand: .keys),
+                        VQStudy.Shape(name: "p*v", m: 1, k: 512, n: 128, operand: .values)]
+        setup.blockRows = 32
+        let rows = try VQStudy.run(setup)
+        XCTAssertEqual(rows.map(\.shape), ["q*k^T", "q*k^T", "p*v", "p*v"])
+        var format = try FormatCatalog.parse("cq2")
+        let keys = try format.makeFormat().quantize(try SyntheticTensor.llmLike(rows: 32, columns: 128, seed: setup.seed)).codes.values
+        format.vq?.axis = .output
+        let values = try format.makeFormat().quantize(try SyntheticTensor.llmLike(rows: 128, columns: 256, seed: setup.seed)).codes.values
+        for (row, codes) in zip(rows.filter { $0.hotEntries == 32 }, [keys, values]) {
+            XCTAssertEqual(row.hotHitRate, Double(codes.filter { $0 < 32 }.count) / Double(codes.count), accuracy: 1e-12, row.shape)
+            XCTAssertGreaterThan(row.decoderCycles, 0)
+        }
+        setup.kvConfigs = []
+        XCTAssertThrowsError(try VQStudy.run(setup)) { XCTAssertTrue("\($0)".contains("kv configs"), "\($0)") }
+    }
+
     func testImpossibleSetupsAreNamed() throws {
         var setup = VQStudy.Setup(base: try bundledArchitecture("vq"))
         setup.shapes = [VQStudy.Shape(name: "gemv", m: 1, k: 64, n: 8)]
