@@ -32,6 +32,11 @@ struct TensorSourceOptions: ParsableArguments {
             let tensor = try SyntheticTensor.llmLike(rows: rows, columns: columns, seed: seed)
             return ("synthetic \(rows)x\(columns) seed \(seed)", tensor)
         }
+        return try TensorSourceOptions.read(file: file, tensor: tensor)
+    }
+
+    /// A tensor from a .npy file, or one named (or the only one) of a .safetensors file; finite.
+    static func read(file: String, tensor requested: String?) throws -> (label: String, tensor: Tensor) {
         let tensor: Tensor
         let label: String
         if file.hasSuffix(".npy") {
@@ -40,7 +45,7 @@ struct TensorSourceOptions: ParsableArguments {
         } else {
             let checkpoint = try SafetensorsFile(path: file)
             let name: String
-            if let requested = self.tensor {
+            if let requested {
                 name = requested
             } else if checkpoint.entries.count == 1, let only = checkpoint.tensorNames.first {
                 name = only
@@ -54,7 +59,7 @@ struct TensorSourceOptions: ParsableArguments {
         do {
             try tensor.requireFinite()
         } catch {
-            throw TensorFileError(path: file, field: self.tensor.map { "tensor '\($0)'" } ?? "tensor", message: "\(error)")
+            throw TensorFileError(path: file, field: requested.map { "tensor '\($0)'" } ?? "tensor", message: "\(error)")
         }
         return (label, tensor)
     }

@@ -84,6 +84,26 @@ final class WorkloadCommandTests: CLITestCase {
         XCTAssertTrue(bad.error.contains("head dimension: must be a positive multiple of the K group 64"), bad.error)
     }
 
+    func testBitsStudyReportsQualityAndCostPerFormat() throws {
+        let model = try tinyModel()
+        let common = ["bits-study", "--model", model, "--prompt", "32", "--tokens", "2", "--rows", "16", "--columns", "128", "--queries", "2"]
+        let csv = try mantsim(common + ["--bits", "3,4", "--families", "mant,mxfp4", "--csv"])
+        XCTAssertEqual(csv.status, 0, csv.error)
+        let lines = csv.output.split(separator: "\n")
+        XCTAssertTrue(lines[0].hasPrefix("bits,family,format,architecture,bits_per_weight,weight_sqnr_db"))
+        // mant3, mant4, mxfp4 (4-bit only), each with prefill and decode.
+        XCTAssertEqual(lines.count, 1 + 3 * 2, csv.output)
+        let text = try mantsim(common + ["--bits", "2", "--families", "int"])
+        XCTAssertEqual(text.status, 0, text.error)
+        XCTAssertTrue(text.output.contains("int2/group64") && text.output.contains("weight SQNR dB"), text.output)
+        let bad = try mantsim(common + ["--families", "int,fp8"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.error.contains("'fp8' is not one of mant, int, nf, vq, mxfp4"), bad.error)
+        let missing = try mantsim(common + ["--tensor-file", path("absent.npy")])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.error.contains("absent.npy"), missing.error)
+    }
+
     func testVQStudyReportsEveryPoint() throws {
         let run = try mantsim("vq-study", "--configs", "gptvq2", "--kv-configs", "cq2", "--hot", "0,32", "--banks", "2", "--rows", "8", "--csv")
         XCTAssertEqual(run.status, 0, run.error)
