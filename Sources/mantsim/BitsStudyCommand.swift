@@ -97,7 +97,7 @@ struct BitsStudyCommand: ParsableCommand {
         var setup = BitsStudy.Setup(architectures: architectures, weights: weights, activations: activations,
                                     request: try workload.request(), energy: try workload.energyTable())
         setup.families = chosen
-        setup.bits = try VQStudyCommand.integers(bits, option: "--bits")
+        setup.bits = try VQStudyCommand.integers(bits, option: "--bits", example: "2,3,4")
         setup.group = group
         setup.vqConfigs = [2: vq2, 3: vq3, 4: vq4]
         let progress = SimulationProgress()

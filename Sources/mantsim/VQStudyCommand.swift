@@ -51,9 +51,9 @@ struct VQStudyCommand: ParsableCommand {
 
     @OptionGroup var output: ReportOptions
 
-    static func integers(_ text: String, option: String) throws -> [Int] {
+    static func integers(_ text: String, option: String, example: String = "0,16,64") throws -> [Int] {
         let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { throw ValidationError("\(option) takes whole numbers, e.g. 0,16,64") }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { throw ValidationError("\(option) takes whole numbers, e.g. \(example)") }
         return values.map { $0! }
     }
 
