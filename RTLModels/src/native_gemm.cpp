@@ -14,11 +14,12 @@ extern "C" int mantsim_native_gemm(const mantsim_array_config *config, const man
     try {
         const mantsim::DecodedWeights weights = mantsim::decode_weights(*job, *config);
         const size_t m = job->m, k = job->k, n = job->n, stored = mantsim::stored_weight_rows(*job);
-        const size_t g = mantsim::scales_in_sac(*config) ? job->group_size : k, groups = (k + g - 1) / g;
+        // Group scales in a SAC row: sum each group on its own (the FP16 datapath otherwise runs K as one group).
+        const bool grouped = mantsim::scales_in_sac(*config);
+        const size_t g = grouped ? job->group_size : k, groups = (k + g - 1) / g;
         if (mantsim::float_datapath(config->pe_type)) {
             std::vector<float> x(m * k);
             for (size_t i = 0; i < m * k; ++i) x[i] = mantsim::half_to_float(job->activation_fp16[i]);
-            const bool grouped = mantsim::scales_in_sac(*config);
             for (size_t row = 0; row < m; ++row) {
                 for (size_t column = 0; column < n; ++column) {
                     const float *w = weights.fp16.data() + (column % stored) * k;

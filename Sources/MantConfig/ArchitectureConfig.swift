@@ -205,7 +205,7 @@ public struct ArchitectureConfig: Equatable, Sendable {
         // The decoder reads the weights' codebooks and, for a VQ-coded KV cache, the cache's.
         for (key, format) in [("weights", weightFormat), ("kv", kvFormat)] where pe == .vq {
             guard let format, let vq = format.vq else { continue }
-            let needed = vq.stages * vq.entries * vq.vectorLength * 2
+            let needed = vq.codebookSetBytes
             if needed > config.codebookBytes {
                 reader.problem("decoder.codebook_bytes: \(config.codebookBytes) bytes cannot hold one set of formats.\(key) (\(format.name)) codebooks (\(needed) bytes)")
             }

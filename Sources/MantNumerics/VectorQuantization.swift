@@ -68,6 +68,9 @@ public struct VectorQuantizationConfig: Hashable, Sendable, Codable {
 
     public var entries: Int { 1 << indexBits }
 
+    /// Bytes of one set of codebooks (every stage's entries of v FP16 values), as a decoder stores it.
+    public var codebookSetBytes: Int { stages * entries * vectorLength * 2 }
+
     /// The configurations VQ-LLM evaluates (Table II).
     public static let named: [(name: String, config: VectorQuantizationConfig)] = [
         ("quip4", VectorQuantizationConfig(vectorLength: 8, indexBits: 16, stages: 2)),

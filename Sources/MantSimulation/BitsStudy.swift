@@ -123,7 +123,7 @@ public enum BitsStudy {
                 architecture.name = "\(architecture.name) with \(format.name)"
                 if let vq = format.vq {
                     // Room for two sets of codebooks, so one prefetches while the other decodes.
-                    architecture.array.codebookBytes = max(architecture.array.codebookBytes, 2 * vq.stages * vq.entries * vq.vectorLength * 2)
+                    architecture.array.codebookBytes = max(architecture.array.codebookBytes, 2 * vq.codebookSetBytes)
                     architecture.array.hotEntries = min(architecture.array.hotEntries, vq.entries)
                 }
                 plan.append((family, bits, architecture))

@@ -122,7 +122,7 @@ public enum VQStudy {
                 let operands = try VQStudy.operands(shape, format: format, blockRows: setup.blockRows, seed: setup.seed, blocks: &blocks)
                 let vq = format.vq!
                 var array = setup.base.array
-                array.codebookBytes = max(array.codebookBytes, 2 * vq.stages * vq.entries * vq.vectorLength * 2)
+                array.codebookBytes = max(array.codebookBytes, 2 * vq.codebookSetBytes)
                 for banks in setup.banks {
                     array.codebookBanks = banks
                     let first = rows.count
