@@ -76,6 +76,9 @@ typedef enum {
     MANTSIM_COUNTER_DECODER_CONFLICT_CYCLES, /* VQ: decode cycles cut short by a busy bank or hot port */
     MANTSIM_COUNTER_DECODER_CODEBOOK_LOADS,/* VQ: codebook switches (a scope's codebooks fetched) */
     MANTSIM_COUNTER_DECODER_CYCLES,        /* VQ: cycles the decoder spends on weight tiles */
+    MANTSIM_COUNTER_WEIGHT_LINK_BITS,      /* weight codes carried by the link into the PEs' shadow registers */
+    MANTSIM_COUNTER_METADATA_BITS,         /* group metadata (scales, selectors) carried to the SAC rows */
+    MANTSIM_COUNTER_CYCLES_ARRAY_BUSY,     /* cycles with at least one tile in the array */
     MANTSIM_COUNTER_COUNT
 } mantsim_counter;
 
@@ -122,6 +125,17 @@ enum { MANTSIM_LUT_SCALE_DECODER = 0, MANTSIM_LUT_SCALE_SAC = 1 };
 
 enum { MANTSIM_DATAFLOW_WEIGHT_STATIONARY = 0, MANTSIM_DATAFLOW_OUTPUT_STATIONARY = 1 };
 
+/* Pipelined: tiles overlap in the array. WS: every PE holds two weight registers; a row of the
+ * shadow set is written over the weight link once the tile that used it has left that row, and a
+ * tile issues as soon as the previous one has streamed its tokens, its weights reach each row
+ * before its first token does, its activations are on chip, and (for a later K tile) the partial
+ * sums it continues have left the array. OS: a tile starts when the previous one has fed its last
+ * K step; double-buffered output registers drain while the next tile computes.
+ * Serial: SCALE-Sim's schedule. A WS fold preloads its weights in the open (max(R, link cycles))
+ * and streams with fill and drain before the next fold starts; an OS fold computes, then drains its
+ * outputs, before the next starts. */
+enum { MANTSIM_TIMING_PIPELINED = 0, MANTSIM_TIMING_SERIAL = 1 };
+
 /* Cycle: every tile steps the PE array. Fast: the first tile of each distinct shape (rows, columns,
  * tokens, group phase, first/last K tile) steps the array; later tiles of that shape replay its
  * cycles and array counters (shift-adds counted from each tile's own weights) while DMA, buffers
@@ -143,6 +157,10 @@ typedef struct {
     uint32_t output_buffer_banks, output_buffer_bank_bits;
     uint32_t dram_bits_per_cycle;
     uint32_t dram_latency_cycles;
+    /* Weight link: bits of weight codes per cycle from the WBUF (through the decoders) into the
+     * whole array's shadow registers; group metadata travels to the SAC rows on its own path. */
+    uint32_t weight_link_bits;
+    int32_t timing;                /* MANTSIM_TIMING_* */
     /* VQ decoder: codebook SRAM (it holds as many scopes' codebooks as fit; more than one lets the
      * next scope's codebooks prefetch while the current one decodes), its banks (one entry read
      * per bank per cycle), the hot-entry store (the hot_entries most used entries of each stage's

@@ -1,18 +1,13 @@
-// The accelerator: a controller that runs one GEMM job as tile loops over the PE array, a DMA
-// engine on one DRAM channel, and the weight, activation and output buffers. One clocked thread
-// steps every block in a fixed order each cycle (DMA, then the array), so a job's timing and
-// counters depend only on its inputs.
-//
-// Loop order (WS): for each M tile (as many tokens as the activation and output buffers hold),
-// for each N tile, for each K tile: wait for the weight tile, prefetch the next one into the
-// other half of the double-buffered WBUF, stream the tokens. (OS): for each M tile of R tokens,
-// for each N tile of C channels: wait for the weights of those channels (all of K), prefetch the
-// next, stream K. Only the job's first WS weight tile is shifted into the array in the open
-// (R preload cycles); later ones load into shadow registers while the previous tile computes.
+// The accelerator: a controller that issues a job's tiles into the PE array, a weight streamer
+// (WBUF ring, DRAM prefetch, VQ codebooks) and a weight link into the PEs' shadow registers, an
+// activation streamer (double-buffered ABUF), an output writer, and one DRAM channel. One clocked
+// thread advances every block each cycle, so a job's timing and counters depend only on its
+// inputs. The tile order is TileOrder's; the issue rules are mantsim_rtl.h's MANTSIM_TIMING_*.
 #pragma once
 
 #include <systemc>
 
+#include <map>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -21,6 +16,8 @@
 #include "decoders.hpp"
 #include "dram_channel.hpp"
 #include "pe_array.hpp"
+#include "tile_order.hpp"
+#include "weight_streamer.hpp"
 #include "vcd_writer.hpp"
 
 namespace mantsim {
@@ -53,13 +50,27 @@ struct Accelerator : sc_core::sc_module {
   private:
     void run();
     void run_job();
-    void clock_cycle(uint64_t &phase_counter);
-    void wait_for(size_t ticket);
-    void drain();
-    void skip_cycles(uint64_t count, uint64_t &phase_counter);
-    CounterArray array_counters() const;
+    // One tile: when it may issue, and what issuing it does.
+    uint64_t weights_ready(size_t index, const Tile &tile);
+    uint64_t stream_cycles(const Tile &tile) const;
+    uint64_t span_cycles(const Tile &tile) const;
+    void issue(size_t index, const Tile &tile);
+    void count_issue(const Tile &tile);
+    void complete(size_t plane);
 
-    // Fast fidelity: what the first tile of a shape cost, replayed for the others.
+    // Time: cycle fidelity clocks the kernel and steps every tile in flight; fast fidelity jumps.
+    // Both fire tile completions at the same cycles. `phase` counts cycles with no tile in flight.
+    void clock_cycle(uint64_t &phase);
+    // Advances until `ticket` (SIZE_MAX: none) completes or the clock reaches `until`.
+    void advance(uint64_t until, size_t ticket, uint64_t &phase);
+    void advance_to(uint64_t until, uint64_t &phase) { advance(until, SIZE_MAX, phase); }
+    void wait_for(size_t ticket) { advance(UINT64_MAX, ticket, stall_); }
+    bool array_busy() const;
+    uint64_t next_completion() const;
+    void fire_completions();
+    void account(uint64_t cycles, uint64_t &phase);
+
+    // Fast fidelity: what the first tile of a shape cost in the array, replayed for the others.
     struct TileKey {
         size_t mt, kt, nt, group_phase;
         bool first_k, last_k;
@@ -68,25 +79,23 @@ struct Accelerator : sc_core::sc_module {
                    std::tie(other.mt, other.kt, other.nt, other.group_phase, other.first_k, other.last_k);
         }
     };
-    struct CachedTile {
-        uint64_t compute_cycles = 0, port_cycles = 0;
-        CounterArray counters{};
-    };
-    uint64_t weight_tile_bits(const Tile &tile) const;
+    void replay_tile(const Tile &tile, size_t index);
     // VQ: what decoding one weight tile costs, from its index stream.
     struct DecodeCost {
         uint64_t cycles = 0, bank_reads = 0, hot_reads = 0, conflict_cycles = 0;
     };
     DecodeCost decode_cost(const Tile &tile);
+    const DecodeCost &decode(size_t index, const Tile &tile);
     void check_vq(const mantsim_array_config &config, const mantsim_gemm_job &job) const;
-
-    void sample_trace(const uint64_t &phase_counter);
+    void check_buffers(const mantsim_array_config &config, const mantsim_gemm_job &job);
+    void begin_trace(const std::string &path, const mantsim_array_config &config);
+    void sample_trace(const uint64_t &phase);
 
     std::string trace_path_;
     uint32_t trace_row_ = 0;
     VcdWriter trace_;
     std::vector<uint64_t> trace_values_;
-    uint64_t trace_tile_ = 0, trace_wbuf_ = 0, trace_obuf_ = 0, period_ps_ = 1;
+    uint64_t trace_wbuf_ = 0, trace_obuf_ = 0, period_ps_ = 1;
     bool start_requested_ = false;
     bool finished_ = true;
     bool timed_out_ = false;
@@ -95,19 +104,44 @@ struct Accelerator : sc_core::sc_module {
     mantsim_array_config config_{};
     mantsim_gemm_job job_{};
     DecodedWeights weights_;
+    SharedOperands shared_;
     std::vector<float> accumulators_;
     std::vector<float> output_;
     std::vector<uint16_t> activation_scales_;
-    PEArray array_;
     DramChannel dram_;
-    size_t m_tile_ = 1;
+    WeightStreamer streamer_;
+    TileOrder order_;
+    bool fast_ = false, ws_ = true, serial_ = false;
+
+    // Tiles in flight, one PE-state instance each (grown on demand).
+    struct InFlight {
+        bool active = false;
+        Tile tile;
+        size_t index = 0;
+        uint64_t issue = 0, span = 0;
+    };
+    std::vector<PEArray> arrays_;
+    std::vector<InFlight> flight_;
+    PEArray recorder_;  // fast fidelity: steps the first tile of each shape off the clock
+    std::map<TileKey, CounterArray> tile_cache_;
+    std::vector<uint64_t> shift_weights_;
+
+    // Issue history: the last tile's issue cycle and stream, the bank-free cycle of each row (the
+    // cycle the tile that last used the shadow set left it), the link's next free cycle, and each N
+    // tile's last issue (a later K tile of it reads the partial sums that tile leaves).
+    uint64_t last_issue_ = 0, last_stream_ = 0, last_end_ = 0, last_drain_ = 0, link_free_ = 0, busy_until_ = 0;
+    bool any_issued_ = false;
+    std::vector<uint64_t> row_free_[2];
+    std::vector<uint64_t> n_issue_;
+    std::vector<DecodeCost> decode_costs_;
+    std::vector<bool> decoded_;
 
     uint64_t cycles_ = 0, compute_ = 0, preload_ = 0, stall_ = 0, drain_ = 0, buffer_stall_ = 0, tiles_ = 0;
-    uint64_t output_scales_ = 0, decoder_lookups_ = 0, decoder_scales_ = 0;
-    uint64_t codebook_reads_ = 0, hot_reads_ = 0, codebook_write_bits_ = 0, residual_adds_ = 0, conflict_cycles_ = 0,
-             codebook_loads_ = 0, decoder_cycles_ = 0;
+    uint64_t array_busy_ = 0, max_in_flight_ = 0;
+    uint64_t output_scales_ = 0, decoder_lookups_ = 0, decoder_scales_ = 0, link_bits_ = 0, metadata_bits_ = 0;
+    uint64_t codebook_reads_ = 0, hot_reads_ = 0, residual_adds_ = 0, conflict_cycles_ = 0, decoder_cycles_ = 0;
     std::vector<uint32_t> bank_stamp_;
-    uint64_t wbuf_read_ = 0, wbuf_write_ = 0, abuf_read_ = 0, abuf_write_ = 0, obuf_read_ = 0, obuf_write_ = 0;
+    uint64_t wbuf_read_ = 0, abuf_read_ = 0, abuf_write_ = 0, obuf_read_ = 0, obuf_write_ = 0;
 };
 
 }  // namespace mantsim

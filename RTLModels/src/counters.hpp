@@ -28,7 +28,8 @@ inline const char *counter_name(int counter) {
         "kv.window_write_bits",    "kv.window_read_bits",    "decoder.scale",
         "decoder.codebook_read_bits", "decoder.hot_read_bits", "decoder.codebook_write_bits",
         "decoder.residual_add",    "decoder.conflict_cycles", "decoder.codebook_loads",
-        "decoder.cycles",
+        "decoder.cycles",          "controller.weight_link_bits", "controller.metadata_bits",
+        "controller.array_busy_cycles",
     };
     return (counter >= 0 && counter < MANTSIM_COUNTER_COUNT) ? names[counter] : nullptr;
 }

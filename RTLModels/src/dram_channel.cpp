@@ -7,6 +7,7 @@ namespace mantsim {
 void DramChannel::reset(uint32_t bits_per_cycle, uint32_t latency_cycles) {
     queue_.clear();
     completed_.clear();
+    completed_at_.clear();
     bits_per_cycle_ = bits_per_cycle;
     latency_ = latency_cycles;
     now_ = 0;
@@ -16,6 +17,7 @@ void DramChannel::reset(uint32_t bits_per_cycle, uint32_t latency_cycles) {
 size_t DramChannel::request(uint64_t bits, bool write) {
     const size_t ticket = completed_.size();
     completed_.push_back(bits == 0);
+    completed_at_.push_back(now_);
     if (bits > 0) queue_.push_back(Transfer{ticket, bits, now_ + latency_, write});
     return ticket;
 }
@@ -33,6 +35,7 @@ void DramChannel::tick() {
     (head.write ? write_bits_ : read_bits_) += moved;
     if (head.remaining_bits == 0) {
         completed_[head.ticket] = true;
+        completed_at_[head.ticket] = now_;
         queue_.pop_front();
     }
 }
@@ -67,6 +70,7 @@ uint64_t DramChannel::advance_until(size_t ticket, uint64_t limit) {
         if (head.remaining_bits == 0) {
             const size_t done = head.ticket;
             completed_[done] = true;
+            completed_at_[done] = now_;
             queue_.pop_front();
             if (done == ticket) return taken;
         }

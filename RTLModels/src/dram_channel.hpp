@@ -20,6 +20,9 @@ class DramChannel {
     // Queues a transfer and returns its ticket; `done(ticket)` turns true when it completes.
     size_t request(uint64_t bits, bool write);
     bool done(size_t ticket) const { return completed_[ticket]; }
+    // The cycle from which a completed transfer's data is on chip.
+    uint64_t completed_at(size_t ticket) const { return completed_at_[ticket]; }
+    uint64_t now() const { return now_; }
     bool idle() const { return queue_.empty(); }
     // The transfer queued last (the channel must not be idle): it completes after all others.
     size_t last_ticket() const { return queue_.back().ticket; }
@@ -42,6 +45,7 @@ class DramChannel {
     };
     std::deque<Transfer> queue_;
     std::vector<bool> completed_;
+    std::vector<uint64_t> completed_at_;
     uint32_t bits_per_cycle_ = 1;
     uint32_t latency_ = 0;
     uint64_t now_ = 0;

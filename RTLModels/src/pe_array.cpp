@@ -8,8 +8,25 @@
 
 namespace mantsim {
 
+void SharedOperands::prepare(const mantsim_array_config &config, const mantsim_gemm_job &job) {
+    const size_t m = job.m, k = job.k, n = job.n;
+    const bool ws = job.dataflow == MANTSIM_DATAFLOW_WEIGHT_STATIONARY;
+    if (float_datapath(config.pe_type)) {
+        x16.resize(m * k);
+        for (size_t i = 0; i < m * k; ++i) x16[i] = half_to_float(job.activation_fp16[i]);
+        carry16.assign(scales_in_sac(config) && ws ? m * n : 0, 0.0f);
+        carry_m.clear();
+        carry_h.clear();
+    } else {
+        x16.clear();
+        carry16.clear();
+        carry_m.assign(ws ? m * n : 0, 0);
+        carry_h.assign(ws ? m * n : 0, 0);
+    }
+}
+
 void PEArray::configure(const mantsim_array_config &config, const mantsim_gemm_job &job,
-                        const DecodedWeights &weights, float *accumulators) {
+                        const DecodedWeights &weights, float *accumulators, SharedOperands &shared) {
     rows_ = config.rows;
     cols_ = config.columns;
     pe_type_ = config.pe_type;
@@ -23,6 +40,7 @@ void PEArray::configure(const mantsim_array_config &config, const mantsim_gemm_j
     weight_stationary_ = job.dataflow == MANTSIM_DATAFLOW_WEIGHT_STATIONARY;
     shift_lane_ = pe_type_ == MANTSIM_PE_MANT;
     x_ = job.activations;
+    shared_ = &shared;
     w_ = &weights;
     acc_ = accumulators;
     const bool narrow_activations = job.activation_bits <= 4;
@@ -41,22 +59,15 @@ void PEArray::configure(const mantsim_array_config &config, const mantsim_gemm_j
     }
     const size_t cells = rows_ * cols_;
     if (float_datapath(pe_type_)) {
-        x16_.resize(m_ * k_);
-        for (size_t i = 0; i < m_ * k_; ++i) x16_[i] = half_to_float(job.activation_fp16[i]);
         act16_.assign(cells, 0.0f);
         w16_.assign(cells, 0.0f);
         psum16_.assign(cells, 0.0f);
-        carry16_.assign(grouped_ && weight_stationary_ ? m_ * n_ : 0, 0.0f);
     } else {
         act_.assign(cells, 0);
         w_mac_.assign(cells, 0);
         w_shift_.assign(cells, 0);
         psum_m_.assign(cells, 0);
         psum_h_.assign(cells, 0);
-        if (weight_stationary_) {
-            carry_m_.assign(m_ * n_, 0);
-            carry_h_.assign(m_ * n_, 0);
-        }
     }
     acc_pe_.assign(weight_stationary_ ? 0 : cells, 0.0f);
     sac_row_.assign(rows_, 0);
@@ -139,7 +150,6 @@ void PEArray::step(uint64_t cycle) {
     } else {
         float_datapath(pe_type_) ? step_os_fp16(t) : step_os_int(t);
     }
-    pe_slots_ += rows_ * cols_;
 }
 
 void PEArray::step_ws_int(long t) {
@@ -161,8 +171,8 @@ void PEArray::step_ws_int(long t) {
                 const long m = t - c;
                 if (carry_in_ && c < nt && m >= 0 && m < mt) {
                     const size_t slot = (tile_.m0 + m) * n_ + tile_.n0 + c;
-                    in_m = carry_m_[slot];
-                    in_h = carry_h_[slot];
+                    in_m = shared_->carry_m[slot];
+                    in_h = shared_->carry_h[slot];
                 }
                 pm[c] = in_m + wm[c] * a[c];
                 ph[c] = in_h + ws[c] * a[c];
@@ -204,8 +214,8 @@ void PEArray::step_ws_int(long t) {
         } else if (r == static_cast<long>(rows_) - 1 && carry_out_) {
             for (long c = lo; c <= hi; ++c) {
                 const size_t slot = (tile_.m0 + (t - r - c)) * n_ + tile_.n0 + c;
-                carry_m_[slot] = pm[c];
-                carry_h_[slot] = ph[c];
+                shared_->carry_m[slot] = pm[c];
+                shared_->carry_h[slot] = ph[c];
             }
         }
     }
@@ -219,7 +229,7 @@ void PEArray::step_ws_fp16(long t) {
         std::memmove(a + 1, a, static_cast<size_t>(C - 1) * sizeof(float));
         const long token = t - r;
         const bool fed = r < static_cast<long>(tile_.kt) && token >= 0 && token < mt;
-        a[0] = fed ? x16_[(tile_.m0 + token) * k_ + tile_.k0 + r] : 0.0f;
+        a[0] = fed ? shared_->x16[(tile_.m0 + token) * k_ + tile_.k0 + r] : 0.0f;
         last_inputs_ += fed ? 1 : 0;
         float *p = &psum16_[r * C];
         const float *w = &w16_[r * C];
@@ -230,7 +240,7 @@ void PEArray::step_ws_fp16(long t) {
                 float in = 0.0f;
                 if (c < nt && m >= 0 && m < mt) {
                     const size_t slot = (tile_.m0 + m) * n_ + tile_.n0 + c;
-                    in = !grouped_ ? acc_[slot] : carry_in_ ? carry16_[slot] : 0.0f;
+                    in = !grouped_ ? acc_[slot] : carry_in_ ? shared_->carry16[slot] : 0.0f;
                 }
                 p[c] = in + w[c] * a[c];
             }
@@ -254,7 +264,7 @@ void PEArray::step_ws_fp16(long t) {
                     scale_accumulates_ += 1;
                 }
             } else if (r == R - 1 && carry_out_) {
-                for (long c = lo; c <= hi; ++c) carry16_[(tile_.m0 + (t - r - c)) * n_ + tile_.n0 + c] = p[c];
+                for (long c = lo; c <= hi; ++c) shared_->carry16[(tile_.m0 + (t - r - c)) * n_ + tile_.n0 + c] = p[c];
             }
         } else if (r == R - 1 && live) {
             // The bottom row hands each token's sum back to the output buffer.
@@ -343,7 +353,7 @@ void PEArray::step_os_fp16(long t) {
         std::memmove(a + 1, a, static_cast<size_t>(C - 1) * sizeof(float));
         const long k = t - r;
         const bool fed = r < mt && k >= 0 && k < K;
-        a[0] = fed ? x16_[(tile_.m0 + r) * k_ + k] : 0.0f;
+        a[0] = fed ? shared_->x16[(tile_.m0 + r) * k_ + k] : 0.0f;
         last_inputs_ += fed ? 1 : 0;
     }
     for (long r = R - 1; r >= 1; --r) std::memcpy(&w16_[r * C], &w16_[(r - 1) * C], static_cast<size_t>(C) * sizeof(float));
@@ -395,7 +405,6 @@ void PEArray::row_state(size_t row, std::vector<uint64_t> &out) const {
 void PEArray::add_counters(const CounterArray &counts) {
     macs_ += counts[mac_counter_];
     shift_adds_ += counts[MANTSIM_COUNTER_SHIFT_ADD];
-    pe_slots_ += counts[MANTSIM_COUNTER_PE_IDLE] + counts[mac_counter_];
     combines_ += counts[MANTSIM_COUNTER_SAC_COMBINE];
     scale_accumulates_ += counts[MANTSIM_COUNTER_SAC_SCALE];
 }
@@ -410,12 +419,11 @@ uint64_t PEArray::shift_weights(const Tile &tile) const {
     return count;
 }
 
-void PEArray::reset_counters() { macs_ = shift_adds_ = pe_slots_ = combines_ = scale_accumulates_ = 0; }
+void PEArray::reset_counters() { macs_ = shift_adds_ = combines_ = scale_accumulates_ = 0; }
 
 void PEArray::report(CounterArray &counters) const {
     counters[mac_counter_] += macs_;
     counters[MANTSIM_COUNTER_SHIFT_ADD] += shift_adds_;
-    counters[MANTSIM_COUNTER_PE_IDLE] += pe_slots_ - macs_;
     counters[MANTSIM_COUNTER_SAC_COMBINE] += combines_;
     counters[MANTSIM_COUNTER_SAC_SCALE] += scale_accumulates_;
 }

@@ -34,12 +34,26 @@ struct Tile {
     size_t k0 = 0, kt = 0;  // reduction steps (WS: rows in use; OS: all of K)
 };
 
+// What every tile in flight shares: the job's activations as the datapath reads them, and the
+// output buffer's partial sums of unfinished groups (WS), which one tile leaves at the bottom
+// of a column and a later K tile reads at the top.
+struct SharedOperands {
+    std::vector<float> x16;                   // FP16 datapath: activations widened to FP32
+    std::vector<int32_t> carry_m, carry_h;    // WS integer: M x N partial sums of unfinished groups
+    std::vector<float> carry16;               // WS, grouped FP16 datapath: the same in FP32
+
+    void prepare(const mantsim_array_config &config, const mantsim_gemm_job &job);
+};
+
+// One tile's state in the array. Tiles in flight at once each have their own instance (their
+// wavefronts occupy disjoint PEs at every cycle, which the controller's schedule guarantees), so
+// the physical registers are the union of the instances' valid bands.
 class PEArray {
   public:
     // Sizes the state for a job; `accumulators` is the job's M x N FP32 output accumulator
-    // (the output buffer's contents) and must outlive the job.
+    // (the output buffer's contents); both it and `shared` must outlive the job.
     void configure(const mantsim_array_config &config, const mantsim_gemm_job &job, const DecodedWeights &weights,
-                   float *accumulators);
+                   float *accumulators, SharedOperands &shared);
 
     // Loads a tile's weights into the PEs (and plans it).
     void begin_tile(const Tile &tile);
@@ -67,6 +81,8 @@ class PEArray {
     void reset_counters();
     // Adds counts recorded from an earlier tile (fast fidelity replays).
     void add_counters(const CounterArray &counts);
+    // Valid MACs so far (the PE-idle count is the controller's: busy array cycles x PEs - MACs).
+    uint64_t macs() const { return macs_; }
     // M-ANT weights of a tile that use the shift path: each takes part in one shift-add per token.
     uint64_t shift_weights(const Tile &tile) const;
     void report(CounterArray &counters) const;
@@ -91,7 +107,7 @@ class PEArray {
     bool grouped_ = false;  // group scales applied by SAC rows (integer arrays; LUT with lut_scale SAC)
     int mac_counter_ = MANTSIM_COUNTER_MAC_W8A8;
     const int8_t *x_ = nullptr;
-    std::vector<float> x16_;
+    SharedOperands *shared_ = nullptr;
     const DecodedWeights *w_ = nullptr;
     float *acc_ = nullptr;
 
@@ -102,11 +118,9 @@ class PEArray {
     std::vector<int32_t> psum_m_, psum_h_;
     std::vector<uint8_t> sac_row_;            // WS: row r ends a group
     std::vector<uint32_t> shift_prefix_;      // WS: per row, prefix count of columns using the shift path
-    std::vector<int32_t> carry_m_, carry_h_;  // WS: M x N partial sums of unfinished groups
-    std::vector<float> carry16_;              // WS, grouped FP16 datapath: the same in FP32
 
     uint64_t last_inputs_ = 0, last_weights_ = 0, last_top_ = 0, last_bottom_ = 0;
-    uint64_t macs_ = 0, shift_adds_ = 0, pe_slots_ = 0, combines_ = 0, scale_accumulates_ = 0;
+    uint64_t macs_ = 0, shift_adds_ = 0, combines_ = 0, scale_accumulates_ = 0;
 };
 
 }  // namespace mantsim

@@ -1,0 +1,50 @@
+// The order in which a job's tiles run. Weight-stationary: for each M tile (as many tokens as the
+// activation and output buffers hold), for each block of N tiles (as many as the output buffer
+// holds the partial sums of), for each K tile, for each N tile of the block. Consecutive tiles of a
+// block are different output columns, so a tile rarely waits for the partial sums of the K tile
+// before it; a block of one N tile is the plain M, N, K nest. Output-stationary: for each M tile of
+// R tokens, for each N tile of C channels (all of K in one tile).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+
+#include "pe_array.hpp"
+
+namespace mantsim {
+
+struct TileOrder {
+    size_t m = 1, k = 1, n = 1, rows = 1, columns = 1;
+    size_t m_tile = 1, n_block = 1;
+    bool ws = true;
+
+    size_t k_tiles() const { return ws ? (k + rows - 1) / rows : 1; }
+    size_t n_tiles() const { return (n + columns - 1) / columns; }
+    size_t m_tiles() const { return (m + m_tile - 1) / m_tile; }
+    size_t per_m_tile() const { return n_tiles() * k_tiles(); }
+    size_t count() const { return m_tiles() * per_m_tile(); }
+    bool first_of_m_tile(size_t index) const { return index % per_m_tile() == 0; }
+
+    // N tile index of tile `index` (within its M tile).
+    size_t n_index(size_t index) const {
+        const size_t within = index % per_m_tile(), block_tiles = n_block * k_tiles();
+        const size_t block = within / block_tiles, width = std::min(n_block, n_tiles() - block * n_block);
+        return block * n_block + (within % block_tiles) % width;
+    }
+
+    Tile at(size_t index) const {
+        const size_t within = index % per_m_tile(), block_tiles = n_block * k_tiles();
+        const size_t block = within / block_tiles, width = std::min(n_block, n_tiles() - block * n_block);
+        const size_t rem = within % block_tiles, ki = rem / width, ni = block * n_block + rem % width;
+        Tile tile;
+        tile.m0 = index / per_m_tile() * m_tile;
+        tile.mt = std::min(m_tile, m - tile.m0);
+        tile.n0 = ni * columns;
+        tile.nt = std::min(columns, n - tile.n0);
+        tile.k0 = ws ? ki * rows : 0;
+        tile.kt = ws ? std::min(rows, k - tile.k0) : k;
+        return tile;
+    }
+};
+
+}  // namespace mantsim
