@@ -47,6 +47,14 @@ public enum Dataflow: String, CaseIterable, Sendable, Codable {
     }
 }
 
+/// How tiles follow each other in the array: overlapped (the default; see mantsim_rtl.h) or one
+/// after another with a full weight preload per fold, as SCALE-Sim schedules them.
+public enum Timing: String, CaseIterable, Sendable, Codable {
+    case pipelined, serial
+
+    var code: Int32 { self == .pipelined ? Int32(MANTSIM_TIMING_PIPELINED) : Int32(MANTSIM_TIMING_SERIAL) }
+}
+
 /// Where a LUT array applies each group's FP16 scale: multiplied into the table entry at the
 /// decoder (FLUTE's W = table[q] * s in FP16), or to each group's FP32 sum in a SAC row.
 public enum LUTScale: String, CaseIterable, Sendable, Codable {
@@ -72,6 +80,12 @@ public struct ArrayConfig: Equatable, Sendable {
     public var outputBufferBankBits: Int
     public var dramBitsPerCycle: Int
     public var dramLatencyCycles: Int
+    /// Bits of weight codes per cycle into the whole array's shadow registers (0: one INT8 row of
+    /// the array per cycle, columns x 8).
+    public var weightLinkBits: Int = 0
+    public var timing: Timing = .pipelined
+    /// The link width the array runs with.
+    public var effectiveWeightLinkBits: Int { weightLinkBits > 0 ? weightLinkBits : columns * 8 }
     /// VQ decoder: codebook SRAM bytes and banks, hot-entry store entries and ports, lookups per cycle.
     public var codebookBytes: Int
     public var codebookBanks: Int
@@ -129,6 +143,8 @@ public struct ArrayConfig: Equatable, Sendable {
         config.hot_ports = UInt32(clamping: hotPorts)
         config.decoder_lanes = UInt32(clamping: decoderLanes)
         config.lut_scale = lutScale.code
+        config.weight_link_bits = UInt32(clamping: effectiveWeightLinkBits)
+        config.timing = timing.code
         return config
     }
 }

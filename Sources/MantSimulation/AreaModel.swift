@@ -97,6 +97,8 @@ public struct AreaModel {
             var candidate = architecture
             candidate.array.rows = side
             candidate.array.columns = side
+            // The weight link keeps its bits per column, so a resized array loads rows as fast.
+            candidate.array.weightLinkBits = architecture.array.effectiveWeightLinkBits * side / architecture.array.columns
             guard try area(of: candidate, components: components, headDimension: headDimension) <= budget else { break }
             best = candidate
             side += 1

@@ -3,6 +3,7 @@ import Foundation
 import MantConfig
 import MantHardware
 import MantNumerics
+import MantWorkload
 
 struct Gemm: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,6 +17,18 @@ struct Gemm: ParsableCommand {
           mantsim gemm --arch Configs/arch/mant.yaml -M 64 -K 4096 -N 4096
           mantsim gemm --arch Configs/arch/int4.yaml -M 1 -K 4096 -N 4096 --dataflow os --json
           mantsim gemm --arch Configs/arch/mant.yaml -M 16 -K 512 -N 256 --format mant3 --check
+          mantsim gemm --arch Configs/arch/int8.yaml --topology layers.csv --timing serial --csv
+
+        Timing: pipelined (default) overlaps tiles in the array: each PE holds two weight registers,
+        the next tile's weights arrive over the weight link (array.weight_link_bits per cycle) as
+        the previous wave clears each row, and a tile issues when its tokens, weights and partial
+        sums allow. serial runs SCALE-Sim's schedule: every weight-stationary fold preloads its
+        weights in the open and drains before the next starts; with unlimited bandwidth its
+        preload + compute cycles are SCALE-Sim's closed forms plus one (SCALE-Sim reports the index
+        of its last cycle).
+
+        --topology reads SCALE-Sim's GEMM topology CSV (header 'Layer, M, N, K,', one layer a row)
+        and prints one row per layer: cycles, utilization, DRAM traffic and stalls.
         """
     )
 
@@ -40,6 +53,13 @@ struct Gemm: ParsableCommand {
     @Option(help: "cycle: step every tile (outputs computed). fast: step the first tile of each shape and replay the rest, with DRAM and buffers still cycle-exact (no outputs).")
     var fidelity: Fidelity = .cycle
 
+    @Option(help: "pipelined: tiles overlap (default, or the architecture's array.timing). serial: SCALE-Sim's one fold after another.")
+    var timing: Timing?
+
+    @Option(help: "SCALE-Sim GEMM topology CSV ('Layer, M, N, K,' rows): run every layer instead of -M/-K/-N.",
+            completion: .file(extensions: ["csv"]))
+    var topology: String?
+
     @Option(help: "Seed of the synthetic operands.")
     var seed: UInt64 = 2025
 
@@ -59,6 +79,9 @@ struct Gemm: ParsableCommand {
     @Flag(help: "Print JSON instead of tables.")
     var json = false
 
+    @Flag(help: "Print CSV instead of tables (one row per GEMM).")
+    var csv = false
+
     static let traceCycleLimit = 200_000
 
     func validate() throws {
@@ -67,12 +90,14 @@ struct Gemm: ParsableCommand {
         if fidelity == .fast && (check || vcd != nil) {
             throw ValidationError("--check and --vcd need --fidelity cycle: fast jobs compute no outputs")
         }
+        if json && csv { throw ValidationError("choose one of --json and --csv") }
+        if topology != nil && vcd != nil { throw ValidationError("--vcd traces one GEMM; leave it out with --topology") }
     }
 
     func run() throws {
-        let architecture = try ArchitectureConfig.load(path: arch)
+        var architecture = try ArchitectureConfig.load(path: arch)
+        if let timing { architecture.array.timing = timing }
         let table = try energy.map { try EnergyTable.load(path: $0) }
-        let flow = dataflow ?? architecture.dataflow
         var weightFormat = architecture.weightFormat
         if let format {
             weightFormat = try FormatCatalog.parse(format, granularity: nil)
@@ -80,6 +105,41 @@ struct Gemm: ParsableCommand {
                 throw ValidationError("--format \(format) does not run on the \(architecture.array.peType.rawValue) array of \(arch)")
             }
         }
+        let layers: [GemmTopology.Layer]
+        if let topology {
+            do { layers = try GemmTopology.load(path: topology).layers } catch let error as GemmTopology.ParseError { throw CLIError(error.description) }
+        } else {
+            layers = [GemmTopology.Layer(name: "gemm", m: m, n: n, k: k)]
+        }
+        let model = try RTLModel()
+        var reports: [GemmReport] = []
+        for layer in layers {
+            var report = try simulate(layer, architecture: architecture, format: weightFormat, model: model)
+            if let table {
+                report.energyPicojoules = try table.energy(counters: report.counters, cycles: report.totalCycles,
+                                                           processingElements: architecture.array.rows * architecture.array.columns,
+                                                           dram: architecture.dramTechnology).picojoules
+            }
+            reports.append(report)
+        }
+        if topology != nil {
+            if json {
+                print(try GemmReport.jsonText(reports))
+            } else {
+                print(csv ? GemmReport.csvText(reports) : GemmReport.layerTable(reports))
+            }
+        } else if csv {
+            print(GemmReport.csvText(reports))
+        } else {
+            print(json ? try reports[0].jsonText() : reports[0].text())
+        }
+        if reports.contains(where: { $0.bitExact == false }) { throw ExitCode(2) }
+    }
+
+    private func simulate(_ layer: GemmTopology.Layer, architecture: ArchitectureConfig, format weightFormat: FormatDescriptor,
+                          model: RTLModel) throws -> GemmReport {
+        let (m, k, n) = (layer.m, layer.k, layer.n)
+        let flow = dataflow ?? architecture.dataflow
         if vcd != nil {
             // One sample per cycle and two registers per PE column: keep traces to small jobs.
             let (rows, columns) = (architecture.array.rows, architecture.array.columns)
@@ -93,7 +153,6 @@ struct Gemm: ParsableCommand {
         let activations = try SyntheticTensor.llmLike(rows: m, columns: k, seed: seed &+ 1)
         let quantized = try weightFormat.makeFormat().quantize(weights)
         let operands = try GemmOperands(weights: quantized, activations: activations, activationBits: architecture.activationBits)
-        let model = try RTLModel()
         let result = try model.run(operands, on: architecture.array, dataflow: flow, fidelity: fidelity,
                                    trace: vcd.map { ($0, vcdRow) })
         var bitExact: Bool?
@@ -103,24 +162,22 @@ struct Gemm: ParsableCommand {
         }
         var report = GemmReport(architecture: architecture, format: weightFormat.name, m: m, k: k, n: n, dataflow: flow,
                                 result: result, bitExact: bitExact)
-        if let table {
-            report.energyPicojoules = try table.energy(counters: result.counters, cycles: result.totalCycles,
-                                                       processingElements: architecture.array.rows * architecture.array.columns,
-                                                       dram: architecture.dramTechnology).picojoules
-        }
-        print(json ? try report.jsonText() : report.text())
-        if bitExact == false { throw ExitCode(2) }
+        report.layer = layer.name
+        return report
     }
 }
 
+extension Timing: ExpressibleByArgument {}
 extension Dataflow: ExpressibleByArgument {}
 extension Fidelity: ExpressibleByArgument {}
 
 struct GemmReport: Encodable {
+    var layer = "gemm"
     var architecture: String
     var format: String
     var m: Int, k: Int, n: Int
     var dataflow: String
+    var timing: String
     var array: String
     var clockMHz: Double
     var totalCycles: UInt64
@@ -139,6 +196,7 @@ struct GemmReport: Encodable {
         self.format = format
         (self.m, self.k, self.n) = (m, k, n)
         self.dataflow = dataflow.rawValue
+        timing = architecture.array.timing.rawValue
         array = "\(architecture.array.rows)x\(architecture.array.columns) \(architecture.array.peType.rawValue)"
         clockMHz = architecture.clockMHz
         totalCycles = result.totalCycles
@@ -166,6 +224,32 @@ struct GemmReport: Encodable {
         return String(hash, radix: 16)
     }
 
+    static func jsonText(_ reports: [GemmReport]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(reports), as: UTF8.self)
+    }
+
+    static let layerColumns = ["layer", "M", "N", "K", "cycles", "compute_cycles", "stall_cycles", "utilization",
+                               "dram_read_bytes", "dram_write_bytes"]
+
+    var layerRow: [String] {
+        [layer, "\(m)", "\(n)", "\(k)", "\(totalCycles)", "\(computeCycles)", "\(stallCycles)", String(format: "%.4f", utilization),
+         "\((counters["dram.read_bits"] ?? 0) / 8)", "\((counters["dram.write_bits"] ?? 0) / 8)"]
+    }
+
+    static func csvText(_ reports: [GemmReport]) -> String {
+        ([layerColumns] + reports.map(\.layerRow)).map { $0.joined(separator: ",") }.joined(separator: "\n")
+    }
+
+    static func layerTable(_ reports: [GemmReport]) -> String {
+        guard let first = reports.first else { return "" }
+        var table = TextTable(header: layerColumns)
+        table.rows = reports.map(\.layerRow)
+        return "\(first.architecture): \(first.array) PEs, \(first.format) weights, dataflow \(first.dataflow), timing \(first.timing)\n\n"
+            + table.render()
+    }
+
     func jsonText() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -175,7 +259,7 @@ struct GemmReport: Encodable {
     func text() -> String {
         func megabytes(_ bits: UInt64?) -> String { String(format: "%.3f", Double(bits ?? 0) / 8e6) }
         var lines = [
-            "\(architecture): \(array) PEs at \(String(format: "%g", clockMHz)) MHz, \(format) weights, dataflow \(dataflow)",
+            "\(architecture): \(array) PEs at \(String(format: "%g", clockMHz)) MHz, \(format) weights, dataflow \(dataflow), timing \(timing)",
             "GEMM M=\(m) K=\(k) N=\(n)", "",
         ]
         var summary = TextTable(header: ["", "value"])

@@ -19,11 +19,38 @@ final class ArchitectureConfigTests: XCTestCase {
             XCTAssertEqual(PEType(format: config.weightFormat), config.array.peType, file)
             XCTAssertEqual(config.array.rows, 32)
             XCTAssertEqual(config.clockMHz, 500)
+            // One rule on every bundled array: one INT8 row of the array per cycle over the weight link.
+            XCTAssertEqual(config.array.weightLinkBits, config.array.columns * 8, file)
+            XCTAssertEqual(config.array.timing, .pipelined, file)
         }
         let mant = try ArchitectureConfig.load(path: ArchitectureConfigTests.configs.appendingPathComponent("mant.yaml").path)
         XCTAssertEqual(mant.weightFormat.name, "mant4/group64")
         let int8 = try ArchitectureConfig.load(path: ArchitectureConfigTests.configs.appendingPathComponent("int8.yaml").path)
         XCTAssertEqual(int8.weightFormat.name, "int8/channel")
+    }
+
+    func testWeightLinkAndTimingAreCheckedWithTheField() throws {
+        func parse(_ array: String) throws -> ArchitectureConfig {
+            try ArchitectureConfig.parse("""
+            name: t
+            pe: int
+            clock_mhz: 500
+            array: \(array)
+            buffers: {weight_bytes: 131072, activation_bytes: 262144, output_bytes: 131072}
+            dram: {bits_per_cycle: 1024, latency_cycles: 100}
+            formats: {weights: int8, group: channel, activation_bits: 8, kv: int8, kv_group: 64}
+            """, path: "t.yaml")
+        }
+        let serial = try parse("{rows: 16, columns: 16, weight_link_bits: 64, timing: serial}")
+        XCTAssertEqual(serial.array.weightLinkBits, 64)
+        XCTAssertEqual(serial.array.timing, .serial)
+        XCTAssertEqual(try parse("{rows: 16, columns: 16}").array.effectiveWeightLinkBits, 128)
+        XCTAssertThrowsError(try parse("{rows: 16, columns: 16, weight_link_bits: 0, timing: overlapped}")) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("t.yaml"), text)
+            XCTAssertTrue(text.contains("array.weight_link_bits: expected a whole number in 1..."), text)
+            XCTAssertTrue(text.contains("array.timing: expected one of pipelined, serial, got overlapped"), text)
+        }
     }
 
     func testVQDecoderSectionAndItsProblems() throws {

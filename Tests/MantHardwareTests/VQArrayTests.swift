@@ -152,7 +152,8 @@ final class VQArrayTests: XCTestCase {
         XCTAssertEqual(slow.counters["decoder.cycles"], 64 * 4 * 16)
         XCTAssertEqual(hot.counters["decoder.cycles"], 8 * 4 * 16)
         XCTAssertGreaterThan(slow.totalCycles, hot.totalCycles)
-        XCTAssertGreaterThan(slow.counters["controller.buffer_stall_cycles"] ?? 0, hot.counters["controller.buffer_stall_cycles"] ?? 0)
+        // Decoding feeds the weight link: the slow decoder, not the array, bounds the job.
+        XCTAssertGreaterThanOrEqual(slow.totalCycles, slow.counters["decoder.cycles"]!)
         XCTAssertEqual(slow.output.map(\.bitPattern), hot.output.map(\.bitPattern))
     }
 

@@ -29,7 +29,10 @@ final class GemmCommandTests: CLITestCase {
         let text = try String(contentsOfFile: vcd, encoding: .utf8)
         XCTAssertTrue(text.contains("$enddefinitions $end"))
         XCTAssertTrue(text.contains("$scope module pe_row3 $end"))
-        XCTAssertEqual(text.components(separatedBy: "$var wire").count - 1, 6 + 2 * 32)
+        XCTAssertEqual(text.components(separatedBy: "$var wire").count - 1, 7 + 2 * 32)
+        // Tiles overlap: the controller shows two in flight at once.
+        let inFlight = text.split(separator: "\n").first { $0.contains("tiles_in_flight") }!.split(separator: " ")[3]
+        XCTAssertTrue(text.contains("b00000010 \(inFlight)\n"), "no cycle with two tiles in flight")
         let times = text.split(separator: "\n").filter { $0.hasPrefix("#") }.compactMap { UInt64($0.dropFirst()) }
         XCTAssertEqual(times, times.sorted())
         XCTAssertGreaterThan(times.count, 10)
