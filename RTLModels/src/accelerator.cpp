@@ -139,12 +139,14 @@ void Accelerator::check_buffers(const mantsim_array_config &config, const mantsi
     order_.rows = config.rows;
     order_.columns = config.columns;
     order_.ws = ws_;
+    const uint64_t by_abuf = abuf_bits / activation_row_bits;
+    if (by_abuf == 0) {
+        throw field_error("buffers.activation_bytes", "holds " + std::to_string(config.activation_buffer_bytes) +
+                                                          " bytes; one token needs " + std::to_string(ceil_div(activation_row_bits, 8)));
+    }
+    order_.k_step = ws_ ? config.rows : job.k;
     if (ws_) {
-        const uint64_t by_abuf = abuf_bits / activation_row_bits, by_obuf = obuf_bits / output_row_bits;
-        if (by_abuf == 0) {
-            throw field_error("buffers.activation_bytes", "holds " + std::to_string(config.activation_buffer_bytes) +
-                                                              " bytes; one token needs " + std::to_string(ceil_div(activation_row_bits, 8)));
-        }
+        const uint64_t by_obuf = obuf_bits / output_row_bits;
         if (by_obuf == 0) {
             throw field_error("buffers.output_bytes", "holds " + std::to_string(config.output_buffer_bytes) +
                                                           " bytes; one token's outputs need " + std::to_string(output_row_bits / 8));
@@ -155,22 +157,36 @@ void Accelerator::check_buffers(const mantsim_array_config &config, const mantsi
         const uint64_t block = by_obuf / order_.m_tile;
         order_.n_block = scoped ? 1 : static_cast<size_t>(std::max<uint64_t>(1, std::min<uint64_t>(block, order_.n_tiles())));
     } else {
-        order_.m_tile = std::min<size_t>(job.m, config.rows);
-        if (order_.m_tile * activation_row_bits > abuf_bits) {
-            throw field_error("buffers.activation_bytes", "an output-stationary tile of " + std::to_string(order_.m_tile) +
-                                                              " tokens needs " + std::to_string(ceil_div(order_.m_tile * activation_row_bits, 8)) + " bytes");
-        }
+        // OS: as many tokens as PE rows (or ABUF rows of K); the output tile's FP32 sums leave
+        // through double-buffered output registers into the OBUF.
+        order_.m_tile = static_cast<size_t>(std::min<uint64_t>({job.m, config.rows, by_abuf}));
         if (static_cast<uint64_t>(config.rows) * config.columns * 32 > obuf_bits) {
-            throw field_error("buffers.output_bytes", "cannot hold one output tile of the array");
+            throw field_error("buffers.output_bytes", "holds " + std::to_string(config.output_buffer_bytes) + " bytes; one output tile needs " +
+                                                          std::to_string(static_cast<uint64_t>(config.rows) * config.columns * 4));
         }
     }
-    Tile largest;
-    largest.nt = std::min<size_t>(job.n, config.columns);
-    largest.kt = ws_ ? std::min<size_t>(job.k, config.rows) : job.k;
     WeightStreamer sizing;
     sizing.start(config, job, order_, dram_);
+    Tile largest;
+    largest.nt = std::min<size_t>(job.n, config.columns);
+    largest.kt = std::min<size_t>(job.k, order_.k_step);
+    const uint64_t wbuf_bits = config.weight_buffer_bytes * 8;
+    if (!ws_) {
+        // OS: K streams in the longest chunks the WBUF double-buffers (tile bits grow with kt).
+        size_t lo = 1, hi = job.k;
+        while (lo < hi) {
+            largest.kt = (lo + hi + 1) / 2;
+            if (2 * sizing.tile_bits(largest) <= wbuf_bits) {
+                lo = largest.kt;
+            } else {
+                hi = largest.kt - 1;
+            }
+        }
+        largest.kt = lo;
+        order_.k_step = lo;
+    }
     const uint64_t double_buffer = 2 * sizing.tile_bits(largest);
-    if (double_buffer > config.weight_buffer_bytes * 8) {
+    if (double_buffer > wbuf_bits) {
         throw field_error("buffers.weight_bytes", "holds " + std::to_string(config.weight_buffer_bytes) +
                                                       " bytes; two weight tiles need " + std::to_string(ceil_div(double_buffer, 8)));
     }

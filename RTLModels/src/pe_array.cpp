@@ -15,13 +15,19 @@ void SharedOperands::prepare(const mantsim_array_config &config, const mantsim_g
         x16.resize(m * k);
         for (size_t i = 0; i < m * k; ++i) x16[i] = half_to_float(job.activation_fp16[i]);
         carry16.assign(scales_in_sac(config) && ws ? m * n : 0, 0.0f);
+        os16.assign(scales_in_sac(config) && !ws ? m * n : 0, 0.0f);
         carry_m.clear();
         carry_h.clear();
+        os_m.clear();
+        os_h.clear();
     } else {
         x16.clear();
         carry16.clear();
         carry_m.assign(ws ? m * n : 0, 0);
         carry_h.assign(ws ? m * n : 0, 0);
+        os_m.assign(ws ? 0 : m * n, 0);
+        os_h.assign(ws ? 0 : m * n, 0);
+        os16.clear();
     }
 }
 
@@ -69,14 +75,13 @@ void PEArray::configure(const mantsim_array_config &config, const mantsim_gemm_j
         psum_m_.assign(cells, 0);
         psum_h_.assign(cells, 0);
     }
-    acc_pe_.assign(weight_stationary_ ? 0 : cells, 0.0f);
     sac_row_.assign(rows_, 0);
     shift_prefix_.assign(rows_ * (cols_ + 1), 0);
     reset_counters();
 }
 
 uint64_t PEArray::tile_cycles(const Tile &tile) const {
-    const uint64_t stream = weight_stationary_ ? tile.mt : k_;
+    const uint64_t stream = weight_stationary_ ? tile.mt : tile.kt;
     return stream + rows_ + cols_ - 2;
 }
 
@@ -94,7 +99,7 @@ void PEArray::begin_tile(const Tile &tile) {
         std::fill(w_shift_.begin(), w_shift_.end(), 0);
     }
     if (!weight_stationary_) {
-        std::fill(acc_pe_.begin(), acc_pe_.end(), 0.0f);
+        plan_tile(tile);
         return;
     }
     // Weight-stationary: the tile's weights sit in the PEs for the whole tile.
@@ -148,7 +153,7 @@ void PEArray::step(uint64_t cycle) {
         if (valid_columns(t, bottom, mt, nt, lo, hi)) last_bottom_ = static_cast<uint64_t>(hi - lo + 1);
         float_datapath(pe_type_) ? step_ws_fp16(t) : step_ws_int(t);
     } else {
-        float_datapath(pe_type_) ? step_os_fp16(t) : step_os_int(t);
+        step_os(t);
     }
 }
 
@@ -273,116 +278,103 @@ void PEArray::step_ws_fp16(long t) {
     }
 }
 
-void PEArray::step_os_int(long t) {
-    const long C = static_cast<long>(cols_), R = static_cast<long>(rows_), K = static_cast<long>(k_);
+// OS: activations of K step k0 + s enter row r at tile cycle s + r and move right; weights enter
+// column c at s + c and move down, so PE (r, c) sees step k0 + s at cycle s + r + c. Its sums are
+// those of output (m0 + r, n0 + c) across every K chunk: they live in the shared output-stationary
+// state, and only the PEs a chunk's wave covers touch them.
+void PEArray::shift_os_operands(long t) {
+    const long C = static_cast<long>(cols_), R = static_cast<long>(rows_), kt = static_cast<long>(tile_.kt);
     const long mt = static_cast<long>(tile_.mt), nt = static_cast<long>(tile_.nt);
+    const bool fp16 = float_datapath(pe_type_);
     for (long r = 0; r < R; ++r) {
-        int16_t *a = &act_[r * C];
-        std::memmove(a + 1, a, static_cast<size_t>(C - 1) * sizeof(int16_t));
-        const long k = t - r;
-        const bool fed = r < mt && k >= 0 && k < K;
-        a[0] = fed ? x_[(tile_.m0 + r) * k_ + k] : 0;
+        const long s = t - r;
+        const bool fed = r < mt && s >= 0 && s < kt;
+        const size_t at = fed ? (tile_.m0 + r) * k_ + tile_.k0 + s : 0;
+        if (fp16) {
+            float *a = &act16_[r * C];
+            std::memmove(a + 1, a, static_cast<size_t>(C - 1) * sizeof(float));
+            a[0] = fed ? shared_->x16[at] : 0.0f;
+        } else {
+            int16_t *a = &act_[r * C];
+            std::memmove(a + 1, a, static_cast<size_t>(C - 1) * sizeof(int16_t));
+            a[0] = fed ? x_[at] : 0;
+        }
         last_inputs_ += fed ? 1 : 0;
     }
     for (long r = R - 1; r >= 1; --r) {
-        std::memcpy(&w_mac_[r * C], &w_mac_[(r - 1) * C], static_cast<size_t>(C) * sizeof(int16_t));
-        if (shift_lane_) std::memcpy(&w_shift_[r * C], &w_shift_[(r - 1) * C], static_cast<size_t>(C) * sizeof(int16_t));
+        if (fp16) {
+            std::memcpy(&w16_[r * C], &w16_[(r - 1) * C], static_cast<size_t>(C) * sizeof(float));
+        } else {
+            std::memcpy(&w_mac_[r * C], &w_mac_[(r - 1) * C], static_cast<size_t>(C) * sizeof(int16_t));
+            if (shift_lane_) std::memcpy(&w_shift_[r * C], &w_shift_[(r - 1) * C], static_cast<size_t>(C) * sizeof(int16_t));
+        }
     }
     for (long c = 0; c < C; ++c) {
-        const long k = t - c;
-        const bool valid = c < nt && k >= 0 && k < K;
+        const long s = t - c;
+        const bool valid = c < nt && s >= 0 && s < kt;
         last_weights_ += valid ? 1 : 0;
-        const size_t index = valid ? weight_index(tile_.n0 + c, static_cast<size_t>(k)) : 0;
-        w_mac_[c] = valid ? w_->mac_lane[index] : 0;
-        w_shift_[c] = valid ? w_->shift_lane[index] : 0;
-    }
-    for (long r = 0; r < R; ++r) {
-        int32_t *pm = &psum_m_[r * C];
-        const int16_t *a = &act_[r * C];
-        const int16_t *wm = &w_mac_[r * C];
-        for (long c = 0; c < C; ++c) pm[c] += wm[c] * a[c];
-        if (shift_lane_) {
-            int32_t *ph = &psum_h_[r * C];
-            const int16_t *ws = &w_shift_[r * C];
-            for (long c = 0; c < C; ++c) ph[c] += ws[c] * a[c];
+        const size_t index = valid ? weight_index(tile_.n0 + c, tile_.k0 + static_cast<size_t>(s)) : 0;
+        if (fp16) {
+            w16_[c] = valid ? w_->fp16[index] : 0.0f;
+        } else {
+            w_mac_[c] = valid ? w_->mac_lane[index] : 0;
+            w_shift_[c] = valid ? w_->shift_lane[index] : 0;
         }
     }
-    for (long r = 0; r < std::min(R, mt); ++r) {
-        const long lo = std::max(0L, t - r - K + 1), hi = std::min(nt - 1, t - r);
+}
+
+void PEArray::step_os(long t) {
+    shift_os_operands(t);
+    const long C = static_cast<long>(cols_), kt = static_cast<long>(tile_.kt);
+    const long nt = static_cast<long>(tile_.nt), rows = std::min(static_cast<long>(rows_), static_cast<long>(tile_.mt));
+    const bool fp16 = float_datapath(pe_type_);
+    for (long r = 0; r < rows; ++r) {
+        const long lo = std::max(0L, t - r - kt + 1), hi = std::min(nt - 1, t - r);
         if (hi < lo) continue;
         macs_ += static_cast<uint64_t>(hi - lo + 1);
-        if (shift_lane_) {
-            for (long c = lo; c <= hi; ++c) shift_adds_ += w_shift_[r * C + c] != 0 ? 1 : 0;
+        for (long c = lo; c <= hi; ++c) {
+            const size_t cell = static_cast<size_t>(r * C + c);
+            const size_t slot = (tile_.m0 + r) * n_ + tile_.n0 + c;
+            const size_t k = tile_.k0 + static_cast<size_t>(t - r - c);
+            if (fp16) {
+                // Grouped, each group sums on its own and its SAC adds it to the output when it ends.
+                float &sum = grouped_ ? shared_->os16[slot] : acc_[slot];
+                sum = sum + w16_[cell] * act16_[cell];
+            } else {
+                shared_->os_m[slot] += w_mac_[cell] * act_[cell];
+                if (shift_lane_) {
+                    shared_->os_h[slot] += w_shift_[cell] * act_[cell];
+                    shift_adds_ += w_shift_[cell] != 0 ? 1 : 0;
+                }
+            }
+            if (grouped_ && is_group_end(k)) close_group(slot, k);
         }
-        close_groups(t, r, lo, hi);
     }
 }
 
-// OS: closes the groups whose last step k = t - r - c columns [lo, hi] of row r have just consumed.
-void PEArray::close_groups(long t, long r, long lo, long hi) {
-    const long K = static_cast<long>(k_), g = static_cast<long>(group_);
-    const long k_low = t - r - hi, k_high = t - r - lo;
-    for (long k_end = ((k_low + g) / g) * g - 1; k_end <= k_high; k_end += g) {
-        if (k_end >= k_low && k_end < K) close_group(r, t - r - k_end, k_end);
-    }
-    if (K % g != 0 && K - 1 >= k_low && K - 1 <= k_high) close_group(r, t - r - (K - 1), K - 1);
-}
-
-// OS: PE (r, c) just consumed the last step of a group; its SAC applies the group's scale.
-void PEArray::close_group(long r, long c, long k_end) {
-    const size_t meta = group_index(tile_.n0 + static_cast<size_t>(c), static_cast<size_t>(k_end));
-    const size_t cell = static_cast<size_t>(r) * cols_ + static_cast<size_t>(c);
+// OS: output `slot` just consumed the last step of a group; its PE's SAC applies the group's scale.
+void PEArray::close_group(size_t slot, size_t k_end) {
+    const size_t meta = group_index(slot % n_, k_end);
+    float &acc = acc_[slot];
     scale_accumulates_ += 1;
     if (float_datapath(pe_type_)) {
-        acc_pe_[cell] = acc_pe_[cell] + w_->group_scale[meta] * psum16_[cell];
-        psum16_[cell] = 0.0f;
+        acc = acc + w_->group_scale[meta] * shared_->os16[slot];
+        shared_->os16[slot] = 0.0f;
         return;
     }
-    const int32_t total = w_->group_a[meta] * psum_m_[cell] + psum_h_[cell];
-    acc_pe_[cell] = acc_pe_[cell] + w_->group_scale[meta] * static_cast<float>(total);
-    psum_m_[cell] = 0;
-    psum_h_[cell] = 0;
+    const int32_t total = w_->group_a[meta] * shared_->os_m[slot] + shared_->os_h[slot];
+    acc = acc + w_->group_scale[meta] * static_cast<float>(total);
+    shared_->os_m[slot] = 0;
+    shared_->os_h[slot] = 0;
     if (shift_lane_) combines_ += 1;
 }
 
-void PEArray::step_os_fp16(long t) {
-    const long C = static_cast<long>(cols_), R = static_cast<long>(rows_), K = static_cast<long>(k_);
-    const long mt = static_cast<long>(tile_.mt), nt = static_cast<long>(tile_.nt);
-    for (long r = 0; r < R; ++r) {
-        float *a = &act16_[r * C];
-        std::memmove(a + 1, a, static_cast<size_t>(C - 1) * sizeof(float));
-        const long k = t - r;
-        const bool fed = r < mt && k >= 0 && k < K;
-        a[0] = fed ? shared_->x16[(tile_.m0 + r) * k_ + k] : 0.0f;
-        last_inputs_ += fed ? 1 : 0;
-    }
-    for (long r = R - 1; r >= 1; --r) std::memcpy(&w16_[r * C], &w16_[(r - 1) * C], static_cast<size_t>(C) * sizeof(float));
-    for (long c = 0; c < C; ++c) {
-        const long k = t - c;
-        const bool valid = c < nt && k >= 0 && k < K;
-        last_weights_ += valid ? 1 : 0;
-        w16_[c] = valid ? w_->fp16[weight_index(tile_.n0 + c, static_cast<size_t>(k))] : 0.0f;
-    }
-    for (long r = 0; r < R; ++r) {
-        // Grouped, each group sums on its own and its SAC adds it to the output when it ends.
-        float *acc = grouped_ ? &psum16_[r * C] : &acc_pe_[r * C];
-        const float *a = &act16_[r * C];
-        const float *w = &w16_[r * C];
-        for (long c = 0; c < C; ++c) acc[c] = acc[c] + w[c] * a[c];
-        if (r < mt) {
-            const long lo = std::max(0L, t - r - K + 1), hi = std::min(nt - 1, t - r);
-            if (hi < lo) continue;
-            macs_ += static_cast<uint64_t>(hi - lo + 1);
-            if (grouped_) close_groups(t, r, lo, hi);
-        }
-    }
+float PEArray::os_sum(size_t r, size_t c) const {
+    return r < tile_.mt && c < tile_.nt ? acc_[(tile_.m0 + r) * n_ + tile_.n0 + c] : 0.0f;
 }
 
-void PEArray::end_tile() {
-    if (weight_stationary_) return;
-    for (size_t r = 0; r < tile_.mt; ++r) {
-        for (size_t c = 0; c < tile_.nt; ++c) acc_[(tile_.m0 + r) * n_ + tile_.n0 + c] = acc_pe_[r * cols_ + c];
-    }
+int32_t PEArray::os_partial(size_t r, size_t c) const {
+    return r < tile_.mt && c < tile_.nt ? shared_->os_m[(tile_.m0 + r) * n_ + tile_.n0 + c] : 0;
 }
 
 void PEArray::row_state(size_t row, std::vector<uint64_t> &out) const {
@@ -391,13 +383,13 @@ void PEArray::row_state(size_t row, std::vector<uint64_t> &out) const {
         if (float_datapath(pe_type_)) {
             uint32_t a, p;
             std::memcpy(&a, &act16_[cell], sizeof a);
-            const float sum = weight_stationary_ ? psum16_[cell] : acc_pe_[cell];
+            const float sum = weight_stationary_ ? psum16_[cell] : os_sum(row, c);
             std::memcpy(&p, &sum, sizeof p);
             out.push_back(a);
             out.push_back(p);
         } else {
             out.push_back(static_cast<uint16_t>(act_[cell]));
-            out.push_back(static_cast<uint32_t>(psum_m_[cell]));
+            out.push_back(static_cast<uint32_t>(weight_stationary_ ? psum_m_[cell] : os_partial(row, c)));
         }
     }
 }

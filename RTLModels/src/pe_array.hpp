@@ -7,10 +7,10 @@
 //    PE row that ends a weight group and applies acc += S_g * (a_g * M + H) as the token passes.
 //    A group that runs past the bottom of the tile leaves its integer partial sums in the output
 //    buffer and re-enters at the top of the next K tile. Tile cycles: m_t + R + C - 2.
-//  output-stationary (OS): PE(r, c) owns output (m0 + r, n0 + c). Activation k enters row r at
-//    cycle k + r and moves right; weight k enters column c at cycle k + c and moves down, so
-//    PE(r, c) sees step k at cycle k + r + c and applies its group's scale in place when a group
-//    ends. Tile cycles: K + R + C - 2.
+//  output-stationary (OS): PE(r, c) owns output (m0 + r, n0 + c) for the whole of K, which
+//    arrives in chunks. Activation k0 + s enters row r at chunk cycle s + r and moves right; weight
+//    k0 + s enters column c at s + c and moves down, so PE(r, c) sees step k0 + s at s + r + c and
+//    applies its group's scale in place when a group ends. Chunk cycles: kt + R + C - 2.
 //
 // Integer PEs keep two lanes: the MAC lane (sum of w*x; for M-ANT +-i*x, the 3-bit multiplier)
 // and the shift lane (M-ANT's +-(x << i), zero for other types).
@@ -41,6 +41,8 @@ struct SharedOperands {
     std::vector<float> x16;                   // FP16 datapath: activations widened to FP32
     std::vector<int32_t> carry_m, carry_h;    // WS integer: M x N partial sums of unfinished groups
     std::vector<float> carry16;               // WS, grouped FP16 datapath: the same in FP32
+    std::vector<int32_t> os_m, os_h;          // OS integer: each output's unfinished group sums
+    std::vector<float> os16;                  // OS, grouped FP16 datapath: the same in FP32
 
     void prepare(const mantsim_array_config &config, const mantsim_gemm_job &job);
 };
@@ -60,7 +62,6 @@ class PEArray {
     // Sets which partial sums a tile exchanges with the output buffer, without loading it.
     void plan_tile(const Tile &tile);
     void step(uint64_t cycle);
-    void end_tile();
     uint64_t tile_cycles(const Tile &tile) const;
 
     // Whether a WS tile reads and writes integer partial sums of an unfinished group.
@@ -90,10 +91,11 @@ class PEArray {
   private:
     void step_ws_int(long t);
     void step_ws_fp16(long t);
-    void step_os_int(long t);
-    void step_os_fp16(long t);
-    void close_group(long r, long c, long k_end);
-    void close_groups(long t, long r, long lo, long hi);
+    void shift_os_operands(long t);
+    void step_os(long t);
+    void close_group(size_t slot, size_t k_end);
+    float os_sum(size_t r, size_t c) const;
+    int32_t os_partial(size_t r, size_t c) const;
     bool is_group_end(size_t k) const { return (k + 1) % group_ == 0 || k + 1 == k_; }
     size_t group_index(size_t n, size_t k) const { return (n % period_) * groups_ + k / group_; }
     // Index of weight (n, k) in the decoded arrays, which hold the operand's stored rows.
@@ -114,7 +116,7 @@ class PEArray {
     Tile tile_;
     bool carry_in_ = false, carry_out_ = false;
     std::vector<int16_t> act_, w_mac_, w_shift_;
-    std::vector<float> act16_, w16_, psum16_, acc_pe_;
+    std::vector<float> act16_, w16_, psum16_;
     std::vector<int32_t> psum_m_, psum_h_;
     std::vector<uint8_t> sac_row_;            // WS: row r ends a group
     std::vector<uint32_t> shift_prefix_;      // WS: per row, prefix count of columns using the shift path

@@ -3,7 +3,8 @@
 // holds the partial sums of), for each K tile, for each N tile of the block. Consecutive tiles of a
 // block are different output columns, so a tile rarely waits for the partial sums of the K tile
 // before it; a block of one N tile is the plain M, N, K nest. Output-stationary: for each M tile of
-// R tokens, for each N tile of C channels (all of K in one tile).
+// R tokens (fewer when the ABUF holds fewer rows of K), for each N tile of C channels, for each K
+// chunk (as much of K as the WBUF double-buffers): the PEs keep their sums across the chunks.
 #pragma once
 
 #include <algorithm>
@@ -16,9 +17,10 @@ namespace mantsim {
 struct TileOrder {
     size_t m = 1, k = 1, n = 1, rows = 1, columns = 1;
     size_t m_tile = 1, n_block = 1;
+    size_t k_step = 1;  // WS: R; OS: the K chunk
     bool ws = true;
 
-    size_t k_tiles() const { return ws ? (k + rows - 1) / rows : 1; }
+    size_t k_tiles() const { return (k + k_step - 1) / k_step; }
     size_t n_tiles() const { return (n + columns - 1) / columns; }
     size_t m_tiles() const { return (m + m_tile - 1) / m_tile; }
     size_t per_m_tile() const { return n_tiles() * k_tiles(); }
@@ -41,8 +43,8 @@ struct TileOrder {
         tile.mt = std::min(m_tile, m - tile.m0);
         tile.n0 = ni * columns;
         tile.nt = std::min(columns, n - tile.n0);
-        tile.k0 = ws ? ki * rows : 0;
-        tile.kt = ws ? std::min(rows, k - tile.k0) : k;
+        tile.k0 = ki * k_step;
+        tile.kt = std::min(k_step, k - tile.k0);
         return tile;
     }
 };

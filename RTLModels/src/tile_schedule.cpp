@@ -149,8 +149,9 @@ void Accelerator::issue(size_t index, const Tile &tile) {
     last_stream_ = stream;
     last_end_ = now + std::max(span, stream + config_.rows + config_.columns - 2);
     const uint64_t obuf = static_cast<uint64_t>(config_.output_buffer_banks) * config_.output_buffer_bank_bits;
-    // OS: the outputs drain through the OBUF port from the tile's last cycle on.
-    last_drain_ = ws_ ? 0 : ceil_div(static_cast<uint64_t>(tile.mt) * tile.nt * 32, obuf) - 1;
+    // OS: the outputs drain through the OBUF port from the last K chunk's last cycle on.
+    const bool last_k = tile.k0 + tile.kt == job_.k;
+    last_drain_ = ws_ || !last_k ? 0 : ceil_div(static_cast<uint64_t>(tile.mt) * tile.nt * 32, obuf) - 1;
     any_issued_ = true;
     if (ws_) {
         std::vector<uint64_t> &free = row_free_[index % 2];
@@ -198,6 +199,13 @@ void Accelerator::count_issue(const Tile &tile) {
     const bool carry_out = ws_ && grouped && !((last + 1) % g == 0 || last + 1 == job_.k);
     const uint64_t lanes = config_.pe_type == MANTSIM_PE_MANT ? 2 : 1;
     const uint64_t outputs = static_cast<uint64_t>(tile.mt) * tile.nt;
+    if (!ws_) {
+        // OS: the sums stay in the PEs across K chunks; the last chunk's leave for the OBUF.
+        const uint64_t bits = tile.k0 + tile.kt == job_.k ? outputs * 32 : 0;
+        obuf_write_ += bits;
+        trace_obuf_ = bits;
+        return;
+    }
     if (tile.k0 > 0) obuf_read_ += outputs * (32 + (carry_in ? 32 * lanes : 0));
     obuf_write_ += outputs * (32 + (carry_out ? 32 * lanes : 0));
     trace_obuf_ = outputs * (32 + (carry_out ? 32 * lanes : 0));
@@ -232,7 +240,6 @@ void Accelerator::complete(size_t plane) {
     InFlight &done = flight_[plane];
     done.active = false;
     const Tile &tile = done.tile;
-    if (!fast_) arrays_[plane].end_tile();
     if (tile.k0 + tile.kt != job_.k) return;
     const bool fp16 = float_datapath(config_.pe_type);
     const size_t n = job_.n;

@@ -25,8 +25,8 @@ void WeightStreamer::start(const mantsim_array_config &config, const mantsim_gem
     for (size_t ki = 0; ki < order.k_tiles(); ++ki) {
         Tile tile;
         tile.nt = std::min(order.n, order.columns);
-        tile.k0 = ki * order.rows;
-        tile.kt = order.ws ? std::min(order.rows, order.k - tile.k0) : order.k;
+        tile.k0 = ki * order.k_step;
+        tile.kt = std::min(order.k_step, order.k - tile.k0);
         largest = std::max(largest, tile_bits(tile));
     }
     depth_ = std::max<size_t>(2, static_cast<size_t>(config.weight_buffer_bytes * 8 / largest));
