@@ -21,6 +21,55 @@ final class GemmCommandTests: CLITestCase {
         }
     }
 
+    /// SCALE-Sim's GEMM topology files run unchanged: one row per layer, as a table, CSV or JSON.
+    func testTopologyFileRunsEveryLayer() throws {
+        let topology = path("layers.csv")
+        try "Layer, M, N, K,\nqkv, 4, 96, 64,\n\nffn, 1, 64, 128,\n".write(toFile: topology, atomically: true, encoding: .utf8)
+        let arch = "\(GemmCommandTests.arch)/int8.yaml"
+        let csv = try mantsim("gemm", "--arch", arch, "--topology", topology, "--csv", "--timing", "serial")
+        XCTAssertEqual(csv.status, 0, csv.error)
+        let lines = csv.output.split(separator: "\n")
+        XCTAssertEqual(lines.first, "layer,M,N,K,cycles,compute_cycles,stall_cycles,utilization,dram_read_bytes,dram_write_bytes")
+        XCTAssertEqual(lines.count, 3)
+        XCTAssertTrue(lines[1].hasPrefix("qkv,4,96,64,"), String(lines[1]))
+        XCTAssertTrue(lines[2].hasPrefix("ffn,1,64,128,"), String(lines[2]))
+        let json = try mantsim("gemm", "--arch", arch, "--topology", topology, "--json")
+        XCTAssertEqual(json.status, 0, json.error)
+        let layers = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as! [[String: Any]]
+        XCTAssertEqual(layers.map { $0["layer"] as! String }, ["qkv", "ffn"])
+        XCTAssertEqual(layers.map { $0["timing"] as! String }, ["pipelined", "pipelined"])
+        // Serial folds never beat the pipelined schedule.
+        let serialCycles = lines.dropFirst().map { Int($0.split(separator: ",")[4])! }
+        XCTAssertEqual(zip(serialCycles, layers.map { $0["totalCycles"] as! Int }).filter { $0 < $1 }.count, 0)
+        let table = try mantsim("gemm", "--arch", arch, "--topology", topology)
+        XCTAssertTrue(table.output.contains("timing pipelined"), table.output)
+    }
+
+    func testBadTopologyFilesNameTheLineAndField() throws {
+        let arch = "\(GemmCommandTests.arch)/int8.yaml"
+        let cases = [("empty.csv", "", "empty; expected a header 'Layer, M, N, K,'"),
+                     ("header.csv", "Name, M, K\n", "line 1: expected the header 'Layer, M, N, K,'"),
+                     ("short.csv", "Layer, M, N, K,\na, 4, 8,\n", "line 2: expected 4 fields (Layer, M, N, K), got 3"),
+                     ("word.csv", "Layer, M, N, K,\na, 4, x, 8,\n", "line 2, column N: expected a positive whole number, got 'x'"),
+                     ("zero.csv", "Layer, M, N, K,\na, 4, 8, 0,\n", "line 2, column K: expected a positive whole number, got '0'"),
+                     ("negative.csv", "Layer, M, N, K,\na, -4, 8, 8,\n", "line 2, column M: expected a positive whole number, got '-4'")]
+        for (name, text, message) in cases {
+            let file = path(name)
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            let run = try mantsim("gemm", "--arch", arch, "--topology", file)
+            XCTAssertNotEqual(run.status, 0, name)
+            XCTAssertTrue(run.error.contains(file), run.error)
+            XCTAssertTrue(run.error.contains(message), "\(name): \(run.error)")
+            XCTAssertEqual(run.output, "", name)
+        }
+        let missing = try mantsim("gemm", "--arch", arch, "--topology", path("absent.csv"))
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.error.contains("absent.csv: cannot be read"), missing.error)
+        let timing = try mantsim("gemm", "--arch", arch, "--timing", "overlapped")
+        XCTAssertNotEqual(timing.status, 0)
+        XCTAssertTrue(timing.error.contains("'pipelined' and 'serial'"), timing.error)
+    }
+
     func testVCDTraceIsWrittenWhole() throws {
         let vcd = path("t.vcd")
         let run = try mantsim("gemm", "--arch", "\(GemmCommandTests.arch)/mant.yaml", "-M", "2", "-K", "64", "-N", "32",
