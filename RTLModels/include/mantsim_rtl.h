@@ -136,12 +136,12 @@ enum { MANTSIM_DATAFLOW_WEIGHT_STATIONARY = 0, MANTSIM_DATAFLOW_OUTPUT_STATIONAR
  * outputs, before the next starts. */
 enum { MANTSIM_TIMING_PIPELINED = 0, MANTSIM_TIMING_SERIAL = 1 };
 
-/* Cycle: every tile steps the PE array. Fast: the first tile of each distinct shape (rows, columns,
- * tokens, group phase, first/last K tile) steps the array; later tiles of that shape replay its
- * cycles and array counters (shift-adds counted from each tile's own weights) while DMA, buffers
- * and stalls are still simulated cycle-exactly. Fast jobs produce no outputs, and the kernel's clock
- * runs only through the cycles the array steps: replayed tiles and waits on DRAM are counted in the
- * job's cycles (result and counters) without toggling the clock. */
+/* Cycle: every tile steps the PE array on the clock. Fast: the first tile of each distinct shape
+ * (rows, columns, tokens, group phase, first/last K tile) steps the array off the clock; later
+ * tiles of that shape add its array counters (shift-adds counted from each tile's own weights).
+ * Both compute the same schedule (issue cycles, weight loads, DMA, completions), so their cycles
+ * agree. Fast jobs produce no outputs, and the kernel's clock does not run through their cycles:
+ * they are counted in the job's cycles (result and counters) without toggling it. */
 enum { MANTSIM_FIDELITY_CYCLE = 0, MANTSIM_FIDELITY_FAST = 1 };
 
 typedef struct {

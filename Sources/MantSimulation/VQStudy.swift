@@ -73,8 +73,8 @@ public enum VQStudy {
         /// Cycles the decoder spent on weight tiles, and those cut short by a bank or hot-port conflict.
         public var decoderCycles: UInt64
         public var conflictCycles: UInt64
-        /// Cycles the array waited for the decoder (or the WBUF port) to fill the next tile.
-        public var fillStallCycles: UInt64
+        /// MACs over PE-cycles: how much of the array the decoder keeps fed.
+        public var utilization: Double
         /// Share of lookups the hot-entry store served.
         public var hotHitRate: Double
         /// Latency without a hot-entry store over latency with this one (same config, shape, banks).
@@ -134,7 +134,8 @@ public enum VQStudy {
                         rows.append(Row(config: name, shape: shape.name, m: shape.m, k: shape.k, n: shape.n, banks: banks, hotEntries: hot,
                                         totalCycles: result.totalCycles, decoderCycles: counter("decoder.cycles"),
                                         conflictCycles: counter("decoder.conflict_cycles"),
-                                        fillStallCycles: counter("controller.buffer_stall_cycles"),
+                                        utilization: Double(result.counters.filter { $0.key.hasPrefix("pe.mac_") }.values.reduce(0, +))
+                                            / Double(max(result.totalCycles, 1) * UInt64(array.rows * array.columns)),
                                         hotHitRate: hotBits + bankBits > 0 ? hotBits / (hotBits + bankBits) : 0, speedup: 0))
                         progress?(rows.count, total)
                     }

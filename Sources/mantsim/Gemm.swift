@@ -50,7 +50,7 @@ struct Gemm: ParsableCommand {
     @Option(help: "Dataflow: ws (weight-stationary) or os (output-stationary); default from the config.")
     var dataflow: Dataflow?
 
-    @Option(help: "cycle: step every tile (outputs computed). fast: step the first tile of each shape and replay the rest, with DRAM and buffers still cycle-exact (no outputs).")
+    @Option(help: "cycle: step every tile (outputs computed). fast: step the first tile of each shape off the clock and replay its array counts for the rest; the schedule, DRAM and buffers are the same as in cycle (no outputs).")
     var fidelity: Fidelity = .cycle
 
     @Option(help: "pipelined: tiles overlap (default, or the architecture's array.timing). serial: SCALE-Sim's one fold after another.")

@@ -15,7 +15,8 @@ struct VQStudyCommand: ParsableCommand {
         configurations (--kv-configs) run one head's decode attention over a 2048-token VQ-coded
         cache: Q*K^T reads K along its head dimension, P*V reads V^T across head channels. The decoder issues up to --lanes lookups a cycle in stream order; a lookup waits
         for the next cycle when its codebook bank or the hot store's ports are taken. Decoding a tile
-        overlaps the previous tile's compute; what it cannot hide holds the array ("fill stall").
+        feeds the weight link behind the tiles in flight; a decoder that cannot keep up leaves the
+        array underused (utilization: MACs over PE-cycles).
         Speedup: latency without a hot store over latency with one.
 
         aqlm3's 4096-entry codebooks take about 20 s to train on the default 64-row block; quip4's
@@ -75,11 +76,11 @@ struct VQStudyCommand: ParsableCommand {
 
     static func text(_ rows: [VQStudy.Row], setup: VQStudy.Setup) -> String {
         let array = setup.base.array
-        var table = TextTable(header: ["config", "shape", "banks", "n_hot", "cycles", "decode cycles", "conflict cycles", "fill stall",
+        var table = TextTable(header: ["config", "shape", "banks", "n_hot", "cycles", "decode cycles", "conflict cycles", "utilization",
                                        "hot hits", "speedup"])
         for row in rows {
             table.rows.append([row.config, "\(row.shape) \(row.m)x\(row.k)x\(row.n)", "\(row.banks)", "\(row.hotEntries)", "\(row.totalCycles)",
-                               "\(row.decoderCycles)", "\(row.conflictCycles)", "\(row.fillStallCycles)",
+                               "\(row.decoderCycles)", "\(row.conflictCycles)", String(format: "%.3f", row.utilization),
                                String(format: "%.1f%%", row.hotHitRate * 100), String(format: "%.3fx", row.speedup)])
         }
         return ["VQ array \(array.rows)x\(array.columns) (\(setup.base.name)): \(array.decoderLanes) lookups/cycle, \(array.hotPorts) hot-store ports, "
@@ -87,9 +88,9 @@ struct VQStudyCommand: ParsableCommand {
     }
 
     static func csv(_ rows: [VQStudy.Row]) -> String {
-        (["config,shape,m,k,n,banks,hot_entries,total_cycles,decoder_cycles,conflict_cycles,fill_stall_cycles,hot_hit_rate,speedup"] + rows.map { row in
+        (["config,shape,m,k,n,banks,hot_entries,total_cycles,decoder_cycles,conflict_cycles,utilization,hot_hit_rate,speedup"] + rows.map { row in
             [row.config, row.shape, "\(row.m)", "\(row.k)", "\(row.n)", "\(row.banks)", "\(row.hotEntries)", "\(row.totalCycles)",
-             "\(row.decoderCycles)", "\(row.conflictCycles)", "\(row.fillStallCycles)", "\(row.hotHitRate)", "\(row.speedup)"].joined(separator: ",")
+             "\(row.decoderCycles)", "\(row.conflictCycles)", String(format: "%.3f", row.utilization), "\(row.hotHitRate)", "\(row.speedup)"].joined(separator: ",")
         }).joined(separator: "\n") + "\n"
     }
 }

@@ -27,7 +27,7 @@ struct WorkloadOptions: ParsableArguments {
     @Option(help: "Energy table: a bundled node (28nm, 45nm) or a YAML path.")
     var energy: String = "28nm"
 
-    @Option(help: "fast: each distinct tile shape steps the array once, the rest replay it with DRAM and buffers cycle-exact. cycle: every tile steps (small models only).")
+    @Option(help: "fast: each distinct tile shape steps the array once, the rest replay its array counts on the same schedule, DRAM and buffers. cycle: every tile steps (small models only).")
     var fidelity: Fidelity = .fast
 
     @Option(help: "Seed of the synthetic weights, activations and KV cache.")
