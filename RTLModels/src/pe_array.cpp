@@ -157,25 +157,42 @@ void PEArray::step(uint64_t cycle) {
     }
 }
 
+// WS steps touch only each row's band of valid columns: a token's activation and partial sum at
+// PE (r, c) come from PE (r, c - 1) and PE (r - 1, c) one cycle earlier, where the same token was,
+// so the registers outside the band (zeros ahead of the wave, stale values behind it) never reach a
+// valid result. Another tile in flight has its own state.
+void PEArray::shift_activations(long t, long r, long lo, long hi) {
+    const long C = static_cast<long>(cols_);
+    const long token = t - r;
+    const bool fed = lo == 0 && r < static_cast<long>(tile_.kt);
+    last_inputs_ += fed ? 1 : 0;
+    if (float_datapath(pe_type_)) {
+        float *a = &act16_[r * C];
+        for (long c = hi; c >= std::max(lo, 1L); --c) a[c] = a[c - 1];
+        if (lo == 0) a[0] = fed ? shared_->x16[(tile_.m0 + token) * k_ + tile_.k0 + r] : 0.0f;
+    } else {
+        int16_t *a = &act_[r * C];
+        for (long c = hi; c >= std::max(lo, 1L); --c) a[c] = a[c - 1];
+        if (lo == 0) a[0] = fed ? x_[(tile_.m0 + token) * k_ + tile_.k0 + r] : 0;
+    }
+}
+
 void PEArray::step_ws_int(long t) {
     const long C = static_cast<long>(cols_), mt = static_cast<long>(tile_.mt), nt = static_cast<long>(tile_.nt);
     for (long r = static_cast<long>(rows_) - 1; r >= 0; --r) {
-        int16_t *a = &act_[r * C];
-        std::memmove(a + 1, a, static_cast<size_t>(C - 1) * sizeof(int16_t));
-        const long token = t - r;
-        const bool fed = r < static_cast<long>(tile_.kt) && token >= 0 && token < mt;
-        a[0] = fed ? x_[(tile_.m0 + token) * k_ + tile_.k0 + r] : 0;
-        last_inputs_ += fed ? 1 : 0;
+        long lo, hi;
+        if (!valid_columns(t, r, mt, nt, lo, hi)) continue;
+        shift_activations(t, r, lo, hi);
+        const int16_t *a = &act_[r * C];
         int32_t *pm = &psum_m_[r * C];
         int32_t *ph = &psum_h_[r * C];
         const int16_t *wm = &w_mac_[r * C];
         const int16_t *ws = &w_shift_[r * C];
         if (r == 0) {
-            for (long c = 0; c < C; ++c) {
+            for (long c = lo; c <= hi; ++c) {
                 int32_t in_m = 0, in_h = 0;
-                const long m = t - c;
-                if (carry_in_ && c < nt && m >= 0 && m < mt) {
-                    const size_t slot = (tile_.m0 + m) * n_ + tile_.n0 + c;
+                if (carry_in_) {
+                    const size_t slot = (tile_.m0 + (t - c)) * n_ + tile_.n0 + c;
                     in_m = shared_->carry_m[slot];
                     in_h = shared_->carry_h[slot];
                 }
@@ -183,7 +200,7 @@ void PEArray::step_ws_int(long t) {
                 ph[c] = in_h + ws[c] * a[c];
             }
         } else if (sac_row_[r - 1]) {
-            for (long c = 0; c < C; ++c) {
+            for (long c = lo; c <= hi; ++c) {
                 pm[c] = wm[c] * a[c];
                 ph[c] = ws[c] * a[c];
             }
@@ -191,16 +208,15 @@ void PEArray::step_ws_int(long t) {
             const int32_t *um = pm - C;
             const int32_t *uh = ph - C;
             if (shift_lane_) {
-                for (long c = 0; c < C; ++c) {
+                for (long c = lo; c <= hi; ++c) {
                     pm[c] = um[c] + wm[c] * a[c];
                     ph[c] = uh[c] + ws[c] * a[c];
                 }
             } else {
-                for (long c = 0; c < C; ++c) pm[c] = um[c] + wm[c] * a[c];
+                for (long c = lo; c <= hi; ++c) pm[c] = um[c] + wm[c] * a[c];
             }
         }
-        long lo, hi;
-        if (r >= static_cast<long>(tile_.kt) || !valid_columns(t, r, mt, nt, lo, hi)) continue;
+        if (r >= static_cast<long>(tile_.kt)) continue;
         macs_ += static_cast<uint64_t>(hi - lo + 1);
         const uint32_t *prefix = &shift_prefix_[r * (C + 1)];
         shift_adds_ += prefix[hi + 1] - prefix[lo];
@@ -230,36 +246,28 @@ void PEArray::step_ws_fp16(long t) {
     const long C = static_cast<long>(cols_), mt = static_cast<long>(tile_.mt), nt = static_cast<long>(tile_.nt);
     const long R = static_cast<long>(rows_);
     for (long r = R - 1; r >= 0; --r) {
-        float *a = &act16_[r * C];
-        std::memmove(a + 1, a, static_cast<size_t>(C - 1) * sizeof(float));
-        const long token = t - r;
-        const bool fed = r < static_cast<long>(tile_.kt) && token >= 0 && token < mt;
-        a[0] = fed ? shared_->x16[(tile_.m0 + token) * k_ + tile_.k0 + r] : 0.0f;
-        last_inputs_ += fed ? 1 : 0;
+        long lo, hi;
+        if (!valid_columns(t, r, mt, nt, lo, hi)) continue;
+        shift_activations(t, r, lo, hi);
+        const float *a = &act16_[r * C];
         float *p = &psum16_[r * C];
         const float *w = &w16_[r * C];
         if (r == 0) {
             // Ungrouped, the top row reads the running sum; grouped, an unfinished group's sum.
-            for (long c = 0; c < C; ++c) {
-                const long m = t - c;
-                float in = 0.0f;
-                if (c < nt && m >= 0 && m < mt) {
-                    const size_t slot = (tile_.m0 + m) * n_ + tile_.n0 + c;
-                    in = !grouped_ ? acc_[slot] : carry_in_ ? shared_->carry16[slot] : 0.0f;
-                }
+            for (long c = lo; c <= hi; ++c) {
+                const size_t slot = (tile_.m0 + (t - c)) * n_ + tile_.n0 + c;
+                const float in = !grouped_ ? acc_[slot] : carry_in_ ? shared_->carry16[slot] : 0.0f;
                 p[c] = in + w[c] * a[c];
             }
         } else if (sac_row_[r - 1]) {
-            for (long c = 0; c < C; ++c) p[c] = 0.0f + w[c] * a[c];
+            for (long c = lo; c <= hi; ++c) p[c] = 0.0f + w[c] * a[c];
         } else {
             const float *up = p - C;
-            for (long c = 0; c < C; ++c) p[c] = up[c] + w[c] * a[c];
+            for (long c = lo; c <= hi; ++c) p[c] = up[c] + w[c] * a[c];
         }
-        long lo, hi;
-        const bool live = valid_columns(t, r, mt, nt, lo, hi);
-        if (r < static_cast<long>(tile_.kt) && live) macs_ += static_cast<uint64_t>(hi - lo + 1);
+        if (r < static_cast<long>(tile_.kt)) macs_ += static_cast<uint64_t>(hi - lo + 1);
         if (grouped_) {
-            if (r >= static_cast<long>(tile_.kt) || !live) continue;
+            if (r >= static_cast<long>(tile_.kt)) continue;
             if (sac_row_[r]) {
                 // The group's FP32 sum, scaled and added to the output as the token passes.
                 for (long c = lo; c <= hi; ++c) {
@@ -271,7 +279,7 @@ void PEArray::step_ws_fp16(long t) {
             } else if (r == R - 1 && carry_out_) {
                 for (long c = lo; c <= hi; ++c) shared_->carry16[(tile_.m0 + (t - r - c)) * n_ + tile_.n0 + c] = p[c];
             }
-        } else if (r == R - 1 && live) {
+        } else if (r == R - 1) {
             // The bottom row hands each token's sum back to the output buffer.
             for (long c = lo; c <= hi; ++c) acc_[(tile_.m0 + (t - r - c)) * n_ + tile_.n0 + c] = p[c];
         }

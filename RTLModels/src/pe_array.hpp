@@ -89,6 +89,7 @@ class PEArray {
     void report(CounterArray &counters) const;
 
   private:
+    void shift_activations(long t, long r, long lo, long hi);
     void step_ws_int(long t);
     void step_ws_fp16(long t);
     void shift_os_operands(long t);

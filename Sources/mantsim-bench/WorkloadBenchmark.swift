@@ -10,6 +10,23 @@ import MantWorkload
 enum WorkloadBenchmark {
     static let architectures = ["fp16", "int8", "int4", "ant", "olive", "mxfp4", "lut", "vq", "mant"]
 
+    /// The share of the array operators' cycles that their roofline bound, max(MACs / PEs, DRAM
+    /// bits / DRAM width), accounts for; and the same with the weight link's bits / width as a
+    /// third roof.
+    static func bounds(_ phase: PhaseResult, _ architecture: ArchitectureConfig) -> (Double, Double) {
+        let pes = Double(architecture.array.rows * architecture.array.columns)
+        var cycles = 0.0, roofline = 0.0, linked = 0.0
+        for op in phase.operations where op.unit == "array" || op.unit == "arrayKV" {
+            let compute = Double(op.macs) / pes
+            let dram = Double(op.dramReadBits + op.dramWriteBits) / Double(architecture.array.dramBitsPerCycle)
+            let link = Double(op.counters["controller.weight_link_bits"] ?? 0) / Double(architecture.array.effectiveWeightLinkBits)
+            cycles += Double(op.cycles)
+            roofline += max(compute, dram)
+            linked += max(compute, dram, link)
+        }
+        return (roofline / cycles, linked / cycles)
+    }
+
     static func run(configs: String) throws -> String {
         let model = try ModelConfig.load(path: "\(configs)/models/llama-2-7b.json")
         let energy = try EnergyTable.load(path: "\(configs)/energy/28nm.yaml")
@@ -23,7 +40,12 @@ enum WorkloadBenchmark {
             let time = try seconds { result = try runner.run(WorkloadRequest(model: model, promptLength: 2048, generatedTokens: 128)) }
             total += time
             let cycles = result!.phases.reduce(UInt64(0)) { $0 + $1.cycles }
-            rows.append("| \(architecture.name) | \(String(format: "%.2f", time)) s | \(String(format: "%.3g", Double(cycles))) |")
+            var cells = ["\(architecture.name)", "\(String(format: "%.2f", time)) s", "\(String(format: "%.3g", Double(cycles)))"]
+            for phase in result!.phases {
+                let (roofline, linked) = bounds(phase, architecture)
+                cells += [String(format: "%.3f", phase.utilization), String(format: "%.3f", roofline), String(format: "%.3f", linked)]
+            }
+            rows.append("| " + cells.joined(separator: " | ") + " |")
             FileHandle.standardError.write(Data("\(name): \(String(format: "%.2f", time)) s\n".utf8))
         }
 
@@ -45,11 +67,14 @@ enum WorkloadBenchmark {
         `make bench`: `WorkloadRunner` (what `mantsim run` and `mantsim compare` use) on LLaMA-2-7B, batch 1,
         prefill 2048 tokens then decode 128 tokens (attention simulated at every decode step), fast
         fidelity, 28 nm energy, on this 2-core machine. Goal: every bundled architecture within 60 s in total.
+        Utilization is MACs / (PEs x cycles) of the phase (vector unit included). Roofline: the share of
+        the array operators' cycles that max(MACs / PEs, DRAM bits / DRAM width) accounts for; with
+        link: the weight link's bits / width as a third roof.
 
-        | architecture | wall time | simulated cycles |
-        |---|---:|---:|
+        | architecture | wall time | simulated cycles | prefill utilization | prefill roofline | prefill with link | decode utilization | decode roofline | decode with link |
+        |---|---:|---:|---:|---:|---:|---:|---:|---:|
         \(rows.joined(separator: "\n"))
-        | **all \(architectures.count)** | **\(String(format: "%.1f", total)) s** | |
+        | **all \(architectures.count)** | **\(String(format: "%.1f", total)) s** | | | | | | | |
 
         Fast against cycle fidelity, same run: one q_proj (M=256, K=N=4096) on the 32 x 32 M-ANT array
         took \(String(format: "%.2f", cycleTime)) s stepping every tile and \(String(format: "%.3f", fastTime)) s in fast fidelity
