@@ -27,10 +27,8 @@ Accelerator::Accelerator(sc_core::sc_module_name name) : sc_core::sc_module(name
     dont_initialize();
 }
 
-void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm_job &job) {
-    // A trace request applies to this job only, whether or not it is accepted.
-    const std::string trace_path = trace_path_;
-    trace_path_.clear();
+// The array's own fields; throws std::invalid_argument naming the field at fault.
+static void check_array(const mantsim_array_config &config) {
     if (config.rows < 2 || config.columns < 2 || config.rows > 4096 || config.columns > 4096) {
         throw field_error("array.rows/columns", "expected 2..4096 PEs per side, got " + std::to_string(config.rows) + " x " +
                                                     std::to_string(config.columns));
@@ -55,6 +53,10 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
             throw field_error(std::string(port_names[port]) + "_banks/_bank_bits", "a buffer port needs at least one bank of at least one bit");
         }
     }
+}
+
+// The job's operands against the array that runs them.
+static void check_job(const mantsim_array_config &config, const mantsim_gemm_job &job) {
     if (job.m == 0 || job.k == 0 || job.n == 0) throw field_error("job", "M, K and N must be positive");
     if (job.dataflow != MANTSIM_DATAFLOW_WEIGHT_STATIONARY && job.dataflow != MANTSIM_DATAFLOW_OUTPUT_STATIONARY) {
         throw field_error("job.dataflow", "expected weight-stationary or output-stationary");
@@ -83,7 +85,15 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
     if (job.weight_row_period > job.n) {
         throw field_error("job.weight_row_period", "expected 0..N (" + std::to_string(job.n) + "), got " + std::to_string(job.weight_row_period));
     }
+}
 
+void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm_job &job) {
+    // A trace request applies to this job only, whether or not it is accepted.
+    const std::string trace_path = trace_path_;
+    trace_path_.clear();
+    check_array(config);
+    check_job(config, job);
+    const bool fp16 = float_datapath(config.pe_type);
     weights_ = decode_weights(job, config);
     if (config.pe_type == MANTSIM_PE_VQ) check_vq(config, job);
     if (!fp16) {

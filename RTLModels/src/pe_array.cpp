@@ -166,13 +166,15 @@ void PEArray::shift_activations(long t, long r, long lo, long hi) {
     const long token = t - r;
     const bool fed = lo == 0 && r < static_cast<long>(tile_.kt);
     last_inputs_ += fed ? 1 : 0;
+    const long first = std::max(lo, 1L);
+    const size_t count = hi >= first ? static_cast<size_t>(hi - first + 1) : 0;
     if (float_datapath(pe_type_)) {
         float *a = &act16_[r * C];
-        for (long c = hi; c >= std::max(lo, 1L); --c) a[c] = a[c - 1];
+        std::memmove(a + first, a + first - 1, count * sizeof(float));
         if (lo == 0) a[0] = fed ? shared_->x16[(tile_.m0 + token) * k_ + tile_.k0 + r] : 0.0f;
     } else {
         int16_t *a = &act_[r * C];
-        for (long c = hi; c >= std::max(lo, 1L); --c) a[c] = a[c - 1];
+        std::memmove(a + first, a + first - 1, count * sizeof(int16_t));
         if (lo == 0) a[0] = fed ? x_[(tile_.m0 + token) * k_ + tile_.k0 + r] : 0;
     }
 }
