@@ -340,11 +340,12 @@ void Accelerator::clear_counters() {
     cycles_ = compute_ = preload_ = stall_ = drain_ = buffer_stall_ = tiles_ = output_scales_ = decoder_lookups_ = decoder_scales_ = 0;
     array_busy_ = max_in_flight_ = link_bits_ = metadata_bits_ = 0;
     codebook_reads_ = hot_reads_ = residual_adds_ = conflict_cycles_ = decoder_cycles_ = 0;
-    wbuf_read_ = abuf_read_ = abuf_write_ = obuf_read_ = obuf_write_ = 0;
+    wbuf_read_ = abuf_read_ = obuf_read_ = obuf_write_ = 0;
     for (PEArray &array : arrays_) array.reset_counters();
     recorder_.reset_counters();
     dram_.reset(1, 0);
     streamer_ = WeightStreamer{};
+    rows_ = ActivationStreamer{};
 }
 
 void Accelerator::run() {
@@ -389,7 +390,6 @@ void Accelerator::report(CounterArray &counters) const {
     counters[MANTSIM_COUNTER_DECODER_CYCLES] += decoder_cycles_;
     counters[MANTSIM_COUNTER_WBUF_READ_BITS] += wbuf_read_;
     counters[MANTSIM_COUNTER_ABUF_READ_BITS] += abuf_read_;
-    counters[MANTSIM_COUNTER_ABUF_WRITE_BITS] += abuf_write_;
     counters[MANTSIM_COUNTER_OBUF_READ_BITS] += obuf_read_;
     counters[MANTSIM_COUNTER_OBUF_WRITE_BITS] += obuf_write_;
     counters[MANTSIM_COUNTER_TILES] += tiles_;
@@ -404,6 +404,7 @@ void Accelerator::report(CounterArray &counters) const {
     pe[MANTSIM_COUNTER_PE_IDLE] = array_busy_ * config_.rows * config_.columns - macs;
     for (size_t c = 0; c < pe.size(); ++c) counters[c] += pe[c];
     streamer_.report(counters);
+    rows_.report(counters);
     dram_.report(counters);
 }
 

@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "activation_streamer.hpp"
 #include "counters.hpp"
 #include "decoders.hpp"
 #include "dram_channel.hpp"
@@ -110,6 +111,7 @@ struct Accelerator : sc_core::sc_module {
     std::vector<uint16_t> activation_scales_;
     DramChannel dram_;
     WeightStreamer streamer_;
+    ActivationStreamer rows_;
     TileOrder order_;
     bool fast_ = false, ws_ = true, serial_ = false;
 
@@ -141,7 +143,7 @@ struct Accelerator : sc_core::sc_module {
     uint64_t output_scales_ = 0, decoder_lookups_ = 0, decoder_scales_ = 0, link_bits_ = 0, metadata_bits_ = 0;
     uint64_t codebook_reads_ = 0, hot_reads_ = 0, residual_adds_ = 0, conflict_cycles_ = 0, decoder_cycles_ = 0;
     std::vector<uint32_t> bank_stamp_;
-    uint64_t wbuf_read_ = 0, abuf_read_ = 0, abuf_write_ = 0, obuf_read_ = 0, obuf_write_ = 0;
+    uint64_t wbuf_read_ = 0, abuf_read_ = 0, obuf_read_ = 0, obuf_write_ = 0;
 };
 
 }  // namespace mantsim

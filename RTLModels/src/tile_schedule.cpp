@@ -84,15 +84,6 @@ uint64_t Accelerator::weights_ready(size_t index, const Tile &tile) {
 
 void Accelerator::run_job() {
     const size_t count = order_.count();
-    const bool fp16 = float_datapath(config_.pe_type);
-    const uint64_t row_bits = static_cast<uint64_t>(job_.k) * job_.activation_bits + (fp16 ? 0 : 16);
-    // The ABUF is double-buffered when two M tiles fit: the next one's rows arrive while this one runs.
-    const bool prefetch_rows = 2 * order_.m_tile * row_bits <= config_.activation_buffer_bytes * 8;
-    auto request_rows = [&](size_t m_index) {
-        const uint64_t bits = std::min(order_.m_tile, order_.m - m_index * order_.m_tile) * row_bits;
-        abuf_write_ += bits;
-        return dram_.request(bits, false);
-    };
     last_issue_ = last_stream_ = last_end_ = last_drain_ = link_free_ = busy_until_ = 0;
     any_issued_ = false;
     row_free_[0].assign(config_.rows, 0);
@@ -102,17 +93,18 @@ void Accelerator::run_job() {
     shift_weights_.assign(fast_ ? order_.per_m_tile() : 0, UINT64_MAX);
     decode_costs_.clear();
     // The first activations go ahead of the weight prefetch.
-    size_t rows_ticket = request_rows(0), next_rows = SIZE_MAX;
+    rows_.start(config_, job_, order_, dram_);
+    size_t rows_ticket = rows_.rows(0);
     streamer_.prefetch(0);
     uint64_t rows_ready = 0;
     for (size_t index = 0; index < count; ++index) {
         const Tile tile = order_.at(index);
         if (order_.first_of_m_tile(index)) {
             const size_t m_index = index / order_.per_m_tile();
-            if (m_index > 0) rows_ticket = next_rows != SIZE_MAX ? next_rows : request_rows(m_index);
+            if (m_index > 0) rows_ticket = rows_.rows(m_index);
             wait_for(rows_ticket);
             rows_ready = dram_.completed_at(rows_ticket);
-            next_rows = prefetch_rows && m_index + 1 < order_.m_tiles() ? request_rows(m_index + 1) : SIZE_MAX;
+            rows_.started(m_index);
         }
         wait_for(streamer_.ready_ticket(index));
         const uint64_t by_weights = weights_ready(index, tile);
