@@ -136,6 +136,13 @@ enum { MANTSIM_DATAFLOW_WEIGHT_STATIONARY = 0, MANTSIM_DATAFLOW_OUTPUT_STATIONAR
  * outputs, before the next starts. */
 enum { MANTSIM_TIMING_PIPELINED = 0, MANTSIM_TIMING_SERIAL = 1 };
 
+/* Searched: per GEMM the controller picks, among the weight-stationary mappings the buffers hold
+ * (tokens per M tile; every row of K in the ABUF, or K chunks loaded again per N block; N tiles per
+ * block of partial sums in the OBUF), the one that moves the fewest DRAM bits, keeping the fixed
+ * nest on a tie. Fixed: the nest of M tiles as large as the ABUF holds every row of K. A WBUF that
+ * holds every weight tile keeps them (each read once) under either. */
+enum { MANTSIM_MAPPING_SEARCHED = 0, MANTSIM_MAPPING_FIXED = 1 };
+
 /* Cycle: every tile steps the PE array on the clock. Fast: the first tile of each distinct shape
  * (rows, columns, tokens, group phase, first/last K tile) steps the array off the clock; later
  * tiles of that shape add its array counters (shift-adds counted from each tile's own weights).
@@ -161,6 +168,7 @@ typedef struct {
      * whole array's shadow registers; group metadata travels to the SAC rows on its own path. */
     uint32_t weight_link_bits;
     int32_t timing;                /* MANTSIM_TIMING_* */
+    int32_t mapping;               /* MANTSIM_MAPPING_* */
     /* VQ decoder: codebook SRAM (it holds as many scopes' codebooks as fit; more than one lets the
      * next scope's codebooks prefetch while the current one decodes), its banks (one entry read
      * per bank per cycle), the hot-entry store (the hot_entries most used entries of each stage's
@@ -212,6 +220,14 @@ typedef struct {
     uint64_t total_cycles;
     uint64_t compute_cycles;
     uint64_t stall_cycles;
+    /* The mapping the job ran: tokens per M tile, output channels per N block, K per activation
+     * load (K: every row at once), whether the weights stayed in the WBUF, and the DRAM bits a job
+     * must move at least (every weight and metadata bit, every activation row and output once). */
+    uint64_t m_tile;
+    uint64_t n_block_columns;
+    uint64_t k_chunk;
+    int32_t weights_resident;
+    uint64_t compulsory_dram_bits;
 } mantsim_gemm_result;
 
 mantsim_array_config mantsim_array_config_default(void);

@@ -1,4 +1,5 @@
 #include "accelerator.hpp"
+#include "mapper.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -134,14 +135,12 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
     if (!trace_path.empty()) begin_trace(trace_path, config);
 }
 
-// Sizes the tiles to the buffers: WS M tiles hold every activation row of K in the ABUF and one
-// N tile's FP32 sums and INT32 carries in the OBUF; N blocks take as many N tiles as the OBUF holds
-// the partial sums of; the WBUF must double-buffer the largest weight tile.
+// Sizes the tiles to the buffers: WS from the mapper (mapper.cpp); OS tiles of R tokens and K
+// chunks the WBUF double-buffers; the WBUF must double-buffer the largest weight tile.
 void Accelerator::check_buffers(const mantsim_array_config &config, const mantsim_gemm_job &job) {
     const bool fp16 = float_datapath(config.pe_type);
     const uint64_t activation_row_bits = static_cast<uint64_t>(job.k) * job.activation_bits + (fp16 ? 0 : 16);
     const uint64_t abuf_bits = config.activation_buffer_bytes * 8, obuf_bits = config.output_buffer_bytes * 8;
-    const uint64_t output_row_bits = static_cast<uint64_t>(config.columns) * 64;  // FP32 sum + INT32 carry
     order_ = TileOrder{};
     order_.m = job.m;
     order_.k = job.k;
@@ -149,24 +148,18 @@ void Accelerator::check_buffers(const mantsim_array_config &config, const mantsi
     order_.rows = config.rows;
     order_.columns = config.columns;
     order_.ws = ws_;
-    const uint64_t by_abuf = abuf_bits / activation_row_bits;
-    if (by_abuf == 0) {
-        throw field_error("buffers.activation_bytes", "holds " + std::to_string(config.activation_buffer_bytes) +
-                                                          " bytes; one token needs " + std::to_string(ceil_div(activation_row_bits, 8)));
-    }
     order_.k_step = ws_ ? config.rows : job.k;
+    WeightStreamer sizing;
+    sizing.start(config, job, order_, dram_);
     if (ws_) {
-        const uint64_t by_obuf = obuf_bits / output_row_bits;
-        if (by_obuf == 0) {
-            throw field_error("buffers.output_bytes", "holds " + std::to_string(config.output_buffer_bytes) +
-                                                          " bytes; one token's outputs need " + std::to_string(output_row_bits / 8));
-        }
-        order_.m_tile = static_cast<size_t>(std::min<uint64_t>({job.m, by_abuf, by_obuf}));
-        // VQ codebooks that change along N or K load once per scope only while K runs innermost.
-        const bool scoped = config.pe_type == MANTSIM_PE_VQ && job.vq_scope != MANTSIM_VQ_SCOPE_TENSOR;
-        const uint64_t block = by_obuf / order_.m_tile;
-        order_.n_block = scoped ? 1 : static_cast<size_t>(std::max<uint64_t>(1, std::min<uint64_t>(block, order_.n_tiles())));
+        const bool resident_if_fits = config.pe_type != MANTSIM_PE_VQ && sizing.total_bits() <= config.weight_buffer_bytes * 8;
+        mapping_ = choose_mapping(config, job, order_, sizing.total_bits(), resident_if_fits);
     } else {
+        const uint64_t by_abuf = abuf_bits / activation_row_bits;
+        if (by_abuf == 0) {
+            throw field_error("buffers.activation_bytes", "holds " + std::to_string(config.activation_buffer_bytes) +
+                                                              " bytes; one token needs " + std::to_string(ceil_div(activation_row_bits, 8)));
+        }
         // OS: as many tokens as PE rows (or ABUF rows of K); the output tile's FP32 sums leave
         // through double-buffered output registers into the OBUF.
         order_.m_tile = static_cast<size_t>(std::min<uint64_t>({job.m, config.rows, by_abuf}));
@@ -175,8 +168,6 @@ void Accelerator::check_buffers(const mantsim_array_config &config, const mantsi
                                                           std::to_string(static_cast<uint64_t>(config.rows) * config.columns * 4));
         }
     }
-    WeightStreamer sizing;
-    sizing.start(config, job, order_, dram_);
     Tile largest;
     largest.nt = std::min<size_t>(job.n, config.columns);
     largest.kt = std::min<size_t>(job.k, order_.k_step);
@@ -368,6 +359,13 @@ mantsim_gemm_result Accelerator::result() const {
     result.total_cycles = cycles_;
     result.compute_cycles = compute_ + preload_;
     result.stall_cycles = stall_ + drain_ + buffer_stall_;
+    result.m_tile = order_.m_tile;
+    result.n_block_columns = std::min<uint64_t>(static_cast<uint64_t>(order_.n_block) * order_.columns, order_.n);
+    result.k_chunk = std::min<uint64_t>(static_cast<uint64_t>(order_.chunk_tiles()) * order_.k_step, order_.k);
+    result.weights_resident = streamer_.resident() ? 1 : 0;
+    const bool fp16 = float_datapath(config_.pe_type);
+    result.compulsory_dram_bits = streamer_.total_bits() + static_cast<uint64_t>(order_.m) * (order_.k * job_.activation_bits + (fp16 ? 0 : 16)) +
+                                  static_cast<uint64_t>(order_.m) * order_.n * 32;
     return result;
 }
 

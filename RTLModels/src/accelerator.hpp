@@ -16,6 +16,7 @@
 #include "counters.hpp"
 #include "decoders.hpp"
 #include "dram_channel.hpp"
+#include "mapper.hpp"
 #include "pe_array.hpp"
 #include "tile_order.hpp"
 #include "weight_streamer.hpp"
@@ -113,6 +114,7 @@ struct Accelerator : sc_core::sc_module {
     WeightStreamer streamer_;
     ActivationStreamer rows_;
     TileOrder order_;
+    Mapping mapping_;
     bool fast_ = false, ws_ = true, serial_ = false;
 
     // Tiles in flight, one PE-state instance each (grown on demand).

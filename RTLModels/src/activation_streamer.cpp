@@ -10,24 +10,29 @@ void ActivationStreamer::start(const mantsim_array_config &config, const mantsim
                                DramChannel &dram) {
     order_ = &order;
     dram_ = &dram;
-    row_bits_ = static_cast<uint64_t>(job.k) * job.activation_bits + (float_datapath(config.pe_type) ? 0 : 16);
-    double_buffered_ = 2 * order.m_tile * row_bits_ <= config.activation_buffer_bytes * 8;
+    activation_bits_ = job.activation_bits;
+    scale_bits_ = float_datapath(config.pe_type) ? 0 : 16;
+    size_t m0, mt, k0, klen;
+    order.rows_extent(0, m0, mt, k0, klen);
+    double_buffered_ = 2 * mt * (klen * activation_bits_ + scale_bits_) <= config.activation_buffer_bytes * 8;
     write_bits_ = 0;
     prefetched_ = SIZE_MAX;
 }
 
-size_t ActivationStreamer::request(size_t m_index) {
-    const uint64_t bits = std::min(order_->m_tile, order_->m - m_index * order_->m_tile) * row_bits_;
+size_t ActivationStreamer::request(size_t unit) {
+    size_t m0, mt, k0, klen;
+    order_->rows_extent(unit, m0, mt, k0, klen);
+    const uint64_t bits = static_cast<uint64_t>(mt) * (klen * activation_bits_ + scale_bits_);
     write_bits_ += bits;
     return dram_->request(bits, false);
 }
 
-size_t ActivationStreamer::rows(size_t m_index) { return prefetched_ == m_index ? prefetched_ticket_ : request(m_index); }
+size_t ActivationStreamer::rows(size_t unit) { return prefetched_ == unit ? prefetched_ticket_ : request(unit); }
 
-void ActivationStreamer::started(size_t m_index) {
-    if (!double_buffered_ || m_index + 1 >= order_->m_tiles()) return;
-    prefetched_ = m_index + 1;
-    prefetched_ticket_ = request(m_index + 1);
+void ActivationStreamer::started(size_t unit) {
+    if (!double_buffered_ || unit + 1 >= order_->rows_units()) return;
+    prefetched_ = unit + 1;
+    prefetched_ticket_ = request(unit + 1);
 }
 
 }  // namespace mantsim

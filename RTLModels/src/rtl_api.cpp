@@ -197,6 +197,7 @@ mantsim_array_config mantsim_array_config_default(void) {
     // One INT8 row of a 32-column array per cycle: INT4 codes load two rows per cycle, FP16 half a row.
     config.weight_link_bits = 32 * 8;
     config.timing = MANTSIM_TIMING_PIPELINED;
+    config.mapping = MANTSIM_MAPPING_SEARCHED;
     // VQ decoder: room for two codebook sets of AQLM-3 <8,12,2> (2 x 128 KiB), 16 banks, no
     // hot-entry store, 16 lookups per cycle: this model's choices, varied by mantsim vq-study.
     config.codebook_bytes = 512 * 1024;

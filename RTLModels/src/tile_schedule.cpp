@@ -99,12 +99,12 @@ void Accelerator::run_job() {
     uint64_t rows_ready = 0;
     for (size_t index = 0; index < count; ++index) {
         const Tile tile = order_.at(index);
-        if (order_.first_of_m_tile(index)) {
-            const size_t m_index = index / order_.per_m_tile();
-            if (m_index > 0) rows_ticket = rows_.rows(m_index);
+        bool first_reader = false;
+        const size_t unit = order_.rows_unit(index, first_reader);
+        if (first_reader) {
+            if (unit > 0) rows_ticket = rows_.rows(unit);
             wait_for(rows_ticket);
             rows_ready = dram_.completed_at(rows_ticket);
-            rows_.started(m_index);
         }
         wait_for(streamer_.ready_ticket(index));
         const uint64_t by_weights = weights_ready(index, tile);
@@ -118,6 +118,8 @@ void Accelerator::run_job() {
             if (last_end_ + last_drain_ > at + span) at = last_end_ + last_drain_ - span;
         }
         advance_to(at, at == by_weights && at > cycles_ && ws_ ? preload_ : buffer_stall_);
+        // The previous load's last tile has streamed its tokens: its half of the ABUF is free.
+        if (first_reader) rows_.started(unit);
         issue(index, tile);
     }
     advance_to(busy_until_, buffer_stall_);

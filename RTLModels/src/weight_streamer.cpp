@@ -30,7 +30,12 @@ void WeightStreamer::start(const mantsim_array_config &config, const mantsim_gem
         largest = std::max(largest, tile_bits(tile));
     }
     depth_ = std::max<size_t>(2, static_cast<size_t>(config.weight_buffer_bytes * 8 / largest));
-    ready_.assign(depth_ + 2, 0);
+    total_bits_ = 0;
+    for (size_t index = 0; index < order.per_m_tile(); ++index) total_bits_ += tile_bits(order.at(index));
+    // Codebook scopes come and go with the tiles: a VQ array keeps streaming.
+    resident_ = !vq_ && order.m_tiles() > 1 && total_bits_ <= config.weight_buffer_bytes * 8;
+    if (resident_) depth_ = order.per_m_tile();
+    ready_.assign(resident_ ? order.per_m_tile() : depth_ + 2, 0);
     next_ = in_use_ = book_ticket_ = 0;
     wbuf_write_ = codebook_write_bits_ = codebook_loads_ = 0;
 }
@@ -73,7 +78,7 @@ bool WeightStreamer::request(size_t index) {
 }
 
 void WeightStreamer::prefetch(size_t current) {
-    const size_t count = order_->count();
+    const size_t count = resident_ ? order_->per_m_tile() : order_->count();
     while (next_ < count && next_ < current + depth_ && request(next_)) {
     }
 }

@@ -13,6 +13,7 @@ import Yams
 ///     array: {rows: 32, columns: 32, weight_link_bits: 256, timing: pipelined}
 ///                               # weight_link_bits: codes per cycle into the array (default columns x 8);
 ///                               # timing: pipelined (tiles overlap) or serial (SCALE-Sim's folds)
+///                               # mapping: searched (least DRAM traffic per GEMM) or fixed
 ///     buffers: {weight_bytes: 131072, activation_bytes: 262144, output_bytes: 131072,
 ///               weight_banks: 32, weight_bank_bits: 32, ...}   # ports optional (defaults: mantsim_rtl.h)
 ///     dram: {bits_per_cycle: 1024, latency_cycles: 100, technology: ddr4}   # ddr4, lpddr4, hbm2
@@ -83,11 +84,12 @@ public struct ArchitectureConfig: Equatable, Sendable {
         var config = ArrayConfig(peType: pe ?? .mant)
         var dramTechnology = "ddr4"
         if let array {
-            reader.allow(array, keys: ["rows", "columns", "weight_link_bits", "timing"], at: "array")
+            reader.allow(array, keys: ["rows", "columns", "weight_link_bits", "timing", "mapping"], at: "array")
             config.rows = reader.integer(array, "rows", at: "array", range: 2...4096) ?? config.rows
             config.columns = reader.integer(array, "columns", at: "array", range: 2...4096) ?? config.columns
             config.weightLinkBits = reader.integer(array, "weight_link_bits", at: "array", range: 1...(1 << 24), required: false) ?? 0
             config.timing = reader.choice(array, "timing", at: "array", Timing.self, default: .pipelined) ?? .pipelined
+            config.mapping = reader.choice(array, "mapping", at: "array", Mapping.self, default: .searched) ?? .searched
         }
         if let buffers {
             reader.allow(buffers, keys: ["weight_bytes", "activation_bytes", "output_bytes", "weight_banks", "weight_bank_bits",

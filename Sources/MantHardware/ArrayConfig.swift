@@ -55,6 +55,14 @@ public enum Timing: String, CaseIterable, Sendable, Codable {
     var code: Int32 { self == .pipelined ? Int32(MANTSIM_TIMING_PIPELINED) : Int32(MANTSIM_TIMING_SERIAL) }
 }
 
+/// How a weight-stationary GEMM is laid onto the array: searched per GEMM for the least DRAM
+/// traffic (the default), or the fixed nest (M tiles as large as the ABUF holds every row of K).
+public enum Mapping: String, CaseIterable, Sendable, Codable {
+    case searched, fixed
+
+    var code: Int32 { self == .searched ? Int32(MANTSIM_MAPPING_SEARCHED) : Int32(MANTSIM_MAPPING_FIXED) }
+}
+
 /// Where a LUT array applies each group's FP16 scale: multiplied into the table entry at the
 /// decoder (FLUTE's W = table[q] * s in FP16), or to each group's FP32 sum in a SAC row.
 public enum LUTScale: String, CaseIterable, Sendable, Codable {
@@ -84,6 +92,7 @@ public struct ArrayConfig: Equatable, Sendable {
     /// the array per cycle, columns x 8).
     public var weightLinkBits: Int = 0
     public var timing: Timing = .pipelined
+    public var mapping: Mapping = .searched
     /// The link width the array runs with.
     public var effectiveWeightLinkBits: Int { weightLinkBits > 0 ? weightLinkBits : columns * 8 }
     /// VQ decoder: codebook SRAM bytes and banks, hot-entry store entries and ports, lookups per cycle.
@@ -145,6 +154,7 @@ public struct ArrayConfig: Equatable, Sendable {
         config.lut_scale = lutScale.code
         config.weight_link_bits = UInt32(clamping: effectiveWeightLinkBits)
         config.timing = timing.code
+        config.mapping = mapping.code
         return config
     }
 }

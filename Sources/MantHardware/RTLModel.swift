@@ -91,14 +91,29 @@ public struct GemmResult: Sendable {
     public var computeCycles: UInt64
     public var stallCycles: UInt64
     public var counters: [String: UInt64]
+    /// The mapping the array ran (nil for results not from one array job).
+    public var mapping: GemmMapping?
 
-    public init(output: [Float], totalCycles: UInt64, computeCycles: UInt64, stallCycles: UInt64, counters: [String: UInt64]) {
+    public init(output: [Float], totalCycles: UInt64, computeCycles: UInt64, stallCycles: UInt64, counters: [String: UInt64],
+                mapping: GemmMapping? = nil) {
         self.output = output
         self.totalCycles = totalCycles
         self.computeCycles = computeCycles
         self.stallCycles = stallCycles
         self.counters = counters
+        self.mapping = mapping
     }
+}
+
+/// How a GEMM was laid onto the array: tokens per M tile, output channels per block of partial
+/// sums, K per activation load (all of K: every row at once), whether the weights stayed in the
+/// WBUF, and the DRAM bits any mapping must move (every weight, activation and output once).
+public struct GemmMapping: Sendable, Codable, Equatable {
+    public var mTile: Int
+    public var nBlockColumns: Int
+    public var kChunk: Int
+    public var weightsResident: Bool
+    public var compulsoryDRAMBits: UInt64
 }
 
 extension RTLModel {
@@ -126,8 +141,10 @@ extension RTLModel {
         for name in RTLModel.counterNames where !name.hasPrefix("heartbeat.") {
             counters[name] = try counter(named: name)
         }
+        let mapping = GemmMapping(mTile: Int(result.m_tile), nBlockColumns: Int(result.n_block_columns), kChunk: Int(result.k_chunk),
+                                  weightsResident: result.weights_resident != 0, compulsoryDRAMBits: result.compulsory_dram_bits)
         return GemmResult(output: fidelity == .cycle ? output : [], totalCycles: result.total_cycles, computeCycles: result.compute_cycles,
-                          stallCycles: result.stall_cycles, counters: counters)
+                          stallCycles: result.stall_cycles, counters: counters, mapping: mapping)
     }
 }
 

@@ -56,6 +56,9 @@ struct Gemm: ParsableCommand {
     @Option(help: "pipelined: tiles overlap (default, or the architecture's array.timing). serial: SCALE-Sim's one fold after another.")
     var timing: Timing?
 
+    @Option(help: "searched: per GEMM the weight-stationary mapping that moves the fewest DRAM bits (default, or the architecture's array.mapping). fixed: M tiles as large as the ABUF holds every row of K.")
+    var mapping: Mapping?
+
     @Option(help: "SCALE-Sim GEMM topology CSV ('Layer, M, N, K,' rows): run every layer instead of -M/-K/-N.",
             completion: .file(extensions: ["csv"]))
     var topology: String?
@@ -97,6 +100,7 @@ struct Gemm: ParsableCommand {
     func run() throws {
         var architecture = try ArchitectureConfig.load(path: arch)
         if let timing { architecture.array.timing = timing }
+        if let mapping { architecture.array.mapping = mapping }
         let table = try energy.map { try EnergyTable.load(path: $0) }
         var weightFormat = architecture.weightFormat
         if let format {
@@ -168,6 +172,7 @@ struct Gemm: ParsableCommand {
 }
 
 extension Timing: ExpressibleByArgument {}
+extension Mapping: ExpressibleByArgument {}
 extension Dataflow: ExpressibleByArgument {}
 extension Fidelity: ExpressibleByArgument {}
 
@@ -178,6 +183,7 @@ struct GemmReport: Encodable {
     var m: Int, k: Int, n: Int
     var dataflow: String
     var timing: String
+    var mapping: GemmMapping?
     var array: String
     var clockMHz: Double
     var totalCycles: UInt64
@@ -197,6 +203,7 @@ struct GemmReport: Encodable {
         (self.m, self.k, self.n) = (m, k, n)
         self.dataflow = dataflow.rawValue
         timing = architecture.array.timing.rawValue
+        mapping = result.mapping
         array = "\(architecture.array.rows)x\(architecture.array.columns) \(architecture.array.peType.rawValue)"
         clockMHz = architecture.clockMHz
         totalCycles = result.totalCycles
@@ -271,6 +278,8 @@ struct GemmReport: Encodable {
             ["PE utilization", String(format: "%.1f%%", utilization * 100)],
             ["DRAM read (MB)", megabytes(counters["dram.read_bits"])],
             ["DRAM write (MB)", megabytes(counters["dram.write_bits"])],
+            ["DRAM / compulsory", mapping.map { String(format: "%.2fx", Double((counters["dram.read_bits"] ?? 0) + (counters["dram.write_bits"] ?? 0)) / Double(max($0.compulsoryDRAMBits, 1))) } ?? "-"],
+            ["mapping", mapping.map { "M tile \($0.mTile), N block \($0.nBlockColumns), K per load \($0.kChunk)" + ($0.weightsResident ? ", weights resident" : "") } ?? "-"],
             ["output digest", outputDigest],
         ]
         if let bitExact { summary.rows.append(["matches reference", bitExact ? "bit-exact" : "MISMATCH"]) }

@@ -1,0 +1,26 @@
+// The weight-stationary mapper: which tile sizes and activation loads a GEMM runs with.
+#pragma once
+
+#include <cstdint>
+
+#include "mantsim_rtl.h"
+#include "tile_order.hpp"
+
+namespace mantsim {
+
+struct Mapping {
+    size_t m_tile = 0, n_block = 1, kc_tiles = 0;  // kc_tiles 0: every row of K per M tile
+    uint64_t dram_bits = 0;                         // what the mapping moves (weights, rows, outputs)
+};
+
+// The DRAM bits a mapping moves. `weight_bits`: every weight tile once; `resident`: the WBUF holds
+// them all, so they are read once whatever the M tiles.
+uint64_t mapping_traffic(const TileOrder &order, uint64_t weight_bits, bool resident, uint64_t activation_bits,
+                         uint64_t scale_bits);
+
+// Fills order.m_tile, n_block and kc_tiles (order's shape and k_step set) for a WS job; throws
+// std::invalid_argument naming the buffer when no mapping fits.
+Mapping choose_mapping(const mantsim_array_config &config, const mantsim_gemm_job &job, TileOrder &order,
+                       uint64_t weight_bits, bool resident_if_fits);
+
+}  // namespace mantsim
