@@ -115,7 +115,8 @@ final class WorkloadRunnerTests: XCTestCase {
             for needle in ["batch", "generated tokens", "max_position_embeddings 512"] { XCTAssertTrue(text.contains(needle), text) }
         }
         var small = try bundledArchitecture("mant")
-        small.array.activationBufferBytes = 64
+        // Too small for any mapping: one token's K tile of 8 INT8 values and its scale, twice, is 20 bytes.
+        small.array.activationBufferBytes = 16
         let cramped = try WorkloadRunner(architecture: small, energy: try energyTable(), rtl: try RTLModel())
         XCTAssertThrowsError(try cramped.run(WorkloadRequest(model: tinyModel, promptLength: 8, generatedTokens: 1))) { error in
             XCTAssertTrue("\(error)".contains("cannot map onto M-ANT"), "\(error)")
