@@ -23,8 +23,17 @@ public struct OperationResult: Sendable, Codable, Equatable {
     /// pJ per component.
     public var energy: [String: Double]
     public var counters: [String: UInt64]
+    /// How one instance ran on the array (decode attention: the last step's); nil off the array.
+    public var mapping: GemmMapping? = nil
 
     public var totalEnergy: Double { EnergyBreakdown.total(energy) }
+
+    /// DRAM bits moved over the compulsory ones (every weight, activation and output once), for
+    /// operators whose instances all have one shape.
+    public var trafficOverCompulsory: Double? {
+        guard let mapping, unit == "array", mapping.compulsoryDRAMBits > 0 else { return nil }
+        return Double(dramReadBits + dramWriteBits) / (Double(mapping.compulsoryDRAMBits) * Double(instances))
+    }
 }
 
 /// One phase of a workload on one architecture.

@@ -179,7 +179,8 @@ public final class WorkloadRunner {
                     let macs = counters.filter { $0.key.hasPrefix("pe.mac_") }.values.reduce(0, +)
                     let part = OperationResult(name: op.name, unit: op.unit.rawValue, m: op.m, k: op.k, n: op.n, instances: Int(instances),
                                                cycles: cycles, macs: macs, dramReadBits: counters["dram.read_bits"] ?? 0,
-                                               dramWriteBits: counters["dram.write_bits"] ?? 0, energy: energy, counters: counters)
+                                               dramWriteBits: counters["dram.write_bits"] ?? 0, energy: energy, counters: counters,
+                                               mapping: one.mapping)
                     if var existing = byName[op.name] {
                         existing.merge(part)
                         byName[op.name] = existing
@@ -330,5 +331,6 @@ extension OperationResult {
         dramWriteBits += other.dramWriteBits
         energy.merge(other.energy, uniquingKeysWith: +)
         counters.merge(other.counters, uniquingKeysWith: +)
+        mapping = other.mapping ?? mapping
     }
 }

@@ -102,12 +102,16 @@ func runBenchmarks() throws {
     FileHandle.standardError.write(Data("running LLaMA-2-7B on every bundled architecture...\n".utf8))
     let workload = try WorkloadBenchmark.run(configs: options.configs)
     print(workload)
+    FileHandle.standardError.write(Data("running LLaMA-2-7B with the fixed and the searched mapping...\n".utf8))
+    let mapping = try MappingBenchmark.run(configs: options.configs)
+    print(mapping)
 
     if let path = options.markdown {
         var document = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "# MantSim benchmarks\n\nEvery number here is produced by `make bench`; rerun it to refresh them.\n"
         replaceSection("quantize", with: section, in: &document)
         replaceSection("simulation", with: simulation, in: &document)
         replaceSection("workload", with: workload, in: &document)
+        replaceSection("mapping", with: mapping, in: &document)
         try document.write(toFile: path, atomically: true, encoding: .utf8)
     }
 }

@@ -104,11 +104,14 @@ enum WorkloadReport {
         lines += ["", "Energy by component", breakdown.render()]
         if operations {
             for phase in result.phases {
-                var table = TextTable(header: ["operator", "unit", "M", "K", "N", "instances", "latency (ms)", "share", "energy (mJ)", "DRAM (MB)"])
+                var table = TextTable(header: ["operator", "unit", "M", "K", "N", "instances", "latency (ms)", "share", "energy (mJ)", "DRAM (MB)",
+                                               "DRAM / compulsory", "mapping (M tile, N block, K per load)"])
                 for op in phase.operations {
+                    let mapping = op.mapping.map { "\($0.mTile), \($0.nBlockColumns), \($0.kChunk)" + ($0.weightsResident ? ", resident" : "") } ?? ""
                     table.rows.append([op.name, op.unit, "\(op.m)", "\(op.k)", "\(op.n)", "\(op.instances)",
                                        fixed(Double(op.cycles) / (result.clockMHz * 1e3), 3), percent(Double(op.cycles) / Double(max(phase.cycles, 1))),
-                                       fixed(op.totalEnergy / 1e9, 4), fixed(Double(op.dramReadBits + op.dramWriteBits) / 8e6, 2)])
+                                       fixed(op.totalEnergy / 1e9, 4), fixed(Double(op.dramReadBits + op.dramWriteBits) / 8e6, 2),
+                                       op.trafficOverCompulsory.map { fixed($0, 2) + "x" } ?? "", mapping])
                 }
                 lines += ["", "\(phase.phase.rawValue) operators (decode attention shapes at the last step)", table.render()]
             }

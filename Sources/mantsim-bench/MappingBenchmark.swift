@@ -1,0 +1,71 @@
+import Foundation
+import MantConfig
+import MantHardware
+import MantSimulation
+import MantWorkload
+
+/// The mapper against the fixed nest: LLaMA-2-7B prefill 2048 + decode 128 on every bundled array
+/// with `mapping: fixed` and `mapping: searched`, DRAM traffic against the compulsory traffic.
+enum MappingBenchmark {
+    struct Side {
+        var dramBytes = 0.0, compulsoryBytes = 0.0, utilization = 0.0, latency = 0.0, energy = 0.0, wall = 0.0
+    }
+
+    static func side(_ architecture: ArchitectureConfig, _ mapping: Mapping, model: ModelConfig, energy: EnergyTable, rtl: RTLModel) throws -> Side {
+        var architecture = architecture
+        architecture.array.mapping = mapping
+        let runner = try WorkloadRunner(architecture: architecture, energy: energy, rtl: rtl)
+        var result: RunResult?
+        var side = Side()
+        side.wall = try seconds { result = try runner.run(WorkloadRequest(model: model, promptLength: 2048, generatedTokens: 128)) }
+        var macs = 0.0, cycles = 0.0
+        for phase in result!.phases {
+            side.latency += phase.latencySeconds
+            side.energy += phase.totalEnergy
+            cycles += Double(phase.cycles)
+            for op in phase.operations where op.unit == "array" {
+                side.dramBytes += Double(op.dramReadBits + op.dramWriteBits) / 8
+                side.compulsoryBytes += Double(op.mapping?.compulsoryDRAMBits ?? 0) * Double(op.instances) / 8
+                macs += Double(op.macs)
+            }
+        }
+        side.utilization = macs / (cycles * Double(architecture.array.rows * architecture.array.columns))
+        return side
+    }
+
+    static func run(configs: String) throws -> String {
+        let model = try ModelConfig.load(path: "\(configs)/models/llama-2-7b.json")
+        let energy = try EnergyTable.load(path: "\(configs)/energy/28nm.yaml")
+        let rtl = try RTLModel()
+        var rows = [String]()
+        for name in WorkloadBenchmark.architectures {
+            let architecture = try ArchitectureConfig.load(path: "\(configs)/arch/\(name).yaml")
+            let fixed = try side(architecture, .fixed, model: model, energy: energy, rtl: rtl)
+            let searched = try side(architecture, .searched, model: model, energy: energy, rtl: rtl)
+            func gb(_ bytes: Double) -> String { String(format: "%.1f", bytes / 1e9) }
+            rows.append("| \(architecture.name) | \(gb(fixed.compulsoryBytes)) | \(gb(fixed.dramBytes)) | \(gb(searched.dramBytes)) | "
+                + "\(String(format: "%.3f", fixed.utilization)) | \(String(format: "%.3f", searched.utilization)) | "
+                + "\(String(format: "%.2f", fixed.latency)) | \(String(format: "%.2f", searched.latency)) | "
+                + "\(String(format: "%.2f", fixed.energy / 1e12)) | \(String(format: "%.2f", searched.energy / 1e12)) | "
+                + "\(String(format: "%.2f", fixed.wall)) s | \(String(format: "%.2f", searched.wall)) s |")
+            FileHandle.standardError.write(Data("mapping \(name): done\n".utf8))
+        }
+        return """
+        <!-- bench:mapping:start -->
+        ## Mapping: fixed nest against the searched mapping
+
+        `make bench`: LLaMA-2-7B, prefill 2048 tokens and decode 128, fast fidelity, 28 nm energy, on every
+        array of the default comparison, once with `mapping: fixed` and once with `mapping: searched`.
+        DRAM traffic of the weight GEMMs (projections, FFN, LM head) against their compulsory traffic
+        (every weight, activation row and output once); utilization over the whole workload; wall time
+        of each run, which includes the mapper (it runs once per distinct GEMM shape, inside the run).
+
+        | architecture | compulsory (GB) | fixed DRAM (GB) | searched DRAM (GB) | fixed utilization | searched utilization | fixed latency (s) | searched latency (s) | fixed energy (J) | searched energy (J) | fixed wall | searched wall |
+        |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+        \(rows.joined(separator: "\n"))
+
+        <!-- bench:mapping:end -->
+
+        """
+    }
+}
