@@ -97,8 +97,14 @@ public struct AreaModel {
             var candidate = architecture
             candidate.array.rows = side
             candidate.array.columns = side
-            // The weight link keeps its bits per column, so a resized array loads rows as fast.
-            candidate.array.weightLinkBits = architecture.array.effectiveWeightLinkBits * side / architecture.array.columns
+            // The weight link and the buffer ports keep their bits per column, so a resized array
+            // loads rows and streams tokens as fast.
+            let columns = architecture.array.columns
+            func scaled(_ value: Int) -> Int { max(1, (value * side + columns / 2) / columns) }
+            candidate.array.weightLinkBits = scaled(architecture.array.effectiveWeightLinkBits)
+            candidate.array.weightBufferBanks = scaled(architecture.array.weightBufferBanks)
+            candidate.array.activationBufferBanks = scaled(architecture.array.activationBufferBanks)
+            candidate.array.outputBufferBanks = scaled(architecture.array.outputBufferBanks)
             guard try area(of: candidate, components: components, headDimension: headDimension) <= budget else { break }
             best = candidate
             side += 1

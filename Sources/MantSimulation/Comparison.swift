@@ -16,7 +16,7 @@ public struct Comparison: Sendable, Codable, Equatable {
 
     public var baseline: String
     public var model: String
-    /// pe: arrays as configured; core or area: resized to the baseline's compute or total area.
+    /// pe: arrays as configured; area or chip: resized to the baseline's compute or total area.
     public var iso = "pe"
     public var rows: [Row]
     /// Every run, ordered by architecture name.

@@ -27,7 +27,7 @@ struct Compare: ParsableCommand {
 
     @OptionGroup var workload: WorkloadOptions
 
-    @Option(help: "pe: every array as its config sizes it. core: every other array resized to the largest square array whose compute area (PEs, SAC, decoders, KV engine) fits the baseline's. area: the same with the total area, buffers and vector unit included. Areas come from the energy table's area section.")
+    @Option(help: "pe: every array as its config sizes it. area: every other array resized to the largest square array whose compute area (PEs, SAC rows, decoders, KV engine) fits the baseline's, buffers held as configured, as the M-ANT, ANT and OliVe papers compare; buffer ports (banks) and the weight link scale with the columns. chip: the same against the whole chip's area (buffers and vector unit included). Areas come from the energy table's area section.")
     var iso: IsoChoice = .pe
 
     @OptionGroup var output: ReportOptions
@@ -62,7 +62,7 @@ struct Compare: ParsableCommand {
         if iso != .pe {
             let model = try AreaModel(table: energy)
             let d = request.model.headDimension
-            let components = iso == .core ? AreaModel.core : nil
+            let components = iso == .area ? AreaModel.core : nil
             let budget = try model.area(of: architectures[baseline]!, components: components, headDimension: d)
             for name in names where name != baseline {
                 guard let resized = try model.resized(architectures[name]!, toArea: budget, components: components, headDimension: d) else {
@@ -93,5 +93,5 @@ extension String {
 }
 
 enum IsoChoice: String, CaseIterable, ExpressibleByArgument {
-    case pe, core, area
+    case pe, area, chip
 }

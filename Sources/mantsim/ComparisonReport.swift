@@ -6,7 +6,7 @@ extension Comparison {
         var lines = [String]()
         if let first = runs.first {
             lines += [WorkloadReport.workloadLine(first),
-                      "baseline: \(baseline)" + (iso == "pe" ? "" : "; every other array resized to the baseline's \(iso == "core" ? "compute" : "total") area"), ""]
+                      "baseline: \(baseline)" + (iso == "pe" ? "" : "; every other array resized to the baseline's \(iso == "area" ? "compute" : "total") area"), ""]
         }
         var table = TextTable(header: ["phase", "architecture", "latency (ms)", "tokens/s", "speedup", "energy (mJ)", "energy reduction"])
         for row in rows {

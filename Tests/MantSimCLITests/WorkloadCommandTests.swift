@@ -60,7 +60,7 @@ final class WorkloadCommandTests: CLITestCase {
 
         let iso = try mantsim("compare", "--archs", "int4,int8", "--baseline", "int8", "--model", model, "--prompt", "48", "--tokens", "3", "--iso", "area")
         XCTAssertEqual(iso.status, 0, iso.error)
-        XCTAssertTrue(iso.output.contains("resized to the baseline's total area"), iso.output)
+        XCTAssertTrue(iso.output.contains("resized to the baseline's compute area"), iso.output)
         XCTAssertFalse(iso.output.contains("32x32 int            500  int4"), "INT4's smaller PEs buy a larger array")
         let csv = try mantsim("compare", "--archs", "mant,int8", "--baseline", "int8", "--model", model, "--prompt", "48", "--tokens", "3", "--csv")
         XCTAssertEqual(csv.status, 0, csv.error)

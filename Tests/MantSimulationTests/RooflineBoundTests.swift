@@ -74,3 +74,27 @@ final class RooflineBoundTests: XCTestCase {
         }
     }
 }
+
+/// Iso-area as the M-ANT, ANT and OliVe papers compare: every array resized to the baseline's
+/// compute area, buffers as configured, ports and weight link per column kept.
+final class IsoAreaTests: XCTestCase {
+    func testResizedComputeAreaIsWithinOneRowAndColumnOfTheBaselines() throws {
+        let model = try AreaModel(table: try energyTable())
+        let baseline = try bundledArchitecture("int8", rows: 32, columns: 32)
+        let budget = try model.area(of: baseline, components: AreaModel.core)
+        for name in ["fp16", "int4", "ant", "olive", "mxfp4", "lut", "vq", "mant"] {
+            let architecture = try bundledArchitecture(name, rows: 32, columns: 32)
+            let resized = try XCTUnwrap(try model.resized(architecture, toArea: budget, components: AreaModel.core), name)
+            let side = resized.array.rows
+            XCTAssertEqual(resized.array.columns, side, name)
+            XCTAssertLessThanOrEqual(try model.area(of: resized, components: AreaModel.core), budget, name)
+            var larger = resized
+            (larger.array.rows, larger.array.columns) = (side + 1, side + 1)
+            XCTAssertGreaterThan(try model.area(of: larger, components: AreaModel.core), budget, name)
+            // Buffers stay; the link and the ports keep their bits per column.
+            XCTAssertEqual(resized.array.weightBufferBytes, architecture.array.weightBufferBytes, name)
+            XCTAssertEqual(Double(resized.array.weightLinkBits), Double(8 * side), accuracy: 1, name)
+            XCTAssertEqual(Double(resized.array.weightBufferBanks), Double(architecture.array.weightBufferBanks * side) / 32, accuracy: 1, name)
+        }
+    }
+}
