@@ -87,8 +87,8 @@ public struct AreaModel {
     }
 
     /// The architecture with the largest square array whose area of `components` (all when nil)
-    /// does not exceed `budget` mm^2, buffers, vector unit and engine as configured; nil when not
-    /// even 2 x 2 fits.
+    /// does not exceed `budget` mm^2 (a VQ array's side a multiple of its vector lengths), buffers,
+    /// vector unit and engine as configured; nil when not even 2 x 2 fits.
     public func resized(_ architecture: ArchitectureConfig, toArea budget: Double, components: Set<String>? = nil,
                         headDimension: Int = 128) throws -> ArchitectureConfig? {
         var best: ArchitectureConfig?
@@ -106,7 +106,9 @@ public struct AreaModel {
             candidate.array.activationBufferBanks = scaled(architecture.array.activationBufferBanks)
             candidate.array.outputBufferBanks = scaled(architecture.array.outputBufferBanks)
             guard try area(of: candidate, components: components, headDimension: headDimension) <= budget else { break }
-            best = candidate
+            // A VQ array's tiles hold whole vectors of its weight and KV formats.
+            let vectors = [architecture.weightFormat.vq?.vectorLength, architecture.kvFormat.vq?.vectorLength].compactMap { $0 }
+            if vectors.allSatisfy({ side % $0 == 0 }) { best = candidate }
             side += 1
         }
         return best

@@ -88,8 +88,10 @@ final class IsoAreaTests: XCTestCase {
             let side = resized.array.rows
             XCTAssertEqual(resized.array.columns, side, name)
             XCTAssertLessThanOrEqual(try model.area(of: resized, components: AreaModel.core), budget, name)
+            // The next usable side would not fit (a VQ array's side is a multiple of its vector length).
+            let step = architecture.weightFormat.vq?.vectorLength ?? 1
             var larger = resized
-            (larger.array.rows, larger.array.columns) = (side + 1, side + 1)
+            (larger.array.rows, larger.array.columns) = (side + step, side + step)
             XCTAssertGreaterThan(try model.area(of: larger, components: AreaModel.core), budget, name)
             // Buffers stay; the link and the ports keep their bits per column.
             XCTAssertEqual(resized.array.weightBufferBytes, architecture.array.weightBufferBytes, name)
