@@ -38,7 +38,7 @@ typedef enum {
     MANTSIM_COUNTER_CYCLES_DRAIN,          /* waiting for the last output writes */
     MANTSIM_COUNTER_CYCLES_BUFFER_STALL,   /* array held while a buffer port catches up */
     MANTSIM_COUNTER_MAC_FP16,              /* FP16 x FP16 -> FP32 multiply-accumulate */
-    MANTSIM_COUNTER_MAC_W8A8,              /* 8-bit x 8-bit (INT8, decoded ANT/OliVe/MXFP4) */
+    MANTSIM_COUNTER_MAC_W8A8,              /* 8-bit x 8-bit (INT8) */
     MANTSIM_COUNTER_MAC_W8A4,
     MANTSIM_COUNTER_MAC_W4A8,              /* INT4 weights x INT8 activations */
     MANTSIM_COUNTER_MAC_W4A4,
@@ -79,6 +79,12 @@ typedef enum {
     MANTSIM_COUNTER_WEIGHT_LINK_BITS,      /* weight codes carried by the link into the PEs' shadow registers */
     MANTSIM_COUNTER_METADATA_BITS,         /* group metadata (scales, selectors) carried to the SAC rows */
     MANTSIM_COUNTER_CYCLES_ARRAY_BUSY,     /* cycles with at least one tile in the array */
+    MANTSIM_COUNTER_MAC_ANT_W8A8,          /* ANT: decoded weight (sign + 7-bit magnitude, PoT up to 64) x INT8 */
+    MANTSIM_COUNTER_MAC_ANT_W8A4,
+    MANTSIM_COUNTER_MAC_OLIVE_W8A8,        /* OliVe: decoded pair value (outliers up to 96, 8 bits signed) x INT8 */
+    MANTSIM_COUNTER_MAC_OLIVE_W8A4,
+    MANTSIM_COUNTER_MAC_MXFP4_W5A8,        /* MXFP4: twice the E2M1 value (up to 12, 5 bits signed) x INT8 */
+    MANTSIM_COUNTER_MAC_MXFP4_W5A4,
     MANTSIM_COUNTER_COUNT
 } mantsim_counter;
 

@@ -398,7 +398,7 @@ void Accelerator::report(CounterArray &counters) const {
     for (const PEArray &array : arrays_) array.report(pe);
     recorder_.report(pe);
     uint64_t macs = 0;
-    for (int c = MANTSIM_COUNTER_MAC_FP16; c <= MANTSIM_COUNTER_MAC_W3A4; ++c) macs += pe[c];
+    for (int c = 0; c < MANTSIM_COUNTER_COUNT; ++c) macs += is_mac_counter(c) ? pe[c] : 0;
     pe[MANTSIM_COUNTER_PE_IDLE] = array_busy_ * config_.rows * config_.columns - macs;
     for (size_t c = 0; c < pe.size(); ++c) counters[c] += pe[c];
     streamer_.report(counters);

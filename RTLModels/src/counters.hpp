@@ -11,6 +11,12 @@ namespace mantsim {
 
 using CounterArray = std::array<uint64_t, MANTSIM_COUNTER_COUNT>;
 
+// Whether a counter counts valid MACs of some PE type.
+inline bool is_mac_counter(int counter) {
+    return (counter >= MANTSIM_COUNTER_MAC_FP16 && counter <= MANTSIM_COUNTER_MAC_W3A4) ||
+           (counter >= MANTSIM_COUNTER_MAC_ANT_W8A8 && counter <= MANTSIM_COUNTER_MAC_MXFP4_W5A4);
+}
+
 inline const char *counter_name(int counter) {
     static const char *const names[MANTSIM_COUNTER_COUNT] = {
         "heartbeat.cycles",        "heartbeat.resets",       "controller.cycles",
@@ -29,7 +35,9 @@ inline const char *counter_name(int counter) {
         "decoder.codebook_read_bits", "decoder.hot_read_bits", "decoder.codebook_write_bits",
         "decoder.residual_add",    "decoder.conflict_cycles", "decoder.codebook_loads",
         "decoder.cycles",          "controller.weight_link_bits", "controller.metadata_bits",
-        "controller.array_busy_cycles",
+        "controller.array_busy_cycles", "pe.mac_ant_w8a8",       "pe.mac_ant_w8a4",
+        "pe.mac_olive_w8a8",       "pe.mac_olive_w8a4",      "pe.mac_mxfp4_w5a8",
+        "pe.mac_mxfp4_w5a4",
     };
     return (counter >= 0 && counter < MANTSIM_COUNTER_COUNT) ? names[counter] : nullptr;
 }

@@ -61,6 +61,9 @@ void PEArray::configure(const mantsim_array_config &config, const mantsim_gemm_j
             mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_W8A4 : MANTSIM_COUNTER_MAC_W8A8;
         }
         break;
+    case MANTSIM_PE_ANT: mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_ANT_W8A4 : MANTSIM_COUNTER_MAC_ANT_W8A8; break;
+    case MANTSIM_PE_OLIVE: mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_OLIVE_W8A4 : MANTSIM_COUNTER_MAC_OLIVE_W8A8; break;
+    case MANTSIM_PE_MXFP4: mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_MXFP4_W5A4 : MANTSIM_COUNTER_MAC_MXFP4_W5A8; break;
     default: mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_W8A4 : MANTSIM_COUNTER_MAC_W8A8; break;
     }
     const size_t cells = rows_ * cols_;

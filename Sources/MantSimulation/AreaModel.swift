@@ -72,6 +72,9 @@ public struct AreaModel {
         switch architecture.array.peType {
         case .fp16, .lut, .vq: return "pe.fp16"
         case .mant: return narrow ? "pe.mant_w3a4" : "pe.mant_w3a8"
+        case .ant: return narrow ? "pe.ant_w8a4" : "pe.ant_w8a8"
+        case .olive: return narrow ? "pe.olive_w8a4" : "pe.olive_w8a8"
+        case .mxfp4: return narrow ? "pe.mxfp4_w5a4" : "pe.mxfp4_w5a8"
         case .int where architecture.weightFormat.bits <= 4: return narrow ? "pe.w4a4" : "pe.w4a8"
         default: return narrow ? "pe.w8a4" : "pe.w8a8"
         }

@@ -159,6 +159,22 @@ final class GemmTests: XCTestCase {
         }
     }
 
+    /// Every PE type counts its MACs on its own counter, named by the widths it multiplies.
+    func testEachPETypeCountsItsOwnMACs() throws {
+        let model = try RTLModel()
+        let expected: [(String, Granularity?, PEType, String)] = [
+            ("int8", .channel, .int, "pe.mac_w8a8"), ("int4", .group(8), .int, "pe.mac_w4a8"), ("mant4", .group(8), .mant, "pe.mac_w3a8"),
+            ("ant4", .group(16), .ant, "pe.mac_ant_w8a8"), ("olive4", .channel, .olive, "pe.mac_olive_w8a8"),
+            ("mxfp4", nil, .mxfp4, "pe.mac_mxfp4_w5a8"), ("fp16", nil, .fp16, "pe.mac_fp16"), ("nf4", .group(8), .lut, "pe.mac_fp16"),
+        ]
+        for (name, granularity, pe, counter) in expected {
+            let job = try operands(format: name, granularity: granularity, m: 3, k: 32, n: 16, seed: 4)
+            let result = try model.run(job, on: config(pe), dataflow: .weightStationary)
+            let macs = result.counters.filter { $0.key.hasPrefix("pe.mac_") && $0.value > 0 }
+            XCTAssertEqual(macs, [counter: UInt64(3 * 32 * 16)], name)
+        }
+    }
+
     func testCountersAreConserved() throws {
         let model = try RTLModel()
         let (m, k, n) = (6, 45, 19)
