@@ -153,7 +153,7 @@ void Accelerator::check_buffers(const mantsim_array_config &config, const mantsi
     sizing.start(config, job, order_, dram_);
     if (ws_) {
         const bool resident_if_fits = config.pe_type != MANTSIM_PE_VQ && sizing.total_bits() <= config.weight_buffer_bytes * 8;
-        mapping_ = choose_mapping(config, job, order_, sizing.total_bits(), resident_if_fits);
+        choose_mapping(config, job, order_, sizing.total_bits(), resident_if_fits);
     } else {
         const uint64_t by_abuf = abuf_bits / activation_row_bits;
         if (by_abuf == 0) {
@@ -329,7 +329,7 @@ void Accelerator::advance(uint64_t until, size_t ticket, uint64_t &phase) {
 
 void Accelerator::clear_counters() {
     cycles_ = compute_ = preload_ = stall_ = drain_ = buffer_stall_ = tiles_ = output_scales_ = decoder_lookups_ = decoder_scales_ = 0;
-    array_busy_ = max_in_flight_ = link_bits_ = metadata_bits_ = 0;
+    array_busy_ = link_bits_ = metadata_bits_ = 0;
     codebook_reads_ = hot_reads_ = residual_adds_ = conflict_cycles_ = decoder_cycles_ = 0;
     wbuf_read_ = abuf_read_ = obuf_read_ = obuf_write_ = 0;
     for (PEArray &array : arrays_) array.reset_counters();

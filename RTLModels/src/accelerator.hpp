@@ -114,7 +114,6 @@ struct Accelerator : sc_core::sc_module {
     WeightStreamer streamer_;
     ActivationStreamer rows_;
     TileOrder order_;
-    Mapping mapping_;
     bool fast_ = false, ws_ = true, serial_ = false;
 
     // Tiles in flight, one PE-state instance each (grown on demand).
@@ -141,7 +140,7 @@ struct Accelerator : sc_core::sc_module {
     std::vector<bool> decoded_;
 
     uint64_t cycles_ = 0, compute_ = 0, preload_ = 0, stall_ = 0, drain_ = 0, buffer_stall_ = 0, tiles_ = 0;
-    uint64_t array_busy_ = 0, max_in_flight_ = 0;
+    uint64_t array_busy_ = 0;
     uint64_t output_scales_ = 0, decoder_lookups_ = 0, decoder_scales_ = 0, link_bits_ = 0, metadata_bits_ = 0;
     uint64_t codebook_reads_ = 0, hot_reads_ = 0, residual_adds_ = 0, conflict_cycles_ = 0, decoder_cycles_ = 0;
     std::vector<uint32_t> bank_stamp_;

@@ -163,9 +163,6 @@ void Accelerator::issue(size_t index, const Tile &tile) {
         }
     }
     flight_[plane] = InFlight{true, tile, index, now, span};
-    uint64_t in_flight = 0;
-    for (const InFlight &other : flight_) in_flight += other.active ? 1 : 0;
-    max_in_flight_ = std::max(max_in_flight_, in_flight);
     if (fast_) {
         replay_tile(tile, index);
     } else {
