@@ -173,6 +173,8 @@ typedef struct {
     /* Weight link: bits of weight codes per cycle from the WBUF (through the decoders) into the
      * whole array's shadow registers; group metadata travels to the SAC rows on its own path. */
     uint32_t weight_link_bits;
+    uint32_t weight_sets;          /* weight registers per PE (2: double-buffered; 3 or more lets the
+                                      link fill a set while two tiles' waves still cross the array) */
     int32_t timing;                /* MANTSIM_TIMING_* */
     int32_t mapping;               /* MANTSIM_MAPPING_* */
     /* VQ decoder: codebook SRAM (it holds as many scopes' codebooks as fit; more than one lets the

@@ -42,6 +42,9 @@ static void check_array(const mantsim_array_config &config) {
     }
     if (config.dram_bits_per_cycle == 0) throw field_error("dram.bits_per_cycle", "must be positive");
     if (config.weight_link_bits == 0) throw field_error("array.weight_link_bits", "must be positive (bits per cycle into the array)");
+    if (config.weight_sets < 2 || config.weight_sets > 8) {
+        throw field_error("array.weight_sets", "expected 2..8 weight registers per PE, got " + std::to_string(config.weight_sets));
+    }
     if (config.timing != MANTSIM_TIMING_PIPELINED && config.timing != MANTSIM_TIMING_SERIAL) {
         throw field_error("array.timing", "expected pipelined or serial, got code " + std::to_string(config.timing));
     }

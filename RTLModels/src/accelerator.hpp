@@ -134,7 +134,7 @@ struct Accelerator : sc_core::sc_module {
     // tile's last issue (a later K tile of it reads the partial sums that tile leaves).
     uint64_t last_issue_ = 0, last_stream_ = 0, last_end_ = 0, last_drain_ = 0, link_free_ = 0, busy_until_ = 0;
     bool any_issued_ = false;
-    std::vector<uint64_t> row_free_[2];
+    std::vector<std::vector<uint64_t>> row_free_;
     std::vector<uint64_t> n_issue_;
     std::vector<DecodeCost> decode_costs_;
     std::vector<bool> decoded_;

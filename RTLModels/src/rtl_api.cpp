@@ -196,6 +196,7 @@ mantsim_array_config mantsim_array_config_default(void) {
     config.dram_latency_cycles = 100;
     // One INT8 row of a 32-column array per cycle: INT4 codes load two rows per cycle, FP16 half a row.
     config.weight_link_bits = 32 * 8;
+    config.weight_sets = 2;
     config.timing = MANTSIM_TIMING_PIPELINED;
     config.mapping = MANTSIM_MAPPING_SEARCHED;
     // VQ decoder: room for two codebook sets of AQLM-3 <8,12,2> (2 x 128 KiB), 16 banks, no

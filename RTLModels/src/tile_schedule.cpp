@@ -54,8 +54,8 @@ const Accelerator::DecodeCost &Accelerator::decode(size_t index, const Tile &til
 }
 
 // The earliest cycle tile `index` may issue as far as its weights go (its data is on chip).
-// Pipelined WS: each row of the shadow set is written over the link once the tile that used it
-// two tiles ago has left that row, and must hold its weights by the cycle the tile's first token
+// Pipelined WS: each row of a weight set is written over the link once the tile that used it
+// (weight_sets tiles ago) has left that row, and must hold its weights by the cycle the tile's first token
 // reaches it. Serial WS: the fold preloads after the previous fold has drained. OS streams its
 // weights from the WBUF as it computes.
 uint64_t Accelerator::weights_ready(size_t index, const Tile &tile) {
@@ -70,7 +70,7 @@ uint64_t Accelerator::weights_ready(size_t index, const Tile &tile) {
         return start + std::max<uint64_t>(config_.rows, load);
     }
     // Rows load in order, each taking load / kt cycles: time is kept in units of 1 / kt cycle.
-    const std::vector<uint64_t> &free = row_free_[index % 2];
+    const std::vector<uint64_t> &free = row_free_[index % row_free_.size()];
     const uint64_t kt = tile.kt;
     uint64_t written = std::max(data, link_free_) * kt, ready = 0;
     for (uint64_t r = 0; r < kt; ++r) {
@@ -86,8 +86,7 @@ void Accelerator::run_job() {
     const size_t count = order_.count();
     last_issue_ = last_stream_ = last_end_ = last_drain_ = link_free_ = busy_until_ = 0;
     any_issued_ = false;
-    row_free_[0].assign(config_.rows, 0);
-    row_free_[1].assign(config_.rows, 0);
+    row_free_.assign(config_.weight_sets, std::vector<uint64_t>(config_.rows, 0));
     n_issue_.assign(order_.n_tiles(), 0);
     tile_cache_.clear();
     shift_weights_.assign(fast_ ? order_.per_m_tile() : 0, UINT64_MAX);
@@ -148,7 +147,7 @@ void Accelerator::issue(size_t index, const Tile &tile) {
     last_drain_ = ws_ || !last_k ? 0 : ceil_div(static_cast<uint64_t>(tile.mt) * tile.nt * 32, obuf) - 1;
     any_issued_ = true;
     if (ws_) {
-        std::vector<uint64_t> &free = row_free_[index % 2];
+        std::vector<uint64_t> &free = row_free_[index % row_free_.size()];
         for (size_t r = 0; r < tile.kt; ++r) free[r] = now + stream + r + config_.columns - 1;
         n_issue_[order_.n_index(index)] = now;
     }

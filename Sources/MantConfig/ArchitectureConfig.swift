@@ -14,6 +14,7 @@ import Yams
 ///                               # weight_link_bits: codes per cycle into the array (default columns x 8);
 ///                               # timing: pipelined (tiles overlap) or serial (SCALE-Sim's folds)
 ///                               # mapping: searched (least DRAM traffic per GEMM) or fixed
+///                               # weight_sets: weight registers per PE (default 2)
 ///     buffers: {weight_bytes: 131072, activation_bytes: 262144, output_bytes: 131072,
 ///               weight_banks: 32, weight_bank_bits: 32, ...}   # ports optional (defaults: mantsim_rtl.h)
 ///     dram: {bits_per_cycle: 1024, latency_cycles: 100, technology: ddr4}   # ddr4, lpddr4, hbm2
@@ -84,11 +85,12 @@ public struct ArchitectureConfig: Equatable, Sendable {
         var config = ArrayConfig(peType: pe ?? .mant)
         var dramTechnology = "ddr4"
         if let array {
-            reader.allow(array, keys: ["rows", "columns", "weight_link_bits", "timing", "mapping"], at: "array")
+            reader.allow(array, keys: ["rows", "columns", "weight_link_bits", "weight_sets", "timing", "mapping"], at: "array")
             config.rows = reader.integer(array, "rows", at: "array", range: 2...4096) ?? config.rows
             config.columns = reader.integer(array, "columns", at: "array", range: 2...4096) ?? config.columns
             config.weightLinkBits = reader.integer(array, "weight_link_bits", at: "array", range: 1...(1 << 24), required: false) ?? 0
             config.timing = reader.choice(array, "timing", at: "array", Timing.self, default: .pipelined) ?? .pipelined
+            config.weightSets = reader.integer(array, "weight_sets", at: "array", range: 2...8, required: false) ?? 2
             config.mapping = reader.choice(array, "mapping", at: "array", Mapping.self, default: .searched) ?? .searched
         }
         if let buffers {

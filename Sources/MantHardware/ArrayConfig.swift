@@ -91,6 +91,9 @@ public struct ArrayConfig: Equatable, Sendable {
     /// Bits of weight codes per cycle into the whole array's shadow registers (0: one INT8 row of
     /// the array per cycle, columns x 8).
     public var weightLinkBits: Int = 0
+    /// Weight registers per PE: 2 double-buffers; more let the link fill a set while the waves
+    /// of the tiles in the others still cross the array.
+    public var weightSets: Int = 2
     public var timing: Timing = .pipelined
     public var mapping: Mapping = .searched
     /// The link width the array runs with.
@@ -154,6 +157,7 @@ public struct ArrayConfig: Equatable, Sendable {
         config.lut_scale = lutScale.code
         config.weight_link_bits = UInt32(clamping: effectiveWeightLinkBits)
         config.timing = timing.code
+        config.weight_sets = UInt32(clamping: weightSets)
         config.mapping = mapping.code
         return config
     }

@@ -105,6 +105,25 @@ final class PipelinedTimingTests: XCTestCase {
         }
     }
 
+    /// Two weight sets bound an M = 1 tile of 4-bit codes by the waves still crossing the array; a
+    /// third set lets the link run at its rate, and the GEMV then takes as long as its codes need.
+    func testAThirdWeightSetLetsFourBitCodesReachTheLink() throws {
+        let model = try RTLModel()
+        let job = try operands("int4", .group(64), m: 1, k: 4096, n: 4096)
+        var config = bundled(.int)
+        let two = try model.run(job, on: config, dataflow: .weightStationary, fidelity: .fast)
+        config.weightSets = 3
+        let three = try model.run(job, on: config, dataflow: .weightStationary, fidelity: .fast)
+        let link = Double(three.counters["controller.weight_link_bits"]!) / 256
+        XCTAssertGreaterThan(Double(two.totalCycles), link * 1.3)
+        XCTAssertGreaterThanOrEqual(Double(three.totalCycles), link)
+        XCTAssertLessThan(Double(three.totalCycles), link * 1.02)
+        config.weightSets = 1
+        XCTAssertThrowsError(try model.run(job, on: config, dataflow: .weightStationary)) {
+            XCTAssertTrue("\($0)".contains("array.weight_sets"), "\($0)")
+        }
+    }
+
     /// Batch: decode latency stays flat while each tile's tokens take no longer than its weights
     /// take to load (M <= R x C x 8 / link = 32 here), then grows with M as the array binds.
     func testDecodeLatencyIsFlatUntilTheArrayBinds() throws {
