@@ -84,43 +84,9 @@ public struct ArchitectureConfig: Equatable, Sendable {
         let formats = reader.mapping(top["formats"], at: "formats")
         var config = ArrayConfig(peType: pe ?? .mant)
         var dramTechnology = "ddr4"
-        if let array {
-            reader.allow(array, keys: ["rows", "columns", "weight_link_bits", "weight_sets", "timing", "mapping"], at: "array")
-            config.rows = reader.integer(array, "rows", at: "array", range: 2...4096) ?? config.rows
-            config.columns = reader.integer(array, "columns", at: "array", range: 2...4096) ?? config.columns
-            config.weightLinkBits = reader.integer(array, "weight_link_bits", at: "array", range: 1...(1 << 24), required: false) ?? 0
-            config.timing = reader.choice(array, "timing", at: "array", Timing.self, default: .pipelined) ?? .pipelined
-            config.weightSets = reader.integer(array, "weight_sets", at: "array", range: 2...8, required: false) ?? 2
-            config.mapping = reader.choice(array, "mapping", at: "array", Mapping.self, default: .searched) ?? .searched
-        }
-        if let buffers {
-            reader.allow(buffers, keys: ["weight_bytes", "activation_bytes", "output_bytes", "weight_banks", "weight_bank_bits",
-                                         "activation_banks", "activation_bank_bits", "output_banks", "output_bank_bits"], at: "buffers")
-            func port(_ key: String, _ fallback: Int) -> Int {
-                reader.integer(buffers, key, at: "buffers", range: 1...4096, required: false) ?? fallback
-            }
-            config.weightBufferBanks = port("weight_banks", config.weightBufferBanks)
-            config.weightBufferBankBits = port("weight_bank_bits", config.weightBufferBankBits)
-            config.activationBufferBanks = port("activation_banks", config.activationBufferBanks)
-            config.activationBufferBankBits = port("activation_bank_bits", config.activationBufferBankBits)
-            config.outputBufferBanks = port("output_banks", config.outputBufferBanks)
-            config.outputBufferBankBits = port("output_bank_bits", config.outputBufferBankBits)
-            config.weightBufferBytes = reader.integer(buffers, "weight_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
-            config.activationBufferBytes = reader.integer(buffers, "activation_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
-            config.outputBufferBytes = reader.integer(buffers, "output_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
-        }
-        if let dram {
-            reader.allow(dram, keys: ["bits_per_cycle", "latency_cycles", "technology"], at: "dram")
-            if let technology = dram["technology"] {
-                if let name = technology as? String, ["ddr4", "lpddr4", "hbm2"].contains(name) {
-                    dramTechnology = name
-                } else {
-                    reader.problem("dram.technology: expected ddr4, lpddr4 or hbm2, got \(technology)")
-                }
-            }
-            config.dramBitsPerCycle = reader.integer(dram, "bits_per_cycle", at: "dram", range: 1...(1 << 20)) ?? 1
-            config.dramLatencyCycles = reader.integer(dram, "latency_cycles", at: "dram", range: 0...1_000_000) ?? 0
-        }
+        if let array { reader.readArray(array, into: &config) }
+        if let buffers { reader.readBuffers(buffers, into: &config) }
+        if let dram { dramTechnology = reader.readDRAM(dram, into: &config) ?? dramTechnology }
         var weightFormat = FormatDescriptor(kind: .mant, bits: 4, granularity: .group(64))
         var kvFormat: FormatDescriptor?
         var activationBits = 8
@@ -170,46 +136,12 @@ public struct ArchitectureConfig: Equatable, Sendable {
             }
         }
         var vector = VectorUnitConfig()
-        if top["vector"] != nil, let unit = reader.mapping(top["vector"], at: "vector") {
-            reader.allow(unit, keys: ["lanes", "pipeline_cycles"], at: "vector")
-            vector.lanes = reader.integer(unit, "lanes", at: "vector", range: 1...65536, required: false) ?? vector.lanes
-            vector.pipelineCycles = reader.integer(unit, "pipeline_cycles", at: "vector", range: 0...10000, required: false)
-                ?? vector.pipelineCycles
-        }
+        if top["vector"] != nil, let unit = reader.mapping(top["vector"], at: "vector") { vector = reader.readVector(unit) }
         var kvEngine: KVEngineConfig?
         if top["kv_engine"] != nil, let unit = reader.mapping(top["kv_engine"], at: "kv_engine") {
-            reader.allow(unit, keys: ["lanes", "latency_cycles", "window", "window_capacity"], at: "kv_engine")
-            var engine = KVEngineConfig()
-            engine.lanes = reader.integer(unit, "lanes", at: "kv_engine", range: 1...65536, required: false) ?? engine.lanes
-            engine.latencyCycles = reader.integer(unit, "latency_cycles", at: "kv_engine", range: 0...10000, required: false) ?? engine.latencyCycles
-            engine.window = reader.integer(unit, "window", at: "kv_engine", range: 1...4096, required: false) ?? engine.window
-            engine.windowCapacity = reader.integer(unit, "window_capacity", at: "kv_engine", range: 1...4096, required: false) ?? engine.windowCapacity
-            engine.dramBitsPerCycle = config.dramBitsPerCycle
-            if engine.window > engine.windowCapacity {
-                reader.problem("kv_engine.window: \(engine.window) tokens do not fit a window buffer of \(engine.windowCapacity) tokens")
-            }
-            if let pe, pe != .mant { reader.problem("kv_engine: the two-stage engine writes M-ANT; a '\(pe.rawValue)' array cannot read it") }
-            kvEngine = engine
+            kvEngine = reader.readKVEngine(unit, pe: pe, dramBitsPerCycle: config.dramBitsPerCycle)
         }
-        if top["decoder"] != nil, let unit = reader.mapping(top["decoder"], at: "decoder") {
-            reader.allow(unit, keys: ["codebook_bytes", "codebook_banks", "hot_entries", "hot_ports", "lanes", "scale"], at: "decoder")
-            let codebookKeys = ["codebook_bytes", "codebook_banks", "hot_entries", "hot_ports", "lanes"].filter { unit[$0] != nil }
-            func read(_ key: String, _ range: ClosedRange<Int>, _ fallback: Int) -> Int {
-                reader.integer(unit, key, at: "decoder", range: range, required: false) ?? fallback
-            }
-            config.codebookBytes = read("codebook_bytes", 1...(1 << 30), config.codebookBytes)
-            config.codebookBanks = read("codebook_banks", 1...4096, config.codebookBanks)
-            config.hotEntries = read("hot_entries", 0...65536, config.hotEntries)
-            config.hotPorts = read("hot_ports", 1...4096, config.hotPorts)
-            config.decoderLanes = read("lanes", 1...4096, config.decoderLanes)
-            if let pe, pe != .vq, let key = codebookKeys.first {
-                reader.problem("decoder.\(key): the codebook decoder belongs to VQ arrays, not '\(pe.rawValue)'")
-            }
-            if unit["scale"] != nil {
-                config.lutScale = reader.choice(unit, "scale", at: "decoder", LUTScale.self) ?? config.lutScale
-                if let pe, pe != .lut { reader.problem("decoder.scale: only a LUT array places its group scale, not '\(pe.rawValue)'") }
-            }
-        }
+        if top["decoder"] != nil, let unit = reader.mapping(top["decoder"], at: "decoder") { reader.readDecoder(unit, pe: pe, into: &config) }
         // The decoder reads the weights' codebooks and, for a VQ-coded KV cache, the cache's.
         for (key, format) in [("weights", weightFormat), ("kv", kvFormat)] where pe == .vq {
             guard let format, let vq = format.vq else { continue }
@@ -334,5 +266,100 @@ struct ConfigReader {
             return nil
         }
         return choice
+    }
+}
+
+extension ConfigReader {
+    /// The `array` section: size, weight link, weight sets, timing and mapping.
+    mutating func readArray(_ array: [String: Any], into config: inout ArrayConfig) {
+        allow(array, keys: ["rows", "columns", "weight_link_bits", "weight_sets", "timing", "mapping"], at: "array")
+        config.rows = integer(array, "rows", at: "array", range: 2...4096) ?? config.rows
+        config.columns = integer(array, "columns", at: "array", range: 2...4096) ?? config.columns
+        config.weightLinkBits = integer(array, "weight_link_bits", at: "array", range: 1...(1 << 24), required: false) ?? 0
+        config.timing = choice(array, "timing", at: "array", Timing.self, default: .pipelined) ?? .pipelined
+        config.weightSets = integer(array, "weight_sets", at: "array", range: 2...8, required: false) ?? 2
+        config.mapping = choice(array, "mapping", at: "array", Mapping.self, default: .searched) ?? .searched
+    }
+
+    /// The `buffers` section: capacities and ports (banks x bank width).
+    mutating func readBuffers(_ buffers: [String: Any], into config: inout ArrayConfig) {
+        allow(buffers, keys: ["weight_bytes", "activation_bytes", "output_bytes", "weight_banks", "weight_bank_bits",
+                              "activation_banks", "activation_bank_bits", "output_banks", "output_bank_bits"], at: "buffers")
+        func port(_ key: String, _ fallback: Int) -> Int {
+            integer(buffers, key, at: "buffers", range: 1...4096, required: false) ?? fallback
+        }
+        config.weightBufferBanks = port("weight_banks", config.weightBufferBanks)
+        config.weightBufferBankBits = port("weight_bank_bits", config.weightBufferBankBits)
+        config.activationBufferBanks = port("activation_banks", config.activationBufferBanks)
+        config.activationBufferBankBits = port("activation_bank_bits", config.activationBufferBankBits)
+        config.outputBufferBanks = port("output_banks", config.outputBufferBanks)
+        config.outputBufferBankBits = port("output_bank_bits", config.outputBufferBankBits)
+        config.weightBufferBytes = integer(buffers, "weight_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
+        config.activationBufferBytes = integer(buffers, "activation_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
+        config.outputBufferBytes = integer(buffers, "output_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
+    }
+
+    /// The `dram` section; returns the technology when it names a known one.
+    mutating func readDRAM(_ dram: [String: Any], into config: inout ArrayConfig) -> String? {
+        allow(dram, keys: ["bits_per_cycle", "latency_cycles", "technology"], at: "dram")
+        var chosen: String?
+        if let technology = dram["technology"] {
+            if let name = technology as? String, ["ddr4", "lpddr4", "hbm2"].contains(name) {
+                chosen = name
+            } else {
+                problem("dram.technology: expected ddr4, lpddr4 or hbm2, got \(technology)")
+            }
+        }
+        config.dramBitsPerCycle = integer(dram, "bits_per_cycle", at: "dram", range: 1...(1 << 20)) ?? 1
+        config.dramLatencyCycles = integer(dram, "latency_cycles", at: "dram", range: 0...1_000_000) ?? 0
+        return chosen
+    }
+}
+
+extension ConfigReader {
+    /// The `vector` section.
+    mutating func readVector(_ unit: [String: Any]) -> VectorUnitConfig {
+        var vector = VectorUnitConfig()
+        allow(unit, keys: ["lanes", "pipeline_cycles"], at: "vector")
+        vector.lanes = integer(unit, "lanes", at: "vector", range: 1...65536, required: false) ?? vector.lanes
+        vector.pipelineCycles = integer(unit, "pipeline_cycles", at: "vector", range: 0...10000, required: false) ?? vector.pipelineCycles
+        return vector
+    }
+
+    /// The `kv_engine` section (M-ANT arrays only).
+    mutating func readKVEngine(_ unit: [String: Any], pe: PEType?, dramBitsPerCycle: Int) -> KVEngineConfig {
+        allow(unit, keys: ["lanes", "latency_cycles", "window", "window_capacity"], at: "kv_engine")
+        var engine = KVEngineConfig()
+        engine.lanes = integer(unit, "lanes", at: "kv_engine", range: 1...65536, required: false) ?? engine.lanes
+        engine.latencyCycles = integer(unit, "latency_cycles", at: "kv_engine", range: 0...10000, required: false) ?? engine.latencyCycles
+        engine.window = integer(unit, "window", at: "kv_engine", range: 1...4096, required: false) ?? engine.window
+        engine.windowCapacity = integer(unit, "window_capacity", at: "kv_engine", range: 1...4096, required: false) ?? engine.windowCapacity
+        engine.dramBitsPerCycle = dramBitsPerCycle
+        if engine.window > engine.windowCapacity {
+            problem("kv_engine.window: \(engine.window) tokens do not fit a window buffer of \(engine.windowCapacity) tokens")
+        }
+        if let pe, pe != .mant { problem("kv_engine: the two-stage engine writes M-ANT; a '\(pe.rawValue)' array cannot read it") }
+        return engine
+    }
+
+    /// The `decoder` section: a VQ array's codebook SRAM and hot store, a LUT array's scale placement.
+    mutating func readDecoder(_ unit: [String: Any], pe: PEType?, into config: inout ArrayConfig) {
+        allow(unit, keys: ["codebook_bytes", "codebook_banks", "hot_entries", "hot_ports", "lanes", "scale"], at: "decoder")
+        let codebookKeys = ["codebook_bytes", "codebook_banks", "hot_entries", "hot_ports", "lanes"].filter { unit[$0] != nil }
+        func read(_ key: String, _ range: ClosedRange<Int>, _ fallback: Int) -> Int {
+            integer(unit, key, at: "decoder", range: range, required: false) ?? fallback
+        }
+        config.codebookBytes = read("codebook_bytes", 1...(1 << 30), config.codebookBytes)
+        config.codebookBanks = read("codebook_banks", 1...4096, config.codebookBanks)
+        config.hotEntries = read("hot_entries", 0...65536, config.hotEntries)
+        config.hotPorts = read("hot_ports", 1...4096, config.hotPorts)
+        config.decoderLanes = read("lanes", 1...4096, config.decoderLanes)
+        if let pe, pe != .vq, let key = codebookKeys.first {
+            problem("decoder.\(key): the codebook decoder belongs to VQ arrays, not '\(pe.rawValue)'")
+        }
+        if unit["scale"] != nil {
+            config.lutScale = choice(unit, "scale", at: "decoder", LUTScale.self) ?? config.lutScale
+            if let pe, pe != .lut { problem("decoder.scale: only a LUT array places its group scale, not '\(pe.rawValue)'") }
+        }
     }
 }
