@@ -54,6 +54,7 @@ struct Accelerator : sc_core::sc_module {
     void run_job();
     // One tile: when it may issue, and what issuing it does.
     uint64_t weights_ready(size_t index, const Tile &tile);
+    void partial_sum_bits(const Tile &tile, uint64_t &in, uint64_t &out) const;
     uint64_t stream_cycles(const Tile &tile) const;
     uint64_t span_cycles(const Tile &tile) const;
     void issue(size_t index, const Tile &tile);

@@ -10,8 +10,9 @@ namespace mantsim {
 
 namespace {
 uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
-}  // namespace
 
+// The DRAM bits a mapping moves. `weight_bits`: every weight tile once; `resident`: the WBUF holds
+// them all, so they are read once whatever the M tiles.
 uint64_t mapping_traffic(const TileOrder &order, uint64_t weight_bits, bool resident, uint64_t activation_bits,
                          uint64_t scale_bits) {
     const uint64_t weights = weight_bits * (resident ? 1 : order.m_tiles());
@@ -19,6 +20,7 @@ uint64_t mapping_traffic(const TileOrder &order, uint64_t weight_bits, bool resi
     const uint64_t rows = order.m * (order.k * activation_bits + scale_bits * (order.chunked() ? order.chunks() : 1)) * loads;
     return weights + rows + static_cast<uint64_t>(order.m) * order.n * 32;
 }
+}  // namespace
 
 // Candidates: every distinct M tile ceil(M / q); for each, the widest N block the OBUF holds, and
 // either every row of K in the ABUF or the longest K chunk two of which it holds. The least DRAM

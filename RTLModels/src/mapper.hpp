@@ -13,11 +13,6 @@ struct Mapping {
     uint64_t dram_bits = 0;                         // what the mapping moves (weights, rows, outputs)
 };
 
-// The DRAM bits a mapping moves. `weight_bits`: every weight tile once; `resident`: the WBUF holds
-// them all, so they are read once whatever the M tiles.
-uint64_t mapping_traffic(const TileOrder &order, uint64_t weight_bits, bool resident, uint64_t activation_bits,
-                         uint64_t scale_bits);
-
 // Fills order.m_tile, n_block and kc_tiles (order's shape and k_step set) for a WS job; throws
 // std::invalid_argument naming the buffer when no mapping fits.
 Mapping choose_mapping(const mantsim_array_config &config, const mantsim_gemm_job &job, TileOrder &order,

@@ -11,6 +11,18 @@ namespace {
 uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 }  // namespace
 
+// Bits per output a WS tile reads at the top of a column (none for the first K tile) and writes at
+// the bottom: the FP32 sum and, while a group is unfinished, its integer lanes (two on M-ANT).
+void Accelerator::partial_sum_bits(const Tile &tile, uint64_t &in, uint64_t &out) const {
+    const bool grouped = scales_in_sac(config_);
+    const size_t g = job_.group_size, last = tile.k0 + tile.kt - 1;
+    const bool carry_in = grouped && tile.k0 % g != 0;
+    const bool carry_out = grouped && !((last + 1) % g == 0 || last + 1 == job_.k);
+    const uint64_t lanes = config_.pe_type == MANTSIM_PE_MANT ? 2 : 1;
+    in = tile.k0 == 0 ? 0 : 32 + (carry_in ? 32 * lanes : 0);
+    out = 32 + (carry_out ? 32 * lanes : 0);
+}
+
 // Cycles a tile occupies the array's input edge: one token (WS) or K step (OS) per cycle, or
 // longer when a buffer port cannot deliver that much each cycle.
 uint64_t Accelerator::stream_cycles(const Tile &tile) const {
@@ -22,14 +34,8 @@ uint64_t Accelerator::stream_cycles(const Tile &tile) const {
         const uint64_t weights = static_cast<uint64_t>(tile.kt) * tile.nt * job_.weight_bits;
         return std::max({static_cast<uint64_t>(tile.kt), ceil_div(activations, abuf), ceil_div(weights, wbuf)});
     }
-    // Partial sums: the FP32 sum and, while a group is unfinished, its integer lanes (two on M-ANT).
-    const bool grouped = scales_in_sac(config_);
-    const size_t g = job_.group_size;
-    const bool carry_in = grouped && tile.k0 % g != 0;
-    const size_t last = tile.k0 + tile.kt - 1;
-    const bool carry_out = grouped && !((last + 1) % g == 0 || last + 1 == job_.k);
-    const uint64_t lanes = config_.pe_type == MANTSIM_PE_MANT ? 2 : 1;
-    const uint64_t in = tile.k0 == 0 ? 0 : 32 + (carry_in ? 32 * lanes : 0), out = 32 + (carry_out ? 32 * lanes : 0);
+    uint64_t in = 0, out = 0;
+    partial_sum_bits(tile, in, out);
     const uint64_t sums = static_cast<uint64_t>(tile.mt) * tile.nt * (in + out);
     return std::max({static_cast<uint64_t>(tile.mt), ceil_div(activations, abuf), ceil_div(sums, obuf)});
 }
@@ -183,11 +189,6 @@ void Accelerator::count_issue(const Tile &tile) {
     }
     if (config_.pe_type == MANTSIM_PE_LUT && !scales_in_sac(config_)) decoder_scales_ += values;
     abuf_read_ += static_cast<uint64_t>(tile.mt) * tile.kt * job_.activation_bits;
-    const bool grouped = scales_in_sac(config_);
-    const size_t g = job_.group_size, last = tile.k0 + tile.kt - 1;
-    const bool carry_in = ws_ && grouped && tile.k0 % g != 0;
-    const bool carry_out = ws_ && grouped && !((last + 1) % g == 0 || last + 1 == job_.k);
-    const uint64_t lanes = config_.pe_type == MANTSIM_PE_MANT ? 2 : 1;
     const uint64_t outputs = static_cast<uint64_t>(tile.mt) * tile.nt;
     if (!ws_) {
         // OS: the sums stay in the PEs across K chunks; the last chunk's leave for the OBUF.
@@ -196,9 +197,11 @@ void Accelerator::count_issue(const Tile &tile) {
         trace_obuf_ = bits;
         return;
     }
-    if (tile.k0 > 0) obuf_read_ += outputs * (32 + (carry_in ? 32 * lanes : 0));
-    obuf_write_ += outputs * (32 + (carry_out ? 32 * lanes : 0));
-    trace_obuf_ = outputs * (32 + (carry_out ? 32 * lanes : 0));
+    uint64_t in = 0, out = 0;
+    partial_sum_bits(tile, in, out);
+    obuf_read_ += outputs * in;
+    obuf_write_ += outputs * out;
+    trace_obuf_ = outputs * out;
 }
 
 // Fast fidelity: the first tile of each shape steps the recorder off the clock; later tiles add

@@ -59,6 +59,9 @@ struct Gemm: ParsableCommand {
     @Option(help: "searched: per GEMM the weight-stationary mapping that moves the fewest DRAM bits (default, or the architecture's array.mapping). fixed: M tiles as large as the ABUF holds every row of K.")
     var mapping: Mapping?
 
+    @Option(help: "Weight registers per PE, 2 to 8 (default 2, or the architecture's array.weight_sets): more let the weight link fill a set while earlier tiles' waves still cross the array.")
+    var weightSets: Int?
+
     @Option(help: "SCALE-Sim GEMM topology CSV ('Layer, M, N, K,' rows): run every layer instead of -M/-K/-N.",
             completion: .file(extensions: ["csv"]))
     var topology: String?
@@ -94,6 +97,7 @@ struct Gemm: ParsableCommand {
             throw ValidationError("--check and --vcd need --fidelity cycle: fast jobs compute no outputs")
         }
         if json && csv { throw ValidationError("choose one of --json and --csv") }
+        if let weightSets, !(2...8).contains(weightSets) { throw ValidationError("--weight-sets takes 2 to 8 weight registers per PE, got \(weightSets)") }
         if topology != nil && vcd != nil { throw ValidationError("--vcd traces one GEMM; leave it out with --topology") }
     }
 
@@ -101,6 +105,7 @@ struct Gemm: ParsableCommand {
         var architecture = try ArchitectureConfig.load(path: arch)
         if let timing { architecture.array.timing = timing }
         if let mapping { architecture.array.mapping = mapping }
+        if let weightSets { architecture.array.weightSets = weightSets }
         let table = try energy.map { try EnergyTable.load(path: $0) }
         var weightFormat = architecture.weightFormat
         if let format {
