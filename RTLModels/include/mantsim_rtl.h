@@ -244,6 +244,11 @@ mantsim_array_config mantsim_array_config_default(void);
 int mantsim_rtl_run_gemm(mantsim_rtl *handle, const mantsim_array_config *config, const mantsim_gemm_job *job,
                          mantsim_gemm_result *result);
 
+/* Checks a GEMM and chooses its mapping as run_gemm would, without running it: *result holds the
+ * mapping fields, zero cycles. */
+int mantsim_rtl_plan_gemm(mantsim_rtl *handle, const mantsim_array_config *config, const mantsim_gemm_job *job,
+                          mantsim_gemm_result *result);
+
 typedef struct {
     /* Clock period of the model in picoseconds. Fixed by the first handle of a process. */
     uint64_t clock_period_ps;

@@ -108,12 +108,7 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
                                                     " products can overflow the 32-bit PE accumulator");
         }
     }
-    config_ = config;
-    job_ = job;
-    fast_ = job.fidelity == MANTSIM_FIDELITY_FAST;
-    ws_ = job.dataflow == MANTSIM_DATAFLOW_WEIGHT_STATIONARY;
-    serial_ = config.timing == MANTSIM_TIMING_SERIAL;
-    check_buffers(config, job);
+    adopt(config, job);
     accumulators_.assign(static_cast<size_t>(job.m) * job.n, 0.0f);
     output_.assign(static_cast<size_t>(job.m) * job.n, 0.0f);
     activation_scales_.assign(fp16 ? 0 : job.m, 0);
@@ -136,6 +131,26 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
     finished_ = false;
     if (!trace_path.empty() && fast_) throw field_error("vcd", "waveforms need cycle fidelity (fast jobs skip PE steps)");
     if (!trace_path.empty()) begin_trace(trace_path, config);
+}
+
+// Takes the job's settings and sizes its tiles to the buffers.
+void Accelerator::adopt(const mantsim_array_config &config, const mantsim_gemm_job &job) {
+    config_ = config;
+    job_ = job;
+    fast_ = job.fidelity == MANTSIM_FIDELITY_FAST;
+    ws_ = job.dataflow == MANTSIM_DATAFLOW_WEIGHT_STATIONARY;
+    serial_ = config.timing == MANTSIM_TIMING_SERIAL;
+    check_buffers(config, job);
+}
+
+void Accelerator::plan(const mantsim_array_config &config, const mantsim_gemm_job &job) {
+    check_array(config);
+    check_job(config, job);
+    if (config.pe_type == MANTSIM_PE_VQ) check_vq(config, job);
+    adopt(config, job);
+    clear_counters();
+    dram_.reset(config.dram_bits_per_cycle, config.dram_latency_cycles);
+    streamer_.start(config_, job_, order_, dram_);
 }
 
 // Sizes the tiles to the buffers: WS from the mapper (mapper.cpp); OS tiles of R tokens and K

@@ -31,6 +31,9 @@ struct Accelerator : sc_core::sc_module {
 
     // Checks the job and prepares it; throws std::invalid_argument naming the field at fault.
     void prepare(const mantsim_array_config &config, const mantsim_gemm_job &job);
+    // The checks and the mapping of a job, without decoding its weights or running it: result()
+    // then gives the mapping (cycles zero).
+    void plan(const mantsim_array_config &config, const mantsim_gemm_job &job);
     // Starts the prepared job; the thread pauses the kernel when it is done.
     void start() { start_requested_ = true; }
     bool finished() const { return finished_; }
@@ -90,6 +93,7 @@ struct Accelerator : sc_core::sc_module {
     DecodeCost decode_cost(const Tile &tile);
     const DecodeCost &decode(size_t index, const Tile &tile);
     void check_vq(const mantsim_array_config &config, const mantsim_gemm_job &job) const;
+    void adopt(const mantsim_array_config &config, const mantsim_gemm_job &job);
     void check_buffers(const mantsim_array_config &config, const mantsim_gemm_job &job);
     void begin_trace(const std::string &path, const mantsim_array_config &config);
     void sample_trace(const uint64_t &phase);

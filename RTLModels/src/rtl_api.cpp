@@ -241,6 +241,21 @@ int mantsim_rtl_run_gemm(mantsim_rtl *handle, const mantsim_array_config *config
     });
 }
 
+int mantsim_rtl_plan_gemm(mantsim_rtl *handle, const mantsim_array_config *config, const mantsim_gemm_job *job,
+                          mantsim_gemm_result *result) {
+    if (handle == nullptr) return MANTSIM_E_INVALID_ARGUMENT;
+    return guarded(handle->error, [&]() -> int {
+        if (config == nullptr || job == nullptr || result == nullptr) {
+            handle->error = "plan_gemm: config, job and result must not be NULL";
+            return MANTSIM_E_INVALID_ARGUMENT;
+        }
+        mantsim::Accelerator &accelerator = kernel().top->accelerator;
+        accelerator.plan(*config, *job);
+        *result = accelerator.result();
+        return MANTSIM_OK;
+    });
+}
+
 mantsim_kv_config mantsim_kv_config_default(void) {
     mantsim_kv_config config;
     config.head_dim = 128;

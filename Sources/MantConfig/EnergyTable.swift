@@ -19,8 +19,18 @@ public struct EnergyTable: Equatable, Sendable {
     public var dramWrite: [String: Entry]
     /// pJ per PE per cycle.
     public var peLeakage: Entry
-    /// Area per unit in um^2 (SRAM: per KiB); empty when the table has no `area` section.
+    /// Area per unit in um^2; empty when the table has no `area` section.
     public var areas: [String: Entry] = [:]
+    /// On-chip memories priced from CACTI: nil when the table prices SRAM counters as fixed actions.
+    public var sram: SRAMPricing?
+
+    /// The CACTI table and the rule that carries its node to this table's: energy per access x
+    /// node / CACTI node and area x (node / CACTI node)^2, first-order C V^2 and feature-size-squared scaling.
+    public struct SRAMPricing: Equatable, Sendable {
+        public var table: SRAMTable
+        public var cactiNode: Int
+        public var path: String
+    }
 
     /// Counters that record time or occupancy rather than an action with an energy.
     public static let nonActions: Set<String> = ["pe.idle", "dram.busy_cycles", "dram.read_bits", "dram.write_bits", "controller.tiles",
@@ -36,7 +46,7 @@ public struct EnergyTable: Equatable, Sendable {
         do { root = try Yams.load(yaml: text) } catch { throw ConfigError(path: path, problems: ["YAML: \(error)"]) }
         var reader = ConfigReader(path: path)
         guard let top = reader.mapping(root, at: "") else { throw reader.failure() }
-        reader.allow(top, keys: ["node_nm", "actions", "dram", "leakage", "area"], at: "")
+        reader.allow(top, keys: ["node_nm", "actions", "dram", "leakage", "area", "sram"], at: "")
         let node = reader.integer(top, "node_nm", at: "", range: 1...1000) ?? 0
         func entry(_ value: Any?, _ field: String, key: String) -> Entry? {
             guard let mapping = reader.mapping(value, at: field) else { return nil }
@@ -76,8 +86,64 @@ public struct EnergyTable: Equatable, Sendable {
                 if let mapping = value as? [String: Any] { reader.allow(mapping, keys: ["um2", "source"], at: "area.\(name)") }
             }
         }
+        let sram = top["sram"] == nil ? nil : readSRAM(top["sram"], path: path, reader: &reader)
+        if sram != nil {
+            let fixed = actions.keys.filter { name in ArchitectureConfig.sramCounters.contains(name) }
+            for name in fixed.sorted() { reader.problem("actions.\(name): priced by the sram table; remove it here") }
+        }
         try reader.finish()
-        return EnergyTable(nodeNanometres: node, actions: actions, dramRead: reads, dramWrite: writes, peLeakage: leakage!, areas: areas)
+        return EnergyTable(nodeNanometres: node, actions: actions, dramRead: reads, dramWrite: writes, peLeakage: leakage!, areas: areas, sram: sram)
+    }
+
+    /// `sram: {table: FILE.csv, cacti_node_nm: N}`, the table's path relative to the energy file.
+    private static func readSRAM(_ value: Any?, path: String, reader: inout ConfigReader) -> SRAMPricing? {
+        guard let mapping = reader.mapping(value, at: "sram") else { return nil }
+        reader.allow(mapping, keys: ["table", "cacti_node_nm"], at: "sram")
+        guard let file = reader.string(mapping, "table", at: "sram"),
+              let cactiNode = reader.integer(mapping, "cacti_node_nm", at: "sram", range: 1...1000) else { return nil }
+        let resolved = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: path).deletingLastPathComponent()).standardizedFileURL.path
+        do {
+            let table = try SRAMTable.load(path: resolved)
+            guard table.nodes.contains(cactiNode) else {
+                reader.problem("sram.cacti_node_nm: \(cactiNode) is not in \(resolved) (it has \(table.nodes.map(String.init).joined(separator: ", ")) nm)")
+                return nil
+            }
+            return SRAMPricing(table: table, cactiNode: cactiNode, path: resolved)
+        } catch {
+            reader.problem("sram.table: \(error)")
+            return nil
+        }
+    }
+
+    /// One bank of `memory` priced at this table's node: pJ per access and um^2.
+    public func bank(of memory: MemoryGeometry) -> SRAMTable.Bank? {
+        guard let sram, let bank = sram.table.bank(node: sram.cactiNode, bytes: memory.bankBytes, widthBits: Double(memory.widthBits)) else {
+            return nil
+        }
+        let scale = Double(nodeNanometres) / Double(sram.cactiNode)
+        return SRAMTable.Bank(readPicojoules: bank.readPicojoules * scale, writePicojoules: bank.writePicojoules * scale,
+                              areaSquareMicrons: bank.areaSquareMicrons * scale * scale)
+    }
+
+    /// The table with every SRAM counter priced for `architecture`'s memories (their capacity,
+    /// banks and port width); unchanged when the table prices SRAM counters as fixed actions.
+    public func priced(for architecture: ArchitectureConfig, headDimension: Int = 128) -> EnergyTable {
+        guard let sram else { return self }
+        var result = self
+        for memory in architecture.memories(headDimension: headDimension) {
+            guard let bank = bank(of: memory) else { continue }
+            let shape = "\(memory.name): \(memory.banks) x \(EnergyTable.describe(bytes: memory.bankBytes)) banks, \(memory.widthBits)-bit ports"
+            let rule = "CACTI \(sram.cactiNode) nm (\(URL(fileURLWithPath: sram.path).lastPathComponent))"
+                + (sram.cactiNode == nodeNanometres ? "" : " x \(nodeNanometres)/\(sram.cactiNode)")
+            let width = Double(memory.widthBits)
+            if let name = memory.readCounter { result.actions[name] = Entry(picojoules: bank.readPicojoules / width, source: "\(shape), \(rule)") }
+            if let name = memory.writeCounter { result.actions[name] = Entry(picojoules: bank.writePicojoules / width, source: "\(shape), \(rule)") }
+        }
+        return result
+    }
+
+    public static func describe(bytes value: Double) -> String {
+        value >= 1024 && value.truncatingRemainder(dividingBy: 1024) == 0 ? "\(Int(value) / 1024) KiB" : "\(Int(value.rounded())) B"
     }
 
     /// Checks the table prices every action counter the model can emit.

@@ -141,10 +141,35 @@ extension RTLModel {
         for name in RTLModel.counterNames where !name.hasPrefix("heartbeat.") {
             counters[name] = try counter(named: name)
         }
-        let mapping = GemmMapping(mTile: Int(result.m_tile), nBlockColumns: Int(result.n_block_columns), kChunk: Int(result.k_chunk),
-                                  weightsResident: result.weights_resident != 0, compulsoryDRAMBits: result.compulsory_dram_bits)
+        let mapping = GemmMapping(result)
         return GemmResult(output: fidelity == .cycle ? output : [], totalCycles: result.total_cycles, computeCycles: result.compute_cycles,
                           stallCycles: result.stall_cycles, counters: counters, mapping: mapping)
+    }
+}
+
+extension RTLModel {
+    /// The mapping `run` would give the GEMM, from the same checks and mapper, without running it.
+    public func plan(_ operands: GemmOperands, on config: ArrayConfig, dataflow: Dataflow) throws -> GemmMapping {
+        guard operands.peType == config.peType else {
+            throw RTLError(kind: .invalidArgument,
+                           message: "array.pe_type: a \(config.peType.rawValue) array cannot run \(operands.weights.format.name) weights")
+        }
+        var result = mantsim_gemm_result()
+        var arrayConfig = config.cConfig
+        let handle = self.handle
+        let (status, _) = operands.withCJob(dataflow: dataflow, outputs: false) { job in
+            job.fidelity = Fidelity.fast.code
+            return mantsim_rtl_plan_gemm(handle, &arrayConfig, &job, &result)
+        }
+        try check(status)
+        return GemmMapping(result)
+    }
+}
+
+extension GemmMapping {
+    init(_ result: mantsim_gemm_result) {
+        self.init(mTile: Int(result.m_tile), nBlockColumns: Int(result.n_block_columns), kChunk: Int(result.k_chunk),
+                  weightsResident: result.weights_resident != 0, compulsoryDRAMBits: result.compulsory_dram_bits)
     }
 }
 

@@ -4,7 +4,8 @@ import MantNumerics
 
 /// Silicon area of an architecture from the energy table's `area` section: PEs, SAC rows,
 /// output scalers and decoders at the array's edge, the three buffers, the vector unit and the KV
-/// engine with its window buffer. Registers and wiring are not counted (the table says so).
+/// engine with its window buffer. SRAM area is each memory's banks priced by the table's CACTI
+/// bank grid at their capacity and port width. Registers and wiring are not counted (the table says so).
 ///
 /// SAC rows: one per `group` PE rows for group-wise formats (at least one), one for per-channel
 /// scales; none in the FP16 and VQ arrays, nor in the LUT array that scales at its decoder.
@@ -44,23 +45,19 @@ public struct AreaModel {
             result["decoder"] = columns * unit("decoder.unit")
             result["sac"] = sacRows(perColumn: unit("sac.unit"))
         } else if array.peType == .vq {
-            // Codebook SRAM, the hot-entry store (n_hot entries of every stage) and the residual adders.
-            let vq = architecture.weightFormat.vq
-            let hotKiB = Double(array.hotEntries * (vq?.vectorLength ?? 0) * 2 * (vq?.stages ?? 0)) / 1024
-            result["decoder"] = Double(array.codebookBytes) / 1024 * unit("sram.wbuf_per_kib") + hotKiB * unit("sram.obuf_per_kib")
-                + Double(array.decoderLanes) * unit("decoder.vq_lane")
+            // The residual adders; the codebook SRAM and hot-entry store are among the memories below.
+            result["decoder"] = Double(array.decoderLanes) * unit("decoder.vq_lane")
         } else if array.peType != .fp16 {
             result["sac"] = sacRows(perColumn: unit("sac.unit") + (array.peType == .mant ? unit("sac.combine_unit") : 0))
                 + columns * unit("output.scale_unit")
             result["decoder"] = columns * unit("decoder.unit")
         }
-        result["wbuf"] = Double(array.weightBufferBytes) / 1024 * unit("sram.wbuf_per_kib")
-        result["abuf"] = Double(array.activationBufferBytes) / 1024 * unit("sram.abuf_per_kib")
-        result["obuf"] = Double(array.outputBufferBytes) / 1024 * unit("sram.obuf_per_kib")
         result["vector"] = Double(architecture.vector.lanes) * unit("vector.lane")
-        if let engine = architecture.kvEngine {
-            let windowKiB = Double(engine.windowCapacity * (headDimension * 8 + 16)) / 8 / 1024
-            result["kv"] = Double(engine.lanes) * unit("kv.lane") + windowKiB * unit("sram.abuf_per_kib")
+        if let engine = architecture.kvEngine { result["kv"] = Double(engine.lanes) * unit("kv.lane") }
+        // Every SRAM: its banks at their capacity and port width, from the CACTI table.
+        for memory in architecture.memories(headDimension: headDimension) where memory.built {
+            guard let bank = table.bank(of: memory) else { missing.append("sram: missing; the table prices no SRAM area"); break }
+            result[memory.areaComponent, default: 0] += Double(memory.banks) * bank.areaSquareMicrons / 1e6
         }
         if !missing.isEmpty { throw ConfigError(path: "energy table (\(table.nodeNanometres) nm)", problems: Array(Set(missing)).sorted()) }
         return result

@@ -161,8 +161,9 @@ public struct AttentionStep {
         // Leakage runs over the step's cycles once: engine cycles overlap the others'.
         var energy = [String: Double]()
         let processingElements = architecture.array.rows * architecture.array.columns
+        let table = self.energy.priced(for: architecture, headDimension: model.headDimension)
         for part in all {
-            let partEnergy = try self.energy.energy(counters: part.counters, cycles: part.unit == "kv engine" ? 0 : part.cycles,
+            let partEnergy = try table.energy(counters: part.counters, cycles: part.unit == "kv engine" ? 0 : part.cycles,
                                                     processingElements: processingElements, dram: architecture.dramTechnology)
             energy.merge(partEnergy.picojoules, uniquingKeysWith: +)
         }

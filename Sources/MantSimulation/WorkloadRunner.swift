@@ -140,6 +140,7 @@ public final class WorkloadRunner {
                 + "\(architecture.name)'s KV-engine K group \(engine.keyGroup)"])
         }
         let schedule = WorkloadRunner.schedule(request)
+        let table = energy.priced(for: architecture, headDimension: request.model.headDimension)
         let weights = try loadWeights(request, operators: schedule.flatMap(\.1))
         var distinct = Set<ShapeKey>()
         for (_, operations) in schedule {
@@ -174,7 +175,7 @@ public final class WorkloadRunner {
                     var counters = one.counters.mapValues { $0 * instances }
                     counters["controller.cycles"] = one.totalCycles * instances
                     let cycles = one.totalCycles * instances
-                    let energy = try self.energy.energy(counters: counters, cycles: cycles, processingElements: processingElements,
+                    let energy = try table.energy(counters: counters, cycles: cycles, processingElements: processingElements,
                                                         dram: architecture.dramTechnology).picojoules
                     let macs = counters.filter { $0.key.hasPrefix("pe.mac_") }.values.reduce(0, +)
                     let part = OperationResult(name: op.name, unit: op.unit.rawValue, m: op.m, k: op.k, n: op.n, instances: Int(instances),
@@ -313,7 +314,8 @@ public final class WorkloadRunner {
             }
         }
         counters["controller.cycles"] = nil
-        let energy = try self.energy.energy(counters: counters, cycles: 0, processingElements: 0, dram: architecture.dramTechnology)
+        let table = energy.priced(for: architecture, headDimension: request.model.headDimension)
+        let energy = try table.energy(counters: counters, cycles: 0, processingElements: 0, dram: architecture.dramTechnology)
         return OperationResult(name: "kv_engine", unit: "kvEngine", m: 1, k: config.headDimension, n: tokens, instances: Int(instances),
                                cycles: cycles, macs: 0, dramReadBits: 0, dramWriteBits: counters["dram.write_bits"] ?? 0,
                                energy: energy.picojoules, counters: counters)

@@ -106,7 +106,7 @@ struct Gemm: ParsableCommand {
         if let timing { architecture.array.timing = timing }
         if let mapping { architecture.array.mapping = mapping }
         if let weightSets { architecture.array.weightSets = weightSets }
-        let table = try energy.map { try EnergyTable.load(path: $0) }
+        let table = try energy.map { try EnergyTable.load(path: $0).priced(for: architecture) }
         var weightFormat = architecture.weightFormat
         if let format {
             weightFormat = try FormatCatalog.parse(format, granularity: nil)

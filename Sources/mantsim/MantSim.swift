@@ -9,6 +9,6 @@ struct MantSim: ParsableCommand {
         Start with `mantsim quantize --all`: it quantizes a seeded synthetic LLM-like weight matrix in
         every format MantSim models and reports bits per weight and the error of each.
         """,
-        subcommands: [Run.self, Compare.self, Attention.self, KVStudyCommand.self, VQStudyCommand.self, BitsStudyCommand.self, Quantize.self, Gemm.self, Formats.self, RTLCheck.self]
+        subcommands: [Run.self, Compare.self, Attention.self, KVStudyCommand.self, VQStudyCommand.self, BitsStudyCommand.self, Quantize.self, Gemm.self, Memories.self, Formats.self, RTLCheck.self]
     )
 }

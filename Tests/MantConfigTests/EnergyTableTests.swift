@@ -10,11 +10,21 @@ final class EnergyTableTests: XCTestCase {
             .deletingLastPathComponent().appendingPathComponent("Configs/energy")
     }
 
+    /// Every bundled energy file, priced for every bundled architecture, prices every counter.
     func testBothNodesPriceEveryCounterTheModelEmits() throws {
+        let archs = EnergyTableTests.energy.deletingLastPathComponent().appendingPathComponent("arch")
+        let files = try FileManager.default.contentsOfDirectory(atPath: archs.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        XCTAssertGreaterThan(files.count, 10)
         for file in ["28nm.yaml", "45nm.yaml"] {
             let table = try EnergyTable.load(path: EnergyTableTests.energy.appendingPathComponent(file).path)
-            XCTAssertNoThrow(try table.requireEntries(for: RTLModel.counterNames), file)
-            XCTAssertTrue(table.actions.values.allSatisfy { !$0.source.isEmpty })
+            XCTAssertNotNil(table.sram, file)
+            XCTAssertThrowsError(try table.requireEntries(for: RTLModel.counterNames), "SRAM counters are priced per architecture")
+            for arch in files {
+                let priced = table.priced(for: try ArchitectureConfig.load(path: archs.appendingPathComponent(arch).path))
+                XCTAssertNoThrow(try priced.requireEntries(for: RTLModel.counterNames), "\(file) on \(arch)")
+                XCTAssertTrue(priced.actions.values.allSatisfy { !$0.source.isEmpty })
+                XCTAssertTrue(priced.actions["wbuf.read_bits"]!.source.contains("CACTI"))
+            }
             XCTAssertEqual(Set(table.dramRead.keys), ["ddr4", "lpddr4", "hbm2"])
         }
     }
@@ -22,6 +32,7 @@ final class EnergyTableTests: XCTestCase {
     /// Energy is exactly the sum of counters times the table, plus PE leakage times cycles.
     func testEnergyIsCountersTimesTheTable() throws {
         let table = try EnergyTable.load(path: EnergyTableTests.energy.appendingPathComponent("28nm.yaml").path)
+            .priced(for: try ArchitectureConfig.load(path: EnergyTableTests.energy.deletingLastPathComponent().appendingPathComponent("arch/mant.yaml").path))
         let model = try RTLModel()
         let weights = try MANTFormat(granularity: .group(16)).quantize(try SyntheticTensor.llmLike(rows: 24, columns: 48, seed: 4))
         let operands = try GemmOperands(weights: weights, activations: try SyntheticTensor.llmLike(rows: 5, columns: 48, seed: 5))

@@ -80,9 +80,13 @@ final class MapperTests: XCTestCase {
                 result = try model.run(job, on: config, dataflow: .weightStationary)
             } catch let error as RTLError {
                 XCTAssertTrue(error.message.contains("buffers."), error.message)
+                // Planning refuses the same job with the same message.
+                XCTAssertThrowsError(try model.plan(job, on: config, dataflow: .weightStationary)) { XCTAssertEqual("\($0)", "\(error)") }
                 continue
             }
             XCTAssertEqual(result.output.map(\.bitPattern), try GemmReference.run(job).map(\.bitPattern), "\(name) \(m)x\(k)x\(n) \(config)")
+            // Planning alone chooses the mapping the run used.
+            XCTAssertEqual(try model.plan(job, on: config, dataflow: .weightStationary), result.mapping, "\(name) \(m)x\(k)x\(n)")
             if result.mapping!.kChunk < k { chunked += 1 }
         }
         XCTAssertGreaterThan(chunked, 3, "the sweep should reach K-chunked mappings")

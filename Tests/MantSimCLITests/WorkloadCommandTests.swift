@@ -71,6 +71,24 @@ final class WorkloadCommandTests: CLITestCase {
         XCTAssertEqual((comparison["rows"] as! [Any]).count, 4)
     }
 
+    /// Every SRAM priced at its own geometry; the VQ array builds its codebook SRAM, INT8 does not.
+    func testMemoriesListsEverySRAMWithItsPriceAndArea() throws {
+        let text = try mantsim("memories", "--arch", "int8")
+        XCTAssertEqual(text.status, 0, text.error)
+        for needle in ["INT8 (W8A8): SRAMs priced at 28 nm", "WBUF", "128 KiB", "ABUF", "OBUF", "KV window", "not built"] {
+            XCTAssertTrue(text.output.contains(needle), "missing \(needle) in\n\(text.output)")
+        }
+        let json = try mantsim("memories", "--arch", "vq", "--energy", "45nm", "--json")
+        XCTAssertEqual(json.status, 0, json.error)
+        let rows = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as! [[String: Any]]
+        let codebook = try XCTUnwrap(rows.first { $0["memory"] as? String == "codebook SRAM" })
+        XCTAssertEqual(codebook["built"] as? Bool, true)
+        XCTAssertGreaterThan(codebook["areaSquareMillimetres"] as? Double ?? 0, 0)
+        let bad = try mantsim("memories", "--arch", "nonesuch")
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.error.contains("'nonesuch' is neither a file nor a bundled arch config"), bad.error)
+    }
+
     func testKVStudyReportsEverySchemeAtEveryContext() throws {
         let run = try mantsim("kv-study", "--contexts", "65,100", "--heads", "2", "--kv-heads", "1", "--queries", "1")
         XCTAssertEqual(run.status, 0, run.error)

@@ -15,10 +15,13 @@ final class AreaModelTests: XCTestCase {
         // Per-channel scales: one SAC row, plus the output scalers; a decoder per column.
         XCTAssertEqual(area["sac"]!, 32 * (unit("sac.unit") + unit("output.scale_unit")), accuracy: 1e-12)
         XCTAssertEqual(area["decoder"]!, 32 * unit("decoder.unit"), accuracy: 1e-12)
-        XCTAssertEqual(area["wbuf"]!, 128 * unit("sram.wbuf_per_kib"), accuracy: 1e-12)
+        // Buffers: their banks priced from the CACTI grid (45 nm is a grid node: no scaling).
+        let wbufBank = try XCTUnwrap(table.sram?.table.bank(node: 45, bytes: 4096, widthBits: 32))
+        XCTAssertEqual(area["wbuf"]!, 32 * wbufBank.areaSquareMicrons / 1e6, accuracy: 1e-12)
         XCTAssertNil(area["kv"])
         let mant = try model.area(of: try bundledArchitecture("mant", rows: 32, columns: 32))
-        XCTAssertEqual(mant["kv"]!, 8 * unit("kv.lane") + 64 * (128 * 8 + 16) / 8 / 1024 * unit("sram.abuf_per_kib"), accuracy: 1e-12)
+        let window = try XCTUnwrap(table.sram?.table.bank(node: 45, bytes: Double(64 * (128 * 8 + 16) / 8), widthBits: 128 * 8 + 16))
+        XCTAssertEqual(mant["kv"]!, 8 * unit("kv.lane") + window.areaSquareMicrons / 1e6, accuracy: 1e-12)
         XCTAssertNil(try model.area(of: try bundledArchitecture("fp16", rows: 32, columns: 32))["sac"])
         // LUT: the scale multiplier sits in each column's decoder, or in one SAC row per 128-row
         // group (at least one) with a plain table decoder.

@@ -51,12 +51,15 @@ final class WorkloadRunnerTests: XCTestCase {
         let runner = try WorkloadRunner(architecture: architecture, energy: table, rtl: try RTLModel())
         let result = try runner.run(WorkloadRequest(model: tinyModel, promptLength: 40, generatedTokens: 2))
         let pes = Double(architecture.array.rows * architecture.array.columns)
+        // SRAM counters at the prices of this architecture's memories (the model's head dimension sizes the KV window).
+        let priced = table.priced(for: architecture, headDimension: tinyModel.headDimension)
+        XCTAssertNotEqual(priced.actions["kv.window_read_bits"], table.priced(for: architecture, headDimension: 4 * tinyModel.headDimension).actions["kv.window_read_bits"])
         for phase in result.phases {
             var total = 0.0
             for op in phase.operations {
                 var expected = op.unit == "kvEngine" ? 0 : Double(op.cycles) * pes * table.peLeakage.picojoules
                 for (name, count) in op.counters {
-                    if let entry = table.actions[name] { expected += Double(count) * entry.picojoules }
+                    if let entry = priced.actions[name] { expected += Double(count) * entry.picojoules }
                 }
                 expected += Double(op.dramReadBits) * table.dramRead["ddr4"]!.picojoules + Double(op.dramWriteBits) * table.dramWrite["ddr4"]!.picojoules
                 XCTAssertEqual(op.totalEnergy, expected, accuracy: expected * 1e-12, op.name)
