@@ -34,9 +34,11 @@ golden: deps
 	$(SWIFT) build --build-tests
 	MANTSIM_RECORD_GOLDEN=1 $(SWIFT) test --skip-build --filter Golden
 
+# Every section of BENCHMARKS.md; `make bench ONLY=mapping` reruns one (quantize, simulation,
+# workload or mapping) and keeps the others' text.
 bench: deps
 	$(SWIFT) build -c release --product mantsim-bench
-	$$($(SWIFT) build -c release --show-bin-path)/mantsim-bench --markdown BENCHMARKS.md
+	$$($(SWIFT) build -c release --show-bin-path)/mantsim-bench --markdown BENCHMARKS.md $(if $(ONLY),--only $(ONLY))
 
 # SRAM energy and area: CACTI through PyPI's hwcomponents-cacti (Accelergy project), in a Python
 # 3.12 environment under .build/. The package's CACTI binary needs a newer glibc than Debian 12's,

@@ -11,6 +11,7 @@
 #ifndef MANTSIM_RTL_H
 #define MANTSIM_RTL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -26,65 +27,75 @@ enum {
     MANTSIM_E_INTERNAL = 3,
 };
 
-/* Counters every block reports, indexed by this enum; names come from mantsim_rtl_counter_name.
- * Bits are counted as moved; PE actions per PE per cycle; cycles per controller cycle. */
+/* MantSim's counters, one row each: ROW(ID, "component.action"). The enum mantsim_counter
+ * (MANTSIM_COUNTER_<ID>, in this order) and the names mantsim_rtl_counter_name returns are both made
+ * from this list: a new counter is one new row. Names follow Accelergy's component.action, so the
+ * energy table keys on them; a name starting pe.mac_ counts valid MACs of one PE type. Bits are
+ * counted as moved; PE actions per PE per cycle; cycles per controller cycle. */
+#define MANTSIM_COUNTERS(ROW) \
+    ROW(HEARTBEAT_CYCLES, "heartbeat.cycles") \
+    ROW(HEARTBEAT_RESETS, "heartbeat.resets") \
+    ROW(CYCLES_TOTAL, "controller.cycles")                            /* controller: every cycle of the job */ \
+    ROW(CYCLES_COMPUTE, "controller.compute_cycles")                  /* array stepping a tile (fill and drain included) */ \
+    ROW(CYCLES_PRELOAD, "controller.preload_cycles")                  /* first weight tile shifted into the array */ \
+    ROW(CYCLES_STALL, "controller.stall_cycles")                      /* waiting for DRAM data */ \
+    ROW(CYCLES_DRAIN, "controller.drain_cycles")                      /* waiting for the last output writes */ \
+    ROW(CYCLES_BUFFER_STALL, "controller.buffer_stall_cycles")        /* array held while a buffer port catches up */ \
+    ROW(MAC_FP16, "pe.mac_fp16")                                      /* FP16 x FP16 -> FP32 multiply-accumulate */ \
+    ROW(MAC_W8A8, "pe.mac_w8a8")                                      /* 8-bit x 8-bit (INT8) */ \
+    ROW(MAC_W8A4, "pe.mac_w8a4") \
+    ROW(MAC_W4A8, "pe.mac_w4a8")                                      /* INT4 weights x INT8 activations */ \
+    ROW(MAC_W4A4, "pe.mac_w4a4") \
+    ROW(MAC_W3A8, "pe.mac_w3a8")                                      /* M-ANT magnitude x INT8 (MAC path) */ \
+    ROW(MAC_W3A4, "pe.mac_w3a4") \
+    ROW(SHIFT_ADD, "pe.shift_add")                                    /* M-ANT shift path: +-(x << i) */ \
+    ROW(PE_IDLE, "pe.idle")                                           /* PE-cycles of a compute cycle without a valid MAC */ \
+    ROW(SAC_COMBINE, "sac.combine")                                   /* SAC: a * M + H (integer multiply by a) */ \
+    ROW(SAC_SCALE, "sac.scale_accumulate")                            /* SAC: acc += S * T (FP32 multiply and add) */ \
+    ROW(OUTPUT_SCALE, "output.scale")                                 /* y = acc * activation scale (FP32 multiply) */ \
+    ROW(DECODER_LOOKUPS, "decoder.lookup")                            /* weight codes decoded on their way into the array */ \
+    ROW(WBUF_READ_BITS, "wbuf.read_bits") \
+    ROW(WBUF_WRITE_BITS, "wbuf.write_bits") \
+    ROW(ABUF_READ_BITS, "abuf.read_bits") \
+    ROW(ABUF_WRITE_BITS, "abuf.write_bits") \
+    ROW(OBUF_READ_BITS, "obuf.read_bits") \
+    ROW(OBUF_WRITE_BITS, "obuf.write_bits") \
+    ROW(DRAM_READ_BITS, "dram.read_bits") \
+    ROW(DRAM_WRITE_BITS, "dram.write_bits") \
+    ROW(DRAM_BUSY_CYCLES, "dram.busy_cycles")                         /* cycles moving data */ \
+    ROW(TILES, "controller.tiles") \
+    ROW(KV_CYCLES, "kv.cycles")                                       /* KV engine: cycles it works (search, encode, latency) */ \
+    ROW(KV_KEY_VECTORS, "kv.key_vectors")                             /* K vectors quantized to M-ANT */ \
+    ROW(KV_VALUE_VECTORS, "kv.value_vectors")                         /* V vectors quantized to INT8 into the window */ \
+    ROW(KV_WINDOW_FLUSHES, "kv.window_flushes")                       /* full windows requantized to M-ANT (stage 2) */ \
+    ROW(KV_CANDIDATES, "kv.candidate_evaluation")                     /* value x candidate-grid error evaluations */ \
+    ROW(KV_ENCODES, "kv.encode")                                      /* values rounded onto a chosen grid or INT8 */ \
+    ROW(KV_WINDOW_WRITE_BITS, "kv.window_write_bits") \
+    ROW(KV_WINDOW_READ_BITS, "kv.window_read_bits") \
+    ROW(DECODER_SCALE, "decoder.scale")                               /* LUT decoder: table entry x group scale (FP16 multiply) */ \
+    ROW(DECODER_CODEBOOK_READ_BITS, "decoder.codebook_read_bits")     /* VQ: entries read from the codebook SRAM banks */ \
+    ROW(DECODER_HOT_READ_BITS, "decoder.hot_read_bits")               /* VQ: entries read from the hot-entry store */ \
+    ROW(DECODER_CODEBOOK_WRITE_BITS, "decoder.codebook_write_bits")   /* VQ: codebooks (and hot entries) filled from DRAM */ \
+    ROW(DECODER_RESIDUAL_ADD, "decoder.residual_add")                 /* VQ: one residual stage's value added (FP32 add) */ \
+    ROW(DECODER_CONFLICT_CYCLES, "decoder.conflict_cycles")           /* VQ: decode cycles cut short by a busy bank or hot port */ \
+    ROW(DECODER_CODEBOOK_LOADS, "decoder.codebook_loads")             /* VQ: codebook switches (a scope's codebooks fetched) */ \
+    ROW(DECODER_CYCLES, "decoder.cycles")                             /* VQ: cycles the decoder spends on weight tiles */ \
+    ROW(WEIGHT_LINK_BITS, "controller.weight_link_bits")              /* weight codes carried by the link into the PEs' shadow registers */ \
+    ROW(METADATA_BITS, "controller.metadata_bits")                    /* group metadata (scales, selectors) carried to the SAC rows */ \
+    ROW(CYCLES_ARRAY_BUSY, "controller.array_busy_cycles")            /* cycles with at least one tile in the array */ \
+    ROW(MAC_ANT_W8A8, "pe.mac_ant_w8a8")                              /* ANT: decoded weight (sign + 7-bit magnitude, PoT up to 64) x INT8 */ \
+    ROW(MAC_ANT_W8A4, "pe.mac_ant_w8a4") \
+    ROW(MAC_OLIVE_W8A8, "pe.mac_olive_w8a8")                          /* OliVe: decoded pair value (outliers up to 96, 8 bits signed) x INT8 */ \
+    ROW(MAC_OLIVE_W8A4, "pe.mac_olive_w8a4") \
+    ROW(MAC_MXFP4_W5A8, "pe.mac_mxfp4_w5a8")                          /* MXFP4: twice the E2M1 value (up to 12, 5 bits signed) x INT8 */ \
+    ROW(MAC_MXFP4_W5A4, "pe.mac_mxfp4_w5a4")
+
+/* Counters every block reports, one per row of MANTSIM_COUNTERS; mantsim_rtl_read_counters reads
+ * them all at once. */
 typedef enum {
-    MANTSIM_COUNTER_HEARTBEAT_CYCLES = 0,
-    MANTSIM_COUNTER_HEARTBEAT_RESETS,
-    MANTSIM_COUNTER_CYCLES_TOTAL,          /* controller: every cycle of the job */
-    MANTSIM_COUNTER_CYCLES_COMPUTE,        /* array stepping a tile (fill and drain included) */
-    MANTSIM_COUNTER_CYCLES_PRELOAD,        /* first weight tile shifted into the array */
-    MANTSIM_COUNTER_CYCLES_STALL,          /* waiting for DRAM data */
-    MANTSIM_COUNTER_CYCLES_DRAIN,          /* waiting for the last output writes */
-    MANTSIM_COUNTER_CYCLES_BUFFER_STALL,   /* array held while a buffer port catches up */
-    MANTSIM_COUNTER_MAC_FP16,              /* FP16 x FP16 -> FP32 multiply-accumulate */
-    MANTSIM_COUNTER_MAC_W8A8,              /* 8-bit x 8-bit (INT8) */
-    MANTSIM_COUNTER_MAC_W8A4,
-    MANTSIM_COUNTER_MAC_W4A8,              /* INT4 weights x INT8 activations */
-    MANTSIM_COUNTER_MAC_W4A4,
-    MANTSIM_COUNTER_MAC_W3A8,              /* M-ANT magnitude x INT8 (MAC path) */
-    MANTSIM_COUNTER_MAC_W3A4,
-    MANTSIM_COUNTER_SHIFT_ADD,             /* M-ANT shift path: +-(x << i) */
-    MANTSIM_COUNTER_PE_IDLE,               /* PE-cycles of a compute cycle without a valid MAC */
-    MANTSIM_COUNTER_SAC_COMBINE,           /* SAC: a * M + H (integer multiply by a) */
-    MANTSIM_COUNTER_SAC_SCALE,             /* SAC: acc += S * T (FP32 multiply and add) */
-    MANTSIM_COUNTER_OUTPUT_SCALE,          /* y = acc * activation scale (FP32 multiply) */
-    MANTSIM_COUNTER_DECODER_LOOKUPS,       /* weight codes decoded on their way into the array */
-    MANTSIM_COUNTER_WBUF_READ_BITS,
-    MANTSIM_COUNTER_WBUF_WRITE_BITS,
-    MANTSIM_COUNTER_ABUF_READ_BITS,
-    MANTSIM_COUNTER_ABUF_WRITE_BITS,
-    MANTSIM_COUNTER_OBUF_READ_BITS,
-    MANTSIM_COUNTER_OBUF_WRITE_BITS,
-    MANTSIM_COUNTER_DRAM_READ_BITS,
-    MANTSIM_COUNTER_DRAM_WRITE_BITS,
-    MANTSIM_COUNTER_DRAM_BUSY_CYCLES,      /* cycles moving data */
-    MANTSIM_COUNTER_TILES,
-    MANTSIM_COUNTER_KV_CYCLES,             /* KV engine: cycles it works (search, encode, latency) */
-    MANTSIM_COUNTER_KV_KEY_VECTORS,        /* K vectors quantized to M-ANT */
-    MANTSIM_COUNTER_KV_VALUE_VECTORS,      /* V vectors quantized to INT8 into the window */
-    MANTSIM_COUNTER_KV_WINDOW_FLUSHES,     /* full windows requantized to M-ANT (stage 2) */
-    MANTSIM_COUNTER_KV_CANDIDATES,         /* value x candidate-grid error evaluations */
-    MANTSIM_COUNTER_KV_ENCODES,            /* values rounded onto a chosen grid or INT8 */
-    MANTSIM_COUNTER_KV_WINDOW_WRITE_BITS,
-    MANTSIM_COUNTER_KV_WINDOW_READ_BITS,
-    MANTSIM_COUNTER_DECODER_SCALE,         /* LUT decoder: table entry x group scale (FP16 multiply) */
-    MANTSIM_COUNTER_DECODER_CODEBOOK_READ_BITS, /* VQ: entries read from the codebook SRAM banks */
-    MANTSIM_COUNTER_DECODER_HOT_READ_BITS, /* VQ: entries read from the hot-entry store */
-    MANTSIM_COUNTER_DECODER_CODEBOOK_WRITE_BITS, /* VQ: codebooks (and hot entries) filled from DRAM */
-    MANTSIM_COUNTER_DECODER_RESIDUAL_ADD,  /* VQ: one residual stage's value added (FP32 add) */
-    MANTSIM_COUNTER_DECODER_CONFLICT_CYCLES, /* VQ: decode cycles cut short by a busy bank or hot port */
-    MANTSIM_COUNTER_DECODER_CODEBOOK_LOADS,/* VQ: codebook switches (a scope's codebooks fetched) */
-    MANTSIM_COUNTER_DECODER_CYCLES,        /* VQ: cycles the decoder spends on weight tiles */
-    MANTSIM_COUNTER_WEIGHT_LINK_BITS,      /* weight codes carried by the link into the PEs' shadow registers */
-    MANTSIM_COUNTER_METADATA_BITS,         /* group metadata (scales, selectors) carried to the SAC rows */
-    MANTSIM_COUNTER_CYCLES_ARRAY_BUSY,     /* cycles with at least one tile in the array */
-    MANTSIM_COUNTER_MAC_ANT_W8A8,          /* ANT: decoded weight (sign + 7-bit magnitude, PoT up to 64) x INT8 */
-    MANTSIM_COUNTER_MAC_ANT_W8A4,
-    MANTSIM_COUNTER_MAC_OLIVE_W8A8,        /* OliVe: decoded pair value (outliers up to 96, 8 bits signed) x INT8 */
-    MANTSIM_COUNTER_MAC_OLIVE_W8A4,
-    MANTSIM_COUNTER_MAC_MXFP4_W5A8,        /* MXFP4: twice the E2M1 value (up to 12, 5 bits signed) x INT8 */
-    MANTSIM_COUNTER_MAC_MXFP4_W5A4,
+#define MANTSIM_COUNTER_ENUM_ROW(id, name) MANTSIM_COUNTER_##id,
+    MANTSIM_COUNTERS(MANTSIM_COUNTER_ENUM_ROW)
+#undef MANTSIM_COUNTER_ENUM_ROW
     MANTSIM_COUNTER_COUNT
 } mantsim_counter;
 
@@ -115,6 +126,19 @@ enum {
                               (hot_ports per cycle) is taken. */
     MANTSIM_PE_TYPE_COUNT
 };
+
+/* What the model knows about a PE type (its PE kind), for weights of `weight_bits` and
+ * activations of `activation_bits`: the one place the callers learn these traits from. */
+typedef struct {
+    const char *name;          /* "fp16", "int", "mant", ... */
+    int32_t float_datapath;    /* PEs multiply FP16 values */
+    int32_t shift_lane;        /* a second (shift) lane: M-ANT */
+    int32_t group_metadata;    /* group scales (and selectors) travel with the weights */
+    int32_t mac_counter;       /* MANTSIM_COUNTER_* of one valid MAC */
+} mantsim_pe_kind_info;
+
+/* Fills *out; MANTSIM_E_INVALID_ARGUMENT for an unknown type (message from mantsim_rtl_last_error(NULL)). */
+int mantsim_pe_kind(int32_t pe_type, uint32_t weight_bits, uint32_t activation_bits, mantsim_pe_kind_info *out);
 
 /* Which weights share one set of VQ codebooks (one per residual stage). Tile: square tiles of
  * vq_scope_size x vq_scope_size weights of the stored [rows, K] matrix; rows: runs of
@@ -270,19 +294,23 @@ int mantsim_rtl_run_cycles(mantsim_rtl *handle, uint64_t cycles);
 int mantsim_rtl_set_trace(mantsim_rtl *handle, const char *vcd_path, uint32_t pe_row);
 
 /* The same GEMM as a plain loop without simulation (no handle, no SystemC): the yardstick the
- * benchmark compares the cycle-level model with. Writes job->output. */
+ * benchmark compares the cycle-level model with. Writes job->output; the message of a failure is
+ * available from mantsim_rtl_last_error(NULL). */
 int mantsim_native_gemm(const mantsim_array_config *config, const mantsim_gemm_job *job);
 
-/* Reads one counter since the last reset. */
-int mantsim_rtl_read_counter(const mantsim_rtl *handle, int counter, uint64_t *value);
+/* Reads every counter since the last reset into values[0 ..< MANTSIM_COUNTER_COUNT]; `count` must
+ * be MANTSIM_COUNTER_COUNT. */
+int mantsim_rtl_read_counters(const mantsim_rtl *handle, uint64_t *values, size_t count);
 
 /* Stable name of a counter, or NULL for an index out of range. */
 const char *mantsim_rtl_counter_name(int counter);
 
-/* Raises a SystemC error report inside the kernel; proves that reports become status codes. */
-int mantsim_rtl_raise_test_report(mantsim_rtl *handle);
+/* Checks that SystemC error reports reach the caller as status codes rather than aborts: raises
+ * one inside the kernel and returns MANTSIM_OK when it was caught, with its message in
+ * mantsim_rtl_last_error(handle); MANTSIM_E_INTERNAL when the report handler let it through. */
+int mantsim_rtl_check_reports(mantsim_rtl *handle);
 
-/* Message of the last failure on this handle (or of the last failed create when NULL). */
+/* Message of the last failure on this handle (NULL: of the last failed create or native GEMM). */
 const char *mantsim_rtl_last_error(const mantsim_rtl *handle);
 
 /* The two-stage real-time KV-cache quantization engine for one KV head (M-ANT, HPCA 2025).

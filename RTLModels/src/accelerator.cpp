@@ -1,5 +1,6 @@
 #include "accelerator.hpp"
 #include "mapper.hpp"
+#include "pe_kind.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -70,10 +71,11 @@ static void check_job(const mantsim_array_config &config, const mantsim_gemm_job
     }
     if (job.weight_codes == nullptr) throw field_error("job.weight_codes", "required");
     if (job.output == nullptr && job.fidelity == MANTSIM_FIDELITY_CYCLE) throw field_error("job.output", "required in cycle fidelity");
-    const bool fp16 = float_datapath(config.pe_type);
-    if (fp16) {
+    const PEKind &kind = pe_kind(config.pe_type);
+    if (kind.group_metadata && job.group_size == 0) throw field_error("job.group_size", "must be positive");
+    if (kind.selectors && job.group_selectors == nullptr) throw field_error("job.group_selectors", "required by this PE type");
+    if (kind.float_datapath) {
         if (job.activation_fp16 == nullptr) throw field_error("job.activation_fp16", "required by FP16-datapath arrays");
-        if (config.pe_type == MANTSIM_PE_LUT && job.group_size == 0) throw field_error("job.group_size", "must be positive");
     } else {
         if (job.activations == nullptr || job.activation_scales == nullptr) {
             throw field_error("job.activations", "integer arrays need integer activations and per-token scales");
@@ -81,9 +83,6 @@ static void check_job(const mantsim_array_config &config, const mantsim_gemm_job
         if (job.activation_bits != 8 && job.activation_bits != 4) {
             throw field_error("job.activation_bits", "expected 8 or 4, got " + std::to_string(job.activation_bits));
         }
-        if (job.group_size == 0) throw field_error("job.group_size", "must be positive");
-        const bool selectors = config.pe_type == MANTSIM_PE_MANT || config.pe_type == MANTSIM_PE_ANT;
-        if (selectors && job.group_selectors == nullptr) throw field_error("job.group_selectors", "required by this PE type");
     }
     if (job.weight_bits == 0 || job.weight_bits > 16) throw field_error("job.weight_bits", "expected 1..16");
     if (job.weight_row_period > job.n) {
@@ -99,7 +98,7 @@ void Accelerator::prepare(const mantsim_array_config &config, const mantsim_gemm
     check_job(config, job);
     const bool fp16 = float_datapath(config.pe_type);
     weights_ = decode_weights(job, config);
-    if (config.pe_type == MANTSIM_PE_VQ) check_vq(config, job);
+    if (pe_kind(config.pe_type).codebook) check_vq(config, job);
     if (!fp16) {
         // Integer partial sums of one group must fit the PEs' 32-bit accumulators.
         const double bound = static_cast<double>(weights_.max_magnitude) * 128.0 * static_cast<double>(std::min(job.group_size, job.k));
@@ -146,7 +145,7 @@ void Accelerator::adopt(const mantsim_array_config &config, const mantsim_gemm_j
 void Accelerator::plan(const mantsim_array_config &config, const mantsim_gemm_job &job) {
     check_array(config);
     check_job(config, job);
-    if (config.pe_type == MANTSIM_PE_VQ) check_vq(config, job);
+    if (pe_kind(config.pe_type).codebook) check_vq(config, job);
     adopt(config, job);
     clear_counters();
     dram_.reset(config.dram_bits_per_cycle, config.dram_latency_cycles);
@@ -170,7 +169,7 @@ void Accelerator::check_buffers(const mantsim_array_config &config, const mantsi
     WeightStreamer sizing;
     sizing.start(config, job, order_, dram_);
     if (ws_) {
-        const bool resident_if_fits = config.pe_type != MANTSIM_PE_VQ && sizing.total_bits() <= config.weight_buffer_bytes * 8;
+        const bool resident_if_fits = !pe_kind(config.pe_type).codebook && sizing.total_bits() <= config.weight_buffer_bytes * 8;
         choose_mapping(config, job, order_, sizing.total_bits(), resident_if_fits);
     } else {
         const uint64_t by_abuf = abuf_bits / activation_row_bits;

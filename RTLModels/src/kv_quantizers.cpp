@@ -12,7 +12,6 @@ namespace mantsim {
 
 namespace {
 
-const int32_t mant_coefficients[15] = {0, 5, 10, 17, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120};
 constexpr int kSelectors = 16, kLevels = 8, kMagnitudeBits = 3;
 
 struct Grid {

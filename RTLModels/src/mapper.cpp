@@ -5,6 +5,7 @@
 #include <string>
 
 #include "decoders.hpp"
+#include "pe_kind.hpp"
 
 namespace mantsim {
 
@@ -32,7 +33,7 @@ Mapping choose_mapping(const mantsim_array_config &config, const mantsim_gemm_jo
     const uint64_t a = job.activation_bits, s = fp16 ? 0 : 16;
     const uint64_t abuf = config.activation_buffer_bytes * 8, obuf = config.output_buffer_bytes * 8;
     const uint64_t sums = static_cast<uint64_t>(config.columns) * 64;  // FP32 sum + INT32 carry per column
-    const bool scoped = config.pe_type == MANTSIM_PE_VQ && job.vq_scope != MANTSIM_VQ_SCOPE_TENSOR;
+    const bool scoped = pe_kind(config.pe_type).codebook && job.vq_scope != MANTSIM_VQ_SCOPE_TENSOR;
     const uint64_t by_abuf = abuf / (job.k * a + s), by_obuf = obuf / sums;
     if (by_obuf == 0) {
         throw std::invalid_argument("buffers.output_bytes: holds " + std::to_string(config.output_buffer_bytes) +

@@ -7,11 +7,14 @@
 #include <vector>
 
 #include "decoders.hpp"
+#include "native_gemm.hpp"
 
 #pragma STDC FP_CONTRACT OFF
 
-extern "C" int mantsim_native_gemm(const mantsim_array_config *config, const mantsim_gemm_job *job) {
-    try {
+namespace mantsim {
+
+void native_gemm(const mantsim_array_config *config, const mantsim_gemm_job *job) {
+    {
         const mantsim::DecodedWeights weights = mantsim::decode_weights(*job, *config);
         const size_t m = job->m, k = job->k, n = job->n, stored = mantsim::stored_weight_rows(*job);
         // Group scales in a SAC row: sum each group on its own (the FP16 datapath otherwise runs K as one group).
@@ -32,7 +35,7 @@ extern "C" int mantsim_native_gemm(const mantsim_array_config *config, const man
                     job->output[row * n + column] = acc;
                 }
             }
-            return MANTSIM_OK;
+            return;
         }
         for (size_t row = 0; row < m; ++row) {
             const int8_t *x = job->activations + row * k;
@@ -54,8 +57,7 @@ extern "C" int mantsim_native_gemm(const mantsim_array_config *config, const man
                 job->output[row * n + column] = acc * scale;
             }
         }
-        return MANTSIM_OK;
-    } catch (...) {
-        return MANTSIM_E_INVALID_ARGUMENT;
     }
 }
+
+}  // namespace mantsim

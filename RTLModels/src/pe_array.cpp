@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "pe_kind.hpp"
+
 // The reference numerics define every FP32 step as a separate multiply and add.
 #pragma STDC FP_CONTRACT OFF
 
@@ -44,28 +46,13 @@ void PEArray::configure(const mantsim_array_config &config, const mantsim_gemm_j
     group_ = grouped_ ? job.group_size : job.k;
     groups_ = (k_ + group_ - 1) / group_;
     weight_stationary_ = job.dataflow == MANTSIM_DATAFLOW_WEIGHT_STATIONARY;
-    shift_lane_ = pe_type_ == MANTSIM_PE_MANT;
+    shift_lane_ = pe_kind(pe_type_).shift_lane;
     x_ = job.activations;
     shared_ = &shared;
     w_ = &weights;
     acc_ = accumulators;
     const bool narrow_activations = job.activation_bits <= 4;
-    switch (pe_type_) {
-    case MANTSIM_PE_FP16:
-    case MANTSIM_PE_LUT: mac_counter_ = MANTSIM_COUNTER_MAC_FP16; break;
-    case MANTSIM_PE_MANT: mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_W3A4 : MANTSIM_COUNTER_MAC_W3A8; break;
-    case MANTSIM_PE_INT:
-        if (job.weight_bits <= 4) {
-            mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_W4A4 : MANTSIM_COUNTER_MAC_W4A8;
-        } else {
-            mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_W8A4 : MANTSIM_COUNTER_MAC_W8A8;
-        }
-        break;
-    case MANTSIM_PE_ANT: mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_ANT_W8A4 : MANTSIM_COUNTER_MAC_ANT_W8A8; break;
-    case MANTSIM_PE_OLIVE: mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_OLIVE_W8A4 : MANTSIM_COUNTER_MAC_OLIVE_W8A8; break;
-    case MANTSIM_PE_MXFP4: mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_MXFP4_W5A4 : MANTSIM_COUNTER_MAC_MXFP4_W5A8; break;
-    default: mac_counter_ = narrow_activations ? MANTSIM_COUNTER_MAC_W8A4 : MANTSIM_COUNTER_MAC_W8A8; break;
-    }
+    mac_counter_ = pe_kind(pe_type_).mac_counter(job.weight_bits, narrow_activations);
     const size_t cells = rows_ * cols_;
     if (float_datapath(pe_type_)) {
         act16_.assign(cells, 0.0f);

@@ -15,6 +15,8 @@
 #include "counters.hpp"
 #include "heartbeat.hpp"
 #include "kv_engine.hpp"
+#include "native_gemm.hpp"
+#include "pe_kind.hpp"
 
 namespace {
 
@@ -57,7 +59,8 @@ Kernel &kernel() {
     return instance;
 }
 
-std::string &create_error() {
+// The message of a failure with no handle: a failed create, or a native GEMM.
+std::string &detached_error() {
     static std::string message;
     return message;
 }
@@ -107,14 +110,14 @@ mantsim_rtl_config mantsim_rtl_config_default(void) {
 
 int mantsim_rtl_create(const mantsim_rtl_config *config, mantsim_rtl **out) {
     if (out == nullptr) {
-        create_error() = "create: out must not be NULL";
+        detached_error() = "create: out must not be NULL";
         return MANTSIM_E_INVALID_ARGUMENT;
     }
     *out = nullptr;
-    return guarded(create_error(), [&]() -> int {
+    return guarded(detached_error(), [&]() -> int {
         const mantsim_rtl_config chosen = config ? *config : mantsim_rtl_config_default();
         if (chosen.clock_period_ps == 0) {
-            create_error() = "config.clock_period_ps: must be greater than 0";
+            detached_error() = "config.clock_period_ps: must be greater than 0";
             return MANTSIM_E_INVALID_ARGUMENT;
         }
         Kernel &state = kernel();
@@ -126,7 +129,7 @@ int mantsim_rtl_create(const mantsim_rtl_config *config, mantsim_rtl **out) {
                 "mantsim", sc_core::sc_time(static_cast<double>(chosen.clock_period_ps), sc_core::SC_PS));
             state.top->accelerator.set_clock_period(chosen.clock_period_ps);
         } else if (state.period_ps != chosen.clock_period_ps) {
-            create_error() = "config.clock_period_ps: this process already elaborated the model with " +
+            detached_error() = "config.clock_period_ps: this process already elaborated the model with " +
                              std::to_string(state.period_ps) + " ps; SystemC cannot re-elaborate";
             return MANTSIM_E_INVALID_ARGUMENT;
         }
@@ -148,16 +151,17 @@ int mantsim_rtl_run_cycles(mantsim_rtl *handle, uint64_t cycles) {
     });
 }
 
-int mantsim_rtl_read_counter(const mantsim_rtl *handle, int counter, uint64_t *value) {
-    if (handle == nullptr || value == nullptr) return MANTSIM_E_INVALID_ARGUMENT;
+int mantsim_rtl_read_counters(const mantsim_rtl *handle, uint64_t *values, size_t count) {
+    if (handle == nullptr) return MANTSIM_E_INVALID_ARGUMENT;
     auto *mutable_handle = const_cast<mantsim_rtl *>(handle);
     return guarded(mutable_handle->error, [&]() -> int {
-        if (counter < 0 || counter >= MANTSIM_COUNTER_COUNT) {
-            mutable_handle->error = "counter " + std::to_string(counter) + ": expected 0..<" +
-                                    std::to_string(MANTSIM_COUNTER_COUNT);
+        if (values == nullptr || count != MANTSIM_COUNTER_COUNT) {
+            mutable_handle->error = "read_counters: expected room for " + std::to_string(MANTSIM_COUNTER_COUNT) + " counters, got " +
+                                    std::to_string(values == nullptr ? 0 : count);
             return MANTSIM_E_INVALID_ARGUMENT;
         }
-        *value = kernel().top->counters()[static_cast<size_t>(counter)];
+        const mantsim::CounterArray counters = kernel().top->counters();
+        std::copy(counters.begin(), counters.end(), values);
         return MANTSIM_OK;
     });
 }
@@ -293,16 +297,36 @@ int mantsim_rtl_run_kv(mantsim_rtl *handle, const mantsim_kv_config *config, con
     });
 }
 
-int mantsim_rtl_raise_test_report(mantsim_rtl *handle) {
+int mantsim_rtl_check_reports(mantsim_rtl *handle) {
     if (handle == nullptr) return MANTSIM_E_INVALID_ARGUMENT;
-    return guarded(handle->error, []() -> int {
-        SC_REPORT_ERROR("/mantsim/test", "deliberate error report");
+    const int status = guarded(handle->error, []() -> int {
+        SC_REPORT_ERROR("/mantsim/check", "deliberate error report");
+        return MANTSIM_OK;
+    });
+    if (status == MANTSIM_E_SYSTEMC) return MANTSIM_OK;
+    handle->error = "check_reports: a SystemC error report was not caught as an exception";
+    return MANTSIM_E_INTERNAL;
+}
+
+int mantsim_pe_kind(int32_t pe_type, uint32_t weight_bits, uint32_t activation_bits, mantsim_pe_kind_info *out) {
+    return guarded(detached_error(), [&]() -> int {
+        if (out == nullptr) throw std::invalid_argument("pe_kind: out must not be NULL");
+        const mantsim::PEKind &kind = mantsim::pe_kind(pe_type);
+        *out = {kind.name, kind.float_datapath, kind.shift_lane, kind.group_metadata, kind.mac_counter(weight_bits, activation_bits <= 4)};
+        return MANTSIM_OK;
+    });
+}
+
+int mantsim_native_gemm(const mantsim_array_config *config, const mantsim_gemm_job *job) {
+    return guarded(detached_error(), [&]() -> int {
+        if (config == nullptr || job == nullptr) throw std::invalid_argument("native_gemm: config and job must not be NULL");
+        mantsim::native_gemm(config, job);
         return MANTSIM_OK;
     });
 }
 
 const char *mantsim_rtl_last_error(const mantsim_rtl *handle) {
-    return handle ? handle->error.c_str() : create_error().c_str();
+    return handle ? handle->error.c_str() : detached_error().c_str();
 }
 
 }  // extern "C"

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "accelerator.hpp"
+#include "pe_kind.hpp"
 
 #pragma STDC FP_CONTRACT OFF
 
@@ -18,7 +19,7 @@ void Accelerator::partial_sum_bits(const Tile &tile, uint64_t &in, uint64_t &out
     const size_t g = job_.group_size, last = tile.k0 + tile.kt - 1;
     const bool carry_in = grouped && tile.k0 % g != 0;
     const bool carry_out = grouped && !((last + 1) % g == 0 || last + 1 == job_.k);
-    const uint64_t lanes = config_.pe_type == MANTSIM_PE_MANT ? 2 : 1;
+    const uint64_t lanes = pe_kind(config_.pe_type).shift_lane ? 2 : 1;
     in = tile.k0 == 0 ? 0 : 32 + (carry_in ? 32 * lanes : 0);
     out = 32 + (carry_out ? 32 * lanes : 0);
 }
@@ -70,7 +71,7 @@ uint64_t Accelerator::weights_ready(size_t index, const Tile &tile) {
     const uint64_t wbuf = static_cast<uint64_t>(config_.weight_buffer_banks) * config_.weight_buffer_bank_bits;
     const uint64_t link = std::min<uint64_t>(config_.weight_link_bits, wbuf);
     uint64_t load = std::max<uint64_t>(1, ceil_div(streamer_.code_bits(tile), link));
-    if (config_.pe_type == MANTSIM_PE_VQ) load = std::max(load, decode(index, tile).cycles);
+    if (pe_kind(config_.pe_type).codebook) load = std::max(load, decode(index, tile).cycles);
     if (serial_) {
         const uint64_t start = std::max(data, last_end_ + last_drain_);
         return start + std::max<uint64_t>(config_.rows, load);
@@ -136,7 +137,7 @@ void Accelerator::issue(size_t index, const Tile &tile) {
     const uint64_t now = cycles_, stream = stream_cycles(tile), span = span_cycles(tile);
     streamer_.issued(index);
     count_issue(tile);
-    if (config_.pe_type == MANTSIM_PE_VQ) {
+    if (pe_kind(config_.pe_type).codebook) {
         const DecodeCost &cost = decode(index, tile);
         codebook_reads_ += cost.bank_reads;
         hot_reads_ += cost.hot_reads;
@@ -182,11 +183,9 @@ void Accelerator::count_issue(const Tile &tile) {
     wbuf_read_ += streamer_.tile_bits(tile);
     link_bits_ += ws_ ? streamer_.code_bits(tile) : 0;
     metadata_bits_ += streamer_.metadata_bits(tile);
-    if (config_.pe_type == MANTSIM_PE_VQ) {
-        residual_adds_ += values * (job_.vq_stages - 1);
-    } else if (config_.pe_type != MANTSIM_PE_FP16) {
-        decoder_lookups_ += values;
-    }
+    const PEKind &kind = pe_kind(config_.pe_type);
+    if (kind.codebook) residual_adds_ += values * (job_.vq_stages - 1);
+    if (kind.decodes_codes) decoder_lookups_ += values;
     if (config_.pe_type == MANTSIM_PE_LUT && !scales_in_sac(config_)) decoder_scales_ += values;
     abuf_read_ += static_cast<uint64_t>(tile.mt) * tile.kt * job_.activation_bits;
     const uint64_t outputs = static_cast<uint64_t>(tile.mt) * tile.nt;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "pe_kind.hpp"
+
 namespace mantsim {
 
 namespace {
@@ -14,7 +16,8 @@ void WeightStreamer::start(const mantsim_array_config &config, const mantsim_gem
     job_ = &job;
     order_ = &order;
     dram_ = &dram;
-    vq_ = config.pe_type == MANTSIM_PE_VQ;
+    vq_ = pe_kind(config.pe_type).codebook;
+    metadata_ = pe_kind(config.pe_type).group_metadata;
     const VQLayout layout(job);
     set_bits_ = vq_ ? static_cast<uint64_t>(layout.set_values()) * 16 : 0;
     hot_bits_ = vq_ ? static_cast<uint64_t>(layout.stages) * config.hot_entries * layout.v * 16 : 0;
@@ -46,7 +49,7 @@ uint64_t WeightStreamer::code_bits(const Tile &tile) const {
 }
 
 uint64_t WeightStreamer::metadata_bits(const Tile &tile) const {
-    if (vq_ || config_->pe_type == MANTSIM_PE_FP16) return 0;
+    if (!metadata_) return 0;
     // Metadata of every group that starts inside the tile's K range.
     const size_t g = job_->group_size;
     const size_t first = ceil_div(tile.k0, g), last = ceil_div(tile.k0 + tile.kt, g);

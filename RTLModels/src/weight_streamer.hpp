@@ -45,7 +45,7 @@ class WeightStreamer {
     const mantsim_gemm_job *job_ = nullptr;
     const TileOrder *order_ = nullptr;
     DramChannel *dram_ = nullptr;
-    bool vq_ = false, resident_ = false;
+    bool vq_ = false, metadata_ = false, resident_ = false;
     uint64_t total_bits_ = 0;
     size_t depth_ = 2, next_ = 0, slots_ = 0, in_use_ = 0, book_ticket_ = 0;
     uint64_t set_bits_ = 0, hot_bits_ = 0;

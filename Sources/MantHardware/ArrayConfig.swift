@@ -18,9 +18,28 @@ public enum PEType: String, CaseIterable, Sendable, Codable {
         }
     }
 
+    /// The model's PE kind record for this type (pe_kind.hpp), at the given widths.
+    public struct Kind: Sendable, Equatable {
+        /// PEs that multiply FP16 values: FP16 weights, or a LUT or VQ decoder's FP16 output.
+        public var multipliesFP16: Bool
+        /// M-ANT's shift lane beside the MAC lane.
+        public var shiftLane: Bool
+        public var groupMetadata: Bool
+        /// The counter of one valid MAC (`pe.mac_*`); the energy table's area entry of the PE has its name.
+        public var macCounter: String
+    }
+
+    public func kind(weightBits: Int = 8, activationBits: Int = 8) -> Kind {
+        var info = mantsim_pe_kind_info()
+        let status = mantsim_pe_kind(code, UInt32(clamping: weightBits), UInt32(clamping: activationBits), &info)
+        precondition(status == Int32(MANTSIM_OK), "every PEType has a PE kind in the model")
+        return Kind(multipliesFP16: info.float_datapath != 0, shiftLane: info.shift_lane != 0, groupMetadata: info.group_metadata != 0,
+                    macCounter: String(cString: mantsim_rtl_counter_name(info.mac_counter)))
+    }
+
+    public var multipliesFP16: Bool { kind().multipliesFP16 }
+
     /// The PE type that runs a weight format, or nil when no array here runs it.
-    /// PEs that multiply FP16 values: FP16 weights, or a LUT or VQ decoder's FP16 output.
-    public var multipliesFP16: Bool { self == .fp16 || self == .lut || self == .vq }
 
     public init?(format: FormatDescriptor) {
         switch format.kind {

@@ -123,8 +123,7 @@ extension RTLModel {
             let (vc, vm) = fields(valueCodes, valueScales, valueSelectors, codeCount: closed * d, groupCount: closed / window * d)
             closedValues = QuantizedTensor(format: mant(window), shape: [d, closed], codes: vc, metadata: vm)
         }
-        var counters = [String: UInt64]()
-        for name in RTLModel.counterNames where !name.hasPrefix("heartbeat.") { counters[name] = try counter(named: name) }
+        let counters = try jobCounters()
         return KVEngineResult(keys: QuantizedTensor(format: mant(config.keyGroup), shape: [tokens, d], codes: kc, metadata: km),
                               closedValues: closedValues,
                               openIntegers: (0..<open).map { Array(openValues[($0 * d)..<(($0 + 1) * d)]) },

@@ -1,4 +1,5 @@
 internal import CMantSimRTL
+import Foundation
 
 /// A failure reported by the SystemC model, with the model's own message.
 public struct RTLError: Error, CustomStringConvertible, Equatable {
@@ -33,20 +34,44 @@ public final class RTLModel {
 
     deinit { mantsim_rtl_free(handle) }
 
+    private static let leaseLock = NSLock()
+    private static var lease: RTLModel?
+
+    /// The process's one model, created on first use: every command and study runs on it (a job
+    /// resets the array and its counters itself). `RTLModel()` remains for a fresh reset handle.
+    public static func shared() throws -> RTLModel {
+        leaseLock.lock()
+        defer { leaseLock.unlock() }
+        if let lease { return lease }
+        let model = try RTLModel()
+        lease = model
+        return model
+    }
+
     /// Advances simulated time by whole clock cycles.
     public func run(cycles: UInt64) throws {
         try check(mantsim_rtl_run_cycles(handle, cycles))
     }
 
+    /// Every counter since the last reset, by its exported name, read in one call.
+    public func counters() throws -> [String: UInt64] {
+        var values = [UInt64](repeating: 0, count: RTLModel.counterNames.count)
+        try check(values.withUnsafeMutableBufferPointer { mantsim_rtl_read_counters(handle, $0.baseAddress, $0.count) })
+        return Dictionary(uniqueKeysWithValues: zip(RTLModel.counterNames, values))
+    }
+
     /// The value of a counter since the last reset, by its exported name.
     public func counter(named name: String) throws -> UInt64 {
-        guard let index = RTLModel.counterNames.firstIndex(of: name) else {
+        guard let value = try counters()[name] else {
             throw RTLError(kind: .invalidArgument,
                            message: "unknown counter '\(name)'; known: \(RTLModel.counterNames.joined(separator: ", "))")
         }
-        var value: UInt64 = 0
-        try check(mantsim_rtl_read_counter(handle, Int32(index), &value))
         return value
+    }
+
+    /// The counters of one job: every counter but the heartbeat's, which counts kernel time.
+    func jobCounters() throws -> [String: UInt64] {
+        try counters().filter { !$0.key.hasPrefix("heartbeat.") }
     }
 
     /// Every counter name, in the model's enum order.
@@ -54,9 +79,11 @@ public final class RTLModel {
         String(cString: mantsim_rtl_counter_name($0))
     }
 
-    /// Makes the kernel raise an error report; used to prove reports arrive as Swift errors.
-    public func raiseTestReport() throws {
-        try check(mantsim_rtl_raise_test_report(handle))
+    /// Has the kernel raise an error report and returns its message as the caller received it:
+    /// the proof that SystemC errors come back as errors, not aborts.
+    public func checkReports() throws -> String {
+        try check(mantsim_rtl_check_reports(handle))
+        return String(cString: mantsim_rtl_last_error(handle))
     }
 
     func check(_ status: Int32) throws {
@@ -65,7 +92,7 @@ public final class RTLModel {
         }
     }
 
-    private static func error(status: Int32, message: UnsafePointer<CChar>?) -> RTLError {
+    static func error(status: Int32, message: UnsafePointer<CChar>?) -> RTLError {
         let text = message.map { String(cString: $0) } ?? "no message"
         switch status {
         case Int32(MANTSIM_E_INVALID_ARGUMENT): return RTLError(kind: .invalidArgument, message: text)
@@ -137,10 +164,7 @@ extension RTLModel {
             return mantsim_rtl_run_gemm(handle, &arrayConfig, &job, &result)
         }
         try check(status)
-        var counters = [String: UInt64]()
-        for name in RTLModel.counterNames where !name.hasPrefix("heartbeat.") {
-            counters[name] = try counter(named: name)
-        }
+        let counters = try jobCounters()
         let mapping = GemmMapping(result)
         return GemmResult(output: fidelity == .cycle ? output : [], totalCycles: result.total_cycles, computeCycles: result.compute_cycles,
                           stallCycles: result.stall_cycles, counters: counters, mapping: mapping)
@@ -248,7 +272,7 @@ public enum NativeGemm {
             mantsim_native_gemm(&arrayConfig, &job)
         }
         guard status == Int32(MANTSIM_OK) else {
-            throw RTLError(kind: .invalidArgument, message: "native GEMM rejected its operands")
+            throw RTLModel.error(status: status, message: mantsim_rtl_last_error(nil))
         }
         return output
     }

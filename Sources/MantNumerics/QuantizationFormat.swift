@@ -41,7 +41,7 @@ public struct QuantizationStats: Equatable, Sendable, Codable {
         }
         self.bitsPerWeight = bitsPerWeight
         meanSquaredError = noise / Double(original.count)
-        sqnrDecibels = noise == 0 ? nil : 10 * _log10(signal / noise)
+        sqnrDecibels = SignalToNoise.decibels(signal: signal, noise: noise)
         maxAbsoluteError = worst
     }
 }

@@ -51,13 +51,9 @@ extension QuantizedTensor {
     /// FNV-1a (64-bit) over every field's packed bytes, in storage order: a short fingerprint that
     /// changes when any code or metadata bit does.
     public var digest: String {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for field in [codes] + metadata {
-            for byte in Array(field.name.utf8) + [0] + BitPacking.pack(field) {
-                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-            }
-        }
-        return String(hash, radix: 16).leftPadded(to: 16)
+        var hash = FNV1a()
+        for field in [codes] + metadata { hash.add(Array(field.name.utf8) + [0] + BitPacking.pack(field)) }
+        return String(hash.value, radix: 16).leftPadded(to: 16)
     }
 }
 

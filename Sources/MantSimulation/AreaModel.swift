@@ -63,18 +63,9 @@ public struct AreaModel {
         return result
     }
 
-    /// The PE's area entry: by PE type and the widths it multiplies.
+    /// The PE's area entry: named as the MAC counter of the model's PE kind for these widths.
     func peKey(_ architecture: ArchitectureConfig) -> String {
-        let narrow = architecture.activationBits <= 4
-        switch architecture.array.peType {
-        case .fp16, .lut, .vq: return "pe.fp16"
-        case .mant: return narrow ? "pe.mant_w3a4" : "pe.mant_w3a8"
-        case .ant: return narrow ? "pe.ant_w8a4" : "pe.ant_w8a8"
-        case .olive: return narrow ? "pe.olive_w8a4" : "pe.olive_w8a8"
-        case .mxfp4: return narrow ? "pe.mxfp4_w5a4" : "pe.mxfp4_w5a8"
-        case .int where architecture.weightFormat.bits <= 4: return narrow ? "pe.w4a4" : "pe.w4a8"
-        default: return narrow ? "pe.w8a4" : "pe.w8a8"
-        }
+        architecture.array.peType.kind(weightBits: architecture.weightFormat.bits, activationBits: architecture.activationBits).macCounter
     }
 
     /// The compute logic that differs between arrays: PEs, SAC rows and scalers, decoders, the KV engine.

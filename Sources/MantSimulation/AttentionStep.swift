@@ -172,7 +172,7 @@ public struct AttentionStep {
                       kvFormat: engineMode ? "mant4 two-stage (K group \(engineConfig.keyGroup), V window \(engineConfig.window))"
                           : architecture.kvFormat.name, parts: all,
                       cycles: cycles, latencySeconds: Double(cycles) / (architecture.clockMHz * 1e6), energy: energy,
-                      sqnrDecibels: noise == 0 ? nil : 10 * log10(signal / noise), engineStepCycles: stepCycles,
+                      sqnrDecibels: SignalToNoise.decibels(signal: signal, noise: noise), engineStepCycles: stepCycles,
                       engineWorstStepCycles: worstCycles, engineCycles: engineCycles, attentionCycles: attentionCycles)
     }
 

@@ -1,3 +1,4 @@
+import MantWorkload
 import Foundation
 import MantConfig
 import MantHardware
@@ -54,7 +55,7 @@ public enum BitsStudy {
     }
 
     public struct PhaseCost: Sendable, Codable, Equatable {
-        public var phase: PhaseKind
+        public var phase: Phase
         public var latencySeconds: Double
         public var tokensPerSecond: Double
         /// pJ.
@@ -130,7 +131,7 @@ public enum BitsStudy {
             }
         }
         let exact = exactProduct(setup.weights, setup.activations)
-        let rtl = try RTLModel()
+        let rtl = try RTLModel.shared()
         var rows = [Row]()
         for (index, entry) in plan.enumerated() {
             let architecture = entry.architecture
@@ -168,11 +169,8 @@ public enum BitsStudy {
 
     /// 10·log10(signal / noise) of `approximation` against `exact`; nil when they are equal.
     static func sqnr(_ exact: [Double], _ approximation: [Float]) -> Double? {
-        var signal = 0.0, noise = 0.0
-        for (x, y) in zip(exact, approximation) {
-            signal += x * x
-            noise += (x - Double(y)) * (x - Double(y))
-        }
-        return noise == 0 ? nil : 10 * log10(signal / noise)
+        var ratio = SignalToNoise()
+        for (x, y) in zip(exact, approximation) { ratio.add(exact: x, approximation: Double(y)) }
+        return ratio.decibels
     }
 }

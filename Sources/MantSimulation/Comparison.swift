@@ -1,8 +1,10 @@
+import MantWorkload
+
 /// Several architectures on one workload, each phase against a baseline.
 public struct Comparison: Sendable, Codable, Equatable {
     public struct Row: Sendable, Codable, Equatable {
         public var architecture: String
-        public var phase: PhaseKind
+        public var phase: Phase
         public var latencySeconds: Double
         public var tokensPerSecond: Double
         public var energy: Double

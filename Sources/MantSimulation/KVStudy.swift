@@ -100,7 +100,7 @@ public enum KVStudy {
         }
         return Scheme.allCases.flatMap { scheme in
             setup.contexts.map { context in
-                func decibels(_ error: Double) -> Double? { error == 0 ? nil : 10 * log10(signal[context]! / error) }
+                func decibels(_ error: Double) -> Double? { SignalToNoise.decibels(signal: signal[context]!, noise: error) }
                 return Row(scheme: scheme, context: context, sqnrDecibels: decibels(noise[scheme]![context]!),
                            valueOnlySqnrDecibels: decibels(valueNoise[scheme]![context]!), bitsPerValue: bits[scheme]![context]!)
             }

@@ -1,10 +1,6 @@
+import MantWorkload
 import MantConfig
 import MantHardware
-
-/// Prefill (the whole prompt at once) or decode (one token per sequence per step).
-public enum PhaseKind: String, CaseIterable, Sendable, Codable {
-    case prefill, decode
-}
 
 /// One operator of a phase, summed over its instances (layers, heads, decode steps).
 public struct OperationResult: Sendable, Codable, Equatable {
@@ -38,7 +34,7 @@ public struct OperationResult: Sendable, Codable, Equatable {
 
 /// One phase of a workload on one architecture.
 public struct PhaseResult: Sendable, Codable, Equatable {
-    public var phase: PhaseKind
+    public var phase: Phase
     /// Tokens the phase processes (prefill) or generates (decode), over the whole batch.
     public var tokens: Int
     public var cycles: UInt64
@@ -75,5 +71,5 @@ public struct RunResult: Sendable, Codable, Equatable {
     public var area: [String: Double]
     public var phases: [PhaseResult]
 
-    public func phase(_ kind: PhaseKind) -> PhaseResult? { phases.first { $0.phase == kind } }
+    public func phase(_ kind: Phase) -> PhaseResult? { phases.first { $0.phase == kind } }
 }

@@ -41,9 +41,9 @@ final class SyntheticOperands {
 
     /// A seed per named tensor: the same name and seed always give the same values.
     private func seed(for name: String) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325 ^ seed
-        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return hash
+        var hash = FNV1a(basis: seed)
+        hash.add(name.utf8)
+        return hash.value
     }
 
     /// The stored rows of the named operator's weights [n, k] in the architecture's weight format.

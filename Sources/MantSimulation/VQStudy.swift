@@ -113,7 +113,7 @@ public enum VQStudy {
                 throw QuantizationError.invalidParameter(field: "hot", message: "\(bad) hot entries exceed \(format.name)'s \(format.vq!.entries)")
             }
         }
-        let model = try RTLModel()
+        let model = try RTLModel.shared()
         let total = plan.reduce(0) { $0 + $1.shapes.count } * setup.banks.count * setup.hotEntries.count
         var rows = [Row]()
         for (name, format, shapes) in plan {

@@ -17,7 +17,7 @@ public struct WorkloadRequest {
     public var batch: Int
     public var promptLength: Int
     public var generatedTokens: Int
-    public var phases: [PhaseKind]
+    public var phases: [Phase]
     public var seed: UInt64
     public var fidelity: Fidelity
     /// Real weights for the projections, FFN and LM head, layer by layer; synthetic when nil.
@@ -25,7 +25,7 @@ public struct WorkloadRequest {
     public var weights: WeightSource?
 
     public init(model: ModelConfig, batch: Int = 1, promptLength: Int = 2048, generatedTokens: Int = 128,
-                phases: [PhaseKind] = PhaseKind.allCases, seed: UInt64 = 2025, fidelity: Fidelity = .fast,
+                phases: [Phase] = Phase.allCases, seed: UInt64 = 2025, fidelity: Fidelity = .fast,
                 weights: WeightSource? = nil) {
         self.model = model
         self.batch = batch
@@ -120,14 +120,14 @@ public final class WorkloadRunner {
     }
 
     /// The operators of each phase, every decode step listed with its own context.
-    static func schedule(_ request: WorkloadRequest) -> [(PhaseKind, [Operation])] {
+    static func schedule(_ request: WorkloadRequest) -> [(Phase, [Operation])] {
         request.phases.map { phase in
             switch phase {
             case .prefill:
-                return (phase, request.model.operations(.prefill(batch: request.batch, promptLength: request.promptLength)))
+                return (phase, request.model.operations(.prefill, batch: request.batch, length: request.promptLength))
             case .decode:
                 return (phase, (0..<request.generatedTokens).flatMap { step in
-                    request.model.operations(.decode(batch: request.batch, contextLength: request.promptLength + step + 1))
+                    request.model.operations(.decode, batch: request.batch, length: request.promptLength + step + 1)
                 })
             }
         }
@@ -275,7 +275,7 @@ public final class WorkloadRunner {
 
     /// The KV engine's work in a phase: prefill quantizes the prompt per KV head, layer and
     /// sequence; each decode step one token each, with a window flush at every 64th (window) token.
-    private func engineWork(_ base: KVEngineConfig, phase: PhaseKind, request: WorkloadRequest,
+    private func engineWork(_ base: KVEngineConfig, phase: Phase, request: WorkloadRequest,
                             operands: SyntheticOperands) throws -> OperationResult {
         var config = base
         config.headDimension = request.model.headDimension

@@ -32,10 +32,14 @@ public struct Operation: Equatable, Sendable, Codable {
     public var elements: Int { m * n * repeats }
 }
 
-/// Prefill (the prompt, all tokens at once) or one decode step (one token per sequence).
-public enum Phase: Sendable, Equatable {
-    case prefill(batch: Int, promptLength: Int)
-    case decode(batch: Int, contextLength: Int)
+/// Prefill (the prompt, all tokens at once) or decode (one token per sequence per step).
+public enum Phase: String, CaseIterable, Sendable, Codable {
+    case prefill, decode
+
+    /// The phases a `--phase` value names: prefill, decode or both.
+    public static func selection(_ text: String) -> [Phase]? {
+        text == "both" ? Phase.allCases : Phase(rawValue: text).map { [$0] }
+    }
 }
 
 extension ModelConfig {
@@ -45,13 +49,14 @@ extension ModelConfig {
     /// token of each sequence only, as generation needs. A decode step attends over the context
     /// it is given, which includes the new token. GQA: each KV head serves heads/kvHeads query
     /// heads, so attention runs as kvHeads GEMMs with M = batch x (query heads per KV head).
-    public func operations(_ phase: Phase) -> [Operation] {
+    /// `length`: the prompt's tokens for prefill; for a decode step, its context (the new token included).
+    public func operations(_ phase: Phase, batch: Int, length: Int) -> [Operation] {
         let h = hiddenSize, d = headDimension, kv = kvHeads * d
         let group = heads / kvHeads
-        let tokens: Int, batch: Int, queries: Int, context: Int
+        let tokens: Int, queries: Int, context = length
         switch phase {
-        case .prefill(let b, let length): (tokens, batch, queries, context) = (b * length, b, length, length)
-        case .decode(let b, let length): (tokens, batch, queries, context) = (b, b, 1, length)
+        case .prefill: (tokens, queries) = (batch * length, length)
+        case .decode: (tokens, queries) = (batch, 1)
         }
         let L = layers
         var ops: [Operation] = [
@@ -88,8 +93,8 @@ extension ModelConfig {
     }
 
     /// Weights the array reads per phase: every projection, FFN and LM head matrix.
-    public func weightCount(_ phase: Phase) -> Int {
-        operations(phase).filter { $0.unit == .array }.reduce(0) { $0 + $1.k * $1.n * $1.repeats }
+    public func weightCount(_ phase: Phase, batch: Int = 1, length: Int = 1) -> Int {
+        operations(phase, batch: batch, length: length).filter { $0.unit == .array }.reduce(0) { $0 + $1.k * $1.n * $1.repeats }
     }
 }
 

@@ -37,7 +37,7 @@ enum SimulationBenchmark {
     }
 
     static func run(m: Int, k: Int, n: Int) throws -> String {
-        let model = try RTLModel()
+        let model = try RTLModel.shared()
         let measures = [try measure("GEMM M=\(m) K=\(k) N=\(n)", m: m, k: k, n: n, model: model),
                         try measure("decode GEMV M=1 K=\(k) N=\(n)", m: 1, k: k, n: n, model: model)]
         var table = "| GEMM | array-busy cycles | job cycles | simulation wall time | PE-updates per second | native loop wall time | model / native loop |\n"

@@ -30,7 +30,7 @@ enum WorkloadBenchmark {
     static func run(configs: String) throws -> String {
         let model = try ModelConfig.load(path: "\(configs)/models/llama-2-7b.json")
         let energy = try EnergyTable.load(path: "\(configs)/energy/28nm.yaml")
-        let rtl = try RTLModel()
+        let rtl = try RTLModel.shared()
         var rows = [String]()
         var total = 0.0
         for name in architectures {

@@ -14,6 +14,8 @@ struct Options {
     var simulationK = 4096
     var simulationN = 4096
     var configs = "Configs"
+    /// Run one section only (quantize, simulation, workload or mapping); the others keep their text.
+    var only: String?
 
     init(_ arguments: [String]) {
         var rest = arguments.dropFirst()
@@ -24,11 +26,12 @@ struct Options {
             case "--columns": columns = Int(rest.popFirst() ?? "") ?? columns
             case "--repeats": repeats = Int(rest.popFirst() ?? "") ?? repeats
             case "--configs": configs = rest.popFirst() ?? configs
+            case "--only": only = rest.popFirst()
             case "--gemm":
                 let parts = (rest.popFirst() ?? "").split(separator: "x").compactMap { Int($0) }
                 if parts.count == 3 { (simulationM, simulationK, simulationN) = (parts[0], parts[1], parts[2]) }
             default:
-                FileHandle.standardError.write(Data("usage: mantsim-bench [--markdown FILE] [--rows R] [--columns C] [--repeats N] [--gemm MxKxN] [--configs DIR]\n".utf8))
+                FileHandle.standardError.write(Data("usage: mantsim-bench [--markdown FILE] [--rows R] [--columns C] [--repeats N] [--gemm MxKxN] [--configs DIR] [--only quantize|simulation|workload|mapping]\n".utf8))
                 exit(2)
             }
         }
@@ -63,6 +66,31 @@ func measure(_ format: any QuantizationFormat, _ tensor: Tensor, repeats: Int) t
 
 func runBenchmarks() throws {
     let options = Options(CommandLine.arguments)
+    var sections = [(String, String)]()
+    func wanted(_ name: String) -> Bool { options.only == nil || options.only == name }
+    if wanted("quantize") { sections.append(("quantize", try quantizationSection(options))) }
+    if wanted("simulation") {
+        FileHandle.standardError.write(Data("simulating a 64x64 M-ANT array...\n".utf8))
+        sections.append(("simulation", try SimulationBenchmark.run(m: options.simulationM, k: options.simulationK, n: options.simulationN)))
+    }
+    if wanted("workload") {
+        FileHandle.standardError.write(Data("running LLaMA-2-7B on every bundled architecture...\n".utf8))
+        sections.append(("workload", try WorkloadBenchmark.run(configs: options.configs)))
+    }
+    if wanted("mapping") {
+        FileHandle.standardError.write(Data("running LLaMA-2-7B with the fixed and the searched mapping...\n".utf8))
+        sections.append(("mapping", try MappingBenchmark.run(configs: options.configs)))
+    }
+    for (_, text) in sections { print(text) }
+    if let path = options.markdown {
+        var document = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "# MantSim benchmarks\n\nEvery number here is produced by `make bench`; rerun it to refresh them.\n"
+        for (name, text) in sections { replaceSection(name, with: text, in: &document) }
+        try document.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}
+
+/// Every format's quantization throughput against INT4 round-to-nearest.
+func quantizationSection(_ options: Options) throws -> String {
     let tensor = try SyntheticTensor.llmLike(rows: options.rows, columns: options.columns, seed: 2025)
     let weights = Double(tensor.count)
     let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -95,25 +123,7 @@ func runBenchmarks() throws {
 
     """
 
-    print(section)
-    FileHandle.standardError.write(Data("simulating a 64x64 M-ANT array...\n".utf8))
-    let simulation = try SimulationBenchmark.run(m: options.simulationM, k: options.simulationK, n: options.simulationN)
-    print(simulation)
-    FileHandle.standardError.write(Data("running LLaMA-2-7B on every bundled architecture...\n".utf8))
-    let workload = try WorkloadBenchmark.run(configs: options.configs)
-    print(workload)
-    FileHandle.standardError.write(Data("running LLaMA-2-7B with the fixed and the searched mapping...\n".utf8))
-    let mapping = try MappingBenchmark.run(configs: options.configs)
-    print(mapping)
-
-    if let path = options.markdown {
-        var document = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "# MantSim benchmarks\n\nEvery number here is produced by `make bench`; rerun it to refresh them.\n"
-        replaceSection("quantize", with: section, in: &document)
-        replaceSection("simulation", with: simulation, in: &document)
-        replaceSection("workload", with: workload, in: &document)
-        replaceSection("mapping", with: mapping, in: &document)
-        try document.write(toFile: path, atomically: true, encoding: .utf8)
-    }
+    return section
 }
 
 do {

@@ -50,7 +50,7 @@ struct Attention: ParsableCommand {
         let config = try ModelConfig.load(path: try BundledConfig.path(model, kind: .model))
         let table = try EnergyTable.load(path: try BundledConfig.path(energy, kind: .energy))
         let progress = SimulationProgress()
-        let report = try AttentionStep(architecture: architecture, energy: table, rtl: try RTLModel())
+        let report = try AttentionStep(architecture: architecture, energy: table, rtl: try RTLModel.shared())
             .run(model: config, context: context, batch: batch, seed: seed) { done, total in
                 progress.report("\(architecture.name): KV heads simulated", done: done, total: total)
             }

@@ -71,7 +71,7 @@ struct Compare: ParsableCommand {
                 architectures[name] = resized
             }
         }
-        let rtl = try RTLModel()
+        let rtl = try RTLModel.shared()
         var results = [String: RunResult]()
         for name in names { results[name] = try runWorkload(request, architecture: architectures[name]!, energy: energy, rtl: rtl) }
         var comparison = Comparison(baseline: results[baseline]!, runs: names.map { results[$0]! })

@@ -1,3 +1,4 @@
+import MantWorkload
 import Foundation
 import MantConfig
 import MantSimulation
@@ -16,7 +17,7 @@ struct ComparisonChart {
     ]
 
     func svg() -> String {
-        let phases = PhaseKind.allCases.filter { phase in comparison.rows.contains { $0.phase == phase } }
+        let phases = Phase.allCases.filter { phase in comparison.rows.contains { $0.phase == phase } }
         let width = 2 * (ChartPanel.size.width + 2 * ChartPanel.margin) + ComparisonChart.gap
         let rowHeight = ChartPanel.size.height + 2 * ChartPanel.margin + 50
         let legendHeight = 40.0

@@ -120,7 +120,7 @@ struct Gemm: ParsableCommand {
         } else {
             layers = [GemmTopology.Layer(name: "gemm", m: m, n: n, k: k)]
         }
-        let model = try RTLModel()
+        let model = try RTLModel.shared()
         var reports: [GemmReport] = []
         for layer in layers {
             var report = try simulate(layer, architecture: architecture, format: weightFormat, model: model)
@@ -219,21 +219,8 @@ struct GemmReport: Encodable {
         let slots = Double(architecture.array.rows * architecture.array.columns) * Double(max(result.totalCycles, 1))
         utilization = Double(macs) / slots
         self.bitExact = bitExact
-        outputDigest = result.output.isEmpty ? "none (fast fidelity)" : GemmReport.digest(result.output)
+        outputDigest = result.output.isEmpty ? "none (fast fidelity)" : String(FNV1a.digest(of: result.output), radix: 16)
         counters = result.counters
-    }
-
-    /// FNV-1a over the output bits: the same operands give the same digest.
-    static func digest(_ values: [Float]) -> String {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for value in values {
-            var bits = value.bitPattern
-            for _ in 0..<4 {
-                hash = (hash ^ UInt64(bits & 0xFF)) &* 0x0000_0100_0000_01B3
-                bits >>= 8
-            }
-        }
-        return String(hash, radix: 16)
     }
 
     static func jsonText(_ reports: [GemmReport]) throws -> String {

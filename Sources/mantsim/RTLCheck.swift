@@ -4,7 +4,8 @@ import MantHardware
 struct RTLCheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rtl-check",
-        abstract: "Elaborate the SystemC model, run its clock for some cycles and print the heartbeat counters."
+        abstract: "Elaborate the SystemC model, run its clock for some cycles and print the heartbeat counters.",
+        discussion: "Also checks that a SystemC error report comes back as an error (the model never aborts the process)."
     )
 
     @Option(help: "Clock cycles to simulate.")
@@ -14,7 +15,9 @@ struct RTLCheck: ParsableCommand {
         let model = try RTLModel()
         try model.run(cycles: cycles)
         var table = TextTable(header: ["counter", "value"])
-        for name in RTLModel.counterNames where name.hasPrefix("heartbeat.") { table.rows.append([name, "\(try model.counter(named: name))"]) }
+        let counters = try model.counters()
+        for name in RTLModel.counterNames where name.hasPrefix("heartbeat.") { table.rows.append([name, "\(counters[name]!)"]) }
         print(table.render())
+        print("SystemC error reports: caught as errors (\(try model.checkReports()))")
     }
 }

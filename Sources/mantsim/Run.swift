@@ -34,7 +34,7 @@ struct Run: ParsableCommand {
         let request = try workload.request()
         let energy = try workload.energyTable()
         let path = try BundledConfig.path(arch, kind: .arch)
-        let result = try runWorkload(request, architecture: try ArchitectureConfig.load(path: path), energy: energy, rtl: try RTLModel())
+        let result = try runWorkload(request, architecture: try ArchitectureConfig.load(path: path), energy: energy, rtl: try RTLModel.shared())
         try output.print(result, csv: { WorkloadReport.csv([result]) }, text: { WorkloadReport.text(result, operations: operations) })
     }
 }

@@ -13,7 +13,10 @@ struct WorkloadOptions: ParsableArguments {
     var model: String = "llama-2-7b"
 
     @Option(help: "prefill, decode or both.")
-    var phase: PhaseChoice = .both
+    var phase = "both"
+
+    /// The phases --phase names.
+    var phases: [Phase] { Phase.selection(phase) ?? Phase.allCases }
 
     @Option(help: "Sequences per batch.")
     var batch: Int = 1
@@ -38,32 +41,21 @@ struct WorkloadOptions: ParsableArguments {
     var weights: String?
 
     func validate() throws {
+        guard Phase.selection(phase) != nil else { throw ValidationError("--phase takes prefill, decode or both, got '\(phase)'") }
         guard batch > 0 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
         guard prompt > 0 else { throw ValidationError("--prompt must be at least 1 token, got \(prompt)") }
-        if phase != .prefill && tokens < 1 { throw ValidationError("--tokens must be at least 1 for decode, got \(tokens)") }
+        if phases.contains(.decode) && tokens < 1 { throw ValidationError("--tokens must be at least 1 for decode, got \(tokens)") }
     }
 
     func request() throws -> WorkloadRequest {
         let config = try ModelConfig.load(path: try BundledConfig.path(model, kind: .model))
         return WorkloadRequest(model: config, batch: batch, promptLength: prompt, generatedTokens: tokens,
-                               phases: phase.phases, seed: seed, fidelity: fidelity,
+                               phases: phases, seed: seed, fidelity: fidelity,
                                weights: try weights.map { try SafetensorsWeights(file: try SafetensorsFile(path: $0)) })
     }
 
     func energyTable() throws -> EnergyTable {
         try EnergyTable.load(path: try BundledConfig.path(energy, kind: .energy))
-    }
-}
-
-enum PhaseChoice: String, CaseIterable, ExpressibleByArgument {
-    case prefill, decode, both
-
-    var phases: [PhaseKind] {
-        switch self {
-        case .prefill: return [.prefill]
-        case .decode: return [.decode]
-        case .both: return [.prefill, .decode]
-        }
     }
 }
 

@@ -172,7 +172,13 @@ final class GemmTests: XCTestCase {
             let result = try model.run(job, on: config(pe), dataflow: .weightStationary)
             let macs = result.counters.filter { $0.key.hasPrefix("pe.mac_") && $0.value > 0 }
             XCTAssertEqual(macs, [counter: UInt64(3 * 32 * 16)], name)
+            XCTAssertEqual(pe.kind(weightBits: job.weights.format.bits).macCounter, counter, "the kind record names the counter the run uses")
         }
+        // The VQ array multiplies FP16 decoder outputs: FP16 MACs (its PEs are FP16 PEs).
+        XCTAssertEqual(PEType.vq.kind().macCounter, "pe.mac_fp16")
+        XCTAssertEqual(PEType.int.kind(weightBits: 4, activationBits: 4).macCounter, "pe.mac_w4a4")
+        XCTAssertEqual(PEType.allCases.filter { $0.kind().multipliesFP16 }, [.fp16, .lut, .vq])
+        XCTAssertEqual(PEType.allCases.filter { $0.kind().shiftLane }, [.mant])
     }
 
     func testCountersAreConserved() throws {

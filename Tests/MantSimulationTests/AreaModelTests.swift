@@ -10,7 +10,7 @@ final class AreaModelTests: XCTestCase {
         let int8 = try bundledArchitecture("int8", rows: 32, columns: 32)
         let area = try model.area(of: int8)
         func unit(_ name: String) -> Double { table.areas[name]!.picojoules / 1e6 }
-        XCTAssertEqual(area["pe"]!, 1024 * unit("pe.w8a8"), accuracy: 1e-12)
+        XCTAssertEqual(area["pe"]!, 1024 * unit("pe.mac_w8a8"), accuracy: 1e-12)
         XCTAssertEqual(area["pe"]!, 1024 * 419e-6, accuracy: 1e-9, "Horowitz: 8b multiplier 282 + 32b adder 137 um^2")
         // Per-channel scales: one SAC row, plus the output scalers; a decoder per column.
         XCTAssertEqual(area["sac"]!, 32 * (unit("sac.unit") + unit("output.scale_unit")), accuracy: 1e-12)

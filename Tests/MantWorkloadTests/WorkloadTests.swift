@@ -26,16 +26,16 @@ final class WorkloadTests: XCTestCase {
     /// The projections, FFN and LM head of LLaMA-2-7B hold every weight but the embedding and norms.
     func testOperatorShapesOfLLaMA2() throws {
         let llama = try model("llama-2-7b")
-        let prefill = llama.operations(.prefill(batch: 1, promptLength: 2048))
+        let prefill = llama.operations(.prefill, batch: 1, length: 2048)
         let q = try XCTUnwrap(prefill.first { $0.name == "q_proj" })
         XCTAssertEqual([q.m, q.k, q.n, q.repeats], [2048, 4096, 4096, 32])
         let down = try XCTUnwrap(prefill.first { $0.name == "down_proj" })
         XCTAssertEqual([down.m, down.k, down.n], [2048, 11008, 4096])
         let scores = try XCTUnwrap(prefill.first { $0.name == "attention_scores" })
         XCTAssertEqual([scores.m, scores.k, scores.n, scores.repeats], [2048, 128, 2048, 32 * 32])
-        let weights = llama.weightCount(.prefill(batch: 1, promptLength: 1))
+        let weights = llama.weightCount(.prefill, batch: 1, length: 1)
         XCTAssertEqual(weights + 32000 * 4096 + 32 * 2 * 4096 + 4096, 6_738_415_616)
-        let decode = llama.operations(.decode(batch: 4, contextLength: 513))
+        let decode = llama.operations(.decode, batch: 4, length: 513)
         let values = try XCTUnwrap(decode.first { $0.name == "attention_values" })
         XCTAssertEqual([values.m, values.k, values.n, values.repeats], [1, 513, 128, 32 * 32 * 4])
         XCTAssertEqual(decode.first { $0.name == "lm_head" }?.m, 4)
@@ -43,12 +43,12 @@ final class WorkloadTests: XCTestCase {
 
     func testGroupedQueryAttentionShapes() throws {
         let llama3 = try model("llama-3-8b")
-        let ops = llama3.operations(.decode(batch: 2, contextLength: 100))
+        let ops = llama3.operations(.decode, batch: 2, length: 100)
         XCTAssertEqual(ops.first { $0.name == "k_proj" }?.n, 1024)
         let scores = try XCTUnwrap(ops.first { $0.name == "attention_scores" })
         XCTAssertEqual([scores.m, scores.n, scores.repeats], [4, 100, 32 * 8 * 2])
         let opt = try model("opt-13b")
-        XCTAssertEqual(opt.operations(.prefill(batch: 1, promptLength: 8)).map(\.name).filter { $0.hasPrefix("fc") }, ["fc1", "fc2"])
+        XCTAssertEqual(opt.operations(.prefill, batch: 1, length: 8).map(\.name).filter { $0.hasPrefix("fc") }, ["fc1", "fc2"])
     }
 
     func testBadConfigsNameEveryProblem() {
