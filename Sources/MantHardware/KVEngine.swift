@@ -67,49 +67,29 @@ extension RTLModel {
         let groups = config.keyGroup > 0 ? d / config.keyGroup : 0
         let window = max(config.window, 1)
         let closed = tokens / window * window, open = tokens - closed
-        var keyCodes = [UInt16](repeating: 0, count: tokens * d)
-        var keyScales = [UInt16](repeating: 0, count: tokens * groups)
-        var keySelectors = [UInt8](repeating: 0, count: tokens * groups)
-        var valueCodes = [UInt16](repeating: 0, count: max(closed * d, 1))
-        var valueScales = [UInt16](repeating: 0, count: max(closed / window * d, 1))
-        var valueSelectors = [UInt8](repeating: 0, count: max(closed / window * d, 1))
-        var openValues = [Int8](repeating: 0, count: max(open * d, 1))
-        var openScales = [UInt16](repeating: 0, count: max(open, 1))
+        let pinned = PinnedBuffers()
+        let (keyCount, keyGroups) = (tokens * d, tokens * groups)
+        let (valueCount, valueGroups, openCount) = (closed * d, closed / window * d, open * d)
         var result = mantsim_kv_result()
         var cConfig = config.cConfig
-        let status = keys.values.withUnsafeBufferPointer { k in
-            values.values.withUnsafeBufferPointer { v in
-                keyCodes.withUnsafeMutableBufferPointer { keyCodes in
-                    keyScales.withUnsafeMutableBufferPointer { keyScales in
-                        keySelectors.withUnsafeMutableBufferPointer { keySelectors in
-                            valueCodes.withUnsafeMutableBufferPointer { valueCodes in
-                                valueScales.withUnsafeMutableBufferPointer { valueScales in
-                                    valueSelectors.withUnsafeMutableBufferPointer { valueSelectors in
-                                        openValues.withUnsafeMutableBufferPointer { openValues in
-                                            openScales.withUnsafeMutableBufferPointer { openScales in
-                                                var job = mantsim_kv_job()
-                                                job.tokens = UInt32(tokens)
-                                                job.keys = k.baseAddress
-                                                job.values = v.baseAddress
-                                                job.key_codes = keyCodes.baseAddress
-                                                job.key_scales = keyScales.baseAddress
-                                                job.key_selectors = keySelectors.baseAddress
-                                                job.value_codes = valueCodes.baseAddress
-                                                job.value_scales = valueScales.baseAddress
-                                                job.value_selectors = valueSelectors.baseAddress
-                                                job.open_values = openValues.baseAddress
-                                                job.open_scales = openScales.baseAddress
-                                                return mantsim_rtl_run_kv(handle, &cConfig, &job, &result)
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        var job = mantsim_kv_job()
+        job.tokens = UInt32(tokens)
+        job.keys = UnsafePointer(pinned.pin(keys.values))
+        job.values = UnsafePointer(pinned.pin(values.values))
+        job.key_codes = pinned.output(UInt16.self, count: keyCount)
+        job.key_scales = pinned.output(UInt16.self, count: keyGroups)
+        job.key_selectors = pinned.output(UInt8.self, count: keyGroups)
+        job.value_codes = pinned.output(UInt16.self, count: valueCount)
+        job.value_scales = pinned.output(UInt16.self, count: valueGroups)
+        job.value_selectors = pinned.output(UInt8.self, count: valueGroups)
+        job.open_values = pinned.output(Int8.self, count: openCount)
+        job.open_scales = pinned.output(UInt16.self, count: open)
+        let status = mantsim_rtl_run_kv(handle, &cConfig, &job, &result)
+        let keyCodes = job.key_codes.array(keyCount), keyScales = job.key_scales.array(keyGroups)
+        let keySelectors = job.key_selectors.array(keyGroups)
+        let valueCodes = job.value_codes.array(valueCount), valueScales = job.value_scales.array(valueGroups)
+        let valueSelectors = job.value_selectors.array(valueGroups)
+        let openValues = job.open_values.array(openCount), openScales = job.open_scales.array(open)
         try check(status)
         let mant = { (group: Int) in FormatDescriptor(kind: .mant, bits: 4, granularity: .group(group)) }
         func fields(_ codes: [UInt16], _ scales: [UInt16], _ selectors: [UInt8], codeCount: Int, groupCount: Int) -> (BitField, [BitField]) {

@@ -200,66 +200,49 @@ extension GemmMapping {
 extension GemmOperands {
     /// Hands the C model a job whose pointers stay valid for the duration of `body`.
     func withCJob(dataflow: Dataflow, outputs: Bool = true, _ body: (inout mantsim_gemm_job) -> Int32) -> (Int32, [Float]) {
-        var output = [Float](repeating: 0, count: outputs ? m * n : 0)
-        let codes = weights.codes.values.map { UInt16(truncatingIfNeeded: $0) }
-        let scales = (weights.metadata.first { $0.name == "scale" }?.values ?? []).map { UInt16(truncatingIfNeeded: $0) }
-        let selectors = (weights.metadata.first { $0.name == "selector" || $0.name == "type" }?.values ?? [])
-            .map { UInt8(truncatingIfNeeded: $0) }
+        let pinned = PinnedBuffers()
+        let scales = weights.metadata.first { $0.name == "scale" }?.values ?? []
+        let selectors = weights.metadata.first { $0.name == "selector" || $0.name == "type" }?.values ?? []
         // The decoder's table: a LUT array's entries or a VQ array's codebooks.
-        let table = peType == .vq ? vqCodebook : lookupTableCodes
-        let status: Int32 = codes.withUnsafeBufferPointer { codeBuffer in
-            table.withUnsafeBufferPointer { tableBuffer in
-                scales.withUnsafeBufferPointer { scaleBuffer in
-                    selectors.withUnsafeBufferPointer { selectorBuffer in
-                        activationIntegers.withUnsafeBufferPointer { xBuffer in
-                            activationScaleCodes.withUnsafeBufferPointer { xScaleBuffer in
-                                activationHalfCodes.withUnsafeBufferPointer { xHalfBuffer in
-                                    output.withUnsafeMutableBufferPointer { outputBuffer in
-                                        var job = mantsim_gemm_job()
-                                        job.m = UInt32(m)
-                                        job.k = UInt32(k)
-                                        job.n = UInt32(n)
-                                        job.weight_row_period = UInt32(weightRowPeriod)
-                                        job.dataflow = dataflow.code
-                                        job.group_size = UInt32(groupSize)
-                                        job.weight_bits = UInt32(weights.codes.bitWidth)
-                                        job.metadata_bits = UInt32(metadataBits)
-                                        job.activation_bits = UInt32(activationBits)
-                                        job.weight_codes = codeBuffer.baseAddress
-                                        job.group_scales = scales.isEmpty ? nil : scaleBuffer.baseAddress
-                                        job.group_selectors = selectors.isEmpty ? nil : selectorBuffer.baseAddress
-                                        job.activations = xBuffer.baseAddress
-                                        job.activation_scales = xScaleBuffer.baseAddress
-                                        job.activation_fp16 = xHalfBuffer.baseAddress
-                                        job.output = outputs ? outputBuffer.baseAddress : nil
-                                        if peType == .vq, let vq = weights.format.vq {
-                                            job.vq_codebook = tableBuffer.baseAddress
-                                            job.vq_vector_length = UInt32(vq.vectorLength)
-                                            job.vq_stages = UInt32(vq.stages)
-                                            job.vq_axis = Int32(vq.axis == .output ? MANTSIM_VQ_AXIS_OUTPUT : MANTSIM_VQ_AXIS_REDUCTION)
-                                            switch vq.scope {
-                                            case .tensor: job.vq_scope = Int32(MANTSIM_VQ_SCOPE_TENSOR)
-                                            case .tile(let size):
-                                                job.vq_scope = Int32(MANTSIM_VQ_SCOPE_TILE)
-                                                job.vq_scope_size = UInt32(size)
-                                            case .channelGroup(let rows):
-                                                job.vq_scope = Int32(MANTSIM_VQ_SCOPE_ROWS)
-                                                job.vq_scope_size = UInt32(rows)
-                                            }
-                                        } else {
-                                            job.lut_table = table.isEmpty ? nil : tableBuffer.baseAddress
-                                            job.lut_entries = UInt32(table.count)
-                                        }
-                                        return body(&job)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+        let table = pinned.pin(peType == .vq ? vqCodebook : lookupTableCodes)
+        let output = outputs ? pinned.output(Float.self, count: m * n) : nil
+        var job = mantsim_gemm_job()
+        job.m = UInt32(m)
+        job.k = UInt32(k)
+        job.n = UInt32(n)
+        job.weight_row_period = UInt32(weightRowPeriod)
+        job.dataflow = dataflow.code
+        job.group_size = UInt32(groupSize)
+        job.weight_bits = UInt32(weights.codes.bitWidth)
+        job.metadata_bits = UInt32(metadataBits)
+        job.activation_bits = UInt32(activationBits)
+        job.weight_codes = UnsafePointer(pinned.pin(weights.codes.values, as: UInt16.self))
+        job.group_scales = UnsafePointer(pinned.pin(scales, as: UInt16.self))
+        job.group_selectors = UnsafePointer(pinned.pin(selectors, as: UInt8.self))
+        job.activations = UnsafePointer(pinned.pin(activationIntegers))
+        job.activation_scales = UnsafePointer(pinned.pin(activationScaleCodes))
+        job.activation_fp16 = UnsafePointer(pinned.pin(activationHalfCodes))
+        job.output = output
+        if peType == .vq, let vq = weights.format.vq {
+            job.vq_codebook = UnsafePointer(table)
+            job.vq_vector_length = UInt32(vq.vectorLength)
+            job.vq_stages = UInt32(vq.stages)
+            job.vq_axis = Int32(vq.axis == .output ? MANTSIM_VQ_AXIS_OUTPUT : MANTSIM_VQ_AXIS_REDUCTION)
+            switch vq.scope {
+            case .tensor: job.vq_scope = Int32(MANTSIM_VQ_SCOPE_TENSOR)
+            case .tile(let size):
+                job.vq_scope = Int32(MANTSIM_VQ_SCOPE_TILE)
+                job.vq_scope_size = UInt32(size)
+            case .channelGroup(let rows):
+                job.vq_scope = Int32(MANTSIM_VQ_SCOPE_ROWS)
+                job.vq_scope_size = UInt32(rows)
             }
+        } else {
+            job.lut_table = UnsafePointer(table)
+            job.lut_entries = UInt32(peType == .vq ? 0 : lookupTableCodes.count)
         }
-        return (status, output)
+        let status = body(&job)
+        return (status, output?.array(m * n) ?? [])
     }
 }
 

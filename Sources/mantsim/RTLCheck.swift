@@ -18,6 +18,7 @@ struct RTLCheck: ParsableCommand {
         let counters = try model.counters()
         for name in RTLModel.counterNames where name.hasPrefix("heartbeat.") { table.rows.append([name, "\(counters[name]!)"]) }
         print(table.render())
-        print("SystemC error reports: caught as errors (\(try model.checkReports()))")
+        let report = try model.checkReports().split(separator: "\n").first.map(String.init) ?? ""
+        print("SystemC error reports: caught as errors (\(report))")
     }
 }
