@@ -1,4 +1,5 @@
 #include "kv_engine.hpp"
+#include "field_error.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -13,10 +14,6 @@
 namespace mantsim {
 
 namespace {
-
-std::invalid_argument field_error(const std::string &field, const std::string &message) {
-    return std::invalid_argument(field + ": " + message);
-}
 
 constexpr uint64_t kCandidates = 16, kMetadataBits = 16 + 4;
 

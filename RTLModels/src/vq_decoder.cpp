@@ -2,20 +2,13 @@
 // decoding one weight tile costs, lookup by lookup, from its index stream (mantsim_rtl.h,
 // MANTSIM_PE_VQ, states the rules).
 #include "accelerator.hpp"
+#include "field_error.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 #include <string>
 
 namespace mantsim {
-
-namespace {
-
-std::invalid_argument field_error(const std::string &field, const std::string &message) {
-    return std::invalid_argument(field + ": " + message);
-}
-
-}  // namespace
 
 void Accelerator::check_vq(const mantsim_array_config &config, const mantsim_gemm_job &job) const {
     const VQLayout layout(job);

@@ -90,51 +90,7 @@ public struct ArchitectureConfig: Equatable, Sendable {
         var weightFormat = FormatDescriptor(kind: .mant, bits: 4, granularity: .group(64))
         var kvFormat: FormatDescriptor?
         var activationBits = 8
-        if let formats {
-            reader.allow(formats, keys: ["weights", "group", "activation_bits", "kv", "kv_group", "vq_scope"], at: "formats")
-            func granularity(_ key: String) -> Granularity? {
-                guard let raw = formats[key] else { return nil }
-                if let size = raw as? Int, size > 0 { return .group(size) }
-                if let text = raw as? String, let parsed = Granularity(text) { return parsed }
-                reader.problem("formats.\(key): expected a group size or 'channel', got \(raw)")
-                return nil
-            }
-            func format(_ key: String, _ name: String, _ granularity: Granularity?) -> FormatDescriptor? {
-                do {
-                    var format = try FormatCatalog.parse(name, granularity: granularity)
-                    // The scope is the weights'; a VQ KV cache has one set of codebooks per head's K or V.
-                    if key == "weights", format.vq != nil, let scope = formats["vq_scope"] {
-                        guard let text = scope as? String, let parsed = VectorQuantizationConfig.Scope(text) else {
-                            reader.problem("formats.vq_scope: expected tensor, tileN or rowsN, got \(scope)")
-                            return nil
-                        }
-                        format.vq?.scope = parsed
-                    }
-                    _ = try format.makeFormat()
-                    // A LUT or VQ array's FP16 datapath reads an FP16 KV cache with its decoder bypassed.
-                    let bypass = key == "kv" && (pe == .lut || pe == .vq) && PEType(format: format) == .fp16
-                    if let pe, PEType(format: format) != pe, !bypass {
-                        reader.problem("formats.\(key): \(name) does not run on a '\(pe.rawValue)' array")
-                    }
-                    return format
-                } catch {
-                    reader.problem("formats.\(key): \(error)")
-                    return nil
-                }
-            }
-            if let weights = reader.string(formats, "weights", at: "formats") {
-                weightFormat = format("weights", weights, granularity("group")) ?? weightFormat
-            }
-            if formats["kv"] != nil, let kv = reader.string(formats, "kv", at: "formats") {
-                kvFormat = format("kv", kv, granularity("kv_group"))
-            } else if formats["kv_group"] != nil {
-                reader.problem("formats.kv_group: given without formats.kv")
-            }
-            activationBits = reader.integer(formats, "activation_bits", at: "formats", range: 4...16, required: false) ?? 8
-            if let pe, !pe.multipliesFP16, activationBits != 8, activationBits != 4 {
-                reader.problem("formats.activation_bits: integer arrays read 8- or 4-bit activations, got \(activationBits)")
-            }
-        }
+        if let formats { (weightFormat, kvFormat, activationBits) = reader.readFormats(formats, pe: pe, default: weightFormat) }
         var vector = VectorUnitConfig()
         if top["vector"] != nil, let unit = reader.mapping(top["vector"], at: "vector") { vector = reader.readVector(unit) }
         var kvEngine: KVEngineConfig?
@@ -361,5 +317,60 @@ extension ConfigReader {
             config.lutScale = choice(unit, "scale", at: "decoder", LUTScale.self) ?? config.lutScale
             if let pe, pe != .lut { problem("decoder.scale: only a LUT array places its group scale, not '\(pe.rawValue)'") }
         }
+    }
+}
+
+extension ConfigReader {
+    /// `formats`: the weight format (with its group and VQ scope), the KV-cache format and the
+    /// activation width, each checked against the PE type.
+    mutating func readFormats(_ formats: [String: Any], pe: PEType?, default fallback: FormatDescriptor)
+        -> (weights: FormatDescriptor, kv: FormatDescriptor?, activationBits: Int) {
+        var weightFormat = fallback
+        var kvFormat: FormatDescriptor?
+        var activationBits = 8
+        allow(formats, keys: ["weights", "group", "activation_bits", "kv", "kv_group", "vq_scope"], at: "formats")
+        func granularity(_ key: String) -> Granularity? {
+            guard let raw = formats[key] else { return nil }
+            if let size = raw as? Int, size > 0 { return .group(size) }
+            if let text = raw as? String, let parsed = Granularity(text) { return parsed }
+            problem("formats.\(key): expected a group size or 'channel', got \(raw)")
+            return nil
+        }
+        func format(_ key: String, _ name: String, _ granularity: Granularity?) -> FormatDescriptor? {
+            do {
+                var format = try FormatCatalog.parse(name, granularity: granularity)
+                // The scope is the weights'; a VQ KV cache has one set of codebooks per head's K or V.
+                if key == "weights", format.vq != nil, let scope = formats["vq_scope"] {
+                    guard let text = scope as? String, let parsed = VectorQuantizationConfig.Scope(text) else {
+                        problem("formats.vq_scope: expected tensor, tileN or rowsN, got \(scope)")
+                        return nil
+                    }
+                    format.vq?.scope = parsed
+                }
+                _ = try format.makeFormat()
+                // A LUT or VQ array's FP16 datapath reads an FP16 KV cache with its decoder bypassed.
+                let bypass = key == "kv" && (pe == .lut || pe == .vq) && PEType(format: format) == .fp16
+                if let pe, PEType(format: format) != pe, !bypass {
+                    problem("formats.\(key): \(name) does not run on a '\(pe.rawValue)' array")
+                }
+                return format
+            } catch {
+                problem("formats.\(key): \(error)")
+                return nil
+            }
+        }
+        if let weights = string(formats, "weights", at: "formats") {
+            weightFormat = format("weights", weights, granularity("group")) ?? weightFormat
+        }
+        if formats["kv"] != nil, let kv = string(formats, "kv", at: "formats") {
+            kvFormat = format("kv", kv, granularity("kv_group"))
+        } else if formats["kv_group"] != nil {
+            problem("formats.kv_group: given without formats.kv")
+        }
+        activationBits = integer(formats, "activation_bits", at: "formats", range: 4...16, required: false) ?? 8
+        if let pe, !pe.multipliesFP16, activationBits != 8, activationBits != 4 {
+            problem("formats.activation_bits: integer arrays read 8- or 4-bit activations, got \(activationBits)")
+        }
+        return (weightFormat, kvFormat, activationBits)
     }
 }

@@ -61,19 +61,9 @@ public struct AttentionStep {
 
     public func run(model: ModelConfig, context: Int, batch: Int = 1, seed: UInt64 = 2025,
                     progress: ((Int, Int) -> Void)? = nil) throws -> Report {
-        var problems = [String]()
-        if context < 1 { problems.append("context: at least 1 token (the new one), got \(context)") }
-        if batch < 1 { problems.append("batch: at least 1, got \(batch)") }
-        if context > model.maxPositions { problems.append("context: \(context) exceeds \(model.name)'s max_position_embeddings \(model.maxPositions)") }
-        let d = model.headDimension
-        var engineConfig = architecture.kvEngine ?? KVEngineConfig(headDimension: d)
-        engineConfig.headDimension = d
+        let engineConfig = try checkedEngine(model: model, context: context, batch: batch)
         let engineMode = architecture.kvEngine != nil
-        if engineMode && d % engineConfig.keyGroup != 0 {
-            problems.append("head dimension \(d): the KV engine's K groups of \(engineConfig.keyGroup) must divide it")
-        }
-        if !problems.isEmpty { throw WorkloadError(problems: problems) }
-
+        let d = model.headDimension
         let group = model.heads / model.kvHeads
         let vector = VectorUnit(config: architecture.vector, array: architecture.array)
         var parts = [String: Part]()
@@ -84,7 +74,7 @@ public struct AttentionStep {
             parts[name]!.cycles += result.totalCycles * UInt64(batch)
             parts[name]!.counters.merge(scaled, uniquingKeysWith: +)
         }
-        var signal = 0.0, noise = 0.0
+        var ratio = SignalToNoise()
         var stepCycles: UInt64?, worstCycles: UInt64?
         let engineStep = engineMode ? try engineStepCounters(config: engineConfig, closesWindow: context % engineConfig.window == 0) : [:]
         if engineMode { worstCycles = try worstStepCycles(config: engineConfig) }
@@ -141,13 +131,35 @@ public struct AttentionStep {
                 }
                 add("open_window_values", "vector", vector.openWindow(rows: group, tokens: openTokens, channels: d))
             }
-            for (a, b) in zip(output, reference.values) {
-                signal += Double(b) * Double(b)
-                noise += (Double(a) - Double(b)) * (Double(a) - Double(b))
-            }
+            for (a, b) in zip(output, reference.values) { ratio.add(exact: Double(b), approximation: Double(a)) }
             progress?(head + 1, model.kvHeads)
         }
-        var all = order.map { parts[$0]! }
+        let kvFormat = engineMode ? "mant4 two-stage (K group \(engineConfig.keyGroup), V window \(engineConfig.window))" : architecture.kvFormat.name
+        return try report(order.map { parts[$0]! }, model: model, context: context, batch: batch, kvFormat: kvFormat,
+                          sqnr: ratio.decibels, engineStepCycles: stepCycles, engineWorstStepCycles: worstCycles)
+    }
+
+    /// The KV engine's configuration for the model (its default when the architecture has none),
+    /// after every problem with the request is named at once.
+    private func checkedEngine(model: ModelConfig, context: Int, batch: Int) throws -> KVEngineConfig {
+        var problems = [String]()
+        if context < 1 { problems.append("context: at least 1 token (the new one), got \(context)") }
+        if batch < 1 { problems.append("batch: at least 1, got \(batch)") }
+        if context > model.maxPositions { problems.append("context: \(context) exceeds \(model.name)'s max_position_embeddings \(model.maxPositions)") }
+        let d = model.headDimension
+        var engineConfig = architecture.kvEngine ?? KVEngineConfig(headDimension: d)
+        engineConfig.headDimension = d
+        if architecture.kvEngine != nil && d % engineConfig.keyGroup != 0 {
+            problems.append("head dimension \(d): the KV engine's K groups of \(engineConfig.keyGroup) must divide it")
+        }
+        if !problems.isEmpty { throw WorkloadError(problems: problems) }
+        return engineConfig
+    }
+
+    /// The step's parts with their cycles counted, its latency and its energy.
+    private func report(_ parts: [Part], model: ModelConfig, context: Int, batch: Int, kvFormat: String, sqnr: Double?,
+                        engineStepCycles stepCycles: UInt64?, engineWorstStepCycles worstCycles: UInt64?) throws -> Report {
+        var all = parts
         for index in all.indices {
             var counters = all[index].counters
             counters["controller.cycles"] = all[index].cycles
@@ -169,10 +181,9 @@ public struct AttentionStep {
         }
         energy["leakage", default: 0] += Double(cycles - attentionCycles) * Double(processingElements) * self.energy.peLeakage.picojoules
         return Report(architecture: architecture.name, model: model.name, context: context, batch: batch,
-                      kvFormat: engineMode ? "mant4 two-stage (K group \(engineConfig.keyGroup), V window \(engineConfig.window))"
-                          : architecture.kvFormat.name, parts: all,
+                      kvFormat: kvFormat, parts: all,
                       cycles: cycles, latencySeconds: Double(cycles) / (architecture.clockMHz * 1e6), energy: energy,
-                      sqnrDecibels: SignalToNoise.decibels(signal: signal, noise: noise), engineStepCycles: stepCycles,
+                      sqnrDecibels: sqnr, engineStepCycles: stepCycles,
                       engineWorstStepCycles: worstCycles, engineCycles: engineCycles, attentionCycles: attentionCycles)
     }
 

@@ -151,47 +151,11 @@ public final class WorkloadRunner {
         let total = distinct.count
         var simulated = [ShapeKey: GemmResult]()
         let operands = SyntheticOperands(architecture: architecture, seed: request.seed)
-        let vectorUnit = VectorUnit(config: architecture.vector, array: architecture.array)
         let processingElements = architecture.array.rows * architecture.array.columns
         var phases = [PhaseResult]()
         for (phase, operations) in schedule {
-            var byName = [String: OperationResult]()
-            var order = [String]()
-            for op in operations {
-                let layers = WorkloadRunner.layers(of: op, request)
-                for layer in layers {
-                    let key = ShapeKey(name: op.name, m: op.m, k: op.k, n: op.n, layer: layer)
-                    let one: GemmResult
-                    if let kernel = request.model.vectorKernel(of: op) {
-                        one = vectorUnit.run(kernel, rows: op.m, columns: op.n)
-                    } else if let cached = simulated[key] {
-                        one = cached
-                    } else {
-                        one = try simulate(op, operands: operands, fidelity: request.fidelity, realWeights: weights["\(op.name)/\(layer)"])
-                        simulated[key] = one
-                        progress?(simulated.count, total)
-                    }
-                    let instances = UInt64(op.repeats / layers.count)
-                    var counters = one.counters.mapValues { $0 * instances }
-                    counters["controller.cycles"] = one.totalCycles * instances
-                    let cycles = one.totalCycles * instances
-                    let energy = try table.energy(counters: counters, cycles: cycles, processingElements: processingElements,
-                                                        dram: architecture.dramTechnology).picojoules
-                    let macs = counters.filter { $0.key.hasPrefix("pe.mac_") }.values.reduce(0, +)
-                    let part = OperationResult(name: op.name, unit: op.unit.rawValue, m: op.m, k: op.k, n: op.n, instances: Int(instances),
-                                               cycles: cycles, macs: macs, dramReadBits: counters["dram.read_bits"] ?? 0,
-                                               dramWriteBits: counters["dram.write_bits"] ?? 0, energy: energy, counters: counters,
-                                               mapping: one.mapping)
-                    if var existing = byName[op.name] {
-                        existing.merge(part)
-                        byName[op.name] = existing
-                    } else {
-                        byName[op.name] = part
-                        order.append(op.name)
-                    }
-                }
-            }
-            var results = order.map { byName[$0]! }
+            var results = try operatorResults(operations, request: request, table: table, weights: weights, operands: operands,
+                                              simulated: &simulated, total: total)
             var cycles = results.reduce(0) { $0 + $1.cycles }
             if let engine = architecture.kvEngine {
                 // One engine per layer works beside the array: its cycles lengthen the phase only
@@ -231,6 +195,51 @@ public final class WorkloadRunner {
                          energyNodeNanometres: energy.nodeNanometres, fidelity: request.fidelity.rawValue, seed: request.seed,
                          area: energy.areas.isEmpty ? [:] : try AreaModel(table: energy).area(of: architecture, headDimension: request.model.headDimension),
                          phases: phases)
+    }
+
+    /// One phase's operators, each distinct shape simulated once (cached in `simulated`) and
+    /// multiplied by its instances, priced with `table`; one result per operator name, in order.
+    private func operatorResults(_ operations: [Operation], request: WorkloadRequest, table: EnergyTable, weights: [String: Tensor],
+                                 operands: SyntheticOperands, simulated: inout [ShapeKey: GemmResult], total: Int) throws -> [OperationResult] {
+        let vectorUnit = VectorUnit(config: architecture.vector, array: architecture.array)
+        let processingElements = architecture.array.rows * architecture.array.columns
+        var byName = [String: OperationResult]()
+        var order = [String]()
+        for op in operations {
+            let layers = WorkloadRunner.layers(of: op, request)
+            for layer in layers {
+                let key = ShapeKey(name: op.name, m: op.m, k: op.k, n: op.n, layer: layer)
+                let one: GemmResult
+                if let kernel = request.model.vectorKernel(of: op) {
+                    one = vectorUnit.run(kernel, rows: op.m, columns: op.n)
+                } else if let cached = simulated[key] {
+                    one = cached
+                } else {
+                    one = try simulate(op, operands: operands, fidelity: request.fidelity, realWeights: weights["\(op.name)/\(layer)"])
+                    simulated[key] = one
+                    progress?(simulated.count, total)
+                }
+                let instances = UInt64(op.repeats / layers.count)
+                var counters = one.counters.mapValues { $0 * instances }
+                counters["controller.cycles"] = one.totalCycles * instances
+                let cycles = one.totalCycles * instances
+                let energy = try table.energy(counters: counters, cycles: cycles, processingElements: processingElements,
+                                              dram: architecture.dramTechnology).picojoules
+                let macs = counters.filter { $0.key.hasPrefix("pe.mac_") }.values.reduce(0, +)
+                let part = OperationResult(name: op.name, unit: op.unit.rawValue, m: op.m, k: op.k, n: op.n, instances: Int(instances),
+                                           cycles: cycles, macs: macs, dramReadBits: counters["dram.read_bits"] ?? 0,
+                                           dramWriteBits: counters["dram.write_bits"] ?? 0, energy: energy, counters: counters,
+                                           mapping: one.mapping)
+                if var existing = byName[op.name] {
+                    existing.merge(part)
+                    byName[op.name] = existing
+                } else {
+                    byName[op.name] = part
+                    order.append(op.name)
+                }
+            }
+        }
+        return order.map { byName[$0]! }
     }
 
     /// One instance of an array operator on the SystemC model.
