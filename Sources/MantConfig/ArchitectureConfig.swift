@@ -98,23 +98,45 @@ public struct ArchitectureConfig: Equatable, Sendable {
             kvEngine = reader.readKVEngine(unit, pe: pe, dramBitsPerCycle: config.dramBitsPerCycle)
         }
         if top["decoder"] != nil, let unit = reader.mapping(top["decoder"], at: "decoder") { reader.readDecoder(unit, pe: pe, into: &config) }
-        // The decoder reads the weights' codebooks and, for a VQ-coded KV cache, the cache's.
-        for (key, format) in [("weights", weightFormat), ("kv", kvFormat)] where pe == .vq {
-            guard let format, let vq = format.vq else { continue }
-            let needed = vq.codebookSetBytes
-            if needed > config.codebookBytes {
-                reader.problem("decoder.codebook_bytes: \(config.codebookBytes) bytes cannot hold one set of formats.\(key) (\(format.name)) codebooks (\(needed) bytes)")
-            }
-            if config.hotEntries > vq.entries {
-                reader.problem("decoder.hot_entries: \(config.hotEntries) is more than the formats.\(key) (\(format.name)) codebook's \(vq.entries) entries")
+        if let pe {
+            var formats = config
+            formats.peType = pe
+            for problem in ArchitectureConfig.formatProblems(array: formats, dataflow: dataflow ?? .weightStationary,
+                                                             formats: [("weights", weightFormat), ("kv", kvFormat)]) {
+                reader.problem(problem)
             }
         }
-        if pe == .vq, dataflow == .outputStationary { reader.problem("dataflow: the VQ array is weight-stationary only") }
         try reader.finish()
         config.peType = pe!
         return ArchitectureConfig(name: name, array: config, clockMHz: clock, dataflow: dataflow ?? .weightStationary,
                                   weightFormat: weightFormat, activationBits: activationBits, kvFormat: kvFormat ?? weightFormat,
                                   vector: vector, kvEngine: kvEngine, dramTechnology: dramTechnology)
+    }
+}
+
+extension ArchitectureConfig {
+    /// What keeps this array from running these formats, one line per problem naming the field
+    /// (empty: it can). The one check of formats against hardware, used when a file is read and by
+    /// studies that swap a format in: they report the point as infeasible instead of resizing.
+    public var formatProblems: [String] {
+        ArchitectureConfig.formatProblems(array: array, dataflow: dataflow, formats: [("weights", weightFormat), ("kv", kvFormat)])
+    }
+
+    public static func formatProblems(array: ArrayConfig, dataflow: Dataflow, formats: [(key: String, format: FormatDescriptor?)]) -> [String] {
+        var problems = [String]()
+        if array.peType == .vq, dataflow == .outputStationary { problems.append("dataflow: the VQ array is weight-stationary only") }
+        // The decoder reads the weights' codebooks and, for a VQ-coded KV cache, the cache's.
+        for (key, format) in formats where array.peType == .vq {
+            guard let format, let vq = format.vq else { continue }
+            let needed = vq.codebookSetBytes
+            if needed > array.codebookBytes {
+                problems.append("decoder.codebook_bytes: \(array.codebookBytes) bytes cannot hold one set of formats.\(key) (\(format.name)) codebooks (\(needed) bytes)")
+            }
+            if array.hotEntries > vq.entries {
+                problems.append("decoder.hot_entries: \(array.hotEntries) is more than the formats.\(key) (\(format.name)) codebook's \(vq.entries) entries")
+            }
+        }
+        return problems
     }
 }
 

@@ -74,6 +74,9 @@ public enum BitsStudy {
         public var weightSQNR: Double?
         public var outputSQNR: Double?
         public var phases: [PhaseCost]
+        /// Why the family's array cannot run this format as its file sizes it (no cost then), e.g. a
+        /// VQ codebook set larger than the codebook SRAM. The study never resizes the hardware.
+        public var infeasible: String?
     }
 
     /// The format a family stores at `bits`, or nil when the family has none at that width
@@ -122,11 +125,6 @@ public enum BitsStudy {
                 }
                 architecture.weightFormat = format
                 architecture.name = "\(architecture.name) with \(format.name)"
-                if let vq = format.vq {
-                    // Room for two sets of codebooks, so one prefetches while the other decodes.
-                    architecture.array.codebookBytes = max(architecture.array.codebookBytes, 2 * vq.codebookSetBytes)
-                    architecture.array.hotEntries = min(architecture.array.hotEntries, vq.entries)
-                }
                 plan.append((family, bits, architecture))
             }
         }
@@ -141,13 +139,20 @@ public enum BitsStudy {
                                           bitsPerWeight: quantized.bitsPerWeight)
             let operands = try GemmOperands(weights: quantized, activations: setup.activations, activationBits: architecture.activationBits)
             let output = try GemmReference.run(operands, lutScale: architecture.array.lutScale)
-            let result = try WorkloadRunner(architecture: architecture, energy: setup.energy, rtl: rtl).run(setup.request)
-            rows.append(Row(family: entry.family, bits: entry.bits, format: architecture.weightFormat.name, architecture: architecture.name,
-                            kvFormat: result.kvFormat, activationBits: result.activationBits, bitsPerWeight: stats.bitsPerWeight,
-                            weightSQNR: stats.sqnrDecibels, outputSQNR: sqnr(exact, output),
-                            phases: result.phases.map {
-                                PhaseCost(phase: $0.phase, latencySeconds: $0.latencySeconds, tokensPerSecond: $0.tokensPerSecond, energy: $0.totalEnergy)
-                            }))
+            var row = Row(family: entry.family, bits: entry.bits, format: architecture.weightFormat.name, architecture: architecture.name,
+                          kvFormat: architecture.kvFormat.name, activationBits: architecture.activationBits, bitsPerWeight: stats.bitsPerWeight,
+                          weightSQNR: stats.sqnrDecibels, outputSQNR: sqnr(exact, output), phases: [])
+            let problems = architecture.formatProblems
+            if !problems.isEmpty {
+                row.infeasible = problems.joined(separator: "; ")
+            } else {
+                let result = try WorkloadRunner(architecture: architecture, energy: setup.energy, rtl: rtl).run(setup.request)
+                (row.kvFormat, row.activationBits) = (result.kvFormat, result.activationBits)
+                row.phases = result.phases.map {
+                    PhaseCost(phase: $0.phase, latencySeconds: $0.latencySeconds, tokensPerSecond: $0.tokensPerSecond, energy: $0.totalEnergy)
+                }
+            }
+            rows.append(row)
             progress?(index + 1, plan.count)
         }
         return rows

@@ -79,6 +79,10 @@ public enum VQStudy {
         public var hotHitRate: Double
         /// Latency without a hot-entry store over latency with this one (same config, shape, banks).
         public var speedup: Double
+        /// Why the array cannot run this point as configured (cycles and rates are then zero): a
+        /// codebook set larger than the codebook SRAM, or more hot entries than the codebook has.
+        /// The study never resizes the hardware it measures.
+        public var infeasible: String?
     }
 
     public static func run(_ setup: Setup, progress: ((Int, Int) -> Void)? = nil) throws -> [Row] {
@@ -108,11 +112,6 @@ public enum VQStudy {
                 plan.append((name, format, shapes))
             }
         }
-        for format in plan.map(\.format) {
-            if let bad = setup.hotEntries.first(where: { $0 > format.vq!.entries }) {
-                throw QuantizationError.invalidParameter(field: "hot", message: "\(bad) hot entries exceed \(format.name)'s \(format.vq!.entries)")
-            }
-        }
         let model = try RTLModel.shared()
         let total = plan.reduce(0) { $0 + $1.shapes.count } * setup.banks.count * setup.hotEntries.count
         var rows = [Row]()
@@ -120,36 +119,48 @@ public enum VQStudy {
             var blocks = [String: QuantizedTensor]()
             for shape in shapes {
                 let operands = try VQStudy.operands(shape, format: format, blockRows: setup.blockRows, seed: setup.seed, blocks: &blocks)
-                let vq = format.vq!
-                var array = setup.base.array
-                array.codebookBytes = max(array.codebookBytes, 2 * vq.codebookSetBytes)
                 for banks in setup.banks {
-                    array.codebookBanks = banks
                     let first = rows.count
                     for hot in setup.hotEntries {
-                        array.hotEntries = hot
+                        var array = setup.base.array
+                        (array.codebookBanks, array.hotEntries) = (banks, hot)
+                        let problems = ArchitectureConfig.formatProblems(array: array, dataflow: .weightStationary,
+                                                                         formats: [(shape.operand == .weights ? "weights" : "kv", format)])
+                        guard problems.isEmpty else {
+                            rows.append(Row(config: name, shape: shape.name, m: shape.m, k: shape.k, n: shape.n, banks: banks, hotEntries: hot,
+                                            totalCycles: 0, decoderCycles: 0, conflictCycles: 0, utilization: 0, hotHitRate: 0, speedup: 0,
+                                            infeasible: problems.joined(separator: "; ")))
+                            progress?(rows.count, total)
+                            continue
+                        }
                         let result = try model.run(operands, on: array, dataflow: .weightStationary, fidelity: .fast)
-                        let counter = { (name: String) in result.counters[name] ?? 0 }
-                        let hotBits = Double(counter("decoder.hot_read_bits")), bankBits = Double(counter("decoder.codebook_read_bits"))
-                        rows.append(Row(config: name, shape: shape.name, m: shape.m, k: shape.k, n: shape.n, banks: banks, hotEntries: hot,
-                                        totalCycles: result.totalCycles, decoderCycles: counter("decoder.cycles"),
-                                        conflictCycles: counter("decoder.conflict_cycles"),
-                                        utilization: Double(result.counters.filter { $0.key.hasPrefix("pe.mac_") }.values.reduce(0, +))
-                                            / Double(max(result.totalCycles, 1) * UInt64(array.rows * array.columns)),
-                                        hotHitRate: hotBits + bankBits > 0 ? hotBits / (hotBits + bankBits) : 0, speedup: 0))
+                        rows.append(row(result, config: name, shape: shape, banks: banks, hot: hot, pes: array.rows * array.columns))
                         progress?(rows.count, total)
                     }
                     // Speedups against the same point without a hot store (run when the sweep leaves it out).
-                    var reference = rows[first...].first { $0.hotEntries == 0 }?.totalCycles
+                    let feasible = (first..<rows.count).filter { rows[$0].infeasible == nil }
+                    guard !feasible.isEmpty else { continue }
+                    var reference = rows[first...].first { $0.hotEntries == 0 && $0.infeasible == nil }?.totalCycles
                     if reference == nil {
-                        array.hotEntries = 0
+                        var array = setup.base.array
+                        (array.codebookBanks, array.hotEntries) = (banks, 0)
                         reference = try model.run(operands, on: array, dataflow: .weightStationary, fidelity: .fast).totalCycles
                     }
-                    for index in first..<rows.count { rows[index].speedup = Double(reference!) / Double(rows[index].totalCycles) }
+                    for index in feasible { rows[index].speedup = Double(reference!) / Double(rows[index].totalCycles) }
                 }
             }
         }
         return rows
+    }
+
+    static func row(_ result: GemmResult, config: String, shape: Shape, banks: Int, hot: Int, pes: Int) -> Row {
+        let counter = { (name: String) in result.counters[name] ?? 0 }
+        let hotBits = Double(counter("decoder.hot_read_bits")), bankBits = Double(counter("decoder.codebook_read_bits"))
+        let macs = result.counters.filter { $0.key.hasPrefix("pe.mac_") }.values.reduce(0, +)
+        return Row(config: config, shape: shape.name, m: shape.m, k: shape.k, n: shape.n, banks: banks, hotEntries: hot,
+                   totalCycles: result.totalCycles, decoderCycles: counter("decoder.cycles"), conflictCycles: counter("decoder.conflict_cycles"),
+                   utilization: Double(macs) / Double(max(result.totalCycles, 1) * UInt64(pes)),
+                   hotHitRate: hotBits + bankBits > 0 ? hotBits / (hotBits + bankBits) : 0, speedup: 0)
     }
 
     /// The shape's operands: its coded operand built from a block quantized once per block shape.

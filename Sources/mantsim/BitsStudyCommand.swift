@@ -109,7 +109,7 @@ struct BitsStudyCommand: ParsableCommand {
     static func decibels(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "exact" }
 
     static func text(_ rows: [BitsStudy.Row], tensor: String, setup: BitsStudy.Setup) -> String {
-        let phases = rows.first?.phases.map(\.phase) ?? []
+        let phases = rows.first { $0.infeasible == nil }?.phases.map(\.phase) ?? []
         var header = ["bits", "family", "format", "bits/weight", "weight SQNR dB", "output SQNR dB", "activations", "KV cache"]
         for phase in phases { header += ["\(phase.rawValue) ms", "\(phase.rawValue) tok/s", "\(phase.rawValue) mJ"] }
         var table = TextTable(header: header)
@@ -119,22 +119,25 @@ struct BitsStudyCommand: ParsableCommand {
             for cost in row.phases {
                 cells += [String(format: "%.3f", cost.latencySeconds * 1e3), String(format: "%.1f", cost.tokensPerSecond), String(format: "%.3f", cost.energy * 1e-9)]
             }
+            if row.infeasible != nil { cells += Array(repeating: "infeasible", count: 3 * phases.count) }
             table.rows.append(cells)
         }
+        let infeasible = rows.compactMap { row in row.infeasible.map { "infeasible: \(row.format) on \(row.architecture): \($0)" } }
         let request = setup.request
         return ["Quality on \(tensor) (output error over \(setup.activations.shape[0]) tokens); cost on \(request.model.name), batch \(request.batch), "
                 + "prompt \(request.promptLength), \(request.generatedTokens) generated tokens, \(request.fidelity.rawValue) fidelity, seed \(request.seed)",
-                "", table.render()].joined(separator: "\n")
+                "", table.render()].joined(separator: "\n") + infeasible.map { "\n" + $0 }.joined()
     }
 
     static func csv(_ rows: [BitsStudy.Row]) -> String {
-        var lines = ["bits,family,format,architecture,bits_per_weight,weight_sqnr_db,output_sqnr_db,activation_bits,kv_format,phase,latency_seconds,tokens_per_second,energy_pj"]
+        var lines = ["bits,family,format,architecture,bits_per_weight,weight_sqnr_db,output_sqnr_db,activation_bits,kv_format,phase,latency_seconds,tokens_per_second,energy_pj,infeasible"]
         for row in rows {
+            let quality = [String(row.bits), row.family.rawValue, row.format, "\"\(row.architecture)\"", "\(row.bitsPerWeight)",
+                           row.weightSQNR.map { "\($0)" } ?? "", row.outputSQNR.map { "\($0)" } ?? "", "\(row.activationBits)", row.kvFormat]
             for cost in row.phases {
-                lines.append([String(row.bits), row.family.rawValue, row.format, "\"\(row.architecture)\"", "\(row.bitsPerWeight)",
-                              row.weightSQNR.map { "\($0)" } ?? "", row.outputSQNR.map { "\($0)" } ?? "", "\(row.activationBits)", row.kvFormat,
-                              cost.phase.rawValue, "\(cost.latencySeconds)", "\(cost.tokensPerSecond)", "\(cost.energy)"].joined(separator: ","))
+                lines.append((quality + [cost.phase.rawValue, "\(cost.latencySeconds)", "\(cost.tokensPerSecond)", "\(cost.energy)", ""]).joined(separator: ","))
             }
+            if let reason = row.infeasible { lines.append((quality + ["", "", "", "", "\"\(reason)\""]).joined(separator: ",")) }
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -29,8 +29,8 @@ struct VQStudyCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Architecture whose VQ array is varied: a bundled name or a YAML path.")
-    var arch: String = "vq"
+    @Option(help: "Architecture whose VQ array is varied (banks and n_hot per point; everything else as its file says): a bundled name or a YAML path. The default, vq-aqlm3, is the bundled VQ array whose codebook SRAM holds two sets of AQLM-3's codebooks; a point the array cannot hold (a codebook set larger than its SRAM, more hot entries than the codebook has) is reported as infeasible, never run on resized hardware.")
+    var arch: String = "vq-aqlm3"
 
     @Option(help: "VQ configurations of the weight shapes, comma-separated (gptvq2, aqlm3, quip4, cq4, cq2, vq-V-K-R).")
     var configs: String = "gptvq2,aqlm3"
@@ -79,18 +79,27 @@ struct VQStudyCommand: ParsableCommand {
         var table = TextTable(header: ["config", "shape", "banks", "n_hot", "cycles", "decode cycles", "conflict cycles", "utilization",
                                        "hot hits", "speedup"])
         for row in rows {
+            guard row.infeasible == nil else {
+                table.rows.append([row.config, "\(row.shape) \(row.m)x\(row.k)x\(row.n)", "\(row.banks)", "\(row.hotEntries)"]
+                                  + Array(repeating: "infeasible", count: 6))
+                continue
+            }
             table.rows.append([row.config, "\(row.shape) \(row.m)x\(row.k)x\(row.n)", "\(row.banks)", "\(row.hotEntries)", "\(row.totalCycles)",
                                "\(row.decoderCycles)", "\(row.conflictCycles)", String(format: "%.3f", row.utilization),
                                String(format: "%.1f%%", row.hotHitRate * 100), String(format: "%.3fx", row.speedup)])
         }
-        return ["VQ array \(array.rows)x\(array.columns) (\(setup.base.name)): \(array.decoderLanes) lookups/cycle, \(array.hotPorts) hot-store ports, "
-                + "weight block \(setup.blockRows) rows, seed \(setup.seed), fast fidelity", "", table.render()].joined(separator: "\n")
+        var reasons = [String]()
+        for row in rows { if let reason = row.infeasible, !reasons.contains(reason) { reasons.append(reason) } }
+        return (["VQ array \(array.rows)x\(array.columns) (\(setup.base.name)): \(array.decoderLanes) lookups/cycle, \(array.hotPorts) hot-store ports, "
+                 + "\(array.codebookBytes / 1024) KiB codebook SRAM, weight block \(setup.blockRows) rows, seed \(setup.seed), fast fidelity", "", table.render()]
+                + reasons.map { "infeasible: \($0)" }).joined(separator: "\n")
     }
 
     static func csv(_ rows: [VQStudy.Row]) -> String {
-        (["config,shape,m,k,n,banks,hot_entries,total_cycles,decoder_cycles,conflict_cycles,utilization,hot_hit_rate,speedup"] + rows.map { row in
+        (["config,shape,m,k,n,banks,hot_entries,total_cycles,decoder_cycles,conflict_cycles,utilization,hot_hit_rate,speedup,infeasible"] + rows.map { row in
             [row.config, row.shape, "\(row.m)", "\(row.k)", "\(row.n)", "\(row.banks)", "\(row.hotEntries)", "\(row.totalCycles)",
-             "\(row.decoderCycles)", "\(row.conflictCycles)", String(format: "%.3f", row.utilization), "\(row.hotHitRate)", "\(row.speedup)"].joined(separator: ",")
+             "\(row.decoderCycles)", "\(row.conflictCycles)", String(format: "%.3f", row.utilization), "\(row.hotHitRate)", "\(row.speedup)",
+             row.infeasible.map { "\"\($0)\"" } ?? ""].joined(separator: ",")
         }).joined(separator: "\n") + "\n"
     }
 }

@@ -48,6 +48,19 @@ final class BitsStudyTests: XCTestCase {
         XCTAssertEqual(int3.phases.map(\.latencySeconds), direct.phases.map(\.latencySeconds))
     }
 
+    /// A format the family's array cannot hold keeps its quality numbers and gets no cost: the
+    /// study reports it instead of enlarging the codebook SRAM.
+    func testAFormatTheArrayCannotHoldIsInfeasible() throws {
+        var setup = try setup()
+        setup.families = [.vq]
+        setup.bits = [2]
+        setup.architectures[.vq]!.array.codebookBytes = 1024
+        let row = try XCTUnwrap(try BitsStudy.run(setup).first)
+        XCTAssertEqual(row.infeasible, "decoder.codebook_bytes: 1024 bytes cannot hold one set of formats.weights (vq<4,8,1>/tensor) codebooks (2048 bytes)")
+        XCTAssertEqual(row.phases, [])
+        XCTAssertNotNil(row.weightSQNR)
+    }
+
     func testOutputErrorIsAgainstTheExactProduct() throws {
         let weights = try Tensor(shape: [2, 3], values: [1, 2, 3, -1, 0, 4])
         let activations = try Tensor(shape: [1, 3], values: [0.5, -1, 2])

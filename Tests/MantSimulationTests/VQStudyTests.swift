@@ -60,10 +60,28 @@ final class VQStudyTests: XCTestCase {
         setup.shapes = [VQStudy.Shape(name: "gemv", m: 1, k: 64, n: 8)]
         setup.configs = ["mant4"]
         XCTAssertThrowsError(try VQStudy.run(setup)) { XCTAssertTrue("\($0)".contains("'mant4' is not a VQ format"), "\($0)") }
-        setup.configs = ["gptvq2"]
-        setup.hotEntries = [300]
-        XCTAssertThrowsError(try VQStudy.run(setup)) { XCTAssertTrue("\($0)".contains("300 hot entries exceed"), "\($0)") }
         setup = VQStudy.Setup(base: try bundledArchitecture("mant"))
         XCTAssertThrowsError(try VQStudy.run(setup)) { XCTAssertTrue("\($0)".contains("vq-study needs a VQ array"), "\($0)") }
+    }
+
+    /// A point the array cannot hold is reported as such, never run on enlarged hardware: vq.yaml's
+    /// 16 KiB codebook SRAM cannot hold AQLM-3's 128 KiB set, and GPTVQ-2 has 256 entries, not 300.
+    func testPointsTheArrayCannotHoldAreInfeasible() throws {
+        var setup = VQStudy.Setup(base: try bundledArchitecture("vq", rows: 8, columns: 8))
+        setup.shapes = [VQStudy.Shape(name: "gemv", m: 1, k: 64, n: 8)]
+        setup.kvConfigs = []
+        setup.configs = ["gptvq2", "vq-8-12-2"]
+        setup.hotEntries = [0, 300]
+        setup.banks = [4]
+        setup.blockRows = 8
+        let rows = try VQStudy.run(setup)
+        XCTAssertEqual(rows.count, 4)
+        XCTAssertNil(rows[0].infeasible)
+        XCTAssertGreaterThan(rows[0].totalCycles, 0)
+        XCTAssertEqual(rows[1].infeasible, "decoder.hot_entries: 300 is more than the formats.weights (vq<4,8,1>/tensor) codebook's 256 entries")
+        for row in rows[2...] {
+            XCTAssertTrue(row.infeasible?.contains("decoder.codebook_bytes: 16384 bytes cannot hold one set of formats.weights") == true, "\(row)")
+            XCTAssertEqual(row.totalCycles, 0)
+        }
     }
 }
