@@ -19,7 +19,9 @@ let package = Package(
             sources: ["src"],
             publicHeadersPath: "include",
             // The model is stepped millions of times per job: optimise it in debug builds too.
-            cxxSettings: [.unsafeFlags(["-O2"])],
+            // Sources by concept under src/ (api, control, array, kinds, memory, kv, trace, common),
+            // included by their path from src/.
+            cxxSettings: [.headerSearchPath("src"), .unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("systemc")]
         ),
         // Reference numerics: every weight and activation format, bit-exact. Pure Swift.

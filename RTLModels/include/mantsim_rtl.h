@@ -1,9 +1,10 @@
 /*
  * MantSim RTL model: the only interface Swift sees of the SystemC accelerator.
  *
- * Conventions: opaque handles, plain-data structs with a `_default()` constructor, create/free
- * pairs, an `int` status (MANTSIM_OK or an error code) and `mantsim_rtl_last_error()` for the
- * message. No C++ exception and no SystemC report crosses this boundary.
+ * Conventions: opaque handles, plain-data structs the caller fills in full (the defaults live with
+ * the Swift configs that set them), create/free pairs, an `int` status (MANTSIM_OK or an error
+ * code) and `mantsim_rtl_last_error()` for the message. No C++ exception and no SystemC report
+ * crosses this boundary.
  *
  * SystemC elaborates once per process and cannot be restarted, so the module tree behind every
  * handle is the same one; a new handle resets it. Use one handle at a time.
@@ -109,7 +110,7 @@ enum {
     MANTSIM_PE_MXFP4 = 5,  /* MXFP4 E2M1 decode-then-MAC, E8M0 block scale in the SAC */
     MANTSIM_PE_LUT = 6,    /* FLUTE-style lookup table: the decoder reads table[q] (FP16); FP16 x FP16
                               -> FP32 MAC. Where the group's FP16 scale is applied is the array's
-                              lut_scale: MANTSIM_LUT_SCALE_DECODER multiplies table[q] by it in FP16
+                              decoder.lut.scale: MANTSIM_LUT_SCALE_DECODER multiplies table[q] by it in FP16
                               at the decoder (FLUTE's W = table[q] * s), no SAC;
                               MANTSIM_LUT_SCALE_SAC sums each group's products in FP32 in the PEs
                               and a SAC row applies acc = acc + s * P as the group ends */
@@ -121,7 +122,7 @@ enum {
                               in max(WBUF port cycles, decode cycles). Decode issues lookups in stream
                               order (the tile's K steps, then its columns, then stages; a vector
                               is looked up once, at its first K step and column), at most
-                              decoder_lanes per cycle; a cycle ends at the first lookup whose bank
+                              decoder.vq.lanes per cycle; a cycle ends at the first lookup whose bank
                               (address % codebook_banks, one read per bank per cycle) or hot-store port
                               (hot_ports per cycle) is taken. */
     MANTSIM_PE_TYPE_COUNT
@@ -141,8 +142,8 @@ typedef struct {
 int mantsim_pe_kind(int32_t pe_type, uint32_t weight_bits, uint32_t activation_bits, mantsim_pe_kind_info *out);
 
 /* Which weights share one set of VQ codebooks (one per residual stage). Tile: square tiles of
- * vq_scope_size x vq_scope_size weights of the stored [rows, K] matrix; rows: runs of
- * vq_scope_size output channels. */
+ * scope_size x scope_size weights of the stored [rows, K] matrix; rows: runs of scope_size
+ * output channels. */
 enum { MANTSIM_VQ_SCOPE_TENSOR = 0, MANTSIM_VQ_SCOPE_TILE = 1, MANTSIM_VQ_SCOPE_ROWS = 2 };
 
 /* Which way a VQ vector runs through the stored [rows, K] matrix. Reduction: v consecutive weights
@@ -181,6 +182,29 @@ enum { MANTSIM_MAPPING_SEARCHED = 0, MANTSIM_MAPPING_FIXED = 1 };
  * they are counted in the job's cycles (result and counters) without toggling it. */
 enum { MANTSIM_FIDELITY_CYCLE = 0, MANTSIM_FIDELITY_FAST = 1 };
 
+/* The decoder parameters of an array, one member per PE kind that has any (the array's pe_type is
+ * the tag). LUT: where the group scale is applied (MANTSIM_LUT_SCALE_*). VQ: the codebook SRAM (it
+ * holds as many scopes' codebooks as fit; more than one lets the next scope's codebooks prefetch
+ * while the current one decodes), its banks (one entry read per bank per cycle), the hot-entry
+ * store (the hot_entries most used entries of each stage's codebook, hot_ports reads per cycle)
+ * and the lookups issued per cycle. */
+typedef struct {
+    int32_t scale;
+} mantsim_lut_params;
+
+typedef struct {
+    uint64_t codebook_bytes;
+    uint32_t codebook_banks;
+    uint32_t hot_entries;
+    uint32_t hot_ports;
+    uint32_t lanes;
+} mantsim_vq_decoder_params;
+
+typedef union {
+    mantsim_lut_params lut;
+    mantsim_vq_decoder_params vq;
+} mantsim_decoder_params;
+
 typedef struct {
     uint32_t rows;                 /* PE rows R (reduction axis in WS, tokens in OS) */
     uint32_t columns;              /* PE columns C (output channels) */
@@ -201,17 +225,24 @@ typedef struct {
                                       link fill a set while two tiles' waves still cross the array) */
     int32_t timing;                /* MANTSIM_TIMING_* */
     int32_t mapping;               /* MANTSIM_MAPPING_* */
-    /* VQ decoder: codebook SRAM (it holds as many scopes' codebooks as fit; more than one lets the
-     * next scope's codebooks prefetch while the current one decodes), its banks (one entry read
-     * per bank per cycle), the hot-entry store (the hot_entries most used entries of each stage's
-     * codebook, hot_ports reads per cycle) and the lookups issued per cycle. */
-    uint64_t codebook_bytes;
-    uint32_t codebook_banks;
-    uint32_t hot_entries;
-    uint32_t hot_ports;
-    uint32_t decoder_lanes;
-    int32_t lut_scale;             /* LUT PE: MANTSIM_LUT_SCALE_* (where the group scale is applied) */
+    mantsim_decoder_params decoder; /* read by the PE kind of pe_type alone: .lut for MANTSIM_PE_LUT,
+                                       .vq for MANTSIM_PE_VQ; no other kind has decoder parameters */
 } mantsim_array_config;
+
+/* How a kind's codes run through the stored [rows, K] matrix, one member per PE kind whose codes
+ * are not one per weight. VQ: weight_bits is the index width (entries = 2^weight_bits);
+ * weight_codes holds P*K/v vectors in axis order, each with `stages` indices. */
+typedef struct {
+    uint32_t vector_length;        /* v: 2, 4 or 8 weights */
+    uint32_t stages;               /* 1 or 2 residual stages */
+    int32_t scope;                 /* MANTSIM_VQ_SCOPE_* */
+    uint32_t scope_size;
+    int32_t axis;                  /* MANTSIM_VQ_AXIS_* */
+} mantsim_vq_layout;
+
+typedef union {
+    mantsim_vq_layout vq;
+} mantsim_code_layout;
 
 /* One GEMM Y[M][N] = X[M][K] * W[N][K]^T. Weights are codes of the PE type's format, row-major
  * [n][k], with per-group metadata [n][group] for groups of `group_size` along k (the last group
@@ -232,20 +263,14 @@ typedef struct {
     const uint16_t *activation_scales; /* M FP16 bits (integer PE types) */
     float *output;                 /* M*N, written on success (cycle fidelity only; may be NULL in fast) */
     int32_t fidelity;              /* MANTSIM_FIDELITY_* */
-    const uint16_t *lut_table;     /* LUT PE: the tensor's table, lut_entries FP16 bits */
-    uint32_t lut_entries;          /* 2^b */
     uint32_t weight_row_period;    /* 0 or N: the codes and metadata hold all N weight rows; P < N:
                                       they hold P rows and output channel n uses row n % P (a
                                       repeating operand, stored once) */
-    /* VQ PE: weight_bits is the index width (entries = 2^weight_bits); weight_codes holds P*K/v
-     * vectors in vq_axis order, each with vq_stages indices; vq_codebook holds FP16 bits in scope,
-     * stage, entry, element order. */
-    const uint16_t *vq_codebook;
-    uint32_t vq_vector_length;     /* v: 2, 4 or 8 weights along K */
-    uint32_t vq_stages;            /* 1 or 2 residual stages */
-    int32_t vq_scope;              /* MANTSIM_VQ_SCOPE_* */
-    uint32_t vq_scope_size;
-    int32_t vq_axis;               /* MANTSIM_VQ_AXIS_* */
+    /* The decoder's payload, FP16 bits: a LUT array's table (2^weight_bits entries), a VQ array's
+     * codebooks (scope, stage, entry, element order). NULL for the other kinds. */
+    const uint16_t *decoder_payload;
+    uint32_t decoder_payload_values;
+    mantsim_code_layout layout;    /* read by the PE kind of the array alone: .vq for MANTSIM_PE_VQ */
 } mantsim_gemm_job;
 
 typedef struct {
@@ -261,8 +286,6 @@ typedef struct {
     int32_t weights_resident;
     uint64_t compulsory_dram_bits;
 } mantsim_gemm_result;
-
-mantsim_array_config mantsim_array_config_default(void);
 
 /* Runs one GEMM on the array (elaborated once; reset for each job). Counters are those of this job. */
 int mantsim_rtl_run_gemm(mantsim_rtl *handle, const mantsim_array_config *config, const mantsim_gemm_job *job,
@@ -332,8 +355,6 @@ typedef struct {
     uint32_t latency_cycles;       /* pipeline latency per vector or window operation */
     uint32_t dram_bits_per_cycle;  /* write port to the KV region */
 } mantsim_kv_config;
-
-mantsim_kv_config mantsim_kv_config_default(void);
 
 typedef struct {
     uint32_t tokens;               /* new tokens, appended to an empty cache */

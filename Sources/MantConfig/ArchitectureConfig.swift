@@ -16,7 +16,7 @@ import Yams
 ///                               # mapping: searched (least DRAM traffic per GEMM) or fixed
 ///                               # weight_sets: weight registers per PE (default 2)
 ///     buffers: {weight_bytes: 131072, activation_bytes: 262144, output_bytes: 131072,
-///               weight_banks: 32, weight_bank_bits: 32, ...}   # ports optional (defaults: mantsim_rtl.h)
+///               weight_banks: 32, weight_bank_bits: 32, ...}   # ports optional (defaults: ArrayConfig)
 ///     dram: {bits_per_cycle: 1024, latency_cycles: 100, technology: ddr4}   # ddr4, lpddr4, hbm2
 ///     formats: {weights: mant4, group: 64, activation_bits: 8,    # group: N or channel
 ///               kv: mant4, kv_group: 64,                         # KV cache; default: the weights'
@@ -26,7 +26,7 @@ import Yams
 ///     kv_engine: {lanes: 64, latency_cycles: 4, window: 64, window_capacity: 64}
 ///                               # optional, M-ANT arrays: the two-stage KV-cache engine
 ///     decoder: {codebook_bytes: 524288, codebook_banks: 16, hot_entries: 0, hot_ports: 4, lanes: 16}
-///                               # optional, VQ arrays (these defaults: mantsim_rtl.h)
+///                               # optional, VQ arrays (these defaults: ArrayConfig)
 ///     decoder: {scale: decoder}  # LUT arrays: group scale at the decoder (FP16) or in a SAC row (sac)
 public struct ArchitectureConfig: Equatable, Sendable {
     public var name: String
@@ -56,21 +56,12 @@ public struct ArchitectureConfig: Equatable, Sendable {
     /// Reads and validates a file; every problem is reported at once, each with the file,
     /// component and field.
     public static func load(path: String) throws -> ArchitectureConfig {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ConfigError(path: path, problems: ["file: cannot be read"])
-        }
-        return try parse(text, path: path)
+        try parse(try ConfigReader.text(of: path), path: path)
     }
 
     public static func parse(_ text: String, path: String) throws -> ArchitectureConfig {
-        let root: Any?
-        do {
-            root = try Yams.load(yaml: text)
-        } catch {
-            throw ConfigError(path: path, problems: ["YAML: \(error)"])
-        }
         var reader = ConfigReader(path: path)
-        guard let top = reader.mapping(root, at: "") else { throw reader.failure() }
+        let top = try reader.topMapping(text)
         reader.allow(top, keys: ["name", "pe", "clock_mhz", "dataflow", "array", "buffers", "dram", "formats", "vector", "kv_engine", "decoder"],
                      at: "")
         let name = reader.string(top, "name", at: "") ?? ""
@@ -177,6 +168,26 @@ struct ConfigReader {
     mutating func problem(_ message: String) { problems.append(message) }
 
     func failure() -> ConfigError { ConfigError(path: path, problems: problems) }
+
+    /// A config file's text, or an error naming it.
+    static func text(of path: String) throws -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigError(path: path, problems: ["file: cannot be read"])
+        }
+        return text
+    }
+
+    /// The YAML document's top-level mapping, or an error naming the file.
+    mutating func topMapping(_ text: String) throws -> [String: Any] {
+        let root: Any?
+        do {
+            root = try Yams.load(yaml: text)
+        } catch {
+            throw ConfigError(path: path, problems: ["YAML: \(error)"])
+        }
+        guard let top = mapping(root, at: "") else { throw failure() }
+        return top
+    }
 
     func finish() throws {
         if !problems.isEmpty { throw failure() }

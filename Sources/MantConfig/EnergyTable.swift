@@ -39,13 +39,8 @@ public struct EnergyTable: Equatable, Sendable {
                                                   "decoder.cycles"]
 
     public static func load(path: String) throws -> EnergyTable {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ConfigError(path: path, problems: ["file: cannot be read"])
-        }
-        let root: Any?
-        do { root = try Yams.load(yaml: text) } catch { throw ConfigError(path: path, problems: ["YAML: \(error)"]) }
         var reader = ConfigReader(path: path)
-        guard let top = reader.mapping(root, at: "") else { throw reader.failure() }
+        let top = try reader.topMapping(try ConfigReader.text(of: path))
         reader.allow(top, keys: ["node_nm", "actions", "dram", "leakage", "area", "sram"], at: "")
         let node = reader.integer(top, "node_nm", at: "", range: 1...1000) ?? 0
         func entry(_ value: Any?, _ field: String, key: String) -> Entry? {

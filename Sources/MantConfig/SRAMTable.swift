@@ -20,10 +20,7 @@ public struct SRAMTable: Equatable, Sendable {
     public var nodes: [Int] { banks.keys.sorted() }
 
     public static func load(path: String) throws -> SRAMTable {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ConfigError(path: path, problems: ["file: cannot be read"])
-        }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: true).filter { !$0.hasPrefix("#") }
+        let lines = try ConfigReader.text(of: path).split(separator: "\n", omittingEmptySubsequences: true).filter { !$0.hasPrefix("#") }
         let columns = ["cacti_node_nm", "bank_bytes", "width_bits", "read_pj", "write_pj", "area_um2", "leakage_mw"]
         guard let head = lines.first, head.split(separator: ",").map(String.init) == columns else {
             throw ConfigError(path: path, problems: ["header: expected \(columns.joined(separator: ","))"])

@@ -5,18 +5,19 @@ import MantNumerics
 public enum PEType: String, CaseIterable, Sendable, Codable {
     case fp16, int, mant, ant, olive, mxfp4, lut, vq
 
-    var code: Int32 {
-        switch self {
-        case .fp16: return Int32(MANTSIM_PE_FP16)
-        case .int: return Int32(MANTSIM_PE_INT)
-        case .mant: return Int32(MANTSIM_PE_MANT)
-        case .ant: return Int32(MANTSIM_PE_ANT)
-        case .olive: return Int32(MANTSIM_PE_OLIVE)
-        case .mxfp4: return Int32(MANTSIM_PE_MXFP4)
-        case .lut: return Int32(MANTSIM_PE_LUT)
-        case .vq: return Int32(MANTSIM_PE_VQ)
+    /// The model's MANTSIM_PE_* value: the PE kind of the same name (pe_kinds.cpp lists them).
+    var code: Int32 { PEType.codes[self]! }
+
+    private static let codes: [PEType: Int32] = {
+        var codes = [PEType: Int32]()
+        for code in 0..<Int32(MANTSIM_PE_TYPE_COUNT) {
+            var info = mantsim_pe_kind_info()
+            guard mantsim_pe_kind(code, 8, 8, &info) == Int32(MANTSIM_OK), let type = PEType(rawValue: String(cString: info.name)) else { continue }
+            codes[type] = code
         }
-    }
+        precondition(codes.count == PEType.allCases.count, "every PEType names a PE kind of the model")
+        return codes
+    }()
 
     /// The model's PE kind record for this type (pe_kind.hpp), at the given widths.
     public struct Kind: Sendable, Equatable {
@@ -39,20 +40,13 @@ public enum PEType: String, CaseIterable, Sendable, Codable {
 
     public var multipliesFP16: Bool { kind().multipliesFP16 }
 
-    /// The PE type that runs a weight format, or nil when no array here runs it.
-
+    /// The PE type that runs a weight format, or nil when no array here runs it: each type runs
+    /// the format kind of its name, integer arrays symmetric formats only, LUT arrays group or
+    /// channel tables.
     public init?(format: FormatDescriptor) {
-        switch format.kind {
-        case .fp16: self = .fp16
-        case .int where format.symmetric: self = .int
-        case .mant: self = .mant
-        case .ant: self = .ant
-        case .olive: self = .olive
-        case .mxfp4: self = .mxfp4
-        case .lut where format.granularity != .tensor: self = .lut
-        case .vq: self = .vq
-        default: return nil
-        }
+        guard let type = PEType(rawValue: format.kind.rawValue) else { return nil }
+        if type == .int && !format.symmetric || type == .lut && format.granularity == .tensor { return nil }
+        self = type
     }
 }
 
@@ -126,34 +120,27 @@ public struct ArrayConfig: Equatable, Sendable {
     /// LUT array: where the group scale is applied.
     public var lutScale: LUTScale = .decoder
 
-    /// The ANT simulator's array: 32 x 32 PEs, WBUF 128 KB, ABUF 256 KB, OBUF 128 KB, 32 banks
-    /// per buffer, a 1024-bit/cycle DRAM interface (clevercool/ANT-Quantization, ant_simulator);
-    /// bank widths and 100 cycles of DRAM latency are this model's choices (mantsim_rtl.h).
+    /// The ANT simulator's array (clevercool/ANT-Quantization, ant_simulator): 32 x 32 PEs, WBUF
+    /// 128 KB, ABUF 256 KB, OBUF 128 KB, 32 banks per buffer as its WBUF (32 x 4 KB) and IBUF
+    /// (32 x 8 KB), a 1024-bit/cycle DRAM interface. This model's choices: bank widths wide enough
+    /// that a 32 x 32 array is never port-bound (one INT8 activation per row, a weight tile in well
+    /// under one tile's cycles, one FP32 sum and one INT32 carry per column), 100 cycles of DRAM
+    /// latency, and a VQ decoder with room for two codebook sets of AQLM-3 <8,12,2> (2 x 128 KiB),
+    /// 16 banks, no hot-entry store (4 ports when there is one) and 16 lookups per cycle.
     public init(peType: PEType, rows: Int = 32, columns: Int = 32) {
-        let defaults = mantsim_array_config_default()
         self.rows = rows
         self.columns = columns
         self.peType = peType
-        weightBufferBytes = Int(defaults.weight_buffer_bytes)
-        activationBufferBytes = Int(defaults.activation_buffer_bytes)
-        outputBufferBytes = Int(defaults.output_buffer_bytes)
-        weightBufferBanks = Int(defaults.weight_buffer_banks)
-        weightBufferBankBits = Int(defaults.weight_buffer_bank_bits)
-        activationBufferBanks = Int(defaults.activation_buffer_banks)
-        activationBufferBankBits = Int(defaults.activation_buffer_bank_bits)
-        outputBufferBanks = Int(defaults.output_buffer_banks)
-        outputBufferBankBits = Int(defaults.output_buffer_bank_bits)
-        dramBitsPerCycle = Int(defaults.dram_bits_per_cycle)
-        dramLatencyCycles = Int(defaults.dram_latency_cycles)
-        codebookBytes = Int(defaults.codebook_bytes)
-        codebookBanks = Int(defaults.codebook_banks)
-        hotEntries = Int(defaults.hot_entries)
-        hotPorts = Int(defaults.hot_ports)
-        decoderLanes = Int(defaults.decoder_lanes)
+        (weightBufferBytes, activationBufferBytes, outputBufferBytes) = (128 * 1024, 256 * 1024, 128 * 1024)
+        (weightBufferBanks, weightBufferBankBits) = (32, 32)
+        (activationBufferBanks, activationBufferBankBits) = (32, 16)
+        (outputBufferBanks, outputBufferBankBits) = (32, 128)
+        (dramBitsPerCycle, dramLatencyCycles) = (1024, 100)
+        (codebookBytes, codebookBanks, hotEntries, hotPorts, decoderLanes) = (512 * 1024, 16, 0, 4, 16)
     }
 
     var cConfig: mantsim_array_config {
-        var config = mantsim_array_config_default()
+        var config = mantsim_array_config()
         config.rows = UInt32(clamping: rows)
         config.columns = UInt32(clamping: columns)
         config.pe_type = peType.code
@@ -168,12 +155,14 @@ public struct ArrayConfig: Equatable, Sendable {
         config.output_buffer_bank_bits = UInt32(clamping: outputBufferBankBits)
         config.dram_bits_per_cycle = UInt32(clamping: dramBitsPerCycle)
         config.dram_latency_cycles = UInt32(clamping: dramLatencyCycles)
-        config.codebook_bytes = UInt64(clamping: codebookBytes)
-        config.codebook_banks = UInt32(clamping: codebookBanks)
-        config.hot_entries = UInt32(clamping: hotEntries)
-        config.hot_ports = UInt32(clamping: hotPorts)
-        config.decoder_lanes = UInt32(clamping: decoderLanes)
-        config.lut_scale = lutScale.code
+        switch peType {
+        case .lut: config.decoder.lut.scale = lutScale.code
+        case .vq:
+            config.decoder.vq = mantsim_vq_decoder_params(codebook_bytes: UInt64(clamping: codebookBytes), codebook_banks: UInt32(clamping: codebookBanks),
+                                                          hot_entries: UInt32(clamping: hotEntries), hot_ports: UInt32(clamping: hotPorts),
+                                                          lanes: UInt32(clamping: decoderLanes))
+        default: break
+        }
         config.weight_link_bits = UInt32(clamping: effectiveWeightLinkBits)
         config.timing = timing.code
         config.weight_sets = UInt32(clamping: weightSets)

@@ -29,7 +29,7 @@ public struct GemmOperands: Sendable {
         }
         guard let peType = PEType(format: weights.format) else {
             throw QuantizationError.invalidParameter(field: "format", message: "\(weights.format.name) has no array here; "
-                + "arrays run fp16, symmetric int, mant, ant, olive, mxfp4 and group-scaled lut weights")
+                + "arrays run \(PEType.allCases.map(\.rawValue).joined(separator: ", ")) weights (int: symmetric; lut: per group or channel)")
         }
         switch weights.format.granularity {
         case .tensor where peType != .fp16 && peType != .vq:

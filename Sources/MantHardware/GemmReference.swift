@@ -24,65 +24,20 @@ public enum GemmReference {
         public var groupScales: [Float]
     }
 
+    /// Each format's own `arrayGroup` (IntegerArrayFormat) gives its integers and group scales.
     public static func integerWeights(_ operands: GemmOperands) throws -> IntegerWeights {
         let weights = operands.weights
+        guard let format = try weights.format.makeFormat() as? any IntegerArrayFormat else {
+            throw QuantizationError.invalidParameter(field: "format", message: "\(weights.format.name) weights are not integers")
+        }
         let (n, k, size, groups) = (operands.weightRowPeriod, operands.k, operands.groupSize, operands.groups)
-        let codes = weights.codes.values
-        let scaleCodes = try weights.field("scale").values
         var values = [Int32](repeating: 0, count: n * k)
         var scales = [Float](repeating: 0, count: n * groups)
         for row in 0..<n {
             for group in 0..<groups {
                 let meta = row * groups + group
                 let range = (row * k + group * size)..<(row * k + min(k, (group + 1) * size))
-                let fp16Scale = MiniFloat.fp16.decode(UInt16(scaleCodes[meta]))
-                switch operands.peType {
-                case .int:
-                    let format = try IntegerFormat(bits: weights.format.bits, symmetric: true, granularity: weights.format.granularity)
-                    scales[meta] = fp16Scale
-                    for index in range { values[index] = format.integer(of: codes[index]) }
-                case .mant:
-                    let selector = Int(try weights.field("selector").values[meta])
-                    let grid = MANTFormat.grid(selector: selector, bits: weights.format.bits)
-                    let magnitudeBits = UInt32(weights.format.bits - 1)
-                    scales[meta] = fp16Scale
-                    for index in range {
-                        let level = Int32(grid.levels[Int(codes[index] & ((1 << magnitudeBits) - 1))])
-                        values[index] = codes[index] >> magnitudeBits & 1 == 1 ? -level : level
-                    }
-                case .ant:
-                    let type = ANTFormat.NumericType(rawValue: Int(try weights.field("type").values[meta]))!
-                    let unit = type.grid.levels.filter { $0 > 0 }.min()!  // 1, 1/4, 1, 1/2
-                    scales[meta] = fp16Scale * unit
-                    for index in range {
-                        let level = Int32(type.grid.levels[Int(codes[index] & 7)] / unit)
-                        values[index] = codes[index] & 8 != 0 ? -level : level
-                    }
-                case .olive:
-                    scales[meta] = fp16Scale
-                    var first = range.lowerBound
-                    while first < range.upperBound {
-                        if first + 1 == range.upperBound {
-                            values[first] = Int32(OliVeFormat.normalValue(codes[first]))
-                            break
-                        }
-                        let (a, b) = (codes[first], codes[first + 1])
-                        if a == OliVeFormat.victimCode {
-                            values[first + 1] = Int32(OliVeFormat.outlierValue(b))
-                        } else if b == OliVeFormat.victimCode {
-                            values[first] = Int32(OliVeFormat.outlierValue(a))
-                        } else {
-                            values[first] = Int32(OliVeFormat.normalValue(a))
-                            values[first + 1] = Int32(OliVeFormat.normalValue(b))
-                        }
-                        first += 2
-                    }
-                case .mxfp4:
-                    scales[meta] = Float(sign: .plus, exponent: Int(scaleCodes[meta]) - 128, significand: 1)
-                    for index in range { values[index] = Int32(MiniFloat.e2m1.decode(UInt16(codes[index])) * 2) }
-                case .fp16, .lut, .vq:
-                    throw QuantizationError.invalidParameter(field: "format", message: "\(weights.format.name) weights are not integers")
-                }
+                scales[meta] = try format.arrayGroup(weights, group: meta, range: range, into: &values)
             }
         }
         return IntegerWeights(values: values, groupScales: scales)

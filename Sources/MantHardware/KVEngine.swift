@@ -15,18 +15,15 @@ public struct KVEngineConfig: Equatable, Sendable {
     /// Head dimension 128, K groups and V windows of 64, a 64-token window buffer; 8 lanes,
     /// 4 cycles of latency and a 1024-bit DRAM port are this model's choices.
     public init(headDimension: Int = 128) {
-        let defaults = mantsim_kv_config_default()
         self.headDimension = headDimension
-        keyGroup = Int(defaults.key_group)
-        window = Int(defaults.window)
-        windowCapacity = Int(defaults.window_capacity)
-        lanes = Int(defaults.lanes)
-        latencyCycles = Int(defaults.latency_cycles)
-        dramBitsPerCycle = Int(defaults.dram_bits_per_cycle)
+        // M-ANT's group size; one V group of tokens per window.
+        (keyGroup, window, windowCapacity) = (64, 64, 64)
+        // This model's choices: 8 FP32 lanes, 4 cycles of latency, the array's 1024-bit DRAM interface.
+        (lanes, latencyCycles, dramBitsPerCycle) = (8, 4, 1024)
     }
 
     var cConfig: mantsim_kv_config {
-        var config = mantsim_kv_config_default()
+        var config = mantsim_kv_config()
         config.head_dim = UInt32(clamping: headDimension)
         config.key_group = UInt32(clamping: keyGroup)
         config.window = UInt32(clamping: window)

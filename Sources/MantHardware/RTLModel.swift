@@ -223,23 +223,17 @@ extension GemmOperands {
         job.activation_scales = UnsafePointer(pinned.pin(activationScaleCodes))
         job.activation_fp16 = UnsafePointer(pinned.pin(activationHalfCodes))
         job.output = output
+        job.decoder_payload = UnsafePointer(table)
+        job.decoder_payload_values = UInt32(peType == .vq ? vqCodebook.count : lookupTableCodes.count)
         if peType == .vq, let vq = weights.format.vq {
-            job.vq_codebook = UnsafePointer(table)
-            job.vq_vector_length = UInt32(vq.vectorLength)
-            job.vq_stages = UInt32(vq.stages)
-            job.vq_axis = Int32(vq.axis == .output ? MANTSIM_VQ_AXIS_OUTPUT : MANTSIM_VQ_AXIS_REDUCTION)
-            switch vq.scope {
-            case .tensor: job.vq_scope = Int32(MANTSIM_VQ_SCOPE_TENSOR)
-            case .tile(let size):
-                job.vq_scope = Int32(MANTSIM_VQ_SCOPE_TILE)
-                job.vq_scope_size = UInt32(size)
-            case .channelGroup(let rows):
-                job.vq_scope = Int32(MANTSIM_VQ_SCOPE_ROWS)
-                job.vq_scope_size = UInt32(rows)
+            let (scope, size): (Int, Int) = switch vq.scope {
+            case .tensor: (MANTSIM_VQ_SCOPE_TENSOR, 0)
+            case .tile(let size): (MANTSIM_VQ_SCOPE_TILE, size)
+            case .channelGroup(let rows): (MANTSIM_VQ_SCOPE_ROWS, rows)
             }
-        } else {
-            job.lut_table = UnsafePointer(table)
-            job.lut_entries = UInt32(peType == .vq ? 0 : lookupTableCodes.count)
+            job.layout.vq = mantsim_vq_layout(vector_length: UInt32(vq.vectorLength), stages: UInt32(vq.stages), scope: Int32(scope),
+                                              scope_size: UInt32(size),
+                                              axis: Int32(vq.axis == .output ? MANTSIM_VQ_AXIS_OUTPUT : MANTSIM_VQ_AXIS_REDUCTION))
         }
         let status = body(&job)
         return (status, output?.array(m * n) ?? [])

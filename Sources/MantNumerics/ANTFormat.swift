@@ -80,3 +80,18 @@ public struct ANTFormat: QuantizationFormat {
         return try Tensor(shape: quantized.shape, values: values)
     }
 }
+
+extension ANTFormat: IntegerArrayFormat {
+    /// The group's type grid in units of its smallest positive level (1, 1/4, 1 or 1/2), which the
+    /// scale takes back.
+    public func arrayGroup(_ tensor: QuantizedTensor, group: Int, range: Range<Int>, into values: inout [Int32]) throws -> Float {
+        let type = NumericType(rawValue: Int(try tensor.field("type").values[group]))!
+        let unit = type.grid.levels.filter { $0 > 0 }.min()!
+        for index in range {
+            let code = tensor.codes.values[index]
+            let level = Int32(type.grid.levels[Int(code & 7)] / unit)
+            values[index] = code & 8 != 0 ? -level : level
+        }
+        return MiniFloat.fp16.decode(UInt16(try tensor.field("scale").values[group])) * unit
+    }
+}

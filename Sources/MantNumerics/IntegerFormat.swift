@@ -102,3 +102,14 @@ public struct IntegerFormat: QuantizationFormat {
         return try Tensor(shape: quantized.shape, values: values)
     }
 }
+
+extension IntegerFormat: IntegerArrayFormat {
+    /// The signed integer of each code; the group's FP16 scale. Symmetric formats only.
+    public func arrayGroup(_ tensor: QuantizedTensor, group: Int, range: Range<Int>, into values: inout [Int32]) throws -> Float {
+        guard descriptor.symmetric else {
+            throw QuantizationError.invalidParameter(field: "format", message: "integer arrays run symmetric int weights, not \(name)")
+        }
+        for index in range { values[index] = integer(of: tensor.codes.values[index]) }
+        return MiniFloat.fp16.decode(UInt16(try tensor.field("scale").values[group]))
+    }
+}

@@ -103,3 +103,19 @@ public struct MANTFormat: QuantizationFormat {
         return histogram
     }
 }
+
+extension MANTFormat: IntegerArrayFormat {
+    /// Sign and magnitude level on the group's selected grid (+-(a*i + 2^i), or +-i when linear);
+    /// the group's FP16 scale.
+    public func arrayGroup(_ tensor: QuantizedTensor, group: Int, range: Range<Int>, into values: inout [Int32]) throws -> Float {
+        let bits = descriptor.bits
+        let grid = MANTFormat.grid(selector: Int(try tensor.field("selector").values[group]), bits: bits)
+        let magnitudeBits = UInt32(bits - 1)
+        for index in range {
+            let code = tensor.codes.values[index]
+            let level = Int32(grid.levels[Int(code & ((1 << magnitudeBits) - 1))])
+            values[index] = code >> magnitudeBits & 1 == 1 ? -level : level
+        }
+        return MiniFloat.fp16.decode(UInt16(try tensor.field("scale").values[group]))
+    }
+}

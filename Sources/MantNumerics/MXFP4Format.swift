@@ -54,3 +54,12 @@ public struct MXFP4Format: QuantizationFormat {
         return try Tensor(shape: quantized.shape, values: values)
     }
 }
+
+extension MXFP4Format: IntegerArrayFormat {
+    /// Twice each E2M1 value (an integer up to 12); the block's E8M0 scale halved for the doubling,
+    /// 2^(e-128).
+    public func arrayGroup(_ tensor: QuantizedTensor, group: Int, range: Range<Int>, into values: inout [Int32]) throws -> Float {
+        for index in range { values[index] = Int32(MiniFloat.e2m1.decode(UInt16(tensor.codes.values[index])) * 2) }
+        return Float(sign: .plus, exponent: Int(try tensor.field("scale").values[group]) - 128, significand: 1)
+    }
+}

@@ -132,3 +132,29 @@ public struct OliVeFormat: QuantizationFormat {
         return try Tensor(shape: quantized.shape, values: values)
     }
 }
+
+extension OliVeFormat: IntegerArrayFormat {
+    /// Pairs in int4 units: a victim's partner is an outlier, otherwise both are normal values
+    /// (a group's odd last weight is normal); the group's FP16 scale.
+    public func arrayGroup(_ tensor: QuantizedTensor, group: Int, range: Range<Int>, into values: inout [Int32]) throws -> Float {
+        let codes = tensor.codes.values
+        var first = range.lowerBound
+        while first < range.upperBound {
+            if first + 1 == range.upperBound {
+                values[first] = Int32(OliVeFormat.normalValue(codes[first]))
+                break
+            }
+            let (a, b) = (codes[first], codes[first + 1])
+            if a == OliVeFormat.victimCode {
+                values[first + 1] = Int32(OliVeFormat.outlierValue(b))
+            } else if b == OliVeFormat.victimCode {
+                values[first] = Int32(OliVeFormat.outlierValue(a))
+            } else {
+                values[first] = Int32(OliVeFormat.normalValue(a))
+                values[first + 1] = Int32(OliVeFormat.normalValue(b))
+            }
+            first += 2
+        }
+        return MiniFloat.fp16.decode(UInt16(try tensor.field("scale").values[group]))
+    }
+}

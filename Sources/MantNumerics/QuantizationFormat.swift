@@ -19,6 +19,16 @@ extension QuantizationFormat {
     }
 }
 
+/// A format an integer array runs: its PEs multiply each weight as an integer on the format's grid
+/// and a SAC row scales each group's integer sum by an FP32 scale (MantHardware's GemmReference
+/// states the arithmetic the SystemC array matches). The format's own file says how its codes and
+/// metadata become those numbers, as its PE kind file (RTLModels/src/kinds) does for the model.
+public protocol IntegerArrayFormat: QuantizationFormat {
+    /// The integers the PEs multiply for the weights `range` of `tensor` (one group; `group` indexes
+    /// its metadata), written into `values[range]`; returns the group's FP32 scale.
+    func arrayGroup(_ tensor: QuantizedTensor, group: Int, range: Range<Int>, into values: inout [Int32]) throws -> Float
+}
+
 /// Error of a reconstruction against its original, accumulated in binary64.
 public struct QuantizationStats: Equatable, Sendable, Codable {
     public var bitsPerWeight: Double

@@ -76,8 +76,13 @@ public struct AttentionStep {
         }
         var ratio = SignalToNoise()
         var stepCycles: UInt64?, worstCycles: UInt64?
-        let engineStep = engineMode ? try engineStepCounters(config: engineConfig, closesWindow: context % engineConfig.window == 0) : [:]
-        if engineMode { worstCycles = try worstStepCycles(config: engineConfig) }
+        let streams = { (tokens: Int) in
+            let stream = try unitStream(tokens, engineConfig.headDimension, seed: 7)
+            return (stream, stream)
+        }
+        let engineStep = engineMode ? try AttentionMapping.tokenCost(rtl, config: engineConfig, closesWindow: context % engineConfig.window == 0,
+                                                                     streams: streams).counters : [:]
+        if engineMode { worstCycles = try AttentionMapping.tokenCost(rtl, config: engineConfig, closesWindow: true, streams: streams).cycles }
         for head in 0..<model.kvHeads {
             let keys = try unitStream(context, d, seed: seed &+ UInt64(3 * head))
             let values = try unitStream(context, d, seed: seed &+ UInt64(3 * head + 1))
@@ -111,7 +116,8 @@ public struct AttentionStep {
             let probabilities = softmax(scores.output, rows: group, columns: context, scale: Float(1 / Double(d).squareRoot()))
 
             // P*V: closed windows on the array, the open window on the vector unit.
-            let closed = context - openTokens
+            let closed = AttentionMapping.closedTokens(context: context, engine: engineMode ? engineConfig : nil)
+            precondition(closed == context - openTokens, "the engine's open window is the mapping's")
             var output = [Float](repeating: 0, count: group * d)
             if let closedValues, closed > 0 {
                 let p = try Tensor(shape: [group, closed], values: (0..<group).flatMap { probabilities[($0 * context)..<($0 * context + closed)] })
@@ -121,14 +127,7 @@ public struct AttentionStep {
                 output = result.output
             }
             if openTokens > 0 {
-                for row in 0..<group {
-                    var partial = [Float](repeating: 0, count: d)
-                    for token in 0..<openTokens {
-                        let p = probabilities[row * context + closed + token]
-                        for channel in 0..<d { partial[channel] = partial[channel] + p * openValues[token * d + channel] }
-                    }
-                    for channel in 0..<d { output[row * d + channel] = output[row * d + channel] + partial[channel] }
-                }
+                addOpenWindow(openValues, tokens: openTokens, probabilities: probabilities, from: closed, to: &output, rows: group, columns: context)
                 add("open_window_values", "vector", vector.openWindow(rows: group, tokens: openTokens, channels: d))
             }
             for (a, b) in zip(output, reference.values) { ratio.add(exact: Double(b), approximation: Double(a)) }
@@ -169,7 +168,8 @@ public struct AttentionStep {
         // heads' attention; only engine work beyond that lengthens the step.
         let engineCycles = all.filter { $0.unit == "kv engine" }.reduce(0) { $0 + $1.cycles }
         let attentionCycles = all.filter { $0.unit != "kv engine" }.reduce(0) { $0 + $1.cycles }
-        let cycles = attentionCycles + (engineCycles > attentionCycles ? engineCycles - attentionCycles : 0)
+        let excess = AttentionMapping.excess(engineCycles: engineCycles, besideCycles: attentionCycles)
+        let cycles = attentionCycles + excess
         // Leakage runs over the step's cycles once: engine cycles overlap the others'.
         var energy = [String: Double]()
         let processingElements = architecture.array.rows * architecture.array.columns
@@ -179,7 +179,7 @@ public struct AttentionStep {
                                                     processingElements: processingElements, dram: architecture.dramTechnology)
             energy.merge(partEnergy.picojoules, uniquingKeysWith: +)
         }
-        energy["leakage", default: 0] += Double(cycles - attentionCycles) * Double(processingElements) * self.energy.peLeakage.picojoules
+        energy["leakage", default: 0] += AttentionMapping.excessLeakage(excess, architecture: architecture, energy: self.energy)
         return Report(architecture: architecture.name, model: model.name, context: context, batch: batch,
                       kvFormat: kvFormat, parts: all,
                       cycles: cycles, latencySeconds: Double(cycles) / (architecture.clockMHz * 1e6), energy: energy,
@@ -187,19 +187,18 @@ public struct AttentionStep {
                       engineWorstStepCycles: worstCycles, engineCycles: engineCycles, attentionCycles: attentionCycles)
     }
 
-    /// The engine's counters for one token: K path and stage 1, plus stage 2 when it closes a window.
-    func engineStepCounters(config: KVEngineConfig, closesWindow: Bool) throws -> [String: UInt64] {
-        let keys = try unitStream(closesWindow ? config.window : 1, config.headDimension, seed: 7)
-        let full = try rtl.runKVEngine(keys: keys, values: keys, config: config)
-        guard closesWindow else { return full.counters }
-        let before = try rtl.runKVEngine(keys: try prefix(keys, config.window - 1), values: try prefix(keys, config.window - 1), config: config)
-        return full.counters.merging(before.counters) { $0 - $1 }
-    }
-
-    /// Cycles of a step whose token closes a window: the largest per-token cost.
-    func worstStepCycles(config: KVEngineConfig) throws -> UInt64 {
-        let keys = try unitStream(config.window, config.headDimension, seed: 7)
-        return try rtl.runKVEngine(keys: keys, values: keys, config: config).lastTokenCycles
+    /// The open window's P*V on the vector unit in binary32: per query row, o += p_t * v_t in token
+    /// order, then added to the array's result.
+    func addOpenWindow(_ values: [Float], tokens: Int, probabilities: [Float], from closed: Int, to output: inout [Float], rows: Int, columns: Int) {
+        let d = values.count / tokens
+        for row in 0..<rows {
+            var partial = [Float](repeating: 0, count: d)
+            for token in 0..<tokens {
+                let p = probabilities[row * columns + closed + token]
+                for channel in 0..<d { partial[channel] = partial[channel] + p * values[token * d + channel] }
+            }
+            for channel in 0..<d { output[row * d + channel] = output[row * d + channel] + partial[channel] }
+        }
     }
 
     /// Row-wise softmax of scaled scores, as `AttentionReference` computes it.
@@ -222,10 +221,6 @@ public struct AttentionStep {
     func unitStream(_ rows: Int, _ columns: Int, seed: UInt64) throws -> Tensor {
         let tensor = try SyntheticTensor.llmLike(rows: rows, columns: columns, seed: seed)
         return try Tensor(shape: tensor.shape, values: tensor.values.map { $0 * 50 })
-    }
-
-    func prefix(_ tensor: Tensor, _ rows: Int) throws -> Tensor {
-        try Tensor(shape: [rows, tensor.shape[1]], values: Array(tensor.values[0..<(rows * tensor.shape[1])]))
     }
 
     func transpose(_ tensor: Tensor) throws -> Tensor {

@@ -11,54 +11,6 @@ public protocol WeightSource {
     func tensor(named name: String) throws -> Tensor?
 }
 
-/// What to run: a model, a batch, a prompt and a number of generated tokens.
-public struct WorkloadRequest {
-    public var model: ModelConfig
-    public var batch: Int
-    public var promptLength: Int
-    public var generatedTokens: Int
-    public var phases: [Phase]
-    public var seed: UInt64
-    public var fidelity: Fidelity
-    /// Real weights for the projections, FFN and LM head, layer by layer; synthetic when nil.
-    /// Activations and the KV cache stay synthetic either way.
-    public var weights: WeightSource?
-
-    public init(model: ModelConfig, batch: Int = 1, promptLength: Int = 2048, generatedTokens: Int = 128,
-                phases: [Phase] = Phase.allCases, seed: UInt64 = 2025, fidelity: Fidelity = .fast,
-                weights: WeightSource? = nil) {
-        self.model = model
-        self.batch = batch
-        self.promptLength = promptLength
-        self.generatedTokens = generatedTokens
-        self.phases = phases
-        self.seed = seed
-        self.fidelity = fidelity
-        self.weights = weights
-    }
-
-    /// Every problem with the request, at once.
-    public func validate() throws {
-        var problems = [String]()
-        if batch < 1 { problems.append("batch: expected at least 1, got \(batch)") }
-        if promptLength < 1 { problems.append("prompt length: expected at least 1 token, got \(promptLength)") }
-        if phases.contains(.decode) && generatedTokens < 1 {
-            problems.append("generated tokens: decode needs at least 1, got \(generatedTokens)")
-        }
-        if phases.isEmpty { problems.append("phases: choose prefill, decode or both") }
-        let longest = promptLength + (phases.contains(.decode) ? generatedTokens : 0)
-        if longest > model.maxPositions {
-            problems.append("context: \(longest) tokens exceed \(model.name)'s max_position_embeddings \(model.maxPositions)")
-        }
-        if !problems.isEmpty { throw WorkloadError(problems: problems) }
-    }
-}
-
-public struct WorkloadError: Error, CustomStringConvertible, Equatable {
-    public let problems: [String]
-    public var description: String { problems.joined(separator: "\n") }
-}
-
 /// Runs the operators of a workload through the SystemC array (and the vector unit) on one
 /// architecture, and prices the counters with an energy table.
 ///
@@ -133,12 +85,72 @@ public final class WorkloadRunner {
         }
     }
 
-    public func run(_ request: WorkloadRequest) throws -> RunResult {
-        try request.validate()
-        if let engine = architecture.kvEngine, request.model.headDimension % engine.keyGroup != 0 {
-            throw WorkloadError(problems: ["\(request.model.name): head dimension \(request.model.headDimension) is not a multiple of "
-                + "\(architecture.name)'s KV-engine K group \(engine.keyGroup)"])
+    /// The array operators `check` plans: every distinct projection shape and, of the attention
+    /// operators, whose decode steps differ only in context length, the shortest and the longest
+    /// context of each phase (what the buffers must hold does not shrink as the context grows).
+    static func shapesToPlan(_ request: WorkloadRequest) -> [Operation] {
+        var planned = Set<ShapeKey>(), result = [Operation]()
+        for (_, operations) in schedule(request) {
+            var attention = [String: (shortest: Operation, longest: Operation)]()
+            for op in operations where op.unit != .vector {
+                guard op.unit == .arrayKV else {
+                    if planned.insert(ShapeKey(name: op.name, m: op.m, k: op.k, n: op.n)).inserted { result.append(op) }
+                    continue
+                }
+                let size = { (op: Operation) in op.m * op.k * op.n }
+                let seen = attention[op.name] ?? (op, op)
+                attention[op.name] = (size(op) < size(seen.shortest) ? op : seen.shortest, size(op) > size(seen.longest) ? op : seen.longest)
+            }
+            for name in attention.keys.sorted() {
+                for op in [attention[name]!.shortest, attention[name]!.longest]
+                where planned.insert(ShapeKey(name: op.name, m: op.m, k: op.k, n: op.n)).inserted { result.append(op) }
+            }
         }
+        return result
+    }
+
+    /// Every problem with running `request` on this architecture, found before anything runs and
+    /// reported at once: the request, the KV engine against the model, the formats against the
+    /// array, and the array operators against the buffers (the mapper plans each of
+    /// `shapesToPlan` without running it, on synthetic operands of the operator's shape and formats).
+    public func check(_ request: WorkloadRequest) throws {
+        try check(request, operands: SyntheticOperands(architecture: architecture, seed: request.seed))
+    }
+
+    /// `check` with the operands the run then reuses (their quantized blocks are cached).
+    private func check(_ request: WorkloadRequest, operands: SyntheticOperands) throws {
+        var problems = [String]()
+        do { try request.validate() } catch let error as WorkloadError { problems += error.problems }
+        if let engine = architecture.kvEngine, request.model.headDimension % engine.keyGroup != 0 {
+            problems.append("\(request.model.name): head dimension \(request.model.headDimension) is not a multiple of "
+                + "\(architecture.name)'s KV-engine K group \(engine.keyGroup)")
+        }
+        problems += architecture.formatProblems.map { "\(architecture.name): \($0)" }
+        if !problems.isEmpty { throw WorkloadError(problems: problems) }
+        var failed = [String: (first: String, more: Int)](), order = [String]()
+        for op in WorkloadRunner.shapesToPlan(request) {
+            guard let job = try arrayJob(op, operands: operands).array else { continue }
+            do {
+                _ = try rtl.plan(job, on: architecture.array.reading(job), dataflow: architecture.dataflow)
+            } catch let error as RTLError {
+                if let seen = failed[op.name] {
+                    failed[op.name] = (seen.first, seen.more + 1)
+                } else {
+                    failed[op.name] = ("\(op.name) (M=\(op.m) K=\(op.k) N=\(op.n)) cannot map onto \(architecture.name): \(error.message)", 0)
+                    order.append(op.name)
+                }
+            }
+        }
+        problems = order.map { name in
+            let (first, more) = failed[name]!
+            return first + (more > 0 ? " (and \(more) more \(name) shape\(more == 1 ? "" : "s"))" : "")
+        }
+        if !problems.isEmpty { throw WorkloadError(problems: problems) }
+    }
+
+    public func run(_ request: WorkloadRequest) throws -> RunResult {
+        let operands = SyntheticOperands(architecture: architecture, seed: request.seed)
+        try check(request, operands: operands)
         let schedule = WorkloadRunner.schedule(request)
         let table = energy.priced(for: architecture, headDimension: request.model.headDimension)
         let weights = try loadWeights(request, operators: schedule.flatMap(\.1))
@@ -150,7 +162,6 @@ public final class WorkloadRunner {
         }
         let total = distinct.count
         var simulated = [ShapeKey: GemmResult]()
-        let operands = SyntheticOperands(architecture: architecture, seed: request.seed)
         let processingElements = architecture.array.rows * architecture.array.columns
         var phases = [PhaseResult]()
         for (phase, operations) in schedule {
@@ -158,15 +169,14 @@ public final class WorkloadRunner {
                                               simulated: &simulated, total: total)
             var cycles = results.reduce(0) { $0 + $1.cycles }
             if let engine = architecture.kvEngine {
-                // One engine per layer works beside the array: its cycles lengthen the phase only
-                // where they exceed everything else's, and leak no extra PE energy otherwise.
+                // One engine per layer works beside the array (AttentionMapping).
                 let part = try engineWork(engine, phase: phase, request: request, operands: operands)
-                if part.cycles > cycles {
-                    let excess = part.cycles - cycles
-                    cycles = part.cycles
+                let excess = AttentionMapping.excess(engineCycles: part.cycles, besideCycles: cycles)
+                if excess > 0 {
+                    cycles += excess
                     results.append(OperationResult(name: "kv_engine_excess", unit: "kvEngine", m: 0, k: 0, n: 0, instances: 1, cycles: excess,
                                                    macs: 0, dramReadBits: 0, dramWriteBits: 0,
-                                                   energy: ["leakage": Double(excess) * Double(processingElements) * self.energy.peLeakage.picojoules],
+                                                   energy: ["leakage": AttentionMapping.excessLeakage(excess, architecture: architecture, energy: self.energy)],
                                                    counters: [:]))
                 }
                 var overlapped = part
@@ -242,36 +252,40 @@ public final class WorkloadRunner {
         return order.map { byName[$0]! }
     }
 
-    /// One instance of an array operator on the SystemC model.
-    private func simulate(_ op: Operation, operands: SyntheticOperands, fidelity: Fidelity, realWeights: Tensor? = nil) throws -> GemmResult {
-        let vector = VectorUnit(config: architecture.vector, array: architecture.array)
-        let job: GemmOperands
+    /// The array job of one operator instance, and the part the vector unit takes (the open INT8
+    /// window of P*V under the KV engine); no array job when the vector unit takes it all.
+    private func arrayJob(_ op: Operation, operands: SyntheticOperands, realWeights: Tensor? = nil) throws
+        -> (array: GemmOperands?, vector: GemmResult?) {
         let bits = architecture.activationBits
         switch (op.unit, op.name) {
         case (.arrayKV, "attention_scores"):
             let keys = try operands.keys(tokens: op.n, headDim: op.k)
-            job = try GemmOperands(weights: keys, outputs: op.n, activationBlock: try operands.activations("query", m: op.m, k: op.k),
-                                   tokens: op.m, activationBits: bits)
+            return (try GemmOperands(weights: keys, outputs: op.n, activationBlock: try operands.activations("query", m: op.m, k: op.k),
+                                     tokens: op.m, activationBits: bits), nil)
         case (.arrayKV, _):
             // With the KV engine, the array reads the closed M-ANT windows and the vector unit the open INT8 window.
-            let window = architecture.kvEngine?.window ?? 0
-            let closed = window > 0 ? op.k / window * window : op.k
-            let open = window > 0 ? vector.openWindow(rows: op.m, tokens: op.k - closed, channels: op.n) : nil
-            guard closed > 0 else { return open! }
+            let closed = AttentionMapping.closedTokens(context: op.k, engine: architecture.kvEngine)
+            let vector = VectorUnit(config: architecture.vector, array: architecture.array)
+            let open = op.k > closed ? vector.openWindow(rows: op.m, tokens: op.k - closed, channels: op.n) : nil
+            guard closed > 0 else { return (nil, open) }
             let values = try operands.values(tokens: closed, headDim: op.n)
-            job = try GemmOperands(weights: values, activationBlock: try operands.probabilities(m: op.m, tokens: closed),
-                                   tokens: op.m, activationBits: bits)
-            if let open, op.k > closed {
-                let array = try runArray(job, op: op, fidelity: fidelity)
-                return GemmResult(output: [], totalCycles: array.totalCycles + open.totalCycles, computeCycles: array.computeCycles + open.computeCycles,
-                                  stallCycles: array.stallCycles, counters: array.counters.merging(open.counters, uniquingKeysWith: +))
-            }
+            return (try GemmOperands(weights: values, activationBlock: try operands.probabilities(m: op.m, tokens: closed),
+                                     tokens: op.m, activationBits: bits), open)
         default:
             let weights = try realWeights.map { try architecture.weightFormat.makeFormat().quantize($0) } ?? operands.weights(op.name, n: op.n, k: op.k)
-            job = try GemmOperands(weights: weights, outputs: op.n, activationBlock: try operands.activations(op.name, m: op.m, k: op.k),
-                                   tokens: op.m, activationBits: bits)
+            return (try GemmOperands(weights: weights, outputs: op.n, activationBlock: try operands.activations(op.name, m: op.m, k: op.k),
+                                     tokens: op.m, activationBits: bits), nil)
         }
-        return try runArray(job, op: op, fidelity: fidelity)
+    }
+
+    /// One instance of an array operator on the SystemC model.
+    private func simulate(_ op: Operation, operands: SyntheticOperands, fidelity: Fidelity, realWeights: Tensor? = nil) throws -> GemmResult {
+        let (job, open) = try arrayJob(op, operands: operands, realWeights: realWeights)
+        guard let job else { return open! }
+        let array = try runArray(job, op: op, fidelity: fidelity)
+        guard let open else { return array }
+        return GemmResult(output: [], totalCycles: array.totalCycles + open.totalCycles, computeCycles: array.computeCycles + open.computeCycles,
+                          stallCycles: array.stallCycles, counters: array.counters.merging(open.counters, uniquingKeysWith: +))
     }
 
     private func runArray(_ job: GemmOperands, op: Operation, fidelity: Fidelity) throws -> GemmResult {
@@ -291,36 +305,24 @@ public final class WorkloadRunner {
         let instances = UInt64(request.model.layers * request.model.kvHeads * request.batch)
         var counters = [String: UInt64]()
         var cycles: UInt64 = 0
-        func add(_ result: KVEngineResult, times: UInt64) {
-            cycles += result.totalCycles * times * instances
-            counters.merge(result.counters.mapValues { $0 * times * instances }, uniquingKeysWith: +)
+        func add(_ cost: (cycles: UInt64, counters: [String: UInt64]), times: UInt64) {
+            cycles += cost.cycles * times * instances
+            counters.merge(cost.counters.mapValues { $0 * times * instances }, uniquingKeysWith: +)
         }
-        func engine(_ tokens: Int) throws -> KVEngineResult {
-            let (keys, values) = try operands.tokenStreams(tokens, headDim: config.headDimension)
-            return try rtl.runKVEngine(keys: keys, values: values, config: config)
-        }
+        let streams = { (tokens: Int) in try operands.tokenStreams(tokens, headDim: config.headDimension) }
         var tokens = 0
         switch phase {
         case .prefill:
             tokens = request.promptLength
-            add(try engine(tokens), times: 1)
+            let (keys, values) = try streams(tokens)
+            let prompt = try rtl.runKVEngine(keys: keys, values: values, config: config)
+            add((prompt.totalCycles, prompt.counters), times: 1)
         case .decode:
             tokens = request.generatedTokens
             let contexts = (0..<request.generatedTokens).map { request.promptLength + $0 + 1 }
             let closing = UInt64(contexts.filter { $0 % config.window == 0 }.count)
-            let single = try engine(1)
-            add(single, times: UInt64(contexts.count) - closing)
-            if closing > 0 {
-                // A window-closing token: a full window's work less the window's first tokens'.
-                let full = try engine(config.window)
-                var last = full
-                if config.window > 1 {
-                    let before = try engine(config.window - 1)
-                    last.totalCycles = full.totalCycles - before.totalCycles
-                    last.counters = full.counters.merging(before.counters) { $0 - $1 }
-                }
-                add(last, times: closing)
-            }
+            add(try AttentionMapping.tokenCost(rtl, config: config, closesWindow: false, streams: streams), times: UInt64(contexts.count) - closing)
+            if closing > 0 { add(try AttentionMapping.tokenCost(rtl, config: config, closesWindow: true, streams: streams), times: closing) }
         }
         counters["controller.cycles"] = nil
         let table = energy.priced(for: architecture, headDimension: request.model.headDimension)

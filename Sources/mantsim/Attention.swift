@@ -23,6 +23,8 @@ struct Attention: ParsableCommand {
     @Option(help: "Architecture: a bundled name or a YAML path.")
     var arch: String = "mant"
 
+    @OptionGroup var formats: FormatsOption
+
     @Option(help: "Model: a bundled name or a config.json path.")
     var model: String = "llama-2-7b"
 
@@ -46,7 +48,7 @@ struct Attention: ParsableCommand {
     }
 
     func run() throws {
-        let architecture = try ArchitectureConfig.load(path: try BundledConfig.path(arch, kind: .arch))
+        let architecture = try formats.apply(to: try ArchitectureConfig.load(path: try BundledConfig.path(arch, kind: .arch)))
         let config = try ModelConfig.load(path: try BundledConfig.path(model, kind: .model))
         let table = try EnergyTable.load(path: try BundledConfig.path(energy, kind: .energy))
         let progress = SimulationProgress()

@@ -17,11 +17,14 @@ struct Run: ParsableCommand {
           mantsim run --arch mant --model llama-2-7b
           mantsim run --arch Configs/arch/int8.yaml --model opt-6.7b --phase decode --tokens 32 --json
           mantsim run --arch mant --model llama-7b --phase prefill --prompt 512 --operations
+          mantsim run --arch mant --formats mant3 --phase decode --tokens 16
         """
     )
 
     @Option(help: "Architecture: a bundled name (fp16, int8, int4, ant, olive, mxfp4, lut, lut-sac, vq, vq-cq4, vq-cq2, vq-aqlm3, vq-quip4, mant) or a YAML path.")
     var arch: String = "mant"
+
+    @OptionGroup var formats: FormatsOption
 
     @OptionGroup var workload: WorkloadOptions
 
@@ -34,7 +37,8 @@ struct Run: ParsableCommand {
         let request = try workload.request()
         let energy = try workload.energyTable()
         let path = try BundledConfig.path(arch, kind: .arch)
-        let result = try runWorkload(request, architecture: try ArchitectureConfig.load(path: path), energy: energy, rtl: try RTLModel.shared())
+        let architecture = try formats.apply(to: try ArchitectureConfig.load(path: path))
+        let result = try runWorkload(request, architecture: architecture, energy: energy, rtl: try RTLModel.shared())
         try output.print(result, csv: { WorkloadReport.csv([result]) }, text: { WorkloadReport.text(result, operations: operations) })
     }
 }

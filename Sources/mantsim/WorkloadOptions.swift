@@ -59,10 +59,21 @@ struct WorkloadOptions: ParsableArguments {
     }
 }
 
+/// `--formats`: the formats of a run apart from the architecture file (Configs/formats).
+struct FormatsOption: ParsableArguments {
+    @Option(help: "Formats of this run: a bundled formats file (mant3, nf3, w4a4; see Configs/formats) or a YAML path with the keys of an architecture's formats section (weights, group, kv, kv_group, activation_bits, vq_scope) and dataflow. Keys left out keep the architecture's; the hardware is not edited.")
+    var formats: String?
+
+    func apply(to architecture: ArchitectureConfig) throws -> ArchitectureConfig {
+        guard let formats else { return architecture }
+        return try architecture.applyingFormats(file: try BundledConfig.path(formats, kind: .formats))
+    }
+}
+
 /// Finds bundled configs by short name (`mant`, `llama-2-7b`, `28nm`) or takes a path as it is.
 enum BundledConfig {
     enum Kind: String {
-        case arch, model = "models", energy
+        case arch, model = "models", energy, formats
 
         var fileExtension: String { self == .model ? "json" : "yaml" }
     }

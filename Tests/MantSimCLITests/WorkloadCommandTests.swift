@@ -42,6 +42,26 @@ final class WorkloadCommandTests: CLITestCase {
         XCTAssertEqual(lines.count, 2 + 15)
     }
 
+    /// `--formats` runs other formats on the same hardware: the weights move, the array does not.
+    func testRunTakesAFormatsFileApartFromTheArchitecture() throws {
+        let model = try tinyModel()
+        let common = ["run", "--arch", "mant", "--model", model, "--prompt", "32", "--tokens", "2", "--json"]
+        let base = try mantsim(common)
+        let three = try mantsim(common + ["--formats", "mant3"])
+        XCTAssertEqual(three.status, 0, three.error)
+        let a = try JSONSerialization.jsonObject(with: Data(base.output.utf8)) as! [String: Any]
+        let b = try JSONSerialization.jsonObject(with: Data(three.output.utf8)) as! [String: Any]
+        XCTAssertEqual(a["weightFormat"] as? String, "mant4/group64")
+        XCTAssertEqual(b["weightFormat"] as? String, "mant3/group64")
+        XCTAssertEqual(a["array"] as? String, b["array"] as? String)
+        XCTAssertEqual(a["kvFormat"] as? String, b["kvFormat"] as? String)
+        let file = path("bad-formats.yaml")
+        try "weights: nf4\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let bad = try mantsim(common + ["--formats", file])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.error.contains("bad-formats.yaml: formats.weights: nf4 does not run on a 'mant' array"), bad.error)
+    }
+
     func testCompareIsInvariantToArgumentOrderAndWritesAPlot() throws {
         let model = try tinyModel()
         let plot = path("chart.svg")

@@ -121,9 +121,29 @@ final class WorkloadRunnerTests: XCTestCase {
         // Too small for any mapping: one token's K tile of 8 INT8 values and its scale, twice, is 20 bytes.
         small.array.activationBufferBytes = 16
         let cramped = try WorkloadRunner(architecture: small, energy: try energyTable(), rtl: try RTLModel())
+        var simulations = 0
+        cramped.progress = { _, _ in simulations += 1 }
         XCTAssertThrowsError(try cramped.run(WorkloadRequest(model: tinyModel, promptLength: 8, generatedTokens: 1))) { error in
-            XCTAssertTrue("\(error)".contains("cannot map onto M-ANT"), "\(error)")
-            XCTAssertTrue("\(error)".contains("buffers.activation_bytes"), "\(error)")
+            // Every operator that cannot map, found before the first simulation: one line per
+            // operator (its first shape, and how many more of its shapes fail).
+            let problems = (error as? WorkloadError)?.problems ?? []
+            let names = problems.map { String($0.prefix { $0 != " " }) }
+            XCTAssertEqual(Set(names).count, names.count, "\(problems)")
+            for name in ["q_proj", "up_proj", "lm_head", "attention_scores"] { XCTAssertTrue(names.contains(name), "\(problems)") }
+            XCTAssertTrue(problems.allSatisfy { $0.contains("cannot map onto M-ANT") && $0.contains("buffers.activation_bytes") }, "\(problems)")
+        }
+        XCTAssertEqual(simulations, 0, "nothing runs before every operator is checked")
+    }
+
+    /// The check reaches the formats too: an architecture edited in code (as a study would) is
+    /// refused with the same message a config file gets.
+    func testFormatsTheArrayCannotHoldAreRefusedBeforeRunning() throws {
+        var vq = try bundledArchitecture("vq")
+        vq.array.hotEntries = 1000
+        let runner = try WorkloadRunner(architecture: vq, energy: try energyTable(), rtl: try RTLModel())
+        XCTAssertThrowsError(try runner.check(WorkloadRequest(model: tinyModel, promptLength: 8, generatedTokens: 1))) { error in
+            XCTAssertEqual((error as? WorkloadError)?.problems,
+                           ["\(vq.name): decoder.hot_entries: 1000 is more than the formats.weights (vq<4,8,1>/tensor) codebook's 256 entries"])
         }
     }
 

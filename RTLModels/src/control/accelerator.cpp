@@ -1,0 +1,367 @@
+#include "control/accelerator.hpp"
+#include "common/field_error.hpp"
+#include "control/mapper.hpp"
+#include "kinds/pe_kind.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <stdexcept>
+
+#pragma STDC FP_CONTRACT OFF
+
+namespace mantsim {
+
+namespace {
+
+size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
+Accelerator::Accelerator(sc_core::sc_module_name name) : sc_core::sc_module(name) {
+    SC_HAS_PROCESS(Accelerator);
+    SC_THREAD(run);
+    sensitive << clk.pos();
+    dont_initialize();
+}
+
+// The array's own fields; throws std::invalid_argument naming the field at fault.
+static void check_array(const ArraySpec &config) {
+    if (config.rows < 2 || config.columns < 2 || config.rows > 4096 || config.columns > 4096) {
+        throw field_error("array.rows/columns", "expected 2..4096 PEs per side, got " + std::to_string(config.rows) + " x " +
+                                                    std::to_string(config.columns));
+    }
+    if (config.pe_type < 0 || config.pe_type >= MANTSIM_PE_TYPE_COUNT) {
+        throw field_error("array.pe_type", "unknown PE type " + std::to_string(config.pe_type));
+    }
+    if (config.lut.scale != MANTSIM_LUT_SCALE_DECODER && config.lut.scale != MANTSIM_LUT_SCALE_SAC) {
+        throw field_error("decoder.scale", "expected decoder or sac, got code " + std::to_string(config.lut.scale));
+    }
+    if (config.dram_bits_per_cycle == 0) throw field_error("dram.bits_per_cycle", "must be positive");
+    if (config.weight_link_bits == 0) throw field_error("array.weight_link_bits", "must be positive (bits per cycle into the array)");
+    if (config.weight_sets < 2 || config.weight_sets > 8) {
+        throw field_error("array.weight_sets", "expected 2..8 weight registers per PE, got " + std::to_string(config.weight_sets));
+    }
+    if (config.timing != MANTSIM_TIMING_PIPELINED && config.timing != MANTSIM_TIMING_SERIAL) {
+        throw field_error("array.timing", "expected pipelined or serial, got code " + std::to_string(config.timing));
+    }
+    const uint32_t ports[3][2] = {{config.weight_buffer_banks, config.weight_buffer_bank_bits},
+                                  {config.activation_buffer_banks, config.activation_buffer_bank_bits},
+                                  {config.output_buffer_banks, config.output_buffer_bank_bits}};
+    const char *const port_names[3] = {"buffers.weight", "buffers.activation", "buffers.output"};
+    for (int port = 0; port < 3; ++port) {
+        if (ports[port][0] == 0 || ports[port][1] == 0) {
+            throw field_error(std::string(port_names[port]) + "_banks/_bank_bits", "a buffer port needs at least one bank of at least one bit");
+        }
+    }
+}
+
+// The job's operands against the array that runs them.
+static void check_job(const ArraySpec &config, const GemmJob &job) {
+    if (job.m == 0 || job.k == 0 || job.n == 0) throw field_error("job", "M, K and N must be positive");
+    if (job.dataflow != MANTSIM_DATAFLOW_WEIGHT_STATIONARY && job.dataflow != MANTSIM_DATAFLOW_OUTPUT_STATIONARY) {
+        throw field_error("job.dataflow", "expected weight-stationary or output-stationary");
+    }
+    if (job.fidelity != MANTSIM_FIDELITY_CYCLE && job.fidelity != MANTSIM_FIDELITY_FAST) {
+        throw field_error("job.fidelity", "expected cycle or fast");
+    }
+    if (job.weight_codes == nullptr) throw field_error("job.weight_codes", "required");
+    if (job.output == nullptr && job.fidelity == MANTSIM_FIDELITY_CYCLE) throw field_error("job.output", "required in cycle fidelity");
+    const PEKind &kind = pe_kind(config.pe_type);
+    if (kind.group_metadata && job.group_size == 0) throw field_error("job.group_size", "must be positive");
+    if (kind.selectors && job.group_selectors == nullptr) throw field_error("job.group_selectors", "required by this PE type");
+    if (kind.float_datapath) {
+        if (job.activation_fp16 == nullptr) throw field_error("job.activation_fp16", "required by FP16-datapath arrays");
+    } else {
+        if (job.activations == nullptr || job.activation_scales == nullptr) {
+            throw field_error("job.activations", "integer arrays need integer activations and per-token scales");
+        }
+        if (job.activation_bits != 8 && job.activation_bits != 4) {
+            throw field_error("job.activation_bits", "expected 8 or 4, got " + std::to_string(job.activation_bits));
+        }
+    }
+    if (job.weight_bits == 0 || job.weight_bits > 16) throw field_error("job.weight_bits", "expected 1..16");
+    if (job.weight_row_period > job.n) {
+        throw field_error("job.weight_row_period", "expected 0..N (" + std::to_string(job.n) + "), got " + std::to_string(job.weight_row_period));
+    }
+}
+
+void Accelerator::prepare(const ArraySpec &config, const GemmJob &job) {
+    // A trace request applies to this job only, whether or not it is accepted.
+    const std::string trace_path = trace_path_;
+    trace_path_.clear();
+    check_array(config);
+    check_job(config, job);
+    const bool fp16 = float_datapath(config.pe_type);
+    weights_ = decode_weights(job, config);
+    if (pe_kind(config.pe_type).codebook) check_vq(config, job);
+    if (!fp16) {
+        // Integer partial sums of one group must fit the PEs' 32-bit accumulators.
+        const double bound = static_cast<double>(weights_.max_magnitude) * 128.0 * static_cast<double>(std::min(job.group_size, job.k));
+        if (bound >= 2147483648.0) {
+            throw field_error("job.group_size", "a group of " + std::to_string(job.group_size) +
+                                                    " products can overflow the 32-bit PE accumulator");
+        }
+    }
+    adopt(config, job);
+    accumulators_.assign(static_cast<size_t>(job.m) * job.n, 0.0f);
+    output_.assign(static_cast<size_t>(job.m) * job.n, 0.0f);
+    activation_scales_.assign(fp16 ? 0 : job.m, 0);
+    if (!fp16) std::copy(job.activation_scales, job.activation_scales + job.m, activation_scales_.begin());
+    shared_.prepare(config, job);
+    arrays_.clear();
+    flight_.clear();
+    recorder_.configure(config, job, weights_, accumulators_.data(), shared_);
+    clear_counters();
+    dram_.reset(config.dram_bits_per_cycle, config.dram_latency_cycles);
+    streamer_.start(config_, job_, order_, dram_);
+    // Generous bound on any correct run: every tile's compute, weight load and every request's
+    // latency, every bit over DRAM, tenfold.
+    const uint64_t span = std::max<uint64_t>(job.m, job.k) + 2 * (config.rows + config.columns);
+    const uint64_t tiles_bound = (static_cast<uint64_t>(job.m) + 1) * (job.n / config.columns + 1) * (job.k / config.rows + 1);
+    const uint64_t bits_bound = (static_cast<uint64_t>(job.m) + job.n) * job.k * 32 + static_cast<uint64_t>(job.m) * job.n * 32;
+    const uint64_t load_bound = static_cast<uint64_t>(config.rows) * config.columns * 16 / config.weight_link_bits + 1;
+    cycle_budget_ = 10 * (tiles_bound * (span + load_bound + config.dram_latency_cycles + 4) + bits_bound / config.dram_bits_per_cycle) + 1000000;
+    timed_out_ = false;
+    finished_ = false;
+    if (!trace_path.empty() && fast_) throw field_error("vcd", "waveforms need cycle fidelity (fast jobs skip PE steps)");
+    if (!trace_path.empty()) begin_trace(trace_path, config);
+}
+
+// Takes the job's settings and sizes its tiles to the buffers.
+void Accelerator::adopt(const ArraySpec &config, const GemmJob &job) {
+    config_ = config;
+    job_ = job;
+    fast_ = job.fidelity == MANTSIM_FIDELITY_FAST;
+    ws_ = job.dataflow == MANTSIM_DATAFLOW_WEIGHT_STATIONARY;
+    serial_ = config.timing == MANTSIM_TIMING_SERIAL;
+    check_buffers(config, job);
+}
+
+void Accelerator::plan(const ArraySpec &config, const GemmJob &job) {
+    check_array(config);
+    check_job(config, job);
+    if (pe_kind(config.pe_type).codebook) check_vq(config, job);
+    adopt(config, job);
+    clear_counters();
+    dram_.reset(config.dram_bits_per_cycle, config.dram_latency_cycles);
+    streamer_.start(config_, job_, order_, dram_);
+}
+
+// Sizes the tiles to the buffers: WS from the mapper (mapper.cpp); OS tiles of R tokens and K
+// chunks the WBUF double-buffers; the WBUF must double-buffer the largest weight tile.
+void Accelerator::check_buffers(const ArraySpec &config, const GemmJob &job) {
+    const bool fp16 = float_datapath(config.pe_type);
+    const uint64_t activation_row_bits = static_cast<uint64_t>(job.k) * job.activation_bits + (fp16 ? 0 : 16);
+    const uint64_t abuf_bits = config.activation_buffer_bytes * 8, obuf_bits = config.output_buffer_bytes * 8;
+    order_ = TileOrder{};
+    order_.m = job.m;
+    order_.k = job.k;
+    order_.n = job.n;
+    order_.rows = config.rows;
+    order_.columns = config.columns;
+    order_.ws = ws_;
+    order_.k_step = ws_ ? config.rows : job.k;
+    WeightStreamer sizing;
+    sizing.start(config, job, order_, dram_);
+    if (ws_) {
+        const bool resident_if_fits = !pe_kind(config.pe_type).codebook && sizing.total_bits() <= config.weight_buffer_bytes * 8;
+        choose_mapping(config, job, order_, sizing.total_bits(), resident_if_fits);
+    } else {
+        const uint64_t by_abuf = abuf_bits / activation_row_bits;
+        if (by_abuf == 0) {
+            throw field_error("buffers.activation_bytes", "holds " + std::to_string(config.activation_buffer_bytes) +
+                                                              " bytes; one token needs " + std::to_string(ceil_div(activation_row_bits, 8)));
+        }
+        // OS: as many tokens as PE rows (or ABUF rows of K); the output tile's FP32 sums leave
+        // through double-buffered output registers into the OBUF.
+        order_.m_tile = static_cast<size_t>(std::min<uint64_t>({job.m, config.rows, by_abuf}));
+        if (static_cast<uint64_t>(config.rows) * config.columns * 32 > obuf_bits) {
+            throw field_error("buffers.output_bytes", "holds " + std::to_string(config.output_buffer_bytes) + " bytes; one output tile needs " +
+                                                          std::to_string(static_cast<uint64_t>(config.rows) * config.columns * 4));
+        }
+    }
+    Tile largest;
+    largest.nt = std::min<size_t>(job.n, config.columns);
+    largest.kt = std::min<size_t>(job.k, order_.k_step);
+    const uint64_t wbuf_bits = config.weight_buffer_bytes * 8;
+    if (!ws_) {
+        // OS: K streams in the longest chunks the WBUF double-buffers (tile bits grow with kt).
+        size_t lo = 1, hi = job.k;
+        while (lo < hi) {
+            largest.kt = (lo + hi + 1) / 2;
+            if (2 * sizing.tile_bits(largest) <= wbuf_bits) {
+                lo = largest.kt;
+            } else {
+                hi = largest.kt - 1;
+            }
+        }
+        largest.kt = lo;
+        order_.k_step = lo;
+    }
+    const uint64_t double_buffer = 2 * sizing.tile_bits(largest);
+    if (double_buffer > wbuf_bits) {
+        throw field_error("buffers.weight_bytes", "holds " + std::to_string(config.weight_buffer_bytes) +
+                                                      " bytes; two weight tiles need " + std::to_string(ceil_div(double_buffer, 8)));
+    }
+}
+
+// Thrown inside the thread to abandon a job that exceeded its budget; caught in run().
+struct BudgetExceeded {};
+
+bool Accelerator::array_busy() const {
+    for (const InFlight &tile : flight_) {
+        if (tile.active) return true;
+    }
+    return false;
+}
+
+uint64_t Accelerator::next_completion() const {
+    uint64_t next = UINT64_MAX;
+    for (const InFlight &tile : flight_) {
+        if (tile.active) next = std::min(next, tile.issue + tile.span);
+    }
+    return next;
+}
+
+void Accelerator::fire_completions() {
+    // In issue order, so that output writes queue the same way in both fidelities.
+    while (true) {
+        size_t pick = SIZE_MAX;
+        for (size_t p = 0; p < flight_.size(); ++p) {
+            const InFlight &tile = flight_[p];
+            if (!tile.active || tile.issue + tile.span > cycles_) continue;
+            if (pick == SIZE_MAX || tile.index < flight_[pick].index) pick = p;
+        }
+        if (pick == SIZE_MAX) return;
+        complete(pick);
+    }
+}
+
+void Accelerator::account(uint64_t cycles, uint64_t &phase) {
+    if (array_busy()) {
+        compute_ += cycles;
+        array_busy_ += cycles;
+    } else {
+        phase += cycles;
+    }
+    cycles_ += cycles;
+    if (cycles_ > cycle_budget_) throw BudgetExceeded{};
+}
+
+void Accelerator::clock_cycle(uint64_t &phase) {
+    fire_completions();
+    for (size_t p = 0; p < flight_.size(); ++p) {
+        if (flight_[p].active) arrays_[p].step(cycles_ - flight_[p].issue);
+    }
+    dram_.tick();
+    account(1, phase);
+    if (trace_.active()) sample_trace(phase);
+    wait();
+}
+
+void Accelerator::advance(uint64_t until, size_t ticket, uint64_t &phase) {
+    auto pending = [&] { return ticket == SIZE_MAX ? cycles_ < until : !dram_.done(ticket); };
+    while (pending()) {
+        if (!fast_) {
+            clock_cycle(phase);
+            continue;
+        }
+        // The kernel's clock does not run through these cycles: toggling it tens of millions of
+        // times while no process acts would cost more than the whole job. Nothing but the DRAM
+        // channel moves between two tile completions, so its ticks are taken at once.
+        fire_completions();
+        const uint64_t event = next_completion();
+        uint64_t limit = std::min(event, ticket == SIZE_MAX ? until : cycle_budget_ + 1);
+        limit = limit > cycles_ ? limit - cycles_ : 1;
+        uint64_t taken = limit;
+        if (ticket == SIZE_MAX) {
+            dram_.advance(limit);
+        } else {
+            taken = dram_.advance_until(ticket, limit);
+        }
+        account(taken, phase);
+    }
+}
+
+void Accelerator::clear_counters() {
+    cycles_ = compute_ = preload_ = stall_ = drain_ = buffer_stall_ = tiles_ = output_scales_ = decoder_lookups_ = decoder_scales_ = 0;
+    array_busy_ = link_bits_ = metadata_bits_ = 0;
+    codebook_reads_ = hot_reads_ = residual_adds_ = conflict_cycles_ = decoder_cycles_ = 0;
+    wbuf_read_ = abuf_read_ = obuf_read_ = obuf_write_ = 0;
+    for (PEArray &array : arrays_) array.reset_counters();
+    recorder_.reset_counters();
+    dram_.reset(1, 0);
+    streamer_ = WeightStreamer{};
+    rows_ = ActivationStreamer{};
+}
+
+void Accelerator::run() {
+    while (true) {
+        while (!start_requested_) wait();
+        start_requested_ = false;
+        try {
+            run_job();
+        } catch (const BudgetExceeded &) {
+            timed_out_ = true;
+        }
+        trace_.finish(!timed_out_);
+        finished_ = true;
+        sc_core::sc_pause();
+    }
+}
+
+mantsim_gemm_result Accelerator::result() const {
+    mantsim_gemm_result result;
+    result.total_cycles = cycles_;
+    result.compute_cycles = compute_ + preload_;
+    result.stall_cycles = stall_ + drain_ + buffer_stall_;
+    result.m_tile = order_.m_tile;
+    result.n_block_columns = std::min<uint64_t>(static_cast<uint64_t>(order_.n_block) * order_.columns, order_.n);
+    result.k_chunk = std::min<uint64_t>(static_cast<uint64_t>(order_.chunk_tiles()) * order_.k_step, order_.k);
+    result.weights_resident = streamer_.resident() ? 1 : 0;
+    const bool fp16 = float_datapath(config_.pe_type);
+    result.compulsory_dram_bits = streamer_.total_bits() + static_cast<uint64_t>(order_.m) * (order_.k * job_.activation_bits + (fp16 ? 0 : 16)) +
+                                  static_cast<uint64_t>(order_.m) * order_.n * 32;
+    return result;
+}
+
+void Accelerator::report(CounterArray &counters) const {
+    counters[MANTSIM_COUNTER_CYCLES_TOTAL] += cycles_;
+    counters[MANTSIM_COUNTER_CYCLES_COMPUTE] += compute_;
+    counters[MANTSIM_COUNTER_CYCLES_PRELOAD] += preload_;
+    counters[MANTSIM_COUNTER_CYCLES_STALL] += stall_;
+    counters[MANTSIM_COUNTER_CYCLES_DRAIN] += drain_;
+    counters[MANTSIM_COUNTER_CYCLES_BUFFER_STALL] += buffer_stall_;
+    counters[MANTSIM_COUNTER_CYCLES_ARRAY_BUSY] += array_busy_;
+    counters[MANTSIM_COUNTER_OUTPUT_SCALE] += output_scales_;
+    counters[MANTSIM_COUNTER_DECODER_LOOKUPS] += decoder_lookups_;
+    counters[MANTSIM_COUNTER_DECODER_SCALE] += decoder_scales_;
+    const uint64_t entry_bits = static_cast<uint64_t>(job_.vq.vector_length) * 16;
+    counters[MANTSIM_COUNTER_DECODER_CODEBOOK_READ_BITS] += codebook_reads_ * entry_bits;
+    counters[MANTSIM_COUNTER_DECODER_HOT_READ_BITS] += hot_reads_ * entry_bits;
+    counters[MANTSIM_COUNTER_DECODER_RESIDUAL_ADD] += residual_adds_;
+    counters[MANTSIM_COUNTER_DECODER_CONFLICT_CYCLES] += conflict_cycles_;
+    counters[MANTSIM_COUNTER_DECODER_CYCLES] += decoder_cycles_;
+    counters[MANTSIM_COUNTER_WBUF_READ_BITS] += wbuf_read_;
+    counters[MANTSIM_COUNTER_ABUF_READ_BITS] += abuf_read_;
+    counters[MANTSIM_COUNTER_OBUF_READ_BITS] += obuf_read_;
+    counters[MANTSIM_COUNTER_OBUF_WRITE_BITS] += obuf_write_;
+    counters[MANTSIM_COUNTER_TILES] += tiles_;
+    counters[MANTSIM_COUNTER_WEIGHT_LINK_BITS] += link_bits_;
+    counters[MANTSIM_COUNTER_METADATA_BITS] += metadata_bits_;
+    // Every PE of a busy array cycle that did not MAC idles, whichever tile its band belongs to.
+    CounterArray pe{};
+    for (const PEArray &array : arrays_) array.report(pe);
+    recorder_.report(pe);
+    uint64_t macs = 0;
+    for (int c = 0; c < MANTSIM_COUNTER_COUNT; ++c) macs += is_mac_counter(c) ? pe[c] : 0;
+    pe[MANTSIM_COUNTER_PE_IDLE] = array_busy_ * config_.rows * config_.columns - macs;
+    for (size_t c = 0; c < pe.size(); ++c) counters[c] += pe[c];
+    streamer_.report(counters);
+    rows_.report(counters);
+    dram_.report(counters);
+}
+
+}  // namespace mantsim

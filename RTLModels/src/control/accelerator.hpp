@@ -1,0 +1,155 @@
+// The accelerator: a controller that issues a job's tiles into the PE array, a weight streamer
+// (WBUF ring, DRAM prefetch, VQ codebooks) and a weight link into the PEs' shadow registers, an
+// activation streamer (double-buffered ABUF), an output writer, and one DRAM channel. One clocked
+// thread advances every block each cycle, so a job's timing and counters depend only on its
+// inputs. The tile order is TileOrder's; the issue rules are mantsim_rtl.h's MANTSIM_TIMING_*.
+#pragma once
+
+#include <systemc>
+
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "memory/activation_streamer.hpp"
+#include "common/counters.hpp"
+#include "kinds/decoders.hpp"
+#include "memory/dram_channel.hpp"
+#include "control/mapper.hpp"
+#include "array/pe_array.hpp"
+#include "control/tile_order.hpp"
+#include "memory/weight_streamer.hpp"
+#include "trace/vcd_writer.hpp"
+
+namespace mantsim {
+
+struct Accelerator : sc_core::sc_module {
+    sc_core::sc_in<bool> clk;
+
+    explicit Accelerator(sc_core::sc_module_name name);
+
+    // Checks the job and prepares it; throws std::invalid_argument naming the field at fault.
+    void prepare(const ArraySpec &config, const GemmJob &job);
+    // The checks and the mapping of a job, without decoding its weights or running it: result()
+    // then gives the mapping (cycles zero).
+    void plan(const ArraySpec &config, const GemmJob &job);
+    // Starts the prepared job; the thread pauses the kernel when it is done.
+    void start() { start_requested_ = true; }
+    bool finished() const { return finished_; }
+    // Records the next prepared job as a VCD at `path` (empty: off), showing PE row `row`.
+    void set_trace(const std::string &path, uint32_t row) {
+        trace_path_ = path;
+        trace_row_ = row;
+    }
+    void set_clock_period(uint64_t period_ps) { period_ps_ = period_ps; }
+    // Set when the job ran past its cycle budget (a model bug, never a slow job): the job stops.
+    bool timed_out() const { return timed_out_; }
+    // Zeroes every counter (another block's job is about to run).
+    void clear_counters();
+
+    const std::vector<float> &output() const { return output_; }
+    mantsim_gemm_result result() const;
+    void report(CounterArray &counters) const;
+
+  private:
+    void run();
+    void run_job();
+    // One tile: when it may issue, and what issuing it does.
+    uint64_t weights_ready(size_t index, const Tile &tile);
+    void partial_sum_bits(const Tile &tile, uint64_t &in, uint64_t &out) const;
+    uint64_t stream_cycles(const Tile &tile) const;
+    uint64_t span_cycles(const Tile &tile) const;
+    void issue(size_t index, const Tile &tile);
+    void count_issue(const Tile &tile);
+    void complete(size_t plane);
+
+    // Time: cycle fidelity clocks the kernel and steps every tile in flight; fast fidelity jumps.
+    // Both fire tile completions at the same cycles. `phase` counts cycles with no tile in flight.
+    void clock_cycle(uint64_t &phase);
+    // Advances until `ticket` (SIZE_MAX: none) completes or the clock reaches `until`.
+    void advance(uint64_t until, size_t ticket, uint64_t &phase);
+    void advance_to(uint64_t until, uint64_t &phase) { advance(until, SIZE_MAX, phase); }
+    void wait_for(size_t ticket) { advance(UINT64_MAX, ticket, stall_); }
+    bool array_busy() const;
+    uint64_t next_completion() const;
+    void fire_completions();
+    void account(uint64_t cycles, uint64_t &phase);
+
+    // Fast fidelity: what the first tile of a shape cost in the array, replayed for the others.
+    struct TileKey {
+        size_t mt, kt, nt, group_phase;
+        bool first_k, last_k;
+        bool operator<(const TileKey &other) const {
+            return std::tie(mt, kt, nt, group_phase, first_k, last_k) <
+                   std::tie(other.mt, other.kt, other.nt, other.group_phase, other.first_k, other.last_k);
+        }
+    };
+    void replay_tile(const Tile &tile, size_t index);
+    // VQ: what decoding one weight tile costs, from its index stream.
+    struct DecodeCost {
+        uint64_t cycles = 0, bank_reads = 0, hot_reads = 0, conflict_cycles = 0;
+    };
+    DecodeCost decode_cost(const Tile &tile);
+    const DecodeCost &decode(size_t index, const Tile &tile);
+    void check_vq(const ArraySpec &config, const GemmJob &job) const;
+    void adopt(const ArraySpec &config, const GemmJob &job);
+    void check_buffers(const ArraySpec &config, const GemmJob &job);
+    void begin_trace(const std::string &path, const ArraySpec &config);
+    void sample_trace(const uint64_t &phase);
+
+    std::string trace_path_;
+    uint32_t trace_row_ = 0;
+    VcdWriter trace_;
+    std::vector<uint64_t> trace_values_;
+    uint64_t trace_wbuf_ = 0, trace_obuf_ = 0, period_ps_ = 1;
+    bool start_requested_ = false;
+    bool finished_ = true;
+    bool timed_out_ = false;
+    uint64_t cycle_budget_ = 0;
+
+    ArraySpec config_{};
+    GemmJob job_{};
+    DecodedWeights weights_;
+    SharedOperands shared_;
+    std::vector<float> accumulators_;
+    std::vector<float> output_;
+    std::vector<uint16_t> activation_scales_;
+    DramChannel dram_;
+    WeightStreamer streamer_;
+    ActivationStreamer rows_;
+    TileOrder order_;
+    bool fast_ = false, ws_ = true, serial_ = false;
+
+    // Tiles in flight, one PE-state instance each (grown on demand).
+    struct InFlight {
+        bool active = false;
+        Tile tile;
+        size_t index = 0;
+        uint64_t issue = 0, span = 0;
+    };
+    std::vector<PEArray> arrays_;
+    std::vector<InFlight> flight_;
+    PEArray recorder_;  // fast fidelity: steps the first tile of each shape off the clock
+    std::map<TileKey, CounterArray> tile_cache_;
+    std::vector<uint64_t> shift_weights_;
+
+    // Issue history: the last tile's issue cycle and stream, the bank-free cycle of each row (the
+    // cycle the tile that last used the shadow set left it), the link's next free cycle, and each N
+    // tile's last issue (a later K tile of it reads the partial sums that tile leaves).
+    uint64_t last_issue_ = 0, last_stream_ = 0, last_end_ = 0, last_drain_ = 0, link_free_ = 0, busy_until_ = 0;
+    bool any_issued_ = false;
+    std::vector<std::vector<uint64_t>> row_free_;
+    std::vector<uint64_t> n_issue_;
+    std::vector<DecodeCost> decode_costs_;
+    std::vector<bool> decoded_;
+
+    uint64_t cycles_ = 0, compute_ = 0, preload_ = 0, stall_ = 0, drain_ = 0, buffer_stall_ = 0, tiles_ = 0;
+    uint64_t array_busy_ = 0;
+    uint64_t output_scales_ = 0, decoder_lookups_ = 0, decoder_scales_ = 0, link_bits_ = 0, metadata_bits_ = 0;
+    uint64_t codebook_reads_ = 0, hot_reads_ = 0, residual_adds_ = 0, conflict_cycles_ = 0, decoder_cycles_ = 0;
+    std::vector<uint32_t> bank_stamp_;
+    uint64_t wbuf_read_ = 0, abuf_read_ = 0, obuf_read_ = 0, obuf_write_ = 0;
+};
+
+}  // namespace mantsim

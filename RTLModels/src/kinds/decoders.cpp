@@ -1,0 +1,91 @@
+#include "kinds/decoders.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "kv/kv_quantizers.hpp"
+#include "kinds/pe_kind.hpp"
+
+namespace mantsim {
+
+float power_of_two(int exponent) { return std::ldexp(1.0f, exponent); }
+
+VQLayout::VQLayout(const GemmJob &job)
+    : rows(stored_weight_rows(job)), k(job.k), v(job.vq.vector_length), stages(job.vq.stages),
+      entries(size_t{1} << job.weight_bits), scope_size(job.vq.scope_size), scope(job.vq.scope),
+      along_output(job.vq.axis == MANTSIM_VQ_AXIS_OUTPUT) {}
+
+size_t VQLayout::scope_count() const {
+    switch (scope) {
+    case MANTSIM_VQ_SCOPE_TILE: return ((rows + scope_size - 1) / scope_size) * ((k + scope_size - 1) / scope_size);
+    case MANTSIM_VQ_SCOPE_ROWS: return (rows + scope_size - 1) / scope_size;
+    default: return 1;
+    }
+}
+
+size_t VQLayout::scope_of(size_t row, size_t col) const {
+    switch (scope) {
+    case MANTSIM_VQ_SCOPE_TILE: return (row / scope_size) * ((k + scope_size - 1) / scope_size) + col / scope_size;
+    case MANTSIM_VQ_SCOPE_ROWS: return row / scope_size;
+    default: return 0;
+    }
+}
+
+size_t stored_weight_rows(const GemmJob &job) {
+    return job.weight_row_period == 0 ? job.n : job.weight_row_period;
+}
+
+float half_to_float(uint16_t bits) {
+    const uint32_t sign = static_cast<uint32_t>(bits & 0x8000u) << 16;
+    const uint32_t exponent = (bits >> 10) & 0x1Fu;
+    const uint32_t mantissa = bits & 0x3FFu;
+    float magnitude;
+    if (exponent == 0) {
+        magnitude = static_cast<float>(mantissa) * power_of_two(-24);
+    } else if (exponent == 31) {
+        magnitude = mantissa == 0 ? INFINITY : NAN;
+    } else {
+        const uint32_t word = ((exponent + 112u) << 23) | (mantissa << 13);
+        std::memcpy(&magnitude, &word, sizeof magnitude);
+    }
+    uint32_t word;
+    std::memcpy(&word, &magnitude, sizeof word);
+    word |= sign;
+    float result;
+    std::memcpy(&result, &word, sizeof result);
+    return result;
+}
+
+DecodedWeights decode_weights(const GemmJob &job, const ArraySpec &config) {
+    const PEKind &kind = pe_kind(config.pe_type);
+    if (kind.group_metadata && job.group_scales == nullptr) throw std::invalid_argument("job.group_scales: required by this PE type");
+    if (kind.decode_all != nullptr) return kind.decode_all(job, config);
+    // Integer kinds: group by group of each stored row (a repeating operand stores only its period
+    // of rows; the PEs index them modulo it).
+    const size_t n = stored_weight_rows(job), k = job.k, g = job.group_size;
+    const size_t groups = (k + g - 1) / g;
+    DecodedWeights out;
+    out.mac_lane.assign(n * k, 0);
+    out.shift_lane.assign(n * k, 0);
+    out.group_a.assign(n * groups, 1);
+    out.group_scale.assign(n * groups, 0.0f);
+    for (size_t row = 0; row < n; ++row) {
+        for (size_t group = 0; group < groups; ++group) {
+            const GroupSlice slice{job.weight_codes + row * k, group * g, std::min(k, group * g + g), row * groups + group,
+                                   out.mac_lane.data() + row * k, out.shift_lane.data() + row * k};
+            kind.decode_group(job, slice, out);
+            const int32_t a = out.group_a[slice.meta];
+            for (size_t i = slice.begin; i < slice.end; ++i) {
+                const int32_t magnitude = std::abs(a * slice.mac[i] + slice.shift[i]);
+                if (magnitude > out.max_magnitude) out.max_magnitude = magnitude;
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace mantsim

@@ -1,0 +1,102 @@
+// The VQ array's decoder as the controller sees it: the checks a VQ job must pass, and what
+// decoding one weight tile costs, lookup by lookup, from its index stream (mantsim_rtl.h,
+// MANTSIM_PE_VQ, states the rules).
+#include "control/accelerator.hpp"
+#include "common/field_error.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace mantsim {
+
+void Accelerator::check_vq(const ArraySpec &config, const GemmJob &job) const {
+    const VQLayout layout(job);
+    if (job.dataflow != MANTSIM_DATAFLOW_WEIGHT_STATIONARY) {
+        throw field_error("job.dataflow", "the VQ array decodes whole weight tiles into the shadow registers: weight-stationary only");
+    }
+    // A weight tile holds whole vectors: along K its rows, across output channels its columns.
+    if (layout.along_output && config.columns % layout.v != 0) {
+        throw field_error("array.columns", std::to_string(config.columns) + " columns do not hold whole VQ vectors of " + std::to_string(layout.v));
+    }
+    if (!layout.along_output && config.rows % layout.v != 0) {
+        throw field_error("array.rows", std::to_string(config.rows) + " rows do not hold whole VQ vectors of " + std::to_string(layout.v));
+    }
+    const uint64_t set_bits = static_cast<uint64_t>(layout.set_values()) * 16;
+    if (set_bits > config.vq.codebook_bytes * 8) {
+        throw field_error("decoder.codebook_bytes", "holds " + std::to_string(config.vq.codebook_bytes) + " bytes; one set of codebooks (" +
+                                                        std::to_string(layout.stages) + " x " + std::to_string(layout.entries) + " entries x " +
+                                                        std::to_string(layout.v) + " FP16) needs " + std::to_string(set_bits / 8));
+    }
+    if (config.vq.codebook_banks == 0) throw field_error("decoder.codebook_banks", "must be positive");
+    if (config.vq.lanes == 0) throw field_error("decoder.lanes", "must be positive");
+    if (config.vq.hot_entries > layout.entries) {
+        throw field_error("decoder.hot_entries", std::to_string(config.vq.hot_entries) + " is more than the codebook's " +
+                                                     std::to_string(layout.entries) + " entries");
+    }
+    if (config.vq.hot_entries > 0 && config.vq.hot_ports == 0) throw field_error("decoder.hot_ports", "a hot-entry store needs a read port");
+    // Every weight tile must read one scope's codebooks.
+    const size_t rows = config.rows, columns = config.columns;
+    for (size_t n0 = 0; n0 < job.n; n0 += columns) {
+        const size_t first = layout.scope_of(n0 % layout.rows, 0);
+        for (size_t n = n0; n < std::min<size_t>(job.n, n0 + columns); ++n) {
+            if (layout.scope_of(n % layout.rows, 0) != first) {
+                throw field_error("job.layout.vq.scope", "the weight tile of output channels " + std::to_string(n0) + ".." +
+                                                      std::to_string(std::min<size_t>(job.n, n0 + columns) - 1) +
+                                                      " spans codebook scopes; use a scope that is a multiple of the array's columns");
+            }
+        }
+    }
+    for (size_t k0 = 0; k0 < job.k; k0 += rows) {
+        if (layout.scope_of(0, k0) != layout.scope_of(0, std::min<size_t>(job.k, k0 + rows) - 1)) {
+            throw field_error("job.layout.vq.scope", "the weight tile of K " + std::to_string(k0) + ".." + std::to_string(std::min<size_t>(job.k, k0 + rows) - 1) +
+                                                  " spans codebook scopes; use a scope that is a multiple of the array's rows");
+        }
+    }
+}
+
+Accelerator::DecodeCost Accelerator::decode_cost(const Tile &tile) {
+    // Lookups in stream order: the tile's K steps, then its columns, then residual stages; each
+    // vector once.
+    const VQLayout layout(job_);
+    const uint32_t banks = config_.vq.codebook_banks, lanes = config_.vq.lanes;
+    const uint32_t hot = config_.vq.hot_entries, hot_ports = config_.vq.hot_ports;
+    if (bank_stamp_.size() != banks) bank_stamp_.assign(banks, 0);
+    std::fill(bank_stamp_.begin(), bank_stamp_.end(), 0);
+    DecodeCost cost;
+    uint32_t stamp = 0, issued = lanes, hot_used = 0;
+    auto new_cycle = [&] {
+        cost.cycles += 1;
+        stamp += 1;
+        issued = 0;
+        hot_used = 0;
+    };
+    for (size_t col = tile.k0; col < tile.k0 + tile.kt; col += layout.col_step()) {
+        for (size_t n = tile.n0; n < tile.n0 + tile.nt; n += layout.row_step()) {
+            for (size_t stage = 0; stage < layout.stages; ++stage) {
+                const uint32_t index = job_.weight_codes[layout.code_index(n % layout.rows, col, stage)];
+                if (issued == lanes) new_cycle();
+                if (index < hot) {
+                    if (hot_used == hot_ports) {
+                        cost.conflict_cycles += 1;
+                        new_cycle();
+                    }
+                    hot_used += 1;
+                    cost.hot_reads += 1;
+                } else {
+                    const size_t bank = (stage * layout.entries + index) % banks;
+                    if (bank_stamp_[bank] == stamp) {
+                        cost.conflict_cycles += 1;
+                        new_cycle();
+                    }
+                    bank_stamp_[bank] = stamp;
+                    cost.bank_reads += 1;
+                }
+                issued += 1;
+            }
+        }
+    }
+    return cost;
+}
+
+}  // namespace mantsim
