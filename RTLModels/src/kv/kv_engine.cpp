@@ -56,7 +56,8 @@ void KVEngine::prepare(const mantsim_kv_config &config, const mantsim_kv_job &jo
     job_ = job;
     period_ps_ = period_ps;
     finished_ = false;
-    now_ = port_free_at_ = 0;
+    now_ = 0;
+    dram_.reset(config_.dram_bits_per_cycle, 0);
     closed_windows_ = 0;
     window_values_.clear();
     window_scales_.clear();
@@ -82,10 +83,8 @@ void KVEngine::work(uint64_t cycles) {
 }
 
 void KVEngine::write_back(uint64_t bits) {
-    const uint64_t start = std::max(now_, port_free_at_);
-    port_free_at_ = start + (bits + config_.dram_bits_per_cycle - 1) / config_.dram_bits_per_cycle;
-    counters_[MANTSIM_COUNTER_DRAM_WRITE_BITS] += bits;
-    counters_[MANTSIM_COUNTER_DRAM_BUSY_CYCLES] += port_free_at_ - start;
+    dram_.advance(now_ - dram_.now());
+    dram_.request(bits, true);
 }
 
 void KVEngine::run_job() {
@@ -122,9 +121,10 @@ void KVEngine::run_job() {
     std::copy(window_scales_.begin(), window_scales_.end(), job_.open_scales);
     result_.engine_cycles = now_;
     // The job ends when the last quantized vector or window has reached DRAM.
-    if (port_free_at_ > now_) {
-        const uint64_t drain = port_free_at_ - now_;
-        now_ = port_free_at_;
+    dram_.advance(now_ - dram_.now());
+    if (!dram_.idle()) {
+        const uint64_t drain = dram_.advance_until(dram_.last_ticket(), UINT64_MAX);
+        now_ += drain;
         wait(sc_core::sc_time(static_cast<double>(drain) * static_cast<double>(period_ps_), sc_core::SC_PS));
     }
     result_.total_cycles = now_;
@@ -158,6 +158,7 @@ void KVEngine::flush_window() {
 
 void KVEngine::report(CounterArray &counters) const {
     for (size_t i = 0; i < counters.size(); ++i) counters[i] += counters_[i];
+    dram_.report(counters);
 }
 
 }  // namespace mantsim

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/counters.hpp"
+#include "memory/dram_channel.hpp"
 #include "mantsim_rtl.h"
 
 namespace mantsim {
@@ -23,7 +24,10 @@ struct KVEngine : sc_core::sc_module {
     void start() { start_requested_ = true; }
     bool finished() const { return finished_; }
     mantsim_kv_result result() const { return result_; }
-    void clear_counters() { counters_.fill(0); }
+    void clear_counters() {
+        counters_.fill(0);
+        dram_.reset(config_.dram_bits_per_cycle, 0);
+    }
     void report(CounterArray &counters) const;
 
   private:
@@ -31,7 +35,8 @@ struct KVEngine : sc_core::sc_module {
     void run_job();
     // Advances the engine by `cycles` of work.
     void work(uint64_t cycles);
-    // Queues `bits` on the DRAM write port at the current cycle.
+    // Queues `bits` on the DRAM write port at the current cycle: the array's DramChannel model, a
+    // channel of its own at dram_bits_per_cycle whose posted writes wait for no latency.
     void write_back(uint64_t bits);
     void flush_window();
     uint64_t pass(uint64_t operations) const { return (operations + config_.lanes - 1) / config_.lanes; }
@@ -41,7 +46,8 @@ struct KVEngine : sc_core::sc_module {
     uint64_t period_ps_ = 2000;
     bool start_requested_ = false;
     bool finished_ = false;
-    uint64_t now_ = 0, port_free_at_ = 0;
+    uint64_t now_ = 0;
+    DramChannel dram_;
     size_t closed_windows_ = 0;
     std::vector<int8_t> window_values_;    // open tokens x head_dim
     std::vector<uint16_t> window_scales_;  // open tokens
