@@ -36,10 +36,12 @@ let package = Package(
         .target(name: "MantConfig", dependencies: ["MantHardware", "MantNumerics", .product(name: "Yams", package: "Yams")]),
         // Workloads on architectures: operators through the array and vector unit, latency and energy.
         .target(name: "MantSimulation", dependencies: ["MantConfig", "MantHardware", "MantNumerics", "MantWorkload"]),
+        // Studies built on the simulation: bits-study, kv-study, vq-study.
+        .target(name: "MantStudies", dependencies: ["MantConfig", "MantHardware", "MantNumerics", "MantWorkload", "MantSimulation"]),
         .executableTarget(
             name: "mantsim",
             dependencies: [
-                "MantNumerics", "MantTensorIO", "MantHardware", "MantConfig", "MantWorkload", "MantSimulation",
+                "MantNumerics", "MantTensorIO", "MantHardware", "MantConfig", "MantWorkload", "MantSimulation", "MantStudies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,7 +56,7 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "MantWorkloadTests", dependencies: ["MantWorkload"]),
         .testTarget(name: "MantConfigTests", dependencies: ["MantConfig", "MantHardware", "MantNumerics"]),
-        .testTarget(name: "MantSimulationTests", dependencies: ["MantSimulation", "MantConfig", "MantHardware", "MantNumerics",
+        .testTarget(name: "MantSimulationTests", dependencies: ["MantSimulation", "MantStudies", "MantConfig", "MantHardware", "MantNumerics",
                                                                 "MantWorkload", "_TestSupport"]),
         .testTarget(name: "MantSimCLITests", dependencies: ["MantTensorIO", "MantNumerics", "_TestSupport"], exclude: ["Golden"]),
     ],

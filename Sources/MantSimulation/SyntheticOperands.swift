@@ -141,7 +141,7 @@ final class SyntheticOperands {
 extension QuantizedTensor {
     /// A VQ tensor [rows, width] with one set of codebooks and vectors across rows, widened to
     /// `columns`: column c holds the codes of column c % width, read through the same codebooks.
-    func repeatingVQColumns(to columns: Int) throws -> QuantizedTensor {
+    public func repeatingVQColumns(to columns: Int) throws -> QuantizedTensor {
         guard let config = format.vq, config.axis == .output, config.scope == .tensor else {
             throw QuantizationError.invalidParameter(field: "kv", message: "a VQ V cache has one codebook set per head, vectors across head channels")
         }

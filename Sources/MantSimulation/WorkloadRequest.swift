@@ -47,4 +47,6 @@ public struct WorkloadRequest {
 public struct WorkloadError: Error, CustomStringConvertible, Equatable {
     public let problems: [String]
     public var description: String { problems.joined(separator: "\n") }
+
+    public init(problems: [String]) { self.problems = problems }
 }

@@ -4,6 +4,7 @@ import MantConfig
 import MantHardware
 import MantNumerics
 import MantSimulation
+import MantStudies
 
 struct BitsStudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

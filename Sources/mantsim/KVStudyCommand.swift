@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MantSimulation
+import MantStudies
 
 struct KVStudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MantConfig
 import MantSimulation
+import MantStudies
 
 struct VQStudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

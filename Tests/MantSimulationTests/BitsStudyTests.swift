@@ -2,7 +2,8 @@ import XCTest
 import MantConfig
 import MantHardware
 import MantNumerics
-@testable import MantSimulation
+@testable import MantStudies
+import MantSimulation
 
 final class BitsStudyTests: XCTestCase {
     private func setup() throws -> BitsStudy.Setup {

@@ -1,5 +1,6 @@
 import XCTest
-@testable import MantSimulation
+@testable import MantStudies
+import MantSimulation
 
 final class KVStudyTests: XCTestCase {
     func testSchemesRankAsTheirPrecisionImplies() throws {

@@ -3,6 +3,7 @@ import Foundation
 import MantConfig
 import MantHardware
 import MantNumerics
+import MantSimulation
 
 /// Quality and cost at equal bits per weight: each weight-format family at 2, 3 and 4 bits,
 /// quantization error on the same tensor next to latency and energy on the same workload.

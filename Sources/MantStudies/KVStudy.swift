@@ -1,5 +1,6 @@
 import Foundation
 import MantNumerics
+import MantSimulation
 
 /// How much attention output error each KV-cache scheme costs, on seeded token streams with
 /// outlier channels: the accuracy side of the two-stage KV engine.

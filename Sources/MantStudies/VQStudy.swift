@@ -2,6 +2,7 @@ import Foundation
 import MantConfig
 import MantHardware
 import MantNumerics
+import MantSimulation
 
 /// VQ-LLM's hot-entry study in hardware: how the VQ array's latency depends on its codebook banks
 /// and on a hot-entry store of n_hot entries, per VQ configuration, on LLaMA-7B GEMV and GEMM shapes
