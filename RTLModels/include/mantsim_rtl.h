@@ -108,23 +108,11 @@ enum {
     MANTSIM_PE_ANT = 3,    /* ANT decode-then-MAC */
     MANTSIM_PE_OLIVE = 4,  /* OliVe pair decode-then-MAC */
     MANTSIM_PE_MXFP4 = 5,  /* MXFP4 E2M1 decode-then-MAC, E8M0 block scale in the SAC */
-    MANTSIM_PE_LUT = 6,    /* FLUTE-style lookup table: the decoder reads table[q] (FP16); FP16 x FP16
-                              -> FP32 MAC. Where the group's FP16 scale is applied is the array's
-                              decoder.lut.scale: MANTSIM_LUT_SCALE_DECODER multiplies table[q] by it in FP16
-                              at the decoder (FLUTE's W = table[q] * s), no SAC;
-                              MANTSIM_LUT_SCALE_SAC sums each group's products in FP32 in the PEs
-                              and a SAC row applies acc = acc + s * P as the group ends */
-    MANTSIM_PE_VQ = 7,     /* VQ-LLM-style codebooks: per weight vector the decoder reads one entry per
-                              residual stage from the banked codebook SRAM, or from the hot-entry store
-                              when the index is below hot_entries; the stages are summed in binary32 and
-                              rounded to FP16; FP16 x FP16 -> FP32 MAC, no SAC. Weight-stationary only:
-                              a decoded tile fills the shadow registers while the previous tile computes,
-                              in max(WBUF port cycles, decode cycles). Decode issues lookups in stream
-                              order (the tile's K steps, then its columns, then stages; a vector
-                              is looked up once, at its first K step and column), at most
-                              decoder.vq.lanes per cycle; a cycle ends at the first lookup whose bank
-                              (address % codebook_banks, one read per bank per cycle) or hot-store port
-                              (hot_ports per cycle) is taken. */
+    MANTSIM_PE_LUT = 6,    /* FLUTE-style table: FP16 table[q] x group scale at the decoder, or the scale in a
+                              SAC row (decoder.lut.scale); FP16 x FP16 -> FP32 MAC (kinds/pe_kind_lut.cpp) */
+    MANTSIM_PE_VQ = 7,     /* VQ-LLM-style codebooks: a banked codebook SRAM and a hot-entry store decode
+                              each vector to FP16; FP16 x FP16 -> FP32 MAC, weight-stationary only
+                              (kinds/pe_kind_vq.cpp; decode timing: kinds/vq_decoder.cpp) */
     MANTSIM_PE_TYPE_COUNT
 };
 

@@ -1,6 +1,12 @@
 // The VQ array's decoder as the controller sees it: the checks a VQ job must pass, and what
-// decoding one weight tile costs, lookup by lookup, from its index stream (mantsim_rtl.h,
-// MANTSIM_PE_VQ, states the rules).
+// decoding one weight tile costs, lookup by lookup, from its index stream. Per weight vector the
+// decoder reads one entry per residual stage from the banked codebook SRAM, or from the hot-entry
+// store when the index is below hot_entries; the stages are summed in binary32 and rounded to
+// FP16. A decoded tile fills the shadow registers while the previous tile computes, in max(WBUF
+// port cycles, decode cycles). Decode issues lookups in stream order (the tile's K steps, then its
+// columns, then stages; a vector is looked up once, at its first K step and column), at most
+// `lanes` per cycle; a cycle ends at the first lookup whose bank (address % codebook_banks, one
+// read per bank per cycle) or hot-store port (hot_ports per cycle) is taken.
 #include "control/accelerator.hpp"
 #include "common/field_error.hpp"
 
