@@ -1,0 +1,117 @@
+import Foundation
+import Yams
+
+/// Every problem found in one config file.
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+    public let path: String
+    public let problems: [String]
+
+    public init(path: String, problems: [String]) {
+        self.path = path
+        self.problems = problems
+    }
+
+    public var description: String {
+        problems.map { "\(path): \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Typed reads from a YAML tree that note every problem instead of stopping at the first.
+struct ConfigReader {
+    let path: String
+    private(set) var problems: [String] = []
+
+    init(path: String) { self.path = path }
+
+    mutating func problem(_ message: String) { problems.append(message) }
+
+    func failure() -> ConfigError { ConfigError(path: path, problems: problems) }
+
+    /// A config file's text, or an error naming it.
+    static func text(of path: String) throws -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigError(path: path, problems: ["file: cannot be read"])
+        }
+        return text
+    }
+
+    /// The YAML document's top-level mapping, or an error naming the file.
+    mutating func topMapping(_ text: String) throws -> [String: Any] {
+        let root: Any?
+        do {
+            root = try Yams.load(yaml: text)
+        } catch {
+            throw ConfigError(path: path, problems: ["YAML: \(error)"])
+        }
+        guard let top = mapping(root, at: "") else { throw failure() }
+        return top
+    }
+
+    func finish() throws {
+        if !problems.isEmpty { throw failure() }
+    }
+
+    private func label(_ component: String, _ key: String) -> String {
+        component.isEmpty ? key : "\(component).\(key)"
+    }
+
+    mutating func mapping(_ value: Any?, at component: String) -> [String: Any]? {
+        guard let value else {
+            problem("\(component.isEmpty ? "file" : component): missing (expected a mapping)")
+            return nil
+        }
+        guard let mapping = value as? [String: Any] else {
+            problem("\(component.isEmpty ? "file" : component): expected a mapping of keys to values")
+            return nil
+        }
+        return mapping
+    }
+
+    mutating func allow(_ mapping: [String: Any], keys: [String], at component: String) {
+        for key in mapping.keys.sorted() where !keys.contains(key) {
+            problem("\(label(component, key)): unknown key (expected one of \(keys.joined(separator: ", ")))")
+        }
+    }
+
+    mutating func string(_ mapping: [String: Any], _ key: String, at component: String) -> String? {
+        guard let value = mapping[key] else { problem("\(label(component, key)): missing"); return nil }
+        guard let text = value as? String else { problem("\(label(component, key)): expected text, got \(value)"); return nil }
+        return text
+    }
+
+    mutating func integer(_ mapping: [String: Any], _ key: String, at component: String, range: ClosedRange<Int>,
+                          required: Bool = true) -> Int? {
+        guard let value = mapping[key] else {
+            if required { problem("\(label(component, key)): missing") }
+            return nil
+        }
+        guard let number = value as? Int, range.contains(number) else {
+            problem("\(label(component, key)): expected a whole number in \(range.lowerBound)...\(range.upperBound), got \(value)")
+            return nil
+        }
+        return number
+    }
+
+    mutating func number(_ mapping: [String: Any], _ key: String, at component: String, positive: Bool) -> Double? {
+        guard let value = mapping[key] else { problem("\(label(component, key)): missing"); return nil }
+        let number = (value as? Double) ?? (value as? Int).map(Double.init)
+        guard let number, number.isFinite, !positive || number > 0 else {
+            problem("\(label(component, key)): expected a positive number, got \(value)")
+            return nil
+        }
+        return number
+    }
+
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ mapping: [String: Any], _ key: String, at component: String,
+                                                              _ type: T.Type, default fallback: T? = nil) -> T? where T.RawValue == String {
+        guard let value = mapping[key] else {
+            if fallback == nil { problem("\(label(component, key)): missing") }
+            return fallback
+        }
+        guard let text = value as? String, let choice = T(rawValue: text) else {
+            problem("\(label(component, key)): expected one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got \(value)")
+            return nil
+        }
+        return choice
+    }
+}
