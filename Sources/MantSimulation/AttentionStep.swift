@@ -104,7 +104,7 @@ public struct AttentionStep {
                 }
             } else {
                 cachedKeys = try architecture.kvFormat.makeFormat().quantize(keys)
-                closedValues = try architecture.valueCacheFormat.makeFormat().quantize(try transpose(values))
+                closedValues = try architecture.valueCacheFormat.makeFormat().quantize(try values.transposed())
                 (openValues, openTokens) = ([], 0)
             }
 
@@ -221,12 +221,5 @@ public struct AttentionStep {
     func unitStream(_ rows: Int, _ columns: Int, seed: UInt64) throws -> Tensor {
         let tensor = try SyntheticTensor.llmLike(rows: rows, columns: columns, seed: seed)
         return try Tensor(shape: tensor.shape, values: tensor.values.map { $0 * 50 })
-    }
-
-    func transpose(_ tensor: Tensor) throws -> Tensor {
-        let (rows, columns) = (tensor.shape[0], tensor.shape[1])
-        var values = [Float](repeating: 0, count: rows * columns)
-        for r in 0..<rows { for c in 0..<columns { values[c * rows + r] = tensor.values[r * columns + c] } }
-        return try Tensor(shape: [columns, rows], values: values)
     }
 }

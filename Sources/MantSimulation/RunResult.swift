@@ -70,6 +70,8 @@ public struct RunResult: Sendable, Codable, Equatable {
     /// mm^2 per component (`AreaModel`); empty when the energy table has no area section.
     public var area: [String: Double]
     public var phases: [PhaseResult]
+    /// The accuracy its formats cost, beside the latency and energy.
+    public var accuracy: Accuracy
 
     public func phase(_ kind: Phase) -> PhaseResult? { phases.first { $0.phase == kind } }
 }

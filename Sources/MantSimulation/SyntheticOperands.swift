@@ -28,6 +28,9 @@ final class SyntheticOperands {
     private var valueSource: Tensor?
     private var valueBlocks: [Int: QuantizedTensor] = [:]
     private var probabilityBlock: Tensor?
+    /// Every weight quantized for the run (each synthetic block once, or the checkpoint's tensors)
+    /// against its FP32 value.
+    private(set) var weightError = SignalToNoise()
 
     init(architecture: ArchitectureConfig, seed: UInt64) {
         self.architecture = architecture
@@ -51,9 +54,17 @@ final class SyntheticOperands {
         let rows = min(n, SyntheticOperands.blockRows)
         let key = "\(name)/\(rows)/\(k)"
         if let block = weightBlocks[key] { return block }
-        let block = try architecture.weightFormat.makeFormat().quantize(try SyntheticTensor.llmLike(rows: rows, columns: k, seed: seed(for: key)))
+        let block = try quantizeWeights(try SyntheticTensor.llmLike(rows: rows, columns: k, seed: seed(for: key)))
         weightBlocks[key] = block
         return block
+    }
+
+    /// Weights in the architecture's weight format, their error counted in `weightError`.
+    func quantizeWeights(_ weights: Tensor) throws -> QuantizedTensor {
+        let format = try architecture.weightFormat.makeFormat()
+        let quantized = try format.quantize(weights)
+        for (x, y) in zip(weights.values, try format.dequantize(quantized).values) { weightError.add(exact: Double(x), approximation: Double(y)) }
+        return quantized
     }
 
     /// An activation block [min(m, blockTokens), k] for the named operator.

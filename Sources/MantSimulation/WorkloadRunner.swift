@@ -204,7 +204,16 @@ public final class WorkloadRunner {
                          generatedTokens: request.phases.contains(.decode) ? request.generatedTokens : 0,
                          energyNodeNanometres: energy.nodeNanometres, fidelity: request.fidelity.rawValue, seed: request.seed,
                          area: energy.areas.isEmpty ? [:] : try AreaModel(table: energy).area(of: architecture, headDimension: request.model.headDimension),
-                         phases: phases)
+                         phases: phases, accuracy: try accuracy(request, operands: operands))
+    }
+
+    /// The run's formats in accuracy terms: its weights' SQNR, and its KV cache's attention SQNR at
+    /// the longest context the run reaches.
+    private func accuracy(_ request: WorkloadRequest, operands: SyntheticOperands) throws -> Accuracy {
+        let context = request.promptLength + (request.phases.contains(.decode) ? request.generatedTokens : 0)
+        let measure = KVCacheAccuracy(headDimension: request.model.headDimension, seed: request.seed)
+        return Accuracy(weightSQNR: operands.weightError.decibels, weights: request.weights?.label ?? "synthetic",
+                        kvAttentionSQNR: try measure.attentionSQNR(of: architecture, context: context), kvContext: context)
     }
 
     /// One phase's operators, each distinct shape simulated once (cached in `simulated`) and
@@ -272,7 +281,7 @@ public final class WorkloadRunner {
             return (try GemmOperands(weights: values, activationBlock: try operands.probabilities(m: op.m, tokens: closed),
                                      tokens: op.m, activationBits: bits), open)
         default:
-            let weights = try realWeights.map { try architecture.weightFormat.makeFormat().quantize($0) } ?? operands.weights(op.name, n: op.n, k: op.k)
+            let weights = try realWeights.map { try operands.quantizeWeights($0) } ?? operands.weights(op.name, n: op.n, k: op.k)
             return (try GemmOperands(weights: weights, outputs: op.n, activationBlock: try operands.activations(op.name, m: op.m, k: op.k),
                                      tokens: op.m, activationBits: bits), nil)
         }

@@ -51,6 +51,13 @@ public enum KVStudy {
 
         public init() {}
 
+        /// The seeded streams and heads, as `run` and `compare` measure an architecture's cache.
+        var measure: KVCacheAccuracy {
+            var measure = KVCacheAccuracy(headDimension: headDimension, seed: seed)
+            (measure.heads, measure.kvHeads, measure.queriesPerHead) = (heads, kvHeads, queriesPerHead)
+            return measure
+        }
+
         func validate() throws {
             var problems = [String]()
             if contexts.isEmpty || contexts.contains(where: { $0 < 1 }) { problems.append("contexts: each must be at least 1 token, got \(contexts)") }
@@ -69,12 +76,7 @@ public enum KVStudy {
         var signal = [Int: Double](), noise = [Scheme: [Int: Double]](), valueNoise = [Scheme: [Int: Double]]()
         var bits = [Scheme: [Int: Double]]()
         for kvHead in 0..<setup.kvHeads {
-            let keys = try unitScale(SyntheticTensor.llmLike(rows: longest, columns: d, seed: setup.seed &+ UInt64(3 * kvHead)))
-            let values = try unitScale(SyntheticTensor.llmLike(rows: longest, columns: d, seed: setup.seed &+ UInt64(3 * kvHead + 1)))
-            let queryHeads = (0..<setup.heads).filter { AttentionReference.kvHead(of: $0, heads: setup.heads, kvHeads: setup.kvHeads) == kvHead }
-            let queries = try queryHeads.map { head in
-                try unitScale(SyntheticTensor.llmLike(rows: setup.queriesPerHead, columns: d, seed: setup.seed &+ 1000 &+ UInt64(head)))
-            }
+            let (keys, values, queries) = try setup.measure.streams(kvHead: kvHead, tokens: longest)
             var engine = try TwoStageKVCache(headDimension: d, window: setup.window)
             var appended = 0
             for context in setup.contexts.sorted() {
@@ -143,11 +145,6 @@ public enum KVStudy {
 
     static func squaredError(_ output: Tensor, _ reference: Tensor) -> Double {
         zip(output.values, reference.values).reduce(0) { $0 + (Double($1.0) - Double($1.1)) * (Double($1.0) - Double($1.1)) }
-    }
-
-    /// Activations-sized values: the synthetic weight generator's 0.02 scale brought to about 1.
-    static func unitScale(_ tensor: Tensor) throws -> Tensor {
-        try Tensor(shape: tensor.shape, values: tensor.values.map { $0 * 50 })
     }
 
     static func prefix(_ tensor: Tensor, _ rows: Int) throws -> Tensor {

@@ -8,11 +8,14 @@ extension Comparison {
             lines += [WorkloadReport.workloadLine(first),
                       "baseline: \(baseline)" + (iso == "pe" ? "" : "; every other array resized to the baseline's \(iso == "area" ? "compute" : "total") area"), ""]
         }
-        var table = TextTable(header: ["phase", "architecture", "latency (ms)", "tokens/s", "speedup", "energy (mJ)", "energy reduction"])
+        var table = TextTable(header: ["phase", "architecture", "latency (ms)", "tokens/s", "speedup", "energy (mJ)", "energy reduction",
+                                       "weight SQNR (dB)", "KV SQNR (dB)"])
         for row in rows {
+            let accuracy = accuracy(of: row.architecture)
             table.rows.append([row.phase.rawValue, row.architecture, WorkloadReport.fixed(row.latencySeconds * 1e3, 3),
                                WorkloadReport.fixed(row.tokensPerSecond, 2), String(format: "%.2fx", row.speedup),
-                               WorkloadReport.fixed(row.energy / 1e9, 3), String(format: "%.2fx", row.energyReduction)])
+                               WorkloadReport.fixed(row.energy / 1e9, 3), String(format: "%.2fx", row.energyReduction),
+                               WorkloadReport.decibels(accuracy?.weightSQNR), WorkloadReport.decibels(accuracy?.kvAttentionSQNR)])
         }
         lines.append(table.render())
         let components = EnergyBreakdown.order.filter { component in rows.contains { ($0.breakdown[component] ?? 0) > 0 } }
@@ -29,17 +32,24 @@ extension Comparison {
                                        total > 0 ? WorkloadReport.percent((run.area["pe"] ?? 0) / total) : "-"])
         }
         lines.append(architectures.render())
+        if let accuracy = runs.first?.accuracy {
+            lines += ["", "SQNR: weights against FP32 over the \(accuracy.weights) weights each array quantized; KV cache: attention output "
+                      + "against an FP32 cache at context \(accuracy.kvContext), kv-study's measure (queries and probabilities in FP32)"]
+        }
         return lines.joined(separator: "\n")
     }
 
+    func accuracy(of architecture: String) -> Accuracy? { runs.first { $0.architecture == architecture }?.accuracy }
+
     static let csvHeader = "model,baseline,phase,architecture,latency_s,tokens_per_s,speedup,energy_pj,energy_reduction,"
-        + EnergyBreakdown.order.map { "energy_\($0)_pj" }.joined(separator: ",")
+        + EnergyBreakdown.order.map { "energy_\($0)_pj" }.joined(separator: ",") + ",weight_sqnr_db,kv_sqnr_db"
 
     func csv() -> String {
         var lines = [Comparison.csvHeader]
         for row in rows {
             let fields = [model, baseline, row.phase.rawValue, row.architecture, "\(row.latencySeconds)", "\(row.tokensPerSecond)",
                           "\(row.speedup)", "\(row.energy)", "\(row.energyReduction)"] + EnergyBreakdown.order.map { "\(row.breakdown[$0] ?? 0)" }
+                + [accuracy(of: row.architecture)?.weightSQNR, accuracy(of: row.architecture)?.kvAttentionSQNR].map { $0.map { "\($0)" } ?? "" }
             lines.append(fields.map(WorkloadReport.csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -92,6 +92,7 @@ enum WorkloadReport {
             let parts = EnergyBreakdown.order.compactMap { name in result.area[name].map { "\(name) \(String(format: "%.3f", $0))" } }
             lines.append("area \(String(format: "%.3f", area)) mm^2: " + parts.joined(separator: ", "))
         }
+        lines.append(accuracyLine(result.accuracy))
         lines.append("")
         var summary = TextTable(header: ["phase", "latency (ms)", "tokens/s", "energy (mJ)", "mJ/token", "PE util", "DRAM read (MB)", "DRAM write (MB)"])
         for phase in result.phases {
@@ -121,6 +122,13 @@ enum WorkloadReport {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    static func decibels(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "exact" }
+
+    static func accuracyLine(_ accuracy: Accuracy) -> String {
+        "accuracy: weight SQNR \(decibels(accuracy.weightSQNR)) dB (\(accuracy.weights) weights), KV-cache attention SQNR "
+            + "\(decibels(accuracy.kvAttentionSQNR)) dB at context \(accuracy.kvContext) (kv-study's measure)"
     }
 
     static let csvHeader = "architecture,model,phase,operator,unit,m,k,n,instances,cycles,latency_s,energy_pj,dram_read_bits,dram_write_bits"

@@ -20,7 +20,8 @@ final class WorkloadCommandTests: CLITestCase {
         let model = try tinyModel()
         let text = try mantsim("run", "--arch", "mant", "--model", model, "--prompt", "64", "--tokens", "4", "--operations")
         XCTAssertEqual(text.status, 0, text.error)
-        for needle in ["M-ANT: 32x32 mant PEs", "prefill", "decode", "Energy by component", "attention_scores", "lm_head", "dram"] {
+        for needle in ["M-ANT: 32x32 mant PEs", "prefill", "decode", "Energy by component", "attention_scores", "lm_head", "dram",
+                       "accuracy: weight SQNR", "KV-cache attention SQNR"] {
             XCTAssertTrue(text.output.contains(needle), "missing \(needle) in\n\(text.output)")
         }
         XCTAssertTrue(text.error.isEmpty, "progress must stay off a pipe: \(text.error)")
@@ -73,6 +74,7 @@ final class WorkloadCommandTests: CLITestCase {
         XCTAssertEqual(second.output, first.output)
         XCTAssertTrue(first.output.contains("INT8 (W8A8)"))
         XCTAssertTrue(first.output.contains("1.00x"))
+        XCTAssertTrue(first.output.contains("weight SQNR (dB)") && first.output.contains("KV SQNR (dB)"), first.output)
         let svg = try String(contentsOfFile: plot, encoding: .utf8)
         XCTAssertTrue(svg.hasPrefix("<svg"))
         XCTAssertTrue(svg.contains("prefill: speedup"))

@@ -1,0 +1,52 @@
+import XCTest
+import MantConfig
+import MantHardware
+import MantNumerics
+@testable import MantSimulation
+@testable import MantStudies
+
+/// Accuracy beside cost: the numbers a run reports are the measures `quantize` and `kv-study`
+/// report for the same tensors.
+final class AccuracyTests: XCTestCase {
+    /// A run's KV-cache SQNR is kv-study's for the scheme the architecture stores: the two-stage
+    /// engine on the M-ANT array, FP16 on the FP16 array.
+    func testKVAccuracyIsKVStudysMeasure() throws {
+        var setup = KVStudy.Setup()
+        setup.contexts = [130]
+        let rows = try KVStudy.run(setup)
+        let measure = KVCacheAccuracy(headDimension: 128)
+        for (name, scheme) in [("mant", KVStudy.Scheme.mantTwoStage), ("fp16", .fp16)] {
+            let study = try XCTUnwrap(rows.first { $0.scheme == scheme }?.sqnrDecibels)
+            let run = try XCTUnwrap(try measure.attentionSQNR(of: try bundledArchitecture(name), context: 130))
+            XCTAssertEqual(run, study, accuracy: 1e-9, name)
+        }
+        // INT8 K and V^T (groups of 64 along each) sit between FP16 and 4-bit M-ANT.
+        let int8 = try XCTUnwrap(try measure.attentionSQNR(of: try bundledArchitecture("int8"), context: 130))
+        XCTAssertLessThan(int8, try XCTUnwrap(rows.first { $0.scheme == .fp16 }?.sqnrDecibels))
+        XCTAssertGreaterThan(int8, try XCTUnwrap(rows.first { $0.scheme == .mantTwoStage }?.sqnrDecibels))
+    }
+
+    /// The weight SQNR counts every weight the run quantized, as `quantize` measures one tensor.
+    func testWeightAccuracyIsQuantizesMeasure() throws {
+        let architecture = try bundledArchitecture("mant")
+        let operands = SyntheticOperands(architecture: architecture, seed: 7)
+        let tensor = try SyntheticTensor.llmLike(rows: 16, columns: 128, seed: 3)
+        let quantized = try operands.quantizeWeights(tensor)
+        let format = try architecture.weightFormat.makeFormat()
+        let stats = QuantizationStats(original: tensor, reconstructed: try format.dequantize(quantized), bitsPerWeight: quantized.bitsPerWeight)
+        XCTAssertEqual(try XCTUnwrap(operands.weightError.decibels), try XCTUnwrap(stats.sqnrDecibels), accuracy: 1e-9)
+    }
+
+    /// Every run carries its accuracy; formats with more bits show less error.
+    func testRunsReportAccuracyBesideCost() throws {
+        let rtl = try RTLModel()
+        var results = [String: RunResult]()
+        for name in ["fp16", "int8", "mant"] {
+            let runner = try WorkloadRunner(architecture: try bundledArchitecture(name), energy: try energyTable(), rtl: rtl)
+            results[name] = try runner.run(WorkloadRequest(model: tinyModel, promptLength: 70, generatedTokens: 2))
+        }
+        let weights = try ["fp16", "int8", "mant"].map { try XCTUnwrap(results[$0]!.accuracy.weightSQNR) }
+        XCTAssertEqual(weights, weights.sorted(by: >), "FP16 > INT8 > 4-bit M-ANT")
+        XCTAssertTrue(results.values.allSatisfy { $0.accuracy.kvContext == 72 && $0.accuracy.weights == "synthetic" })
+    }
+}
