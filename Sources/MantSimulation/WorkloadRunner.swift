@@ -114,7 +114,18 @@ public final class WorkloadRunner {
     /// array, and the array operators against the buffers (the mapper plans each of
     /// `shapesToPlan` without running it, on synthetic operands of the operator's shape and formats).
     public func check(_ request: WorkloadRequest) throws {
-        try check(request, operands: SyntheticOperands(architecture: architecture, seed: request.seed))
+        try check(request, operands: operands(seed: request.seed))
+    }
+
+    /// The synthetic operands of a seed, kept so that a check and the run after it quantize each
+    /// block once.
+    private var operandsBySeed = [UInt64: SyntheticOperands]()
+
+    private func operands(seed: UInt64) -> SyntheticOperands {
+        if let operands = operandsBySeed[seed] { return operands }
+        let operands = SyntheticOperands(architecture: architecture, seed: seed)
+        operandsBySeed[seed] = operands
+        return operands
     }
 
     /// `check` with the operands the run then reuses (their quantized blocks are cached).
@@ -149,7 +160,8 @@ public final class WorkloadRunner {
     }
 
     public func run(_ request: WorkloadRequest) throws -> RunResult {
-        let operands = SyntheticOperands(architecture: architecture, seed: request.seed)
+        let operands = operands(seed: request.seed)
+        defer { operandsBySeed[request.seed] = nil }
         try check(request, operands: operands)
         let schedule = WorkloadRunner.schedule(request)
         let table = energy.priced(for: architecture, headDimension: request.model.headDimension)

@@ -72,8 +72,22 @@ struct Compare: ParsableCommand {
             }
         }
         let rtl = try RTLModel.shared()
+        // Every architecture's run is checked before any runs: every problem at once.
+        var runners = [String: WorkloadRunner]()
+        for name in names {
+            do {
+                let runner = try WorkloadRunner(architecture: architectures[name]!, energy: energy, rtl: rtl)
+                try runner.check(request)
+                runners[name] = runner
+            } catch let error as WorkloadError {
+                problems += error.problems.map { "\(architectures[name]!.name): \($0)" }
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        if !problems.isEmpty { throw CLIError(problems.joined(separator: "\n")) }
         var results = [String: RunResult]()
-        for name in names { results[name] = try runWorkload(request, architecture: architectures[name]!, energy: energy, rtl: rtl) }
+        for name in names { results[name] = try runWorkload(request, on: runners[name]!) }
         var comparison = Comparison(baseline: results[baseline]!, runs: names.map { results[$0]! })
         comparison.iso = iso.rawValue
         if let plot { try ComparisonChart(comparison).svg().writeAtomically(to: plot) }

@@ -132,7 +132,11 @@ struct SimulationProgress {
 
 /// Runs a workload on one architecture with a progress line.
 func runWorkload(_ request: WorkloadRequest, architecture: ArchitectureConfig, energy: EnergyTable, rtl: RTLModel) throws -> RunResult {
-    let runner = try WorkloadRunner(architecture: architecture, energy: energy, rtl: rtl)
+    try runWorkload(request, on: try WorkloadRunner(architecture: architecture, energy: energy, rtl: rtl))
+}
+
+func runWorkload(_ request: WorkloadRequest, on runner: WorkloadRunner) throws -> RunResult {
+    let architecture = runner.architecture
     let progress = SimulationProgress()
     runner.progress = { done, total in progress.report("\(architecture.name): operator shapes simulated", done: done, total: total) }
     defer { progress.finish() }

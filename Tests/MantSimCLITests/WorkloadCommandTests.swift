@@ -63,6 +63,26 @@ final class WorkloadCommandTests: CLITestCase {
         XCTAssertTrue(bad.error.contains("bad-formats.yaml: formats.weights: nf4 does not run on a 'mant' array"), bad.error)
     }
 
+    /// compare checks every architecture's run before running any: both cramped arrays are named
+    /// at once, and nothing is printed.
+    func testCompareNamesEveryArrayThatCannotRunBeforeRunningAny() throws {
+        let model = try tinyModel()
+        var files = [String]()
+        for name in ["int8", "int4"] {
+            let text = try String(contentsOfFile: "\(GemmCommandTests.arch)/\(name).yaml", encoding: .utf8)
+            let file = path("cramped-\(name).yaml")
+            try text.replacingOccurrences(of: "activation_bytes: 262144", with: "activation_bytes: 16").write(toFile: file, atomically: true, encoding: .utf8)
+            files.append(file)
+        }
+        let run = try mantsim("compare", "--archs", "mant,\(files[0]),\(files[1])", "--baseline", "mant", "--model", model, "--prompt", "16", "--tokens", "1")
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertTrue(run.output.isEmpty, run.output)
+        for name in ["INT8", "INT4"] {
+            XCTAssertTrue(run.error.contains("cannot map onto \(name)"), run.error)
+        }
+        XCTAssertTrue(run.error.contains("buffers.activation_bytes"), run.error)
+    }
+
     func testCompareIsInvariantToArgumentOrderAndWritesAPlot() throws {
         let model = try tinyModel()
         let plot = path("chart.svg")
