@@ -11,11 +11,14 @@ struct Compare: ParsableCommand {
         Each architecture runs the same model, batch, prompt, generated tokens and seed (see `mantsim
         run`). Speedup = baseline latency / latency; energy reduction = baseline energy / energy, per
         phase. Rows are ordered by architecture name, so the order of --archs changes nothing.
+        --prompt and --batch take lists: every combination runs, each reported as its own
+        comparison, then a summary of the speedups by prompt and batch.
 
         Examples:
           mantsim compare                                   # nine arrays vs INT8 on LLaMA-2-7B (the other bundled ones by name)
           mantsim compare --archs mant,int4,olive --baseline int4 --model llama-7b --phase decode
           mantsim compare --archs mant,fp16 --baseline fp16 --csv > results.csv --plot results.svg
+          mantsim compare --archs int8,ant,olive,mant --prompt 1024,4096 --batch 1,16 --phase decode --tokens 16
         """
     )
 
@@ -45,9 +48,44 @@ struct Compare: ParsableCommand {
     }
 
     func run() throws {
-        let request = try workload.request()
+        let requests = try workload.requests()
+        if plot != nil, requests.count > 1 { throw ValidationError("--plot draws one workload: give one --prompt and one --batch") }
         let energy = try workload.energyTable()
-        // Every config is read and validated before anything runs.
+        let architectures = try load(headDimension: requests[0].model.headDimension, energy: energy, requests: requests)
+        let rtl = try RTLModel.shared()
+        // Every architecture's run of every workload is checked before any runs: every problem at once.
+        var runners = [String: WorkloadRunner]()
+        var problems = [String]()
+        for name in names {
+            do {
+                let runner = try WorkloadRunner(architecture: architectures[name]!, energy: energy, rtl: rtl)
+                for request in requests { try runner.check(request) }
+                runners[name] = runner
+            } catch let error as WorkloadError {
+                problems += error.problems.map { "\(architectures[name]!.name): \($0)" }
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        if !problems.isEmpty { throw CLIError(problems.joined(separator: "\n")) }
+        var comparisons = [Comparison]()
+        for request in requests {
+            var results = [String: RunResult]()
+            for name in names { results[name] = try runWorkload(request, on: runners[name]!) }
+            var comparison = Comparison(baseline: results[baseline]!, runs: names.map { results[$0]! })
+            comparison.iso = iso.rawValue
+            comparisons.append(comparison)
+        }
+        if let plot { try ComparisonChart(comparisons[0]).svg().writeAtomically(to: plot) }
+        if comparisons.count == 1 {
+            try output.print(comparisons[0], csv: comparisons[0].csv, text: comparisons[0].text)
+        } else {
+            try output.print(comparisons, csv: { Comparison.csv(comparisons) }, text: { Comparison.text(comparisons) })
+        }
+    }
+
+    /// Every architecture, read and validated before anything runs, and resized for --iso.
+    private func load(headDimension d: Int, energy: EnergyTable, requests: [WorkloadRequest]) throws -> [String: ArchitectureConfig] {
         var architectures = [String: ArchitectureConfig]()
         var problems = [String]()
         for name in names {
@@ -58,40 +96,18 @@ struct Compare: ParsableCommand {
             }
         }
         if !problems.isEmpty { throw CLIError(problems.joined(separator: "\n")) }
-        try request.validate()
-        if iso != .pe {
-            let model = try AreaModel(table: energy)
-            let d = request.model.headDimension
-            let components = iso == .area ? AreaModel.core : nil
-            let budget = try model.area(of: architectures[baseline]!, components: components, headDimension: d)
-            for name in names where name != baseline {
-                guard let resized = try model.resized(architectures[name]!, toArea: budget, components: components, headDimension: d) else {
-                    throw CLIError("--iso \(iso.rawValue): \(architectures[name]!.name) does not fit \(String(format: "%.3f", budget)) mm^2 even as a 2 x 2 array")
-                }
-                architectures[name] = resized
+        for request in requests { try request.validate() }
+        guard iso != .pe else { return architectures }
+        let model = try AreaModel(table: energy)
+        let components = iso == .area ? AreaModel.core : nil
+        let budget = try model.area(of: architectures[baseline]!, components: components, headDimension: d)
+        for name in names where name != baseline {
+            guard let resized = try model.resized(architectures[name]!, toArea: budget, components: components, headDimension: d) else {
+                throw CLIError("--iso \(iso.rawValue): \(architectures[name]!.name) does not fit \(String(format: "%.3f", budget)) mm^2 even as a 2 x 2 array")
             }
+            architectures[name] = resized
         }
-        let rtl = try RTLModel.shared()
-        // Every architecture's run is checked before any runs: every problem at once.
-        var runners = [String: WorkloadRunner]()
-        for name in names {
-            do {
-                let runner = try WorkloadRunner(architecture: architectures[name]!, energy: energy, rtl: rtl)
-                try runner.check(request)
-                runners[name] = runner
-            } catch let error as WorkloadError {
-                problems += error.problems.map { "\(architectures[name]!.name): \($0)" }
-            } catch {
-                problems.append("\(error)")
-            }
-        }
-        if !problems.isEmpty { throw CLIError(problems.joined(separator: "\n")) }
-        var results = [String: RunResult]()
-        for name in names { results[name] = try runWorkload(request, on: runners[name]!) }
-        var comparison = Comparison(baseline: results[baseline]!, runs: names.map { results[$0]! })
-        comparison.iso = iso.rawValue
-        if let plot { try ComparisonChart(comparison).svg().writeAtomically(to: plot) }
-        try output.print(comparison, csv: comparison.csv, text: comparison.text)
+        return architectures
     }
 }
 

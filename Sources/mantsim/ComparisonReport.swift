@@ -1,5 +1,6 @@
 import MantConfig
 import MantSimulation
+import MantWorkload
 
 extension Comparison {
     func text() -> String {
@@ -39,15 +40,40 @@ extension Comparison {
         return lines.joined(separator: "\n")
     }
 
+    /// Several workloads: each comparison, then the speedups by prompt and batch.
+    static func text(_ comparisons: [Comparison]) -> String {
+        var columns = [(label: String, comparison: Comparison, phase: Phase)]()
+        for comparison in comparisons {
+            guard let run = comparison.runs.first else { continue }
+            for phase in Phase.allCases where comparison.rows.contains(where: { $0.phase == phase }) {
+                columns.append(("p\(run.promptLength) b\(run.batch) \(phase.rawValue)", comparison, phase))
+            }
+        }
+        var summary = TextTable(header: ["architecture"] + columns.map(\.label))
+        for run in comparisons.first?.runs ?? [] {
+            summary.rows.append([run.architecture] + columns.map { column in
+                column.comparison.rows.first { $0.architecture == run.architecture && $0.phase == column.phase }
+                    .map { String(format: "%.2fx", $0.speedup) } ?? "-"
+            })
+        }
+        return (comparisons.map { $0.text() } + ["Speedup against \(comparisons.first?.baseline ?? "") by prompt (p) and batch (b)", summary.render()])
+            .joined(separator: "\n\n")
+    }
+
+    static func csv(_ comparisons: [Comparison]) -> String {
+        Comparison.csvHeader + "\n" + comparisons.map { $0.csv().split(separator: "\n").dropFirst().joined(separator: "\n") + "\n" }.joined()
+    }
+
     func accuracy(of architecture: String) -> Accuracy? { runs.first { $0.architecture == architecture }?.accuracy }
 
-    static let csvHeader = "model,baseline,phase,architecture,latency_s,tokens_per_s,speedup,energy_pj,energy_reduction,"
+    static let csvHeader = "model,prompt,batch,baseline,phase,architecture,latency_s,tokens_per_s,speedup,energy_pj,energy_reduction,"
         + EnergyBreakdown.order.map { "energy_\($0)_pj" }.joined(separator: ",") + ",weight_sqnr_db,kv_sqnr_db"
 
     func csv() -> String {
         var lines = [Comparison.csvHeader]
         for row in rows {
-            let fields = [model, baseline, row.phase.rawValue, row.architecture, "\(row.latencySeconds)", "\(row.tokensPerSecond)",
+            let workload = runs.first.map { ["\($0.promptLength)", "\($0.batch)"] } ?? ["", ""]
+            let fields = [model] + workload + [baseline, row.phase.rawValue, row.architecture, "\(row.latencySeconds)", "\(row.tokensPerSecond)",
                           "\(row.speedup)", "\(row.energy)", "\(row.energyReduction)"] + EnergyBreakdown.order.map { "\(row.breakdown[$0] ?? 0)" }
                 + [accuracy(of: row.architecture)?.weightSQNR, accuracy(of: row.architecture)?.kvAttentionSQNR].map { $0.map { "\($0)" } ?? "" }
             lines.append(fields.map(WorkloadReport.csvField).joined(separator: ","))

@@ -83,6 +83,27 @@ final class WorkloadCommandTests: CLITestCase {
         XCTAssertTrue(run.error.contains("buffers.activation_bytes"), run.error)
     }
 
+    /// Lists of prompts and batches: every combination, each its own comparison, then a summary.
+    func testCompareRunsEveryPromptAndBatchCombination() throws {
+        let model = try tinyModel()
+        let common = ["compare", "--archs", "int8,mant", "--model", model, "--prompt", "16,40", "--batch", "1,2", "--tokens", "1"]
+        let csv = try mantsim(common + ["--csv"])
+        XCTAssertEqual(csv.status, 0, csv.error)
+        let lines = csv.output.split(separator: "\n")
+        XCTAssertTrue(lines[0].hasPrefix("model,prompt,batch,baseline,phase,architecture"))
+        XCTAssertEqual(lines.count, 1 + 4 * 2 * 2, csv.output)
+        XCTAssertEqual(Set(lines.dropFirst().map { $0.split(separator: ",")[1...2].joined(separator: ",") }), ["16,1", "16,2", "40,1", "40,2"])
+        let text = try mantsim(common)
+        XCTAssertTrue(text.output.contains("Speedup against INT8 (W8A8) by prompt (p) and batch (b)"), text.output)
+        XCTAssertTrue(text.output.contains("p40 b2 decode"), text.output)
+        let single = try mantsim("run", "--model", model, "--prompt", "16,40")
+        XCTAssertNotEqual(single.status, 0)
+        XCTAssertTrue(single.error.contains("compare takes lists"), single.error)
+        let plot = try mantsim(common + ["--plot", path("x.svg")])
+        XCTAssertNotEqual(plot.status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.svg")))
+    }
+
     func testCompareIsInvariantToArgumentOrderAndWritesAPlot() throws {
         let model = try tinyModel()
         let plot = path("chart.svg")
