@@ -4,7 +4,8 @@ import MantConfig
 import MantSimulation
 
 /// An SVG figure of a comparison: per phase, speedup over the baseline (left) and energy per
-/// component normalised to the baseline's total (right, stacked).
+/// component normalised to the baseline's total (right, stacked); then accuracy, the weights' and
+/// the KV cache's SQNR per architecture (dashed: the baseline's).
 struct ComparisonChart {
     let comparison: Comparison
 
@@ -21,7 +22,7 @@ struct ComparisonChart {
         let width = 2 * (ChartPanel.size.width + 2 * ChartPanel.margin) + ComparisonChart.gap
         let rowHeight = ChartPanel.size.height + 2 * ChartPanel.margin + 50
         let legendHeight = 40.0
-        let height = ComparisonChart.titleHeight + Double(phases.count) * rowHeight + legendHeight
+        let height = ComparisonChart.titleHeight + Double(phases.count + 1) * rowHeight + legendHeight
         var body = [String]()
         body.append(text(x: width / 2, y: 24, "\(comparison.model): speedup and energy against \(comparison.baseline)", size: 16, anchor: "middle", bold: true))
         for (index, phase) in phases.enumerated() {
@@ -36,6 +37,7 @@ struct ComparisonChart {
                 (row.architecture, EnergyBreakdown.order.map { ($0, (row.breakdown[$0] ?? 0) / baselineEnergy) })
             }, colour: { ComparisonChart.colours[$0] ?? "#999999" }, reference: 1)
         }
+        body += accuracyPanels(top: ComparisonChart.titleHeight + Double(phases.count) * rowHeight)
         var x = ChartPanel.margin
         let legendY = height - legendHeight / 2
         for component in EnergyBreakdown.order {
@@ -43,7 +45,25 @@ struct ComparisonChart {
             body.append(text(x: x + 16, y: legendY + 1, component, size: 12, anchor: "start"))
             x += 90
         }
-        return """
+        return document(width: width, height: height, body: body)
+    }
+
+    /// Weight SQNR (left) and KV-cache attention SQNR (right) of each architecture, in dB.
+    private func accuracyPanels(top: Double) -> [String] {
+        let runs = comparison.runs
+        let baseline = runs.first { $0.architecture == comparison.baseline }?.accuracy
+        let context = runs.first?.accuracy.kvContext ?? 0
+        let left = ChartPanel(origin: (ChartPanel.margin, top + ChartPanel.margin), title: "accuracy: weight SQNR (dB)")
+        let right = ChartPanel(origin: (ChartPanel.size.width + 3 * ChartPanel.margin + ComparisonChart.gap, top + ChartPanel.margin),
+                               title: "accuracy: KV-cache attention SQNR (dB), context \(context)")
+        return left.bars(runs.map { ($0.architecture, [("weights", $0.accuracy.weightSQNR ?? 0)]) }, colour: { _ in "#59a14f" },
+                         reference: baseline?.weightSQNR ?? 0)
+            + right.bars(runs.map { ($0.architecture, [("kv", $0.accuracy.kvAttentionSQNR ?? 0)]) }, colour: { _ in "#ff9da7" },
+                         reference: baseline?.kvAttentionSQNR ?? 0)
+    }
+
+    private func document(width: Double, height: Double, body: [String]) -> String {
+        """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(f(width))" height="\(f(height))" viewBox="0 0 \(f(width)) \(f(height))" font-family="Helvetica, Arial, sans-serif">
         <rect width="100%" height="100%" fill="white"/>
         \(body.joined(separator: "\n"))

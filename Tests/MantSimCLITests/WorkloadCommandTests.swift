@@ -120,6 +120,7 @@ final class WorkloadCommandTests: CLITestCase {
         XCTAssertTrue(svg.hasPrefix("<svg"))
         XCTAssertTrue(svg.contains("prefill: speedup"))
         XCTAssertTrue(svg.contains("decode: energy / INT8 (W8A8) energy"))
+        XCTAssertTrue(svg.contains("accuracy: weight SQNR (dB)") && svg.contains("accuracy: KV-cache attention SQNR (dB)"))
 
         let iso = try mantsim("compare", "--archs", "int4,int8", "--baseline", "int8", "--model", model, "--prompt", "48", "--tokens", "3", "--iso", "area")
         XCTAssertEqual(iso.status, 0, iso.error)
