@@ -52,6 +52,15 @@ public struct ArchitectureConfig: Equatable, Sendable {
     public var kvEngine: KVEngineConfig?
     /// Priced by the energy table's `dram` section: ddr4, lpddr4 or hbm2.
     public var dramTechnology: String
+    /// An array of its own for attention (Q*K^T and P*V), for a KV cache in a format the main
+    /// array's PEs do not take (ANT or OliVe PEs with an FP16 cache): its PE type and size, the
+    /// main array's buffers, DRAM and clock. Attention runs on it, one operator after another
+    /// as on the main array.
+    public var attentionUnit: ArrayConfig? = nil
+    /// The array attention runs on.
+    public var attentionArray: ArrayConfig { attentionUnit ?? array }
+    /// PEs that leak every cycle: the main array's and the attention unit's.
+    public var leakingPEs: Int { array.rows * array.columns + (attentionUnit.map { $0.rows * $0.columns } ?? 0) }
 
     /// Reads and validates a file; every problem is reported at once, each with the file,
     /// component and field.
@@ -62,7 +71,8 @@ public struct ArchitectureConfig: Equatable, Sendable {
     public static func parse(_ text: String, path: String) throws -> ArchitectureConfig {
         var reader = ConfigReader(path: path)
         let top = try reader.topMapping(text)
-        reader.allow(top, keys: ["name", "pe", "clock_mhz", "dataflow", "array", "buffers", "dram", "formats", "vector", "kv_engine", "decoder"],
+        reader.allow(top, keys: ["name", "pe", "clock_mhz", "dataflow", "array", "buffers", "dram", "formats", "vector", "kv_engine", "decoder",
+                                 "attention_unit"],
                      at: "")
         let name = reader.string(top, "name", at: "") ?? ""
         let pe = reader.choice(top, "pe", at: "", PEType.self)
@@ -81,7 +91,13 @@ public struct ArchitectureConfig: Equatable, Sendable {
         var weightFormat = FormatDescriptor(kind: .mant, bits: 4, granularity: .group(64))
         var kvFormat: FormatDescriptor?
         var activationBits = 8
-        if let formats { (weightFormat, kvFormat, activationBits) = reader.readFormats(formats, pe: pe, default: weightFormat) }
+        var attentionUnit: ArrayConfig?
+        if top["attention_unit"] != nil, let unit = reader.mapping(top["attention_unit"], at: "attention_unit") {
+            attentionUnit = reader.readAttentionUnit(unit, main: config)
+        }
+        if let formats {
+            (weightFormat, kvFormat, activationBits) = reader.readFormats(formats, pe: pe, default: weightFormat, kvPE: attentionUnit?.peType)
+        }
         var vector = VectorUnitConfig()
         if top["vector"] != nil, let unit = reader.mapping(top["vector"], at: "vector") { vector = reader.readVector(unit) }
         var kvEngine: KVEngineConfig?
@@ -101,7 +117,7 @@ public struct ArchitectureConfig: Equatable, Sendable {
         config.peType = pe!
         return ArchitectureConfig(name: name, array: config, clockMHz: clock, dataflow: dataflow ?? .weightStationary,
                                   weightFormat: weightFormat, activationBits: activationBits, kvFormat: kvFormat ?? weightFormat,
-                                  vector: vector, kvEngine: kvEngine, dramTechnology: dramTechnology)
+                                  vector: vector, kvEngine: kvEngine, dramTechnology: dramTechnology, attentionUnit: attentionUnit)
     }
 }
 
@@ -241,7 +257,20 @@ extension ConfigReader {
 extension ConfigReader {
     /// `formats`: the weight format (with its group and VQ scope), the KV-cache format and the
     /// activation width, each checked against the PE type.
-    mutating func readFormats(_ formats: [String: Any], pe: PEType?, default fallback: FormatDescriptor)
+    /// `attention_unit`: {pe, rows, columns}; everything else as the main array.
+    mutating func readAttentionUnit(_ unit: [String: Any], main: ArrayConfig) -> ArrayConfig? {
+        allow(unit, keys: ["pe", "rows", "columns"], at: "attention_unit")
+        guard let pe = choice(unit, "pe", at: "attention_unit", PEType.self) else { return nil }
+        if pe == .lut || pe == .vq { problem("attention_unit.pe: an attention unit reads its operands as they are stored, without a decoder: fp16, int, mant, ant, olive or mxfp4") }
+        var config = main
+        config.peType = pe
+        config.rows = integer(unit, "rows", at: "attention_unit", range: 2...4096, required: false) ?? main.rows
+        config.columns = integer(unit, "columns", at: "attention_unit", range: 2...4096, required: false) ?? main.columns
+        config.weightLinkBits = 0
+        return config
+    }
+
+    mutating func readFormats(_ formats: [String: Any], pe: PEType?, default fallback: FormatDescriptor, kvPE: PEType? = nil)
         -> (weights: FormatDescriptor, kv: FormatDescriptor?, activationBits: Int) {
         var weightFormat = fallback
         var kvFormat: FormatDescriptor?
@@ -268,7 +297,10 @@ extension ConfigReader {
                 _ = try format.makeFormat()
                 // A LUT or VQ array's FP16 datapath reads an FP16 KV cache with its decoder bypassed.
                 let bypass = key == "kv" && (pe == .lut || pe == .vq) && PEType(format: format) == .fp16
-                if let pe, PEType(format: format) != pe, !bypass {
+                // An attention unit runs the KV cache in its own PEs' format.
+                if key == "kv", let kvPE {
+                    if PEType(format: format) != kvPE { problem("formats.kv: \(name) does not run on the attention unit's '\(kvPE.rawValue)' PEs") }
+                } else if let pe, PEType(format: format) != pe, !bypass {
                     problem("formats.\(key): \(name) does not run on a '\(pe.rawValue)' array")
                 }
                 return format

@@ -28,7 +28,7 @@ extension ArchitectureConfig {
             result.dataflow = reader.choice(top, "dataflow", at: "", Dataflow.self, default: dataflow) ?? dataflow
             top["dataflow"] = nil
         }
-        let (weights, kv, bits) = reader.readFormats(top, pe: array.peType, default: weightFormat)
+        let (weights, kv, bits) = reader.readFormats(top, pe: array.peType, default: weightFormat, kvPE: attentionUnit?.peType)
         result.weightFormat = weights
         if let kv { result.kvFormat = kv }
         if top["activation_bits"] != nil { result.activationBits = bits }

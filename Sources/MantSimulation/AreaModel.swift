@@ -34,6 +34,11 @@ public struct AreaModel {
         let (rows, columns) = (Double(array.rows), Double(array.columns))
         var result = [String: Double]()
         result["pe"] = rows * columns * unit(peKey(architecture))
+        if let attention = architecture.attentionUnit {
+            // Its PEs multiply the KV cache's format by the attention activations (FP16 for FP16 PEs).
+            let kind = attention.peType.kind(weightBits: architecture.kvFormat.bits, activationBits: architecture.activationBits)
+            result["pe", default: 0] += Double(attention.rows * attention.columns) * unit(kind.macCounter)
+        }
         func sacRows(perColumn unitArea: Double) -> Double {
             let count: Double
             if case .group(let size) = architecture.weightFormat.granularity { count = max(1, (rows / Double(size)).rounded(.up)) } else { count = 1 }

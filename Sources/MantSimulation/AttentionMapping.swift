@@ -21,7 +21,7 @@ enum AttentionMapping {
 
     /// PE leakage over the cycles the engine adds, in pJ: the array idles through them.
     static func excessLeakage(_ cycles: UInt64, architecture: ArchitectureConfig, energy: EnergyTable) -> Double {
-        Double(cycles) * Double(architecture.array.rows * architecture.array.columns) * energy.peLeakage.picojoules
+        Double(cycles) * Double(architecture.leakingPEs) * energy.peLeakage.picojoules
     }
 
     /// The engine's work for one decode step's new token, per KV head: its own cycles (the DRAM

@@ -110,7 +110,7 @@ public struct AttentionStep {
 
             // Q*K^T on the array, scaled, softmax on the vector unit.
             let scoreJob = try GemmOperands(weights: cachedKeys, activations: queries, activationBits: architecture.activationBits)
-            let scores = try rtl.run(scoreJob, on: architecture.array.reading(scoreJob), dataflow: architecture.dataflow)
+            let scores = try rtl.run(scoreJob, on: architecture.attentionArray.reading(scoreJob), dataflow: architecture.dataflow)
             add("attention_scores", "array", scores)
             add("softmax", "vector", vector.run(.softmax, rows: group, columns: context))
             let probabilities = softmax(scores.output, rows: group, columns: context, scale: Float(1 / Double(d).squareRoot()))
@@ -122,7 +122,7 @@ public struct AttentionStep {
             if let closedValues, closed > 0 {
                 let p = try Tensor(shape: [group, closed], values: (0..<group).flatMap { probabilities[($0 * context)..<($0 * context + closed)] })
                 let job = try GemmOperands(weights: closedValues, activations: p, activationBits: architecture.activationBits)
-                let result = try rtl.run(job, on: architecture.array.reading(job), dataflow: architecture.dataflow)
+                let result = try rtl.run(job, on: architecture.attentionArray.reading(job), dataflow: architecture.dataflow)
                 add("attention_values", "array", result)
                 output = result.output
             }
@@ -172,7 +172,7 @@ public struct AttentionStep {
         let cycles = attentionCycles + excess
         // Leakage runs over the step's cycles once: engine cycles overlap the others'.
         var energy = [String: Double]()
-        let processingElements = architecture.array.rows * architecture.array.columns
+        let processingElements = architecture.leakingPEs
         let table = self.energy.priced(for: architecture, headDimension: model.headDimension)
         for part in all {
             let partEnergy = try table.energy(counters: part.counters, cycles: part.unit == "kv engine" ? 0 : part.cycles,

@@ -72,6 +72,8 @@ public struct RunResult: Sendable, Codable, Equatable {
     public var phases: [PhaseResult]
     /// The accuracy its formats cost, beside the latency and energy.
     public var accuracy: Accuracy
+    /// The attention unit, when attention runs on one: "16x16 fp16".
+    public var attentionUnit: String? = nil
 
     public func phase(_ kind: Phase) -> PhaseResult? { phases.first { $0.phase == kind } }
 }

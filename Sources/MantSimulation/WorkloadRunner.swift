@@ -142,7 +142,7 @@ public final class WorkloadRunner {
         for op in WorkloadRunner.shapesToPlan(request) {
             guard let job = try arrayJob(op, operands: operands).array else { continue }
             do {
-                _ = try rtl.plan(job, on: architecture.array.reading(job), dataflow: architecture.dataflow)
+                _ = try rtl.plan(job, on: arrayConfig(for: op, job), dataflow: architecture.dataflow)
             } catch let error as RTLError {
                 if let seen = failed[op.name] {
                     failed[op.name] = (seen.first, seen.more + 1)
@@ -174,7 +174,7 @@ public final class WorkloadRunner {
         }
         let total = distinct.count
         var simulated = [ShapeKey: GemmResult]()
-        let processingElements = architecture.array.rows * architecture.array.columns
+        let processingElements = architecture.leakingPEs
         var phases = [PhaseResult]()
         for (phase, operations) in schedule {
             var results = try operatorResults(operations, request: request, table: table, weights: weights, operands: operands,
@@ -216,7 +216,8 @@ public final class WorkloadRunner {
                          generatedTokens: request.phases.contains(.decode) ? request.generatedTokens : 0,
                          energyNodeNanometres: energy.nodeNanometres, fidelity: request.fidelity.rawValue, seed: request.seed,
                          area: energy.areas.isEmpty ? [:] : try AreaModel(table: energy).area(of: architecture, headDimension: request.model.headDimension),
-                         phases: phases, accuracy: try accuracy(request, operands: operands))
+                         phases: phases, accuracy: try accuracy(request, operands: operands),
+                         attentionUnit: architecture.attentionUnit.map { "\($0.rows)x\($0.columns) \($0.peType.rawValue)" })
     }
 
     /// The run's formats in accuracy terms: its weights' SQNR, and its KV cache's attention SQNR at
@@ -233,7 +234,7 @@ public final class WorkloadRunner {
     private func operatorResults(_ operations: [Operation], request: WorkloadRequest, table: EnergyTable, weights: [String: Tensor],
                                  operands: SyntheticOperands, simulated: inout [ShapeKey: GemmResult], total: Int) throws -> [OperationResult] {
         let vectorUnit = VectorUnit(config: architecture.vector, array: architecture.array)
-        let processingElements = architecture.array.rows * architecture.array.columns
+        let processingElements = architecture.leakingPEs
         var byName = [String: OperationResult]()
         var order = [String]()
         for op in operations {
@@ -309,9 +310,14 @@ public final class WorkloadRunner {
                           stallCycles: array.stallCycles, counters: array.counters.merging(open.counters, uniquingKeysWith: +))
     }
 
+    /// The array an operator's job runs on: attention on the attention unit when there is one.
+    private func arrayConfig(for op: Operation, _ job: GemmOperands) -> ArrayConfig {
+        (op.unit == .arrayKV ? architecture.attentionArray : architecture.array).reading(job)
+    }
+
     private func runArray(_ job: GemmOperands, op: Operation, fidelity: Fidelity) throws -> GemmResult {
         do {
-            return try rtl.run(job, on: architecture.array.reading(job), dataflow: architecture.dataflow, fidelity: fidelity)
+            return try rtl.run(job, on: arrayConfig(for: op, job), dataflow: architecture.dataflow, fidelity: fidelity)
         } catch let error as RTLError {
             throw WorkloadError(problems: ["\(op.name) (M=\(op.m) K=\(op.k) N=\(op.n)) cannot map onto \(architecture.name): \(error.message)"])
         }

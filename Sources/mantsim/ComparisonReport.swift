@@ -28,7 +28,7 @@ extension Comparison {
         var architectures = TextTable(header: ["architecture", "array", "clock (MHz)", "weights", "KV", "activations", "DRAM", "area (mm^2)", "PE area"])
         for run in runs {
             let total = EnergyBreakdown.total(run.area)
-            architectures.rows.append([run.architecture, "\(run.array) \(run.pe)", WorkloadReport.format(run.clockMHz), run.weightFormat,
+            architectures.rows.append([run.architecture, "\(run.array) \(run.pe)" + (run.attentionUnit.map { " + \($0) attention" } ?? ""), WorkloadReport.format(run.clockMHz), run.weightFormat,
                                        run.kvFormat, "\(run.activationBits)-bit", run.dram, total > 0 ? String(format: "%.3f", total) : "-",
                                        total > 0 ? WorkloadReport.percent((run.area["pe"] ?? 0) / total) : "-"])
         }

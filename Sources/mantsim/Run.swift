@@ -21,7 +21,7 @@ struct Run: ParsableCommand {
         """
     )
 
-    @Option(help: "Architecture: a bundled name (fp16, int8, int4, ant, olive, mxfp4, lut, lut-sac, vq, vq-cq4, vq-cq2, vq-aqlm3, vq-quip4, mant) or a YAML path.")
+    @Option(help: "Architecture: a bundled name (fp16, int8, int4, ant, ant-kv16, olive, olive-kv16, mxfp4, lut, lut-sac, vq, vq-cq4, vq-cq2, vq-aqlm3, vq-quip4, mant) or a YAML path.")
     var arch: String = "mant"
 
     @OptionGroup var formats: FormatsOption
@@ -75,7 +75,8 @@ enum WorkloadReport {
     }
 
     static func header(_ result: RunResult) -> String {
-        "\(result.architecture): \(result.array) \(result.pe) PEs at \(format(result.clockMHz)) MHz, weights \(result.weightFormat), "
+        "\(result.architecture): \(result.array) \(result.pe) PEs" + (result.attentionUnit.map { " + \($0) attention unit" } ?? "")
+            + " at \(format(result.clockMHz)) MHz, weights \(result.weightFormat), "
             + "KV \(result.kvFormat), \(result.activationBits)-bit activations, \(result.dram.uppercased()), \(result.energyNodeNanometres) nm energy"
     }
 

@@ -10,10 +10,32 @@ final class ArchitectureConfigTests: XCTestCase {
             .deletingLastPathComponent().appendingPathComponent("Configs/arch")
     }
 
+    /// An attention unit runs a KV cache the main PEs do not take; without one the cache must be
+    /// the main PEs' format, and the unit's PEs must take the cache's.
+    func testAnAttentionUnitRunsTheKVCacheInItsOwnFormat() throws {
+        let ant = try ArchitectureConfig.load(path: ArchitectureConfigTests.configs.appendingPathComponent("ant-kv16.yaml").path)
+        XCTAssertEqual(ant.kvFormat.name, "fp16")
+        XCTAssertEqual(ant.attentionArray.peType, .fp16)
+        XCTAssertEqual([ant.attentionArray.rows, ant.attentionArray.columns], [16, 16])
+        XCTAssertEqual(ant.attentionArray.activationBufferBytes, ant.array.activationBufferBytes)
+        XCTAssertEqual(ant.leakingPEs, 32 * 32 + 16 * 16)
+        let text = try String(contentsOf: ArchitectureConfigTests.configs.appendingPathComponent("ant-kv16.yaml"), encoding: .utf8)
+        XCTAssertThrowsError(try ArchitectureConfig.parse(text.replacingOccurrences(of: "kv: fp16", with: "kv: ant4"), path: "a.yaml")) {
+            XCTAssertTrue("\($0)".contains("formats.kv: ant4 does not run on the attention unit's 'fp16' PEs"), "\($0)")
+        }
+        XCTAssertThrowsError(try ArchitectureConfig.parse(text.replacingOccurrences(of: "attention_unit: {pe: fp16, rows: 16, columns: 16}", with: ""), path: "b.yaml")) {
+            XCTAssertTrue("\($0)".contains("formats.kv: fp16 does not run on a 'ant' array"), "\($0)")
+        }
+        XCTAssertThrowsError(try ArchitectureConfig.parse(text.replacingOccurrences(of: "pe: fp16, rows: 16", with: "pe: vq, rows: 1"), path: "c.yaml")) {
+            XCTAssertTrue("\($0)".contains("attention_unit.pe") && "\($0)".contains("attention_unit.rows"), "\($0)")
+        }
+    }
+
     func testEveryBundledArchitectureLoads() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: ArchitectureConfigTests.configs.path).filter { $0.hasSuffix(".yaml") }
         XCTAssertEqual(Set(files), ["fp16.yaml", "int8.yaml", "int4.yaml", "ant.yaml", "olive.yaml", "mxfp4.yaml", "mant.yaml", "lut.yaml",
-                                   "lut-sac.yaml", "vq.yaml", "vq-cq4.yaml", "vq-cq2.yaml", "vq-aqlm3.yaml", "vq-quip4.yaml"])
+                                   "lut-sac.yaml", "vq.yaml", "vq-cq4.yaml", "vq-cq2.yaml", "vq-aqlm3.yaml", "vq-quip4.yaml",
+                                   "ant-kv16.yaml", "olive-kv16.yaml"])
         for file in files {
             let config = try ArchitectureConfig.load(path: ArchitectureConfigTests.configs.appendingPathComponent(file).path)
             XCTAssertEqual(PEType(format: config.weightFormat), config.array.peType, file)

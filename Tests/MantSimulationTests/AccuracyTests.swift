@@ -50,3 +50,29 @@ final class AccuracyTests: XCTestCase {
         XCTAssertTrue(results.values.allSatisfy { $0.accuracy.kvContext == 72 && $0.accuracy.weights == "synthetic" })
     }
 }
+
+/// ANT with an FP16 KV cache, as the M-ANT artifact runs it: attention on the FP16 attention unit.
+final class AttentionUnitTests: XCTestCase {
+    func testAttentionRunsOnTheUnitInTheCachesFormat() throws {
+        let rtl = try RTLModel()
+        let request = WorkloadRequest(model: tinyModel, promptLength: 70, generatedTokens: 2)
+        let energy = try energyTable()
+        let fp16KV = try WorkloadRunner(architecture: try bundledArchitecture("ant-kv16"), energy: energy, rtl: rtl).run(request)
+        let ant = try WorkloadRunner(architecture: try bundledArchitecture("ant"), energy: energy, rtl: rtl).run(request)
+        for phase in fp16KV.phases {
+            for op in phase.operations where op.unit == "arrayKV" {
+                XCTAssertGreaterThan(op.counters["pe.mac_fp16"] ?? 0, 0, op.name)
+                XCTAssertEqual(op.counters.filter { $0.key.hasPrefix("pe.mac_ant") }.values.reduce(0, +), 0, op.name)
+            }
+            let projection = try XCTUnwrap(phase.operations.first { $0.name == "q_proj" })
+            XCTAssertGreaterThan(projection.counters["pe.mac_ant_w8a8"] ?? 0, 0)
+            // The projections are the same jobs on the same array.
+            let same = try XCTUnwrap(ant.phase(phase.phase)?.operations.first { $0.name == "q_proj" })
+            XCTAssertEqual(projection.cycles, same.cycles)
+        }
+        // The unit's 16 x 16 FP16 PEs add to the PE area; the FP16 cache is far more accurate.
+        XCTAssertGreaterThan(fp16KV.area["pe"]!, ant.area["pe"]!)
+        XCTAssertGreaterThan(fp16KV.accuracy.kvAttentionSQNR!, ant.accuracy.kvAttentionSQNR! + 30)
+        XCTAssertEqual(fp16KV.accuracy.weightSQNR, ant.accuracy.weightSQNR)
+    }
+}
