@@ -19,6 +19,7 @@ struct Compare: ParsableCommand {
           mantsim compare --archs mant,int4,olive --baseline int4 --model llama-7b --phase decode
           mantsim compare --archs mant,fp16 --baseline fp16 --csv > results.csv --plot results.svg
           mantsim compare --archs int8,ant,olive,mant --prompt 1024,4096 --batch 1,16 --phase decode --tokens 16
+          mantsim compare --archs int8,int4,mant,lut --iso-accuracy 18     # each at its fewest bits reaching 18 dB
         """
     )
 
@@ -32,6 +33,9 @@ struct Compare: ParsableCommand {
 
     @Option(help: "pe: every array as its config sizes it. area: every other array resized to the largest square array whose compute area (PEs, SAC rows, decoders, KV engine) fits the baseline's, buffers held as configured, as the M-ANT, ANT and OliVe papers compare; buffer ports (banks) and the weight link scale with the columns. chip: the same against the whole chip's area (buffers and vector unit included). Areas come from the energy table's area section.")
     var iso: IsoChoice = .pe
+
+    @Option(name: .customLong("iso-accuracy"), help: "Compare at equal accuracy: give each architecture the weight format of its own family that stores the fewest bits per weight and reaches this weight SQNR (dB) on the run's weights (INT 2-8 bits, M-ANT 3-4, NF 2-4; ANT, OliVe and MXFP4 have one width). Hardware, KV cache and activations stay as configured.")
+    var isoAccuracy: Double?
 
     @OptionGroup var output: ReportOptions
 
@@ -97,6 +101,18 @@ struct Compare: ParsableCommand {
         }
         if !problems.isEmpty { throw CLIError(problems.joined(separator: "\n")) }
         for request in requests { try request.validate() }
+        if let target = isoAccuracy {
+            for name in names {
+                let (choice, best) = try IsoAccuracy.choose(architectures[name]!, request: requests[0], target: target)
+                if let choice {
+                    architectures[name] = choice.architecture
+                } else {
+                    problems.append("--iso-accuracy \(target): no \(architectures[name]!.array.peType.rawValue) format on \(architectures[name]!.name) "
+                        + "reaches it (best \(best.map { String(format: "%.2f", $0) } ?? "none") dB)")
+                }
+            }
+            if !problems.isEmpty { throw CLIError(problems.joined(separator: "\n")) }
+        }
         guard iso != .pe else { return architectures }
         let model = try AreaModel(table: energy)
         let components = iso == .area ? AreaModel.core : nil

@@ -104,6 +104,23 @@ final class WorkloadCommandTests: CLITestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.svg")))
     }
 
+    /// --iso-accuracy gives each array its cheapest format reaching the target, or names the ones
+    /// that cannot reach it.
+    func testCompareAtEqualAccuracy() throws {
+        let model = try tinyModel()
+        let common = ["compare", "--archs", "int8,mant", "--model", model, "--prompt", "16", "--tokens", "1", "--phase", "decode"]
+        let run = try mantsim(common + ["--iso-accuracy", "12", "--json"])
+        XCTAssertEqual(run.status, 0, run.error)
+        let report = try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as! [String: Any]
+        for entry in report["runs"] as! [[String: Any]] {
+            let accuracy = entry["accuracy"] as! [String: Any]
+            XCTAssertGreaterThanOrEqual(accuracy["weightSQNR"] as! Double, 12, "\(entry["architecture"]!)")
+        }
+        let impossible = try mantsim(common + ["--iso-accuracy", "200"])
+        XCTAssertNotEqual(impossible.status, 0)
+        XCTAssertTrue(impossible.error.contains("no int format on INT8 (W8A8) reaches it") && impossible.error.contains("no mant format"), impossible.error)
+    }
+
     func testCompareIsInvariantToArgumentOrderAndWritesAPlot() throws {
         let model = try tinyModel()
         let plot = path("chart.svg")

@@ -76,3 +76,26 @@ final class AttentionUnitTests: XCTestCase {
         XCTAssertEqual(fp16KV.accuracy.weightSQNR, ant.accuracy.weightSQNR)
     }
 }
+
+/// Equal accuracy: the fewest bits per weight that reach the target, and nothing cheaper that does.
+final class IsoAccuracyTests: XCTestCase {
+    func testTheCheapestFormatReachingTheTargetIsChosen() throws {
+        let request = WorkloadRequest(model: tinyModel, promptLength: 16, generatedTokens: 1)
+        for name in ["int8", "mant", "lut"] {
+            let architecture = try bundledArchitecture(name)
+            let candidates = try IsoAccuracy.candidates(of: architecture)
+            XCTAssertGreaterThan(candidates.count, 1, name)
+            let sqnr = try candidates.map { try XCTUnwrap(try IsoAccuracy.weightSQNR(of: $0, request: request)) }
+            let target = sqnr.sorted()[sqnr.count / 2]
+            let (choice, _) = try IsoAccuracy.choose(architecture, request: request, target: target)
+            let chosen = try XCTUnwrap(choice, name)
+            let index = try XCTUnwrap(candidates.firstIndex { $0.weightFormat == chosen.architecture.weightFormat })
+            XCTAssertGreaterThanOrEqual(sqnr[index], target, name)
+            XCTAssertTrue(sqnr[..<index].allSatisfy { $0 < target }, "\(name): a cheaper format reaches \(target) dB")
+            XCTAssertEqual(chosen.architecture.array, architecture.array, "the hardware is not edited")
+        }
+        let (none, best) = try IsoAccuracy.choose(try bundledArchitecture("ant"), request: request, target: 60)
+        XCTAssertNil(none)
+        XCTAssertLessThan(try XCTUnwrap(best), 60)
+    }
+}

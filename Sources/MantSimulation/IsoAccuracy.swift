@@ -1,0 +1,70 @@
+import MantConfig
+import MantHardware
+import MantNumerics
+
+/// Comparing at equal accuracy: for an architecture, the format of its own family that stores the
+/// fewest bits per weight and still reaches a weight SQNR target on the weights a run quantizes
+/// (the same seeded blocks `run` reports its weight SQNR on).
+///
+/// Candidates are the catalog's formats the array's PEs run (`PEType(format:)`), at the
+/// architecture's group size where the family has one: INT 2 to 8 bits, M-ANT 3 and 4, NF 2 to 4,
+/// FP16; ANT, OliVe and MXFP4 define one width each. VQ candidates are the catalog's default
+/// configurations whose codebooks the array's SRAM holds. The KV cache, activations and hardware
+/// stay as the architecture's file says.
+public enum IsoAccuracy {
+    public struct Choice: Sendable {
+        public var architecture: ArchitectureConfig
+        public var weightSQNR: Double?
+    }
+
+    /// The cheapest candidate reaching `target` dB, or nil with the best candidate's SQNR when none does.
+    public static func choose(_ architecture: ArchitectureConfig, request: WorkloadRequest, target: Double) throws
+        -> (choice: Choice?, best: Double?) {
+        var best: Double?
+        for candidate in try candidates(of: architecture) {
+            let sqnr = try weightSQNR(of: candidate, request: request)
+            best = max(best ?? -.infinity, sqnr ?? .infinity)
+            if (sqnr ?? .infinity) >= target { return (Choice(architecture: candidate, weightSQNR: sqnr), best) }
+        }
+        return (nil, best)
+    }
+
+    /// The architecture with each candidate weight format, fewest stored bits per weight first.
+    static func candidates(of architecture: ArchitectureConfig) throws -> [ArchitectureConfig] {
+        let own = architecture.weightFormat
+        var result = [(bits: Double, architecture: ArchitectureConfig)]()
+        // The catalog's formats, and the INT widths it does not list by name.
+        for name in FormatCatalog.allDefault + ["int5", "int6", "int7"] {
+            guard var format = try? FormatCatalog.parse(name, granularity: own.vq == nil ? own.granularity : nil), format.kind == own.kind,
+                  PEType(format: format) == architecture.array.peType, (try? format.makeFormat()) != nil else { continue }
+            if let scope = own.vq?.scope { format.vq?.scope = scope }
+            var candidate = architecture
+            candidate.weightFormat = format
+            guard candidate.formatProblems.isEmpty else { continue }
+            candidate.name = "\(architecture.name) with \(format.name)"
+            result.append((format.nominalBitsPerWeight, candidate))
+        }
+        return result.sorted { $0.bits < $1.bits }.map(\.architecture)
+    }
+
+    /// SQNR of the run's weights (each distinct projection's seeded block) in the architecture's format.
+    static func weightSQNR(of architecture: ArchitectureConfig, request: WorkloadRequest) throws -> Double? {
+        let operands = SyntheticOperands(architecture: architecture, seed: request.seed)
+        for op in WorkloadRunner.shapesToPlan(request) where op.unit == .array { _ = try operands.weights(op.name, n: op.n, k: op.k) }
+        return operands.weightError.decibels
+    }
+}
+
+extension FormatDescriptor {
+    /// Code bits plus metadata bits per weight: one FP16 scale per group or channel (MXFP4: 8 bits per
+    /// 32), M-ANT's and ANT's selector; a VQ index per vector per stage.
+    var nominalBitsPerWeight: Double {
+        if let vq { return Double(vq.indexBits * vq.stages) / Double(vq.vectorLength) }
+        let scale: Double = kind == .mxfp4 ? 8 : (kind == .fp16 ? 0 : 16)
+        let selector: Double = kind == .mant || kind == .ant ? 4 : 0
+        switch granularity {
+        case .group(let size): return Double(bits) + (scale + selector) / Double(size)
+        default: return Double(bits)
+        }
+    }
+}
