@@ -39,7 +39,7 @@ struct Compare: ParsableCommand {
 
     @OptionGroup var output: ReportOptions
 
-    @Option(help: "Also write an SVG chart (speedup and energy breakdown per phase) to this file.")
+    @Option(help: "Also write an SVG chart to this file: for one workload, speedup, energy breakdown and accuracy per phase; for lists of --prompt and --batch, each array's speedup against the prompt length, per phase and batch.")
     var plot: String?
 
     var names: [String] { archs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
@@ -53,7 +53,6 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         let requests = try workload.requests()
-        if plot != nil, requests.count > 1 { throw ValidationError("--plot draws one workload: give one --prompt and one --batch") }
         let energy = try workload.energyTable()
         let architectures = try load(headDimension: requests[0].model.headDimension, energy: energy, requests: requests)
         let rtl = try RTLModel.shared()
@@ -80,7 +79,9 @@ struct Compare: ParsableCommand {
             comparison.iso = iso.rawValue
             comparisons.append(comparison)
         }
-        if let plot { try ComparisonChart(comparisons[0]).svg().writeAtomically(to: plot) }
+        if let plot {
+            try (comparisons.count == 1 ? ComparisonChart(comparisons[0]).svg() : SweepChart(comparisons: comparisons).svg()).writeAtomically(to: plot)
+        }
         if comparisons.count == 1 {
             try output.print(comparisons[0], csv: comparisons[0].csv, text: comparisons[0].text)
         } else {

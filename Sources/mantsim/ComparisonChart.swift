@@ -118,12 +118,13 @@ struct ChartPanel {
     }
 }
 
-private func f(_ value: Double) -> String { String(format: "%.1f", value) }
+/// Chart helpers shared by ComparisonChart and SweepChart.
+func f(_ value: Double) -> String { String(format: "%.1f", value) }
 
-private func escape(_ text: String) -> String {
+func escape(_ text: String) -> String {
     text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
 }
 
-private func text(x: Double, y: Double, _ content: String, size: Int, anchor: String, bold: Bool = false) -> String {
+func text(x: Double, y: Double, _ content: String, size: Int, anchor: String, bold: Bool = false) -> String {
     "<text x=\"\(f(x))\" y=\"\(f(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\"\(bold ? " font-weight=\"bold\"" : "")>\(escape(content))</text>"
 }

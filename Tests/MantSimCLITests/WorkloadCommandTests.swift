@@ -99,9 +99,11 @@ final class WorkloadCommandTests: CLITestCase {
         let single = try mantsim("run", "--model", model, "--prompt", "16,40")
         XCTAssertNotEqual(single.status, 0)
         XCTAssertTrue(single.error.contains("compare takes lists"), single.error)
-        let plot = try mantsim(common + ["--plot", path("x.svg")])
-        XCTAssertNotEqual(plot.status, 0)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.svg")))
+        let plot = try mantsim(common + ["--plot", path("sweep.svg")])
+        XCTAssertEqual(plot.status, 0, plot.error)
+        let svg = try String(contentsOfFile: path("sweep.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.contains("speedup against INT8 (W8A8) by prompt length") && svg.contains("decode, batch 2: speedup (x)"), svg)
+        XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 2 * 2 * 2, "a line per array, phase and batch")
     }
 
     /// --iso-accuracy gives each array its cheapest format reaching the target, or names the ones
