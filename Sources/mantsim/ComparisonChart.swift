@@ -56,9 +56,9 @@ struct ComparisonChart {
         let left = ChartPanel(origin: (ChartPanel.margin, top + ChartPanel.margin), title: "accuracy: weight SQNR (dB)")
         let right = ChartPanel(origin: (ChartPanel.size.width + 3 * ChartPanel.margin + ComparisonChart.gap, top + ChartPanel.margin),
                                title: "accuracy: KV-cache attention SQNR (dB), context \(context)")
-        return left.bars(runs.map { ($0.architecture, [("weights", $0.accuracy.weightSQNR ?? 0)]) }, colour: { _ in "#59a14f" },
+        return left.bars(runs.map { ($0.architecture, [("weights", $0.accuracy.weightSQNR ?? 0)]) }, colour: { _ in "#2f4b7c" },
                          reference: baseline?.weightSQNR ?? 0)
-            + right.bars(runs.map { ($0.architecture, [("kv", $0.accuracy.kvAttentionSQNR ?? 0)]) }, colour: { _ in "#ff9da7" },
+            + right.bars(runs.map { ($0.architecture, [("kv", $0.accuracy.kvAttentionSQNR ?? 0)]) }, colour: { _ in "#665191" },
                          reference: baseline?.kvAttentionSQNR ?? 0)
     }
 
