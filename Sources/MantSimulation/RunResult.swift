@@ -70,8 +70,9 @@ public struct RunResult: Sendable, Codable, Equatable {
     /// mm^2 per component (`AreaModel`); empty when the energy table has no area section.
     public var area: [String: Double]
     public var phases: [PhaseResult]
-    /// The accuracy its formats cost, beside the latency and energy.
-    public var accuracy: Accuracy
+    /// The accuracy its formats cost, beside the latency and energy (nil when the runner was told
+    /// not to measure it).
+    public var accuracy: Accuracy?
     /// The attention unit, when attention runs on one: "16x16 fp16".
     public var attentionUnit: String? = nil
 

@@ -24,6 +24,9 @@ public final class WorkloadRunner {
     let rtl: RTLModel
     /// Called after each simulation with (done, total).
     public var progress: ((Int, Int) -> Void)?
+    /// Whether a run measures its formats' accuracy (every command does; a test of timing alone
+    /// may skip it).
+    public var measuresAccuracy = true
 
     public init(architecture: ArchitectureConfig, energy: EnergyTable, rtl: RTLModel) throws {
         self.architecture = architecture
@@ -216,7 +219,7 @@ public final class WorkloadRunner {
                          generatedTokens: request.phases.contains(.decode) ? request.generatedTokens : 0,
                          energyNodeNanometres: energy.nodeNanometres, fidelity: request.fidelity.rawValue, seed: request.seed,
                          area: energy.areas.isEmpty ? [:] : try AreaModel(table: energy).area(of: architecture, headDimension: request.model.headDimension),
-                         phases: phases, accuracy: try accuracy(request, operands: operands),
+                         phases: phases, accuracy: measuresAccuracy ? try accuracy(request, operands: operands) : nil,
                          attentionUnit: architecture.attentionUnit.map { "\($0.rows)x\($0.columns) \($0.peType.rawValue)" })
     }
 

@@ -51,14 +51,14 @@ struct ComparisonChart {
     /// Weight SQNR (left) and KV-cache attention SQNR (right) of each architecture, in dB.
     private func accuracyPanels(top: Double) -> [String] {
         let runs = comparison.runs
-        let baseline = runs.first { $0.architecture == comparison.baseline }?.accuracy
-        let context = runs.first?.accuracy.kvContext ?? 0
+        let baseline = runs.first { $0.architecture == comparison.baseline }?.accuracy ?? nil
+        let context = runs.first?.accuracy?.kvContext ?? 0
         let left = ChartPanel(origin: (ChartPanel.margin, top + ChartPanel.margin), title: "accuracy: weight SQNR (dB)")
         let right = ChartPanel(origin: (ChartPanel.size.width + 3 * ChartPanel.margin + ComparisonChart.gap, top + ChartPanel.margin),
                                title: "accuracy: KV-cache attention SQNR (dB), context \(context)")
-        return left.bars(runs.map { ($0.architecture, [("weights", $0.accuracy.weightSQNR ?? 0)]) }, colour: { _ in "#2f4b7c" },
+        return left.bars(runs.map { ($0.architecture, [("weights", $0.accuracy?.weightSQNR ?? 0)]) }, colour: { _ in "#2f4b7c" },
                          reference: baseline?.weightSQNR ?? 0)
-            + right.bars(runs.map { ($0.architecture, [("kv", $0.accuracy.kvAttentionSQNR ?? 0)]) }, colour: { _ in "#665191" },
+            + right.bars(runs.map { ($0.architecture, [("kv", $0.accuracy?.kvAttentionSQNR ?? 0)]) }, colour: { _ in "#665191" },
                          reference: baseline?.kvAttentionSQNR ?? 0)
     }
 

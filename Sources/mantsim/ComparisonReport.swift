@@ -33,7 +33,7 @@ extension Comparison {
                                        total > 0 ? WorkloadReport.percent((run.area["pe"] ?? 0) / total) : "-"])
         }
         lines.append(architectures.render())
-        if let accuracy = runs.first?.accuracy {
+        if let accuracy = runs.first?.accuracy ?? nil {
             lines += ["", "SQNR: weights against FP32 over the \(accuracy.weights) weights each array quantized; KV cache: attention output "
                       + "against an FP32 cache at context \(accuracy.kvContext), kv-study's measure (queries and probabilities in FP32)"]
         }
@@ -64,7 +64,7 @@ extension Comparison {
         Comparison.csvHeader + "\n" + comparisons.map { $0.csv().split(separator: "\n").dropFirst().joined(separator: "\n") + "\n" }.joined()
     }
 
-    func accuracy(of architecture: String) -> Accuracy? { runs.first { $0.architecture == architecture }?.accuracy }
+    func accuracy(of architecture: String) -> Accuracy? { runs.first { $0.architecture == architecture }?.accuracy ?? nil }
 
     static let csvHeader = "model,prompt,batch,baseline,phase,architecture,latency_s,tokens_per_s,speedup,energy_pj,energy_reduction,"
         + EnergyBreakdown.order.map { "energy_\($0)_pj" }.joined(separator: ",") + ",weight_sqnr_db,kv_sqnr_db"

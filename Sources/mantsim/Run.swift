@@ -93,7 +93,7 @@ enum WorkloadReport {
             let parts = EnergyBreakdown.order.compactMap { name in result.area[name].map { "\(name) \(String(format: "%.3f", $0))" } }
             lines.append("area \(String(format: "%.3f", area)) mm^2: " + parts.joined(separator: ", "))
         }
-        lines.append(accuracyLine(result.accuracy))
+        if let accuracy = result.accuracy { lines.append(accuracyLine(accuracy)) }
         lines.append("")
         var summary = TextTable(header: ["phase", "latency (ms)", "tokens/s", "energy (mJ)", "mJ/token", "PE util", "DRAM read (MB)", "DRAM write (MB)"])
         for phase in result.phases {

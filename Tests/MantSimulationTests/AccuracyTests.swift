@@ -45,9 +45,9 @@ final class AccuracyTests: XCTestCase {
             let runner = try WorkloadRunner(architecture: try bundledArchitecture(name), energy: try energyTable(), rtl: rtl)
             results[name] = try runner.run(WorkloadRequest(model: tinyModel, promptLength: 70, generatedTokens: 2))
         }
-        let weights = try ["fp16", "int8", "mant"].map { try XCTUnwrap(results[$0]!.accuracy.weightSQNR) }
+        let weights = try ["fp16", "int8", "mant"].map { try XCTUnwrap(results[$0]!.accuracy?.weightSQNR) }
         XCTAssertEqual(weights, weights.sorted(by: >), "FP16 > INT8 > 4-bit M-ANT")
-        XCTAssertTrue(results.values.allSatisfy { $0.accuracy.kvContext == 72 && $0.accuracy.weights == "synthetic" })
+        XCTAssertTrue(results.values.allSatisfy { $0.accuracy?.kvContext == 72 && $0.accuracy?.weights == "synthetic" })
     }
 }
 
@@ -72,8 +72,8 @@ final class AttentionUnitTests: XCTestCase {
         }
         // The unit's 16 x 16 FP16 PEs add to the PE area; the FP16 cache is far more accurate.
         XCTAssertGreaterThan(fp16KV.area["pe"]!, ant.area["pe"]!)
-        XCTAssertGreaterThan(fp16KV.accuracy.kvAttentionSQNR!, ant.accuracy.kvAttentionSQNR! + 30)
-        XCTAssertEqual(fp16KV.accuracy.weightSQNR, ant.accuracy.weightSQNR)
+        XCTAssertGreaterThan(fp16KV.accuracy!.kvAttentionSQNR!, ant.accuracy!.kvAttentionSQNR! + 30)
+        XCTAssertEqual(fp16KV.accuracy?.weightSQNR, ant.accuracy?.weightSQNR)
     }
 }
 
