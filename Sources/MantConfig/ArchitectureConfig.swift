@@ -59,6 +59,14 @@ public struct ArchitectureConfig: Equatable, Sendable {
     public var attentionUnit: ArrayConfig? = nil
     /// The array attention runs on.
     public var attentionArray: ArrayConfig { attentionUnit ?? array }
+    /// The array a job runs on (attention on the attention unit when there is one), as wide as
+    /// its PEs: an INT array's PEs take the weight format's width (an attention unit's, the KV
+    /// format's), and a wider int operand runs in digit passes.
+    public func array(running job: GemmOperands, attention: Bool) -> ArrayConfig {
+        var config = (attention ? attentionArray : array).reading(job)
+        if config.peType == .int { config.peWeightBits = attention && attentionUnit != nil ? kvFormat.bits : weightFormat.bits }
+        return config
+    }
     /// PEs that leak every cycle: the main array's and the attention unit's.
     public var leakingPEs: Int { array.rows * array.columns + (attentionUnit.map { $0.rows * $0.columns } ?? 0) }
 
@@ -297,10 +305,18 @@ extension ConfigReader {
                 _ = try format.makeFormat()
                 // A LUT or VQ array's FP16 datapath reads an FP16 KV cache with its decoder bypassed.
                 let bypass = key == "kv" && (pe == .lut || pe == .vq) && PEType(format: format) == .fp16
-                // An attention unit runs the KV cache in its own PEs' format.
-                if key == "kv", let kvPE {
-                    if PEType(format: format) != kvPE { problem("formats.kv: \(name) does not run on the attention unit's '\(kvPE.rawValue)' PEs") }
-                } else if let pe, PEType(format: format) != pe, !bypass {
+                // An attention unit runs the KV cache in its own PEs' format; ANT and OliVe PEs, and
+                // INT PEs narrower than the weights' codes, run a wider int operand in digit passes.
+                let unit = key == "kv" ? kvPE : nil
+                let host = unit ?? pe
+                let width = key == "kv" && unit == nil ? weightFormat.bits : format.bits
+                let passes = host.flatMap { DigitPasses(format: format, peType: $0, peWeightBits: width) }
+                if format.kind == .int, format.bits > 8, host == .int, passes == nil {
+                    problem("formats.\(key): \(name) is wider than INT PEs take (2 to 8 bits); it runs in digit passes as the KV cache "
+                        + "of an INT, ANT or OliVe array whose weights are narrower")
+                } else if let unit {
+                    if PEType(format: format) != unit, passes == nil { problem("formats.kv: \(name) does not run on the attention unit's '\(unit.rawValue)' PEs") }
+                } else if let pe, PEType(format: format) != pe, !bypass, passes == nil {
                     problem("formats.\(key): \(name) does not run on a '\(pe.rawValue)' array")
                 }
                 return format

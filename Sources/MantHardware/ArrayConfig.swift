@@ -109,6 +109,9 @@ public struct ArrayConfig: Equatable, Sendable {
     public var weightSets: Int = 2
     public var timing: Timing = .pipelined
     public var mapping: Mapping = .searched
+    /// An INT array's weight width (2 to 8 bits): wider int operands run in digit passes
+    /// (DigitPasses). ArchitectureConfig sets it from the weight format.
+    public var peWeightBits: Int = 8
     /// The link width the array runs with.
     public var effectiveWeightLinkBits: Int { weightLinkBits > 0 ? weightLinkBits : columns * 8 }
     /// VQ decoder: codebook SRAM bytes and banks, hot-entry store entries and ports, lookups per cycle.

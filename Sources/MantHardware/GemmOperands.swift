@@ -7,9 +7,9 @@ public struct GemmOperands: Sendable {
     public let m: Int
     public let k: Int
     public let n: Int
-    public let peType: PEType
+    public private(set) var peType: PEType
     /// The weight rows stored; output channel n reads row n % weightRowPeriod.
-    public let weights: QuantizedTensor
+    public private(set) var weights: QuantizedTensor
     public let weightRowPeriod: Int
     public let groupSize: Int
     public let activationBits: Int
@@ -94,6 +94,18 @@ public struct GemmOperands: Sendable {
         activationIntegers = repeated(block.activationIntegers, width: k)
         activationScaleCodes = repeated(block.activationScaleCodes, width: 1)
         activationHalfCodes = repeated(block.activationHalfCodes, width: k)
+    }
+
+    /// The same GEMM with other weights of the same shape and groups (a digit pass's plane): the
+    /// activations as they were quantized.
+    func replacingWeights(_ weights: QuantizedTensor) throws -> GemmOperands {
+        guard weights.shape == self.weights.shape, let peType = PEType(format: weights.format), !peType.multipliesFP16 else {
+            throw QuantizationError.invalidShape("replacement weights must be integer-array weights of shape \(self.weights.shape)")
+        }
+        var copy = self
+        copy.weights = weights
+        copy.peType = peType
+        return copy
     }
 
     var groups: Int { (k + groupSize - 1) / groupSize }

@@ -63,6 +63,17 @@ public enum GemmReference {
         }
     }
 
+    /// Y of an array that runs the weights in digit passes: each pass's Y (its plane through the
+    /// PE kind's integers and pass scales, as below), added in pass order in FP32.
+    public static func run(_ operands: GemmOperands, passes split: DigitPasses) throws -> [Float] {
+        var output = [Float]()
+        for plane in try split.operands(operands) {
+            let pass = try run(plane)
+            output = output.isEmpty ? pass : zip(output, pass).map { $0 + $1 }
+        }
+        return output
+    }
+
     /// Y as an M x N row-major array; `lutScale` says where a LUT array applies its group scales.
     public static func run(_ operands: GemmOperands, lutScale: LUTScale = .decoder) throws -> [Float] {
         let (m, k, n) = (operands.m, operands.k, operands.n)

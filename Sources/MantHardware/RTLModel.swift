@@ -149,6 +149,12 @@ extension RTLModel {
     /// PE row), written only if the job completes.
     public func run(_ operands: GemmOperands, on config: ArrayConfig, dataflow: Dataflow, fidelity: Fidelity = .cycle,
                     trace: (path: String, peRow: Int)? = nil) throws -> GemmResult {
+        if let split = DigitPasses(operands, on: config) {
+            let results = try split.operands(operands).enumerated().map { pass, plane in
+                try run(plane, on: config, dataflow: dataflow, fidelity: fidelity, trace: pass == 0 ? trace : nil)
+            }
+            return DigitPasses.combine(results, outputs: operands.m * operands.n)
+        }
         guard operands.peType == config.peType else {
             throw RTLError(kind: .invalidArgument,
                            message: "array.pe_type: a \(config.peType.rawValue) array cannot run \(operands.weights.format.name) weights")
@@ -174,6 +180,8 @@ extension RTLModel {
 extension RTLModel {
     /// The mapping `run` would give the GEMM, from the same checks and mapper, without running it.
     public func plan(_ operands: GemmOperands, on config: ArrayConfig, dataflow: Dataflow) throws -> GemmMapping {
+        // Every digit pass maps as the first does: same shape, same code width.
+        if let split = DigitPasses(operands, on: config) { return try plan(try split.operands(operands)[0], on: config, dataflow: dataflow) }
         guard operands.peType == config.peType else {
             throw RTLError(kind: .invalidArgument,
                            message: "array.pe_type: a \(config.peType.rawValue) array cannot run \(operands.weights.format.name) weights")

@@ -3,7 +3,7 @@
 /// | name | format | default granularity |
 /// |---|---|---|
 /// | mant4, mant3 | M-ANT | group64 |
-/// | int2 ... int8, int4-asym ... | INT symmetric / asymmetric | group64 |
+/// | int2 ... int8, int16, int4-asym ... | INT symmetric / asymmetric (int16: KV caches run in digit passes) | group64 |
 /// | ant4 | ANT | channel |
 /// | olive4 | OliVe | channel |
 /// | nf4, nf3, nf2 | NormalFloat LUT (FLUTE) | group64 |
@@ -14,13 +14,14 @@
 public enum FormatCatalog {
     /// Every name `parse` accepts, in the order the CLI reports them with `--all`.
     public static let names: [String] =
-        ["fp16", "bf16", "fp8-e4m3", "fp8-e5m2", "int8", "int4", "int4-asym", "int3", "int2", "mant4", "mant3",
+        ["fp16", "bf16", "fp8-e4m3", "fp8-e5m2", "int16", "int8", "int4", "int4-asym", "int3", "int2", "mant4", "mant3",
          "ant4", "olive4", "nf4", "nf3", "nf2", "mxfp4"] + VectorQuantizationConfig.named.map(\.name)
 
     /// Formats `--all` runs: every family once, leaving out the VQ configurations whose codebook
     /// training takes minutes on a large tensor (quip4 and aqlm3; name them to run them) and cq2,
-    /// which is the same <4, 8, 1> configuration as gptvq2 (VQ-LLM uses it for the KV cache).
-    public static let allDefault: [String] = names.filter { !["quip4", "aqlm3", "cq2"].contains($0) }
+    /// which is the same <4, 8, 1> configuration as gptvq2 (VQ-LLM uses it for the KV cache), and
+    /// int16, a KV-cache format for arrays that run it in digit passes.
+    public static let allDefault: [String] = names.filter { !["quip4", "aqlm3", "cq2", "int16"].contains($0) }
 
     /// Parses a format name; `granularity` overrides the family default where the family has one.
     /// `table` supplies the entries of a custom `lut` format.
@@ -65,7 +66,7 @@ public enum FormatCatalog {
         if lower.hasPrefix("int") {
             let asymmetric = lower.hasSuffix("-asym")
             let digits = lower.dropFirst(3).dropLast(asymmetric ? 5 : 0)
-            if let bits = Int(digits), (2...8).contains(bits) {
+            if let bits = Int(digits), (2...8).contains(bits) || bits == 16 {
                 return scaled(.int, bits: bits, default: .group(64), symmetric: !asymmetric)
             }
         }

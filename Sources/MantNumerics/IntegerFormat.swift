@@ -1,4 +1,5 @@
-/// Uniform integer quantization, b = 2...8 bits.
+/// Uniform integer quantization, b = 2...8 or 16 bits (INT16 runs on integer arrays in digit
+/// passes: DigitPasses).
 ///
 /// Symmetric: q in [-(2^(b-1)-1), 2^(b-1)-1], S = fp16(absmax / qmax), q = clamp(rne(x * (1/S))),
 /// stored as b-bit two's complement; value = q * S.
@@ -12,8 +13,8 @@ public struct IntegerFormat: QuantizationFormat {
     public let granularity: Granularity
 
     public init(bits: Int, symmetric: Bool = true, granularity: Granularity = .group(64)) throws {
-        guard (2...8).contains(bits) else {
-            throw QuantizationError.invalidParameter(field: "bits", message: "INT supports 2...8 bits, got \(bits)")
+        guard (2...8).contains(bits) || bits == 16 else {
+            throw QuantizationError.invalidParameter(field: "bits", message: "INT supports 2...8 or 16 bits, got \(bits)")
         }
         try granularity.validate()
         self.bits = bits

@@ -110,7 +110,7 @@ public struct AttentionStep {
 
             // Q*K^T on the array, scaled, softmax on the vector unit.
             let scoreJob = try GemmOperands(weights: cachedKeys, activations: queries, activationBits: architecture.activationBits)
-            let scores = try rtl.run(scoreJob, on: architecture.attentionArray.reading(scoreJob), dataflow: architecture.dataflow)
+            let scores = try rtl.run(scoreJob, on: architecture.array(running: scoreJob, attention: true), dataflow: architecture.dataflow)
             add("attention_scores", "array", scores)
             add("softmax", "vector", vector.run(.softmax, rows: group, columns: context))
             let probabilities = softmax(scores.output, rows: group, columns: context, scale: Float(1 / Double(d).squareRoot()))
@@ -122,7 +122,7 @@ public struct AttentionStep {
             if let closedValues, closed > 0 {
                 let p = try Tensor(shape: [group, closed], values: (0..<group).flatMap { probabilities[($0 * context)..<($0 * context + closed)] })
                 let job = try GemmOperands(weights: closedValues, activations: p, activationBits: architecture.activationBits)
-                let result = try rtl.run(job, on: architecture.attentionArray.reading(job), dataflow: architecture.dataflow)
+                let result = try rtl.run(job, on: architecture.array(running: job, attention: true), dataflow: architecture.dataflow)
                 add("attention_values", "array", result)
                 output = result.output
             }

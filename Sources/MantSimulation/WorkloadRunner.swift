@@ -315,7 +315,7 @@ public final class WorkloadRunner {
 
     /// The array an operator's job runs on: attention on the attention unit when there is one.
     private func arrayConfig(for op: Operation, _ job: GemmOperands) -> ArrayConfig {
-        (op.unit == .arrayKV ? architecture.attentionArray : architecture.array).reading(job)
+        architecture.array(running: job, attention: op.unit == .arrayKV)
     }
 
     private func runArray(_ job: GemmOperands, op: Operation, fidelity: Fidelity) throws -> GemmResult {

@@ -31,11 +31,30 @@ final class ArchitectureConfigTests: XCTestCase {
         }
     }
 
+    /// ANT, OliVe and narrower INT PEs take an INT16 KV cache in digit passes; arrays without an
+    /// integer digit path, and INT16 weights on INT PEs, are refused with the field named.
+    func testWideIntOperandsRunInPassesWhereThePEsHaveADigitPath() throws {
+        let text = try String(contentsOf: ArchitectureConfigTests.configs.appendingPathComponent("ant-kv16-passes.yaml"), encoding: .utf8)
+        let ant = try ArchitectureConfig.parse(text, path: "a.yaml")
+        XCTAssertEqual(ant.kvFormat.name, "int16/group64")
+        XCTAssertNil(ant.attentionUnit)
+        let int4 = try ArchitectureConfig.parse(text.replacingOccurrences(of: "pe: ant", with: "pe: int").replacingOccurrences(of: "weights: ant4", with: "weights: int4"), path: "b.yaml")
+        XCTAssertEqual(int4.kvFormat.bits, 16)
+        _ = try ArchitectureConfig.parse(text.replacingOccurrences(of: "pe: ant", with: "pe: int").replacingOccurrences(of: "weights: ant4", with: "weights: int8"), path: "b.yaml")
+        let cases = [("pe: ant", "pe: mant", "weights: ant4", "weights: mant4", "formats.kv: int16 does not run on a 'mant' array"),
+                     ("pe: ant", "pe: int", "weights: ant4", "weights: int16", "formats.weights: int16 is wider than INT PEs take")]
+        for (pe, newPE, weights, newWeights, message) in cases {
+            XCTAssertThrowsError(try ArchitectureConfig.parse(text.replacingOccurrences(of: pe, with: newPE).replacingOccurrences(of: weights, with: newWeights), path: "c.yaml")) {
+                XCTAssertTrue("\($0)".contains("c.yaml") && "\($0)".contains(message), "\($0)")
+            }
+        }
+    }
+
     func testEveryBundledArchitectureLoads() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: ArchitectureConfigTests.configs.path).filter { $0.hasSuffix(".yaml") }
         XCTAssertEqual(Set(files), ["fp16.yaml", "int8.yaml", "int4.yaml", "ant.yaml", "olive.yaml", "mxfp4.yaml", "mant.yaml", "lut.yaml",
                                    "lut-sac.yaml", "vq.yaml", "vq-cq4.yaml", "vq-cq2.yaml", "vq-aqlm3.yaml", "vq-quip4.yaml",
-                                   "ant-kv16.yaml", "olive-kv16.yaml"])
+                                   "ant-kv16.yaml", "olive-kv16.yaml", "ant-kv16-passes.yaml", "olive-kv16-passes.yaml"])
         for file in files {
             let config = try ArchitectureConfig.load(path: ArchitectureConfigTests.configs.appendingPathComponent(file).path)
             XCTAssertEqual(PEType(format: config.weightFormat), config.array.peType, file)
