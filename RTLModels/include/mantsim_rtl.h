@@ -43,6 +43,10 @@ enum {
     ROW(CYCLES_DRAIN, "controller.drain_cycles")                      /* waiting for the last output writes */ \
     ROW(CYCLES_BUFFER_STALL, "controller.buffer_stall_cycles")        /* array held while a buffer port catches up */ \
     ROW(MAC_FP16, "pe.mac_fp16")                                      /* FP16 x FP16 -> FP32 multiply-accumulate */ \
+    ROW(MAC_BF_R1, "pe.mac_bitfusion_r1")                             /* BitFusion product at 1 per PE cycle (8b x 8b) */ \
+    ROW(MAC_BF_R2, "pe.mac_bitfusion_r2")                             /* at 2 per PE cycle (4b x 8b, 8b x 4b) */ \
+    ROW(MAC_BF_R4, "pe.mac_bitfusion_r4")                             /* at 4 (2b x 8b, 4b x 4b) */ \
+    ROW(MAC_BF_R8, "pe.mac_bitfusion_r8")                             /* at 8 (2b x 4b) */ \
     ROW(MAC_W8A8, "pe.mac_w8a8")                                      /* 8-bit x 8-bit (INT8) */ \
     ROW(MAC_W8A4, "pe.mac_w8a4") \
     ROW(MAC_W4A8, "pe.mac_w4a8")                                      /* INT4 weights x INT8 activations */ \
@@ -113,6 +117,9 @@ enum {
     MANTSIM_PE_VQ = 7,     /* VQ-LLM-style codebooks: a banked codebook SRAM and a hot-entry store decode
                               each vector to FP16; FP16 x FP16 -> FP32 MAC, weight-stationary only
                               (kinds/pe_kind_vq.cpp; decode timing: kinds/vq_decoder.cpp) */
+    MANTSIM_PE_BITFUSION = 8, /* BitFusion-style precision-scalable PEs: symmetric INT2..8 weights x INT8/INT4, r products
+                                 per PE per cycle by the operands' widths (kinds/pe_kind_bitfusion.cpp), group
+                                 scales in the SAC */
     MANTSIM_PE_TYPE_COUNT
 };
 
@@ -124,6 +131,8 @@ typedef struct {
     int32_t shift_lane;        /* a second (shift) lane: M-ANT */
     int32_t group_metadata;    /* group scales (and selectors) travel with the weights */
     int32_t mac_counter;       /* MANTSIM_COUNTER_* of one valid MAC */
+    uint32_t products_per_cycle; /* products one PE makes per cycle at these widths (BitFusion: r; others 1);
+                                    the caller runs the job on products_per_cycle x rows PE rows */
 } mantsim_pe_kind_info;
 
 /* Fills *out; MANTSIM_E_INVALID_ARGUMENT for an unknown type (message from mantsim_rtl_last_error(NULL)). */
@@ -193,6 +202,29 @@ typedef union {
     mantsim_vq_decoder_params vq;
 } mantsim_decoder_params;
 
+/* DRAM channels of one standard with a row buffer per bank (memory/dram_banks.hpp). Addresses
+ * interleave across channels burst by burst, then run along a row's columns, then across banks,
+ * then rows. A burst to a bank's open row waits CL; to another row the bank first precharges (tRP,
+ * when a row is open) and activates (tRCD), after its previous burst's data has left. Each
+ * channel's data bus moves one burst in burst_length / 2 tCK (data on both edges), first come
+ * first served. Zero channels: the ideal interface (dram_bits_per_cycle, dram_latency_cycles). */
+typedef struct {
+    uint32_t channels;             /* independent channels, each its own bus and banks */
+    uint32_t banks;                /* banks per channel */
+    uint32_t bus_bits;             /* data bits per channel */
+    uint32_t burst_length;         /* transfers per burst (BL) */
+    uint32_t row_bytes;            /* bytes of one row of one bank (the page) */
+    uint32_t tck_ps;               /* DRAM clock period in picoseconds */
+    uint32_t cl, trcd, trp;        /* read latency, activate-to-read, precharge, in tCK */
+    uint32_t cycle_ps;             /* the accelerator's clock period in picoseconds */
+} mantsim_dram_timing;
+
+/* When each of `count` transfers (byte address, bytes) queued at time 0 in this order finishes on
+ * these DRAM channels, in picoseconds (finish_ps[i]): the channels' timing alone, for tests and
+ * studies of a standard. */
+int mantsim_dram_timing_run(const mantsim_dram_timing *timing, const uint64_t *addresses, const uint64_t *bytes, size_t count,
+                            uint64_t *finish_ps);
+
 typedef struct {
     uint32_t rows;                 /* PE rows R (reduction axis in WS, tokens in OS) */
     uint32_t columns;              /* PE columns C (output channels) */
@@ -206,6 +238,9 @@ typedef struct {
     uint32_t output_buffer_banks, output_buffer_bank_bits;
     uint32_t dram_bits_per_cycle;
     uint32_t dram_latency_cycles;
+    /* A DRAM standard's channels, banks and timing (dram_timing.channels > 0): replaces the ideal
+     * interface of dram_bits_per_cycle and dram_latency_cycles for the array's transfers. */
+    mantsim_dram_timing dram_timing;
     /* Weight link: bits of weight codes per cycle from the WBUF (through the decoders) into the
      * whole array's shadow registers; group metadata travels to the SAC rows on its own path. */
     uint32_t weight_link_bits;

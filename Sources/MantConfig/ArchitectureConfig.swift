@@ -17,7 +17,8 @@ import Yams
 ///                               # weight_sets: weight registers per PE (default 2)
 ///     buffers: {weight_bytes: 131072, activation_bytes: 262144, output_bytes: 131072,
 ///               weight_banks: 32, weight_bank_bits: 32, ...}   # ports optional (defaults: ArrayConfig)
-///     dram: {bits_per_cycle: 1024, latency_cycles: 100, technology: ddr4}   # ddr4, lpddr4, hbm2
+///     dram: {bits_per_cycle: 1024, latency_cycles: 100, technology: ddr4}   # ddr4, lpddr4, hbm2 (energy)
+///     dram: {technology: hbm2, channels: 2}   # or: the standard's channels, banks and timing (DRAMTiming)
 ///     formats: {weights: mant4, group: 64, activation_bits: 8,    # group: N or channel
 ///               kv: mant4, kv_group: 64,                         # KV cache; default: the weights'
 ///               vq_scope: tensor}                                # VQ weight codebooks: tensor, tileN or rowsN
@@ -95,7 +96,7 @@ public struct ArchitectureConfig: Equatable, Sendable {
         var dramTechnology = "ddr4"
         if let array { reader.readArray(array, into: &config) }
         if let buffers { reader.readBuffers(buffers, into: &config) }
-        if let dram { dramTechnology = reader.readDRAM(dram, into: &config) ?? dramTechnology }
+        if let dram { dramTechnology = reader.readDRAM(dram, into: &config, clockMHz: clock) ?? dramTechnology }
         var weightFormat = FormatDescriptor(kind: .mant, bits: 4, granularity: .group(64))
         var kvFormat: FormatDescriptor?
         var activationBits = 8
@@ -130,6 +131,28 @@ public struct ArchitectureConfig: Equatable, Sendable {
 }
 
 extension ArchitectureConfig {
+    /// The same architecture on `channels` channels of a DRAM standard (ddr4, lpddr4, hbm2): its
+    /// timing, peak and energy per bit in place of the file's `dram` section.
+    public func withDRAM(technology: String, channels: Int) throws -> ArchitectureConfig {
+        guard (1...1024).contains(channels), var timing = DRAMTiming(technology: technology, channels: channels) else {
+            throw ConfigError(path: "--dram", problems: ["expected ddr4, lpddr4 or hbm2 with 1 to 1024 channels (hbm2x2), got \(technology)x\(channels)"])
+        }
+        timing.clockMHz = clockMHz
+        func onTiming(_ config: ArrayConfig) -> ArrayConfig {
+            var config = config
+            config.dramTiming = timing
+            config.dramBitsPerCycle = max(1, Int(timing.peakBitsPerCycle(clockMHz: clockMHz)))
+            config.dramLatencyCycles = 0
+            return config
+        }
+        var result = self
+        result.array = onTiming(array)
+        result.attentionUnit = attentionUnit.map(onTiming)
+        result.dramTechnology = technology
+        result.name = "\(name) on \(timing.standard) x\(channels)"
+        return result
+    }
+
     /// What keeps this array from running these formats, one line per problem naming the field
     /// (empty: it can). The one check of formats against hardware, used when a file is read and by
     /// studies that swap a format in: they report the point as infeasible instead of resizing.
@@ -197,9 +220,10 @@ extension ConfigReader {
         config.outputBufferBytes = integer(buffers, "output_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
     }
 
-    /// The `dram` section; returns the technology when it names a known one.
-    mutating func readDRAM(_ dram: [String: Any], into config: inout ArrayConfig) -> String? {
-        allow(dram, keys: ["bits_per_cycle", "latency_cycles", "technology"], at: "dram")
+    /// The `dram` section; returns the technology when it names a known one. With `channels`, the
+    /// technology's standard (DRAMTiming) sets bandwidth and timing; without, the ideal interface.
+    mutating func readDRAM(_ dram: [String: Any], into config: inout ArrayConfig, clockMHz: Double) -> String? {
+        allow(dram, keys: ["bits_per_cycle", "latency_cycles", "technology", "channels"], at: "dram")
         var chosen: String?
         if let technology = dram["technology"] {
             if let name = technology as? String, ["ddr4", "lpddr4", "hbm2"].contains(name) {
@@ -207,6 +231,19 @@ extension ConfigReader {
             } else {
                 problem("dram.technology: expected ddr4, lpddr4 or hbm2, got \(technology)")
             }
+        }
+        if dram["channels"] != nil {
+            for key in ["bits_per_cycle", "latency_cycles"] where dram[key] != nil {
+                problem("dram.\(key): set by dram.technology's timing when dram.channels is given; give one or the other")
+            }
+            let channels = integer(dram, "channels", at: "dram", range: 1...1024) ?? 1
+            if var timing = DRAMTiming(technology: chosen ?? "ddr4", channels: channels) {
+                timing.clockMHz = clockMHz
+                config.dramTiming = timing
+                config.dramBitsPerCycle = max(1, Int(timing.peakBitsPerCycle(clockMHz: clockMHz)))
+                config.dramLatencyCycles = 0
+            }
+            return chosen
         }
         config.dramBitsPerCycle = integer(dram, "bits_per_cycle", at: "dram", range: 1...(1 << 20)) ?? 1
         config.dramLatencyCycles = integer(dram, "latency_cycles", at: "dram", range: 0...1_000_000) ?? 0
@@ -309,14 +346,15 @@ extension ConfigReader {
                 // INT PEs narrower than the weights' codes, run a wider int operand in digit passes.
                 let unit = key == "kv" ? kvPE : nil
                 let host = unit ?? pe
-                let width = key == "kv" && unit == nil ? weightFormat.bits : format.bits
+                // INT PEs are as wide as the weights (an attention unit's, as the KV cache); BitFusion's take 8 bits.
+                let width = host == .bitfusion ? 8 : key == "kv" && unit == nil ? weightFormat.bits : format.bits
                 let passes = host.flatMap { DigitPasses(format: format, peType: $0, peWeightBits: width) }
-                if format.kind == .int, format.bits > 8, host == .int, passes == nil {
+                if format.kind == .int, format.bits > 8, host == .int || host == .bitfusion, passes == nil {
                     problem("formats.\(key): \(name) is wider than INT PEs take (2 to 8 bits); it runs in digit passes as the KV cache "
                         + "of an INT, ANT or OliVe array whose weights are narrower")
                 } else if let unit {
-                    if PEType(format: format) != unit, passes == nil { problem("formats.kv: \(name) does not run on the attention unit's '\(unit.rawValue)' PEs") }
-                } else if let pe, PEType(format: format) != pe, !bypass, passes == nil {
+                    if !unit.takes(format), passes == nil { problem("formats.kv: \(name) does not run on the attention unit's '\(unit.rawValue)' PEs") }
+                } else if let pe, !pe.takes(format), !bypass, passes == nil {
                     problem("formats.\(key): \(name) does not run on a '\(pe.rawValue)' array")
                 }
                 return format

@@ -3,7 +3,7 @@ import MantNumerics
 
 /// The kind of PE an array is built from; each runs the weight format of the same name.
 public enum PEType: String, CaseIterable, Sendable, Codable {
-    case fp16, int, mant, ant, olive, mxfp4, lut, vq
+    case fp16, int, mant, ant, olive, mxfp4, lut, vq, bitfusion
 
     /// The model's MANTSIM_PE_* value: the PE kind of the same name (pe_kinds.cpp lists them).
     var code: Int32 { PEType.codes[self]! }
@@ -28,6 +28,8 @@ public enum PEType: String, CaseIterable, Sendable, Codable {
         public var groupMetadata: Bool
         /// The counter of one valid MAC (`pe.mac_*`); the energy table's area entry of the PE has its name.
         public var macCounter: String
+        /// Products one PE makes per cycle at these widths (BitFusion: 16 / (bricks(w) x bricks(a))).
+        public var productsPerCycle: Int
     }
 
     public func kind(weightBits: Int = 8, activationBits: Int = 8) -> Kind {
@@ -35,7 +37,7 @@ public enum PEType: String, CaseIterable, Sendable, Codable {
         let status = mantsim_pe_kind(code, UInt32(clamping: weightBits), UInt32(clamping: activationBits), &info)
         precondition(status == Int32(MANTSIM_OK), "every PEType has a PE kind in the model")
         return Kind(multipliesFP16: info.float_datapath != 0, shiftLane: info.shift_lane != 0, groupMetadata: info.group_metadata != 0,
-                    macCounter: String(cString: mantsim_rtl_counter_name(info.mac_counter)))
+                    macCounter: String(cString: mantsim_rtl_counter_name(info.mac_counter)), productsPerCycle: Int(info.products_per_cycle))
     }
 
     public var multipliesFP16: Bool { kind().multipliesFP16 }
@@ -48,6 +50,16 @@ public enum PEType: String, CaseIterable, Sendable, Codable {
         if type == .int && !format.symmetric || type == .lut && format.granularity == .tensor { return nil }
         self = type
     }
+
+    /// Whether these PEs run `format` as it is: their own kind's formats, and for BitFusion's
+    /// precision-scalable PEs symmetric INT of 2 to 8 bits.
+    public func takes(_ format: FormatDescriptor) -> Bool {
+        let own = PEType(format: format)
+        return own == self || self == .bitfusion && own == .int && format.bits <= 8
+    }
+
+    /// Whether these PEs run operands prepared for `other`'s (BitFusion runs INT operands).
+    public func takes(_ other: PEType) -> Bool { other == self || self == .bitfusion && other == .int }
 }
 
 /// Weight-stationary or output-stationary, chosen per job.
@@ -99,8 +111,14 @@ public struct ArrayConfig: Equatable, Sendable {
     public var activationBufferBankBits: Int
     public var outputBufferBanks: Int
     public var outputBufferBankBits: Int
+    /// The ideal interface: bits per cycle after a fixed latency (with `dramTiming`, its peak,
+    /// rounded down, which only bounds the model's cycle budget).
     public var dramBitsPerCycle: Int
     public var dramLatencyCycles: Int
+    /// A DRAM standard's channels, banks and timing in place of the ideal interface.
+    public var dramTiming: DRAMTiming? = nil
+    /// The DRAM's peak in bits per cycle.
+    public var dramPeakBitsPerCycle: Double { dramTiming.map { $0.peakBitsPerCycle(clockMHz: $0.clockMHz) } ?? Double(dramBitsPerCycle) }
     /// Bits of weight codes per cycle into the whole array's shadow registers (0: one INT8 row of
     /// the array per cycle, columns x 8).
     public var weightLinkBits: Int = 0
@@ -158,6 +176,7 @@ public struct ArrayConfig: Equatable, Sendable {
         config.output_buffer_bank_bits = UInt32(clamping: outputBufferBankBits)
         config.dram_bits_per_cycle = UInt32(clamping: dramBitsPerCycle)
         config.dram_latency_cycles = UInt32(clamping: dramLatencyCycles)
+        if let dramTiming { config.dram_timing = dramTiming.cTiming() }
         switch peType {
         case .lut: config.decoder.lut.scale = lutScale.code
         case .vq:
@@ -181,6 +200,17 @@ extension ArrayConfig {
         guard peType == .lut || peType == .vq, operands.peType == .fp16 else { return self }
         var config = self
         config.peType = .fp16
+        return config
+    }
+
+    /// The PE rows the model steps for `operands`: a precision-scalable PE making r products a
+    /// cycle is r consecutive rows of its column (the r products are r consecutive reduction
+    /// steps summed in the PE), so the model runs r x rows; every other array as it is.
+    public func modelled(for operands: GemmOperands) -> ArrayConfig {
+        let rate = peType.kind(weightBits: operands.weights.format.bits, activationBits: operands.activationBits).productsPerCycle
+        guard rate > 1 else { return self }
+        var config = self
+        config.rows = rows * rate
         return config
     }
 }

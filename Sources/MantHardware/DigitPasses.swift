@@ -37,7 +37,7 @@ public struct DigitPasses: Sendable, Equatable {
     public init?(format: FormatDescriptor, peType: PEType, peWeightBits: Int) {
         guard format.kind == .int, format.symmetric else { return nil }
         switch peType {
-        case .int:
+        case .int, .bitfusion:
             guard format.bits > peWeightBits, (2...8).contains(peWeightBits) else { return nil }
             (digitBits, magnitudeBits) = (peWeightBits, peWeightBits - 1)
         case .ant, .olive: (digitBits, magnitudeBits) = (4, 3)

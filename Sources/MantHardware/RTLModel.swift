@@ -155,7 +155,7 @@ extension RTLModel {
             }
             return DigitPasses.combine(results, outputs: operands.m * operands.n)
         }
-        guard operands.peType == config.peType else {
+        guard config.peType.takes(operands.peType) else {
             throw RTLError(kind: .invalidArgument,
                            message: "array.pe_type: a \(config.peType.rawValue) array cannot run \(operands.weights.format.name) weights")
         }
@@ -163,7 +163,7 @@ extension RTLModel {
             try check(mantsim_rtl_set_trace(handle, trace.path, UInt32(clamping: trace.peRow)))
         }
         var result = mantsim_gemm_result()
-        var arrayConfig = config.cConfig
+        var arrayConfig = config.modelled(for: operands).cConfig
         let handle = self.handle
         let (status, output) = operands.withCJob(dataflow: dataflow, outputs: fidelity == .cycle) { job in
             job.fidelity = fidelity.code
@@ -182,12 +182,12 @@ extension RTLModel {
     public func plan(_ operands: GemmOperands, on config: ArrayConfig, dataflow: Dataflow) throws -> GemmMapping {
         // Every digit pass maps as the first does: same shape, same code width.
         if let split = DigitPasses(operands, on: config) { return try plan(try split.operands(operands)[0], on: config, dataflow: dataflow) }
-        guard operands.peType == config.peType else {
+        guard config.peType.takes(operands.peType) else {
             throw RTLError(kind: .invalidArgument,
                            message: "array.pe_type: a \(config.peType.rawValue) array cannot run \(operands.weights.format.name) weights")
         }
         var result = mantsim_gemm_result()
-        var arrayConfig = config.cConfig
+        var arrayConfig = config.modelled(for: operands).cConfig
         let handle = self.handle
         let (status, _) = operands.withCJob(dataflow: dataflow, outputs: false) { job in
             job.fidelity = Fidelity.fast.code

@@ -6,7 +6,7 @@ import MantNumerics
 /// fewest bits per weight and still reaches a weight SQNR target on the weights a run quantizes
 /// (the same seeded blocks `run` reports its weight SQNR on).
 ///
-/// Candidates are the catalog's formats the array's PEs run (`PEType(format:)`), at the
+/// Candidates are the catalog's formats the array's PEs run (`PEType.takes`), at the
 /// architecture's group size where the family has one: INT 2 to 8 bits, M-ANT 3 and 4, NF 2 to 4,
 /// FP16; ANT, OliVe and MXFP4 define one width each. VQ candidates are the catalog's default
 /// configurations whose codebooks the array's SRAM holds. The KV cache, activations and hardware
@@ -36,7 +36,7 @@ public enum IsoAccuracy {
         // The catalog's formats, and the INT widths it does not list by name.
         for name in FormatCatalog.allDefault + ["int5", "int6", "int7"] {
             guard var format = try? FormatCatalog.parse(name, granularity: own.vq == nil ? own.granularity : nil), format.kind == own.kind,
-                  PEType(format: format) == architecture.array.peType, (try? format.makeFormat()) != nil else { continue }
+                  architecture.array.peType.takes(format), (try? format.makeFormat()) != nil else { continue }
             if let scope = own.vq?.scope { format.vq?.scope = scope }
             var candidate = architecture
             candidate.weightFormat = format

@@ -121,7 +121,7 @@ public enum BitsStudy {
                 guard var architecture = setup.architectures[family] else {
                     throw QuantizationError.invalidParameter(field: "architectures", message: "no architecture for the \(family.rawValue) family")
                 }
-                guard PEType(format: format) == architecture.array.peType else {
+                guard architecture.array.peType.takes(format) else {
                     throw QuantizationError.invalidParameter(field: "architectures", message: "\(architecture.name) cannot run \(format.name) weights")
                 }
                 architecture.weightFormat = format

@@ -24,6 +24,7 @@ struct Attention: ParsableCommand {
     var arch: String = "mant"
 
     @OptionGroup var formats: FormatsOption
+    @OptionGroup var dram: DRAMOption
 
     @Option(help: "Model: a bundled name or a config.json path.")
     var model: String = "llama-2-7b"
@@ -48,7 +49,7 @@ struct Attention: ParsableCommand {
     }
 
     func run() throws {
-        let architecture = try formats.apply(to: try ArchitectureConfig.load(path: try BundledConfig.path(arch, kind: .arch)))
+        let architecture = try dram.apply(to: try formats.apply(to: try ArchitectureConfig.load(path: try BundledConfig.path(arch, kind: .arch))))
         let config = try ModelConfig.load(path: try BundledConfig.path(model, kind: .model))
         let table = try EnergyTable.load(path: try BundledConfig.path(energy, kind: .energy))
         let progress = SimulationProgress()

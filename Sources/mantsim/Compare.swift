@@ -38,6 +38,7 @@ struct Compare: ParsableCommand {
     var isoAccuracy: Double?
 
     @OptionGroup var output: ReportOptions
+    @OptionGroup var dram: DRAMOption
 
     @Option(help: "Also write an SVG chart to this file: for one workload, speedup, energy breakdown and accuracy per phase; for lists of --prompt and --batch, each array's speedup against the prompt length, per phase and batch.")
     var plot: String?
@@ -95,7 +96,7 @@ struct Compare: ParsableCommand {
         var problems = [String]()
         for name in names {
             do {
-                architectures[name] = try ArchitectureConfig.load(path: try BundledConfig.path(name, kind: .arch))
+                architectures[name] = try dram.apply(to: try ArchitectureConfig.load(path: try BundledConfig.path(name, kind: .arch)))
             } catch {
                 problems.append("\(error)")
             }

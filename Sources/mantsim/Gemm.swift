@@ -110,7 +110,7 @@ struct Gemm: ParsableCommand {
         var weightFormat = architecture.weightFormat
         if let format {
             weightFormat = try FormatCatalog.parse(format, granularity: nil)
-            guard PEType(format: weightFormat) == architecture.array.peType else {
+            guard architecture.array.peType.takes(weightFormat) else {
                 throw ValidationError("--format \(format) does not run on the \(architecture.array.peType.rawValue) array of \(arch)")
             }
         }

@@ -21,10 +21,11 @@ struct Run: ParsableCommand {
         """
     )
 
-    @Option(help: "Architecture: a bundled name (fp16, int8, int4, ant, ant-kv16, ant-kv16-passes, olive, olive-kv16, olive-kv16-passes, mxfp4, lut, lut-sac, vq, vq-cq4, vq-cq2, vq-aqlm3, vq-quip4, mant) or a YAML path.")
+    @Option(help: "Architecture: a bundled name (fp16, int8, int4, ant, ant-kv16, ant-kv16-passes, olive, olive-kv16, olive-kv16-passes, bitfusion, mxfp4, lut, lut-sac, vq, vq-cq4, vq-cq2, vq-aqlm3, vq-quip4, mant) or a YAML path.")
     var arch: String = "mant"
 
     @OptionGroup var formats: FormatsOption
+    @OptionGroup var dram: DRAMOption
 
     @OptionGroup var workload: WorkloadOptions
 
@@ -37,7 +38,7 @@ struct Run: ParsableCommand {
         let request = try workload.request()
         let energy = try workload.energyTable()
         let path = try BundledConfig.path(arch, kind: .arch)
-        let architecture = try formats.apply(to: try ArchitectureConfig.load(path: path))
+        let architecture = try dram.apply(to: try formats.apply(to: try ArchitectureConfig.load(path: path)))
         let result = try runWorkload(request, architecture: architecture, energy: energy, rtl: try RTLModel.shared())
         try output.print(result, csv: { WorkloadReport.csv([result]) }, text: { WorkloadReport.text(result, operations: operations) })
     }

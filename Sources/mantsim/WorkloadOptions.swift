@@ -93,6 +93,21 @@ struct FormatsOption: ParsableArguments {
     }
 }
 
+/// `--dram`: every architecture on channels of a DRAM standard instead of its file's interface.
+struct DRAMOption: ParsableArguments {
+    @Option(help: "DRAM of this run: a standard and a channel count, as ddr4x4, lpddr4x8 or hbm2x2 (DDR4-3200, LPDDR4-3200, HBM2 with their banks, row buffers and JEDEC timing; see DRAMTiming). Replaces each architecture's dram section, energy per bit included.")
+    var dram: String?
+
+    func apply(to architecture: ArchitectureConfig) throws -> ArchitectureConfig {
+        guard let dram else { return architecture }
+        let parts = dram.lowercased().split(separator: "x", maxSplits: 1)
+        guard parts.count == 2, let channels = Int(parts[1]) else {
+            throw ValidationError("--dram: expected a standard and channels such as ddr4x4 or hbm2x2, got '\(dram)'")
+        }
+        return try architecture.withDRAM(technology: String(parts[0]), channels: channels)
+    }
+}
+
 /// Finds bundled configs by short name (`mant`, `llama-2-7b`, `28nm`) or takes a path as it is.
 enum BundledConfig {
     enum Kind: String {

@@ -20,6 +20,7 @@ ArraySpec array_spec(const mantsim_array_config &config) {
     spec.output_buffer_bank_bits = config.output_buffer_bank_bits;
     spec.dram_bits_per_cycle = config.dram_bits_per_cycle;
     spec.dram_latency_cycles = config.dram_latency_cycles;
+    spec.dram_timing = config.dram_timing;
     spec.weight_link_bits = config.weight_link_bits;
     spec.weight_sets = config.weight_sets;
     spec.timing = config.timing;

@@ -18,6 +18,7 @@
 #include "kv/kv_engine.hpp"
 #include "api/native_gemm.hpp"
 #include "kinds/pe_kind.hpp"
+#include "memory/dram_banks.hpp"
 
 namespace {
 
@@ -261,7 +262,9 @@ int mantsim_pe_kind(int32_t pe_type, uint32_t weight_bits, uint32_t activation_b
     return guarded(detached_error(), [&]() -> int {
         if (out == nullptr) throw std::invalid_argument("pe_kind: out must not be NULL");
         const mantsim::PEKind &kind = mantsim::pe_kind(pe_type);
-        *out = {kind.name, kind.float_datapath, kind.shift_lane, kind.group_metadata, kind.mac_counter(weight_bits, activation_bits <= 4)};
+        const bool narrow = activation_bits <= 4;
+        *out = {kind.name, kind.float_datapath, kind.shift_lane, kind.group_metadata, kind.mac_counter(weight_bits, narrow),
+                kind.products_per_cycle ? kind.products_per_cycle(weight_bits, narrow) : 1u};
         return MANTSIM_OK;
     });
 }
@@ -272,6 +275,20 @@ int mantsim_native_gemm(const mantsim_array_config *config, const mantsim_gemm_j
         const mantsim::ArraySpec spec = mantsim::array_spec(*config);
         const mantsim::GemmJob gemm = mantsim::gemm_job(*job, config->pe_type);
         mantsim::native_gemm(spec, gemm);
+        return MANTSIM_OK;
+    });
+}
+
+int mantsim_dram_timing_run(const mantsim_dram_timing *timing, const uint64_t *addresses, const uint64_t *bytes, size_t count,
+                            uint64_t *finish_ps) {
+    return guarded(detached_error(), [&]() -> int {
+        if (timing == nullptr || (count > 0 && (addresses == nullptr || bytes == nullptr || finish_ps == nullptr))) {
+            throw std::invalid_argument("dram_timing_run: timing, addresses, bytes and finish_ps must not be NULL");
+        }
+        mantsim::check_dram_timing(*timing);
+        mantsim::DramBanks banks;
+        banks.reset(*timing);
+        for (size_t i = 0; i < count; ++i) finish_ps[i] = banks.transfer(addresses[i], bytes[i], 0);
         return MANTSIM_OK;
     });
 }

@@ -28,6 +28,8 @@ struct ArraySpec {
     uint32_t activation_buffer_banks = 0, activation_buffer_bank_bits = 0;
     uint32_t output_buffer_banks = 0, output_buffer_bank_bits = 0;
     uint32_t dram_bits_per_cycle = 0, dram_latency_cycles = 0;
+    // A DRAM standard's timing (channels > 0), the standard's numbers as the C struct carries them.
+    mantsim_dram_timing dram_timing{};
     uint32_t weight_link_bits = 0, weight_sets = 0;
     int32_t timing = MANTSIM_TIMING_PIPELINED, mapping = MANTSIM_MAPPING_SEARCHED;
     LutParams lut;

@@ -39,6 +39,7 @@ static void check_array(const ArraySpec &config) {
         throw field_error("decoder.scale", "expected decoder or sac, got code " + std::to_string(config.lut.scale));
     }
     if (config.dram_bits_per_cycle == 0) throw field_error("dram.bits_per_cycle", "must be positive");
+    if (config.dram_timing.channels > 0) check_dram_timing(config.dram_timing);
     if (config.weight_link_bits == 0) throw field_error("array.weight_link_bits", "must be positive (bits per cycle into the array)");
     if (config.weight_sets < 2 || config.weight_sets > 8) {
         throw field_error("array.weight_sets", "expected 2..8 weight registers per PE, got " + std::to_string(config.weight_sets));
@@ -114,7 +115,7 @@ void Accelerator::prepare(const ArraySpec &config, const GemmJob &job) {
     flight_.clear();
     recorder_.configure(config, job, weights_, accumulators_.data(), shared_);
     clear_counters();
-    dram_.reset(config.dram_bits_per_cycle, config.dram_latency_cycles);
+    dram_.reset(config.dram_bits_per_cycle, config.dram_latency_cycles, config.dram_timing);
     streamer_.start(config_, job_, order_, dram_);
     // Generous bound on any correct run: every tile's compute, weight load and every request's
     // latency, every bit over DRAM, tenfold.
@@ -145,7 +146,7 @@ void Accelerator::plan(const ArraySpec &config, const GemmJob &job) {
     if (pe_kind(config.pe_type).codebook) check_vq(config, job);
     adopt(config, job);
     clear_counters();
-    dram_.reset(config.dram_bits_per_cycle, config.dram_latency_cycles);
+    dram_.reset(config.dram_bits_per_cycle, config.dram_latency_cycles, config.dram_timing);
     streamer_.start(config_, job_, order_, dram_);
 }
 

@@ -245,7 +245,7 @@ void Accelerator::complete(size_t plane) {
     const uint64_t outputs = static_cast<uint64_t>(tile.mt) * tile.nt;
     if (!fp16) output_scales_ += outputs;
     obuf_read_ += outputs * 32;
-    dram_.request(outputs * 32, true);
+    dram_.request(outputs * 32, true, DramChannel::OUTPUTS);
 }
 
 }  // namespace mantsim

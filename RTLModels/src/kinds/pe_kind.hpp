@@ -39,6 +39,8 @@ struct PEKind {
     void (*decode_group)(const GemmJob &job, const GroupSlice &slice, DecodedWeights &out);
     // FP16-datapath kinds: every stored weight as the FP16 value the PEs multiply.
     DecodedWeights (*decode_all)(const GemmJob &job, const ArraySpec &config);
+    // Precision-scalable kinds: products per PE per cycle at these widths (nullptr: one).
+    uint32_t (*products_per_cycle)(uint32_t weight_bits, bool narrow_activations) = nullptr;
 };
 
 // The kind of `pe_type`; throws std::invalid_argument naming array.pe_type when there is none.
@@ -50,6 +52,8 @@ inline int16_t sign_extend(uint32_t code, uint32_t bits) {
     return static_cast<int16_t>(static_cast<int32_t>(code << shift) >> shift);
 }
 float power_of_two(int exponent);
+// INT codes (two's complement, 2..8 bits) with the group's FP16 scale: the INT and BitFusion kinds.
+void decode_int_group(const GemmJob &job, const GroupSlice &slice, DecodedWeights &out);
 // A sign-magnitude 4-bit code (sign in bit 3) through a table of eight magnitudes.
 inline int16_t signed_magnitude(uint16_t code, const int16_t (&magnitudes)[8]) {
     const int16_t magnitude = magnitudes[code & 7u];

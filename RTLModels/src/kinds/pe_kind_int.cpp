@@ -13,7 +13,9 @@ int mac_counter(uint32_t weight_bits, bool narrow) {
     return narrow ? MANTSIM_COUNTER_MAC_W8A4 : MANTSIM_COUNTER_MAC_W8A8;
 }
 
-void decode_group(const GemmJob &job, const GroupSlice &slice, DecodedWeights &out) {
+}  // namespace
+
+void decode_int_group(const GemmJob &job, const GroupSlice &slice, DecodedWeights &out) {
     if (job.weight_bits > 8) {
         throw std::invalid_argument("job.weight_bits: INT PEs take 2..8-bit codes (a wider operand runs in digit passes), got " +
                                     std::to_string(job.weight_bits));
@@ -21,8 +23,7 @@ void decode_group(const GemmJob &job, const GroupSlice &slice, DecodedWeights &o
     out.group_scale[slice.meta] = half_to_float(job.group_scales[slice.meta]);
     for (size_t i = slice.begin; i < slice.end; ++i) slice.mac[i] = sign_extend(slice.codes[i], job.weight_bits);
 }
-}  // namespace
 
-extern const PEKind int_kind = {"int", false, false, false, true, true, false, mac_counter, decode_group, nullptr};
+extern const PEKind int_kind = {"int", false, false, false, true, true, false, mac_counter, decode_int_group, nullptr};
 
 }  // namespace mantsim

@@ -6,11 +6,11 @@
 
 namespace mantsim {
 
-extern const PEKind fp16_kind, int_kind, mant_kind, ant_kind, olive_kind, mxfp4_kind, lut_kind, vq_kind;
+extern const PEKind fp16_kind, int_kind, mant_kind, ant_kind, olive_kind, mxfp4_kind, lut_kind, vq_kind, bitfusion_kind;
 
 const PEKind &pe_kind(int pe_type) {
     static const PEKind *const kinds[MANTSIM_PE_TYPE_COUNT] = {&fp16_kind, &int_kind,   &mant_kind, &ant_kind,
-                                                                &olive_kind, &mxfp4_kind, &lut_kind,  &vq_kind};
+                                                                &olive_kind, &mxfp4_kind, &lut_kind,  &vq_kind, &bitfusion_kind};
     if (pe_type < 0 || pe_type >= MANTSIM_PE_TYPE_COUNT) {
         throw std::invalid_argument("array.pe_type: unknown PE type " + std::to_string(pe_type));
     }

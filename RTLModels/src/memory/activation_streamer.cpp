@@ -24,7 +24,7 @@ size_t ActivationStreamer::request(size_t unit) {
     order_->rows_extent(unit, m0, mt, k0, klen);
     const uint64_t bits = static_cast<uint64_t>(mt) * (klen * activation_bits_ + scale_bits_);
     write_bits_ += bits;
-    return dram_->request(bits, false);
+    return dram_->request(bits, false, DramChannel::ACTIVATIONS);
 }
 
 size_t ActivationStreamer::rows(size_t unit) { return prefetched_ == unit ? prefetched_ticket_ : request(unit); }
