@@ -90,6 +90,25 @@ final class WorkloadRunnerTests: XCTestCase {
         XCTAssertEqual(byName["lm_head"]!.instances, 4)
     }
 
+    /// An INT16 KV cache on ANT's 4-bit PEs runs in 5 digit passes: each attention GEMM costs
+    /// exactly five times the same GEMM over a 4-bit ANT cache (same shape, codes and metadata
+    /// widths), while the projections are untouched.
+    func testAnINT16CacheInDigitPassesCostsFiveTimesTheAttentionOfA4BitOne() throws {
+        let request = WorkloadRequest(model: tinyModel, batch: 1, promptLength: 62, generatedTokens: 2, phases: [.decode])
+        let rtl = try RTLModel()
+        func operations(_ name: String) throws -> [String: OperationResult] {
+            let result = try WorkloadRunner(architecture: try bundledArchitecture(name), energy: try energyTable(), rtl: rtl).run(request)
+            return Dictionary(uniqueKeysWithValues: try XCTUnwrap(result.phase(.decode)).operations.map { ($0.name, $0) })
+        }
+        let (ant, passes) = (try operations("ant"), try operations("ant-kv16-passes"))
+        for name in ["attention_scores", "attention_values"] {
+            XCTAssertEqual(passes[name]!.cycles, 5 * ant[name]!.cycles, name)
+            XCTAssertEqual(passes[name]!.macs, 5 * ant[name]!.macs, name)
+            XCTAssertEqual(passes[name]!.dramReadBits, 5 * ant[name]!.dramReadBits, name)
+        }
+        XCTAssertEqual(passes["q_proj"]!.cycles, ant["q_proj"]!.cycles)
+    }
+
     func testTheKVEngineQuantizesEveryNewTokenBesideTheArray() throws {
         let runner = try WorkloadRunner(architecture: try bundledArchitecture("mant"), energy: try energyTable(), rtl: try RTLModel())
         // Contexts 63...66 during decode: the step reaching 64 tokens closes a window.
