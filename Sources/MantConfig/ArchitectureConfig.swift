@@ -18,7 +18,7 @@ import Yams
 ///     buffers: {weight_bytes: 131072, activation_bytes: 262144, output_bytes: 131072,
 ///               weight_banks: 32, weight_bank_bits: 32, ...}   # ports optional (defaults: ArrayConfig)
 ///     dram: {bits_per_cycle: 1024, latency_cycles: 100, technology: ddr4}   # ddr4, lpddr4, hbm2 (energy)
-///     dram: {technology: hbm2, channels: 2}   # or: the standard's channels, banks and timing (DRAMTiming)
+///     dram: {technology: hbm2, channels: 2}   # or: the standard's channels (default 1), banks and timing (DRAMTiming)
 ///     formats: {weights: mant4, group: 64, activation_bits: 8,    # group: N or channel
 ///               kv: mant4, kv_group: 64,                         # KV cache; default: the weights'
 ///               vq_scope: tensor}                                # VQ weight codebooks: tensor, tileN or rowsN
@@ -220,8 +220,9 @@ extension ConfigReader {
         config.outputBufferBytes = integer(buffers, "output_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
     }
 
-    /// The `dram` section; returns the technology when it names a known one. With `channels`, the
-    /// technology's standard (DRAMTiming) sets bandwidth and timing; without, the ideal interface.
+    /// The `dram` section; returns the technology when it names a known one. The technology's
+    /// standard (DRAMTiming) sets bandwidth and timing on `channels` channels (default 1), unless
+    /// the section gives the ideal interface's `bits_per_cycle` (and `latency_cycles`).
     mutating func readDRAM(_ dram: [String: Any], into config: inout ArrayConfig, clockMHz: Double) -> String? {
         allow(dram, keys: ["bits_per_cycle", "latency_cycles", "technology", "channels"], at: "dram")
         var chosen: String?
@@ -232,11 +233,11 @@ extension ConfigReader {
                 problem("dram.technology: expected ddr4, lpddr4 or hbm2, got \(technology)")
             }
         }
-        if dram["channels"] != nil {
+        if dram["channels"] != nil || dram["bits_per_cycle"] == nil {
             for key in ["bits_per_cycle", "latency_cycles"] where dram[key] != nil {
                 problem("dram.\(key): set by dram.technology's timing when dram.channels is given; give one or the other")
             }
-            let channels = integer(dram, "channels", at: "dram", range: 1...1024) ?? 1
+            let channels = integer(dram, "channels", at: "dram", range: 1...1024, required: false) ?? 1
             if var timing = DRAMTiming(technology: chosen ?? "ddr4", channels: channels) {
                 timing.clockMHz = clockMHz
                 config.dramTiming = timing

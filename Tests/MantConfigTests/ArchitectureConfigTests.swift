@@ -63,6 +63,10 @@ final class ArchitectureConfigTests: XCTestCase {
         // 64 GB/s at 500 MHz: 1024 bits per cycle.
         XCTAssertEqual(hbm.array.dramPeakBitsPerCycle, 1024, accuracy: 1e-9)
         XCTAssertNil(try ArchitectureConfig.parse(text, path: "b.yaml").array.dramTiming)
+        // The technology alone: one channel of its standard.
+        let lpddr = try ArchitectureConfig.parse(text.replacingOccurrences(of: ideal, with: "dram: {technology: lpddr4}"), path: "b.yaml")
+        XCTAssertEqual(lpddr.array.dramTiming?.channels, 1)
+        XCTAssertEqual(lpddr.array.dramPeakBitsPerCycle, 102.4, accuracy: 1e-9)
         XCTAssertThrowsError(try ArchitectureConfig.parse(text.replacingOccurrences(of: ideal, with: "dram: {technology: ddr4, channels: 2, bits_per_cycle: 64}"), path: "c.yaml")) {
             XCTAssertTrue("\($0)".contains("c.yaml") && "\($0)".contains("dram.bits_per_cycle: set by dram.technology"), "\($0)")
         }
