@@ -19,7 +19,9 @@ struct SweepChart {
         let architectures = comparisons.first?.runs.map(\.architecture) ?? []
         let cell = (width: SweepChart.panel.width + 2 * SweepChart.margin, height: SweepChart.panel.height + 2 * SweepChart.margin)
         let width = max(Double(max(phases.count, 1)) * cell.width, 800)
-        let perRow = max(1, Int((width - SweepChart.margin) / 230))
+        // Legend columns wide enough for the longest name (about 7 px a character at 12 px).
+        let entry = max(230, 30 + 7 * Double(architectures.map(\.count).max() ?? 0))
+        let perRow = max(1, Int((width - SweepChart.margin) / entry))
         let height = SweepChart.titleHeight + Double(batches.count) * cell.height + 24 * Double(architectures.count / perRow + 1)
         var body = [text(x: width / 2, y: 24, "\(comparisons.first?.model ?? ""): speedup against \(comparisons.first?.baseline ?? "") by prompt length",
                           size: 16, anchor: "middle", bold: true)]
@@ -40,7 +42,7 @@ struct SweepChart {
         }
         let legendTop = SweepChart.titleHeight + Double(batches.count) * cell.height
         for (index, architecture) in architectures.enumerated() {
-            let (x, y) = (SweepChart.margin + Double(index % perRow) * 230, legendTop + 24 * Double(index / perRow) + 12)
+            let (x, y) = (SweepChart.margin + Double(index % perRow) * entry, legendTop + 24 * Double(index / perRow) + 12)
             body.append("<rect x=\"\(f(x))\" y=\"\(f(y - 9))\" width=\"12\" height=\"12\" fill=\"\(colour(index))\"/>")
             body.append(text(x: x + 16, y: y + 1, architecture, size: 12, anchor: "start"))
         }
