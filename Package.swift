@@ -47,7 +47,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "mantsim-bench",
-            dependencies: ["MantNumerics", "MantHardware", "MantConfig", "MantWorkload", "MantSimulation"]
+            dependencies: ["MantNumerics", "MantTensorIO", "MantHardware", "MantConfig", "MantWorkload", "MantSimulation"]
         ),
         .target(name: "_TestSupport", path: "Tests/_TestSupport"),
         .testTarget(name: "MantNumericsTests", dependencies: ["MantNumerics"]),

@@ -336,7 +336,8 @@ int mantsim_rtl_run_cycles(mantsim_rtl *handle, uint64_t cycles);
 
 /* Records the next run_gemm on this handle as a VCD file at `vcd_path` (NULL: no trace): the
  * controller state and tile, the DRAM and buffer ports, and PE row `pe_row`'s registers. The
- * file appears only once the job completes. */
+ * model writes `vcd_path` itself (truncating it): give it a temporary file and rename it into
+ * place once run_gemm succeeds. A job that fails or cannot write the whole trace removes it. */
 int mantsim_rtl_set_trace(mantsim_rtl *handle, const char *vcd_path, uint32_t pe_row);
 
 /* The same GEMM as a plain loop without simulation (no handle, no SystemC): the yardstick the

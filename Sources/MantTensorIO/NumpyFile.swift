@@ -133,6 +133,6 @@ public enum NumpyFile {
         withUnsafeBytes(of: UInt16(header.utf8.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(contentsOf: Array(header.utf8))
         for value in tensor.values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-        try AtomicFile.write(data, to: path)
+        try OutputFile.write(data, to: path)
     }
 }

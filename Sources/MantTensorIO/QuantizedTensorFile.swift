@@ -55,7 +55,7 @@ public enum QuantizedTensorFile {
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { file.append(contentsOf: $0) }
         file.append(header)
         file.append(data)
-        try AtomicFile.write(file, to: path)
+        try OutputFile.write(file, to: path)
     }
 
     public static func read(path: String) throws -> [(name: String, tensor: QuantizedTensor)] {

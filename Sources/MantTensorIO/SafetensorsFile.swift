@@ -111,6 +111,6 @@ public struct SafetensorsFile {
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
         file.append(json)
         file.append(data)
-        try AtomicFile.write(file, to: path)
+        try OutputFile.write(file, to: path)
     }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MantNumerics
+import MantTensorIO
 
 /// `make bench`: quantization throughput of every format on a 4096 x 4096 FP32 tensor using all
 /// cores, as a ratio to plain INT4 round-to-nearest (int4, symmetric, group 64) timed in the same
@@ -85,7 +86,7 @@ func runBenchmarks() throws {
     if let path = options.markdown {
         var document = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "# MantSim benchmarks\n\nEvery number here is produced by `make bench`; rerun it to refresh them.\n"
         for (name, text) in sections { replaceSection(name, with: text, in: &document) }
-        try document.write(toFile: path, atomically: true, encoding: .utf8)
+        try OutputFile.write(document, to: path)
     }
 }
 

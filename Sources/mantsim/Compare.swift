@@ -3,6 +3,7 @@ import Foundation
 import MantConfig
 import MantHardware
 import MantSimulation
+import MantTensorIO
 
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,6 +54,8 @@ struct Compare: ParsableCommand {
     }
 
     func run() throws {
+        // Where the chart goes is checked before the simulation, not after it.
+        if let plot { do { try OutputFile.check(plot) } catch { throw CLIError("--plot \(error)") } }
         let requests = try workload.requests()
         let energy = try workload.energyTable()
         let architectures = try load(headDimension: requests[0].model.headDimension, energy: energy, requests: requests)
@@ -130,12 +133,12 @@ struct Compare: ParsableCommand {
 }
 
 extension String {
-    /// Writes through a temporary file so a failed run leaves nothing half-written.
+    /// Writes whole or not at all, never over anything but a regular file (OutputFile).
     func writeAtomically(to path: String) throws {
         do {
-            try write(toFile: path, atomically: true, encoding: .utf8)
+            try OutputFile.write(self, to: path)
         } catch {
-            throw CLIError("\(path): cannot write (\(error.localizedDescription))")
+            throw CLIError("\(error)")
         }
     }
 }

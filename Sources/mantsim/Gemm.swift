@@ -3,6 +3,7 @@ import Foundation
 import MantConfig
 import MantHardware
 import MantNumerics
+import MantTensorIO
 import MantWorkload
 
 struct Gemm: ParsableCommand {
@@ -99,6 +100,7 @@ struct Gemm: ParsableCommand {
         if json && csv { throw ValidationError("choose one of --json and --csv") }
         if let weightSets, !(2...8).contains(weightSets) { throw ValidationError("--weight-sets takes 2 to 8 weight registers per PE, got \(weightSets)") }
         if topology != nil && vcd != nil { throw ValidationError("--vcd traces one GEMM; leave it out with --topology") }
+        if let vcd { do { try OutputFile.check(vcd) } catch { throw ValidationError("--vcd \(error)") } }
     }
 
     func run() throws {
@@ -162,8 +164,18 @@ struct Gemm: ParsableCommand {
         let activations = try SyntheticTensor.llmLike(rows: m, columns: k, seed: seed &+ 1)
         let quantized = try weightFormat.makeFormat().quantize(weights)
         let operands = try GemmOperands(weights: quantized, activations: activations, activationBits: architecture.activationBits)
-        let result = try model.run(operands, on: architecture.array, dataflow: flow, fidelity: fidelity,
-                                   trace: vcd.map { ($0, vcdRow) })
+        // The model writes the trace into a fresh temporary file; it replaces --vcd's path only
+        // once the job has succeeded.
+        let temporary = try vcd.map { try OutputFile.temporary(for: $0) }
+        let result: GemmResult
+        do {
+            result = try model.run(operands, on: architecture.array, dataflow: flow, fidelity: fidelity,
+                                   trace: temporary.map { ($0, vcdRow) })
+            if let temporary, let vcd { try OutputFile.commit(temporary, to: vcd) }
+        } catch {
+            if let temporary { OutputFile.discard(temporary) }
+            throw error
+        }
         var bitExact: Bool?
         if check {
             let expected = try GemmReference.run(operands, lutScale: architecture.array.lutScale)

@@ -96,6 +96,44 @@ final class GemmCommandTests: CLITestCase {
         XCTAssertNotEqual(row.status, 0)
         XCTAssertTrue(row.error.contains("outside the array"), row.error)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("row.vcd")))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.contains("partial") }, [])
+    }
+
+    /// --vcd goes through the one output writer: a folder or a link is refused before the run, and
+    /// SIGTERM during the run leaves no file behind.
+    func testVCDRefusesNonRegularTargetsAndLeavesNothingWhenInterrupted() throws {
+        let args = ["gemm", "--arch", "\(GemmCommandTests.arch)/mant.yaml", "-M", "2", "-K", "64", "-N", "32"]
+        let folder = path("folder.vcd")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        let link = path("link.vcd"), kept = path("kept.txt")
+        try "kept".write(toFile: kept, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: kept)
+        for (target, kind) in [(folder, "a folder"), (link, "a symbolic link")] {
+            let run = try mantsim(args + ["--vcd", target])
+            XCTAssertNotEqual(run.status, 0)
+            XCTAssertTrue(run.error.contains("--vcd") && run.error.contains(target) && run.error.contains(kind), run.error)
+        }
+        XCTAssertEqual(try String(contentsOfFile: kept, encoding: .utf8), "kept")
+
+        // A trace near the size limit: SIGTERM once its temporary file exists.
+        let process = Process()
+        process.executableURL = CLITestCase.binary
+        process.arguments = ["gemm", "--arch", "\(GemmCommandTests.arch)/mant.yaml", "-M", "64", "-K", "1024", "-N", "1024", "--vcd", path("cut.vcd")]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        func temporaries() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.contains("partial") } }
+        var waited = 0
+        while try temporaries().isEmpty && process.isRunning && waited < 2000 {
+            usleep(5000)
+            waited += 1
+        }
+        guard process.isRunning else { throw XCTSkip("the job ended before it could be interrupted") }
+        process.terminate()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal)
+        XCTAssertEqual(try temporaries(), [])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("cut.vcd")))
     }
 
     func testBadArchitectureAndFormat() throws {

@@ -199,6 +199,10 @@ int mantsim_rtl_run_gemm(mantsim_rtl *handle, const mantsim_array_config *config
             handle->error = "run_gemm: the simulation stopped before the job finished";
             return MANTSIM_E_INTERNAL;
         }
+        if (!accelerator.trace_written()) {
+            handle->error = "vcd: the trace could not be written in full (no space left, or the file was removed); it was deleted";
+            return MANTSIM_E_INVALID_ARGUMENT;
+        }
         // The job paused the kernel at a clock edge; finish that half cycle so later runs start
         // between edges, as a fresh kernel does.
         sc_core::sc_start(sc_core::sc_time(static_cast<double>(kernel().period_ps) / 2, sc_core::SC_PS));

@@ -126,6 +126,7 @@ void Accelerator::prepare(const ArraySpec &config, const GemmJob &job) {
     cycle_budget_ = 10 * (tiles_bound * (span + load_bound + config.dram_latency_cycles + 4) + bits_bound / config.dram_bits_per_cycle) + 1000000;
     timed_out_ = false;
     finished_ = false;
+    trace_written_ = true;
     if (!trace_path.empty() && fast_) throw field_error("vcd", "waveforms need cycle fidelity (fast jobs skip PE steps)");
     if (!trace_path.empty()) begin_trace(trace_path, config);
 }
@@ -307,7 +308,7 @@ void Accelerator::run() {
         } catch (const BudgetExceeded &) {
             timed_out_ = true;
         }
-        trace_.finish(!timed_out_);
+        trace_written_ = trace_.finish(!timed_out_);
         finished_ = true;
         sc_core::sc_pause();
     }

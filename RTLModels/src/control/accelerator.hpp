@@ -37,6 +37,8 @@ struct Accelerator : sc_core::sc_module {
     // Starts the prepared job; the thread pauses the kernel when it is done.
     void start() { start_requested_ = true; }
     bool finished() const { return finished_; }
+    // False when the last job's trace could not be written in full (disk full, file removed).
+    bool trace_written() const { return trace_written_; }
     // Records the next prepared job as a VCD at `path` (empty: off), showing PE row `row`.
     void set_trace(const std::string &path, uint32_t row) {
         trace_path_ = path;
@@ -106,6 +108,7 @@ struct Accelerator : sc_core::sc_module {
     bool start_requested_ = false;
     bool finished_ = true;
     bool timed_out_ = false;
+    bool trace_written_ = true;
     uint64_t cycle_budget_ = 0;
 
     ArraySpec config_{};

@@ -32,11 +32,10 @@ size_t VcdWriter::add(const std::string &scope, const std::string &name, unsigne
 
 void VcdWriter::begin(const std::string &path, uint64_t period_ps) {
     path_ = path;
-    partial_ = path + ".partial";
     period_ps_ = period_ps;
     first_ = true;
     last_.assign(signals_.size(), 0);
-    stream_.open(partial_, std::ios::out | std::ios::trunc);
+    stream_.open(path_, std::ios::out | std::ios::trunc);
     if (!stream_) throw std::invalid_argument("vcd: cannot write " + path);
     stream_ << "$version MantSim cycle-level model $end\n$timescale 1ps $end\n$scope module mantsim $end\n";
     std::string open_scope;
@@ -74,15 +73,15 @@ void VcdWriter::sample(uint64_t cycle, const std::vector<uint64_t> &values) {
     first_ = false;
 }
 
-void VcdWriter::finish(bool keep) {
-    if (!stream_.is_open()) return;
+bool VcdWriter::finish(bool keep) {
+    if (!stream_.is_open()) return true;
+    stream_.flush();
+    const bool written = stream_.good();
     stream_.close();
-    if (keep && stream_.good()) {
-        if (std::rename(partial_.c_str(), path_.c_str()) != 0) std::remove(partial_.c_str());
-    } else {
-        std::remove(partial_.c_str());
-    }
+    const bool ok = written && !stream_.fail();
+    if (!keep || !ok) std::remove(path_.c_str());
     signals_.clear();
+    return ok || !keep;
 }
 
 }  // namespace mantsim
