@@ -11,8 +11,13 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable {
         self.problems = problems
     }
 
+    /// Problems shown at once; the rest are counted.
+    public static let shownProblems = 20
+
     public var description: String {
-        problems.map { "\(path): \($0)" }.joined(separator: "\n")
+        let shown = problems.prefix(ConfigError.shownProblems).map { "\(path): \($0)" }
+        let rest = problems.count - shown.count
+        return (shown + (rest > 0 ? ["\(path): and \(rest) more problem\(rest == 1 ? "" : "s")"] : [])).joined(separator: "\n")
     }
 }
 
@@ -37,6 +42,8 @@ struct ConfigReader {
 
     /// The YAML document's top-level mapping, or an error naming the file.
     mutating func topMapping(_ text: String) throws -> [String: Any] {
+        let unsafe = YAMLGuard.problems(text)
+        if !unsafe.isEmpty { throw ConfigError(path: path, problems: unsafe) }
         let root: Any?
         do {
             root = try Yams.load(yaml: text)
