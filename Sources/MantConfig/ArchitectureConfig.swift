@@ -215,9 +215,9 @@ extension ConfigReader {
         config.activationBufferBankBits = port("activation_bank_bits", config.activationBufferBankBits)
         config.outputBufferBanks = port("output_banks", config.outputBufferBanks)
         config.outputBufferBankBits = port("output_bank_bits", config.outputBufferBankBits)
-        config.weightBufferBytes = integer(buffers, "weight_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
-        config.activationBufferBytes = integer(buffers, "activation_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
-        config.outputBufferBytes = integer(buffers, "output_bytes", at: "buffers", range: 1...(1 << 40)) ?? 0
+        config.weightBufferBytes = integer(buffers, "weight_bytes", at: "buffers", range: 1...(1 << 30)) ?? 0
+        config.activationBufferBytes = integer(buffers, "activation_bytes", at: "buffers", range: 1...(1 << 30)) ?? 0
+        config.outputBufferBytes = integer(buffers, "output_bytes", at: "buffers", range: 1...(1 << 30)) ?? 0
     }
 
     /// The `dram` section; returns the technology when it names a known one. The technology's

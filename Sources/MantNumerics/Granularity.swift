@@ -40,9 +40,12 @@ public enum Granularity: Hashable, Sendable, Codable, CustomStringConvertible {
         try container.encode(description)
     }
 
+    /// The largest group: 2^24 values (a group longer than any row here is one per row).
+    public static let maxGroupSize = 1 << 24
+
     func validate() throws {
-        if case .group(let size) = self, size <= 0 {
-            throw QuantizationError.invalidParameter(field: "group", message: "group size must be positive, got \(size)")
+        if case .group(let size) = self, size <= 0 || size > Granularity.maxGroupSize {
+            throw QuantizationError.invalidParameter(field: "group", message: "group size must be 1 to \(Granularity.maxGroupSize), got \(size)")
         }
     }
 }

@@ -47,13 +47,25 @@ public struct ModelConfig: Equatable, Sendable {
         return try parse(json, name: name, path: path)
     }
 
+    /// The largest value each size may take (well above every published model's, far below what
+    /// would overflow a size or exhaust memory): hidden 65,536, FFN 262,144, heads 1,024, layers
+    /// 1,024, vocabulary and positions 2^20.
+    public static let limits: [String: Int] = [
+        "hidden_size": 65536, "n_embd": 65536, "d_model": 65536, "intermediate_size": 262_144, "ffn_dim": 262_144,
+        "num_attention_heads": 1024, "n_head": 1024, "num_key_value_heads": 1024, "num_hidden_layers": 1024, "n_layer": 1024,
+        "vocab_size": 1 << 20, "max_position_embeddings": 1 << 20,
+    ]
+    /// model_type values modelled: LLaMA-style decoders (gated FFN) and OPT.
+    public static let modelTypes = ["llama", "mistral", "qwen2", "opt"]
+
     public static func parse(_ json: [String: Any], name: String, path: String) throws -> ModelConfig {
         var problems = [String]()
         func integer(_ keys: [String], required: Bool = true) -> Int? {
             for key in keys {
                 guard let value = json[key] else { continue }
-                if let number = value as? Int, number > 0 { return number }
-                problems.append("\(key): expected a positive integer, got \(value)")
+                let limit = ModelConfig.limits[key] ?? Int.max
+                if let number = value as? Int, number > 0, number <= limit { return number }
+                problems.append("\(key): expected a positive integer up to \(limit), got \(value)")
                 return nil
             }
             if required {
@@ -63,6 +75,9 @@ public struct ModelConfig: Equatable, Sendable {
             return nil
         }
         let modelType = (json["model_type"] as? String) ?? ""
+        if json["model_type"] != nil, !ModelConfig.modelTypes.contains(modelType) {
+            problems.append("model_type: expected \(ModelConfig.modelTypes.joined(separator: ", ")) (LLaMA-style decoders and OPT), got \(json["model_type"]!)")
+        }
         let isOPT = modelType == "opt" || json["ffn_dim"] != nil
         let hidden = integer(["hidden_size", "n_embd", "d_model"])
         let intermediate = integer(isOPT ? ["ffn_dim"] : ["intermediate_size"])

@@ -33,7 +33,7 @@ struct Gemm: ParsableCommand {
         """
     )
 
-    @Option(help: "Architecture config (see Configs/arch).", completion: .file(extensions: ["yaml"]))
+    @Option(help: "Architecture: a bundled name (int8, mant, ...; see Configs/arch) or a YAML path.", completion: .file(extensions: ["yaml"]))
     var arch: String
 
     @Option(name: .customShort("M"), help: "Rows of X: tokens (batch x sequence for prefill, batch for decode).")
@@ -70,7 +70,7 @@ struct Gemm: ParsableCommand {
     @Option(help: "Seed of the synthetic operands.")
     var seed: UInt64 = 2025
 
-    @Option(help: "Energy table (Configs/energy/28nm.yaml or 45nm.yaml): adds an energy breakdown by component.",
+    @Option(help: "Energy table: a bundled node (28nm, 45nm) or a YAML path; adds an energy breakdown by component.",
             completion: .file(extensions: ["yaml"]))
     var energy: String?
 
@@ -93,6 +93,11 @@ struct Gemm: ParsableCommand {
 
     func validate() throws {
         guard m > 0, k > 0, n > 0 else { throw ValidationError("-M, -K and -N must be positive") }
+        // X, W and Y are held in memory: at most 2^20 along any axis and 2^28 values in all (1 GiB of FP32).
+        let limit = 1 << 20
+        guard m <= limit, k <= limit, n <= limit, m * k + k * n + m * n <= 1 << 28 else {
+            throw ValidationError("-M, -K and -N: at most \(limit) each and 2^28 values in X, W and Y together, got \(m) x \(k) x \(n)")
+        }
         guard vcdRow >= 0 else { throw ValidationError("--vcd-row must be a PE row index") }
         if fidelity == .fast && (check || vcd != nil) {
             throw ValidationError("--check and --vcd need --fidelity cycle: fast jobs compute no outputs")
@@ -104,11 +109,11 @@ struct Gemm: ParsableCommand {
     }
 
     func run() throws {
-        var architecture = try ArchitectureConfig.load(path: arch)
+        var architecture = try ArchitectureConfig.load(path: try BundledConfig.path(arch, kind: .arch))
         if let timing { architecture.array.timing = timing }
         if let mapping { architecture.array.mapping = mapping }
         if let weightSets { architecture.array.weightSets = weightSets }
-        let table = try energy.map { try EnergyTable.load(path: $0).priced(for: architecture) }
+        let table = try energy.map { try EnergyTable.load(path: try BundledConfig.path($0, kind: .energy)).priced(for: architecture) }
         var weightFormat = architecture.weightFormat
         if let format {
             weightFormat = try FormatCatalog.parse(format, granularity: nil)

@@ -23,8 +23,15 @@ struct TensorSourceOptions: ParsableArguments {
 
     func validate() throws {
         guard rows > 0, columns > 0 else { throw ValidationError("--rows and --columns must be positive") }
+        let (values, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard !overflow, values <= TensorSourceOptions.maxValues else {
+            throw ValidationError("--rows x --columns: a synthetic tensor holds at most \(TensorSourceOptions.maxValues) values (1 GiB of FP32), got \(rows) x \(columns)")
+        }
         if file == nil, tensor != nil { throw ValidationError("--tensor names a tensor inside FILE; give the file too") }
     }
+
+    /// The most values a synthetic tensor may hold: 2^28 (1 GiB of FP32).
+    static let maxValues = 1 << 28
 
     /// A description for reports, and the tensor itself.
     func load() throws -> (label: String, tensor: Tensor) {

@@ -44,6 +44,9 @@ struct WorkloadOptions: ParsableArguments {
     @Option(help: "Seed of the synthetic weights, activations and KV cache.")
     var seed: UInt64 = 2025
 
+    @Flag(help: "Run cycle fidelity even above its limit of 10^10 stepped MACs (hours of work).")
+    var yes = false
+
     @Option(help: "A .safetensors checkpoint of the model: its projection, FFN and LM-head weights are quantized and run layer by layer (activations and KV cache stay synthetic). Practical for small models.",
             completion: .file(extensions: ["safetensors"]))
     var weights: String?
@@ -71,8 +74,10 @@ struct WorkloadOptions: ParsableArguments {
         let source = try weights.map { try SafetensorsWeights(file: try SafetensorsFile(path: $0)) }
         return prompts.flatMap { prompt in
             batches.map { batch in
-                WorkloadRequest(model: config, batch: batch, promptLength: prompt, generatedTokens: tokens, phases: phases, seed: seed,
-                                fidelity: fidelity, weights: source)
+                var request = WorkloadRequest(model: config, batch: batch, promptLength: prompt, generatedTokens: tokens, phases: phases,
+                                              seed: seed, fidelity: fidelity, weights: source)
+                request.confirmsLongRuns = yes
+                return request
             }
         }
     }

@@ -51,6 +51,13 @@ static void check_array(const ArraySpec &config) {
                                   {config.activation_buffer_banks, config.activation_buffer_bank_bits},
                                   {config.output_buffer_banks, config.output_buffer_bank_bits}};
     const char *const port_names[3] = {"buffers.weight", "buffers.activation", "buffers.output"};
+    // On-chip buffers of at most 1 GiB each: the model sizes its rings and queues from them.
+    const uint64_t bytes[3] = {config.weight_buffer_bytes, config.activation_buffer_bytes, config.output_buffer_bytes};
+    for (int port = 0; port < 3; ++port) {
+        if (bytes[port] > (uint64_t(1) << 30)) {
+            throw field_error(std::string(port_names[port]) + "_bytes", "at most 1073741824 (1 GiB), got " + std::to_string(bytes[port]));
+        }
+    }
     for (int port = 0; port < 3; ++port) {
         if (ports[port][0] == 0 || ports[port][1] == 0) {
             throw field_error(std::string(port_names[port]) + "_banks/_bank_bits", "a buffer port needs at least one bank of at least one bit");
