@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 SYSTEMC_HEADER := /usr/include/systemc.h
 
-.PHONY: all deps build demo test golden bench sram-table sram-check cacti clean
+.PHONY: all deps build demo test golden bench fuzz sanitize sram-table sram-check cacti clean
 
 all: build
 
@@ -28,6 +28,15 @@ demo: build
 test: deps sram-check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The seeded mutation fuzzer (FuzzTests) at length: FUZZ_INPUTS inputs (default 100,000) from
+# FUZZ_SEED over every file MantSim reads and the array configs it hands the C API. `make test`
+# runs 3,000 of them.
+FUZZ_INPUTS ?= 100000
+FUZZ_SEED ?= 2025
+fuzz: deps
+	$(SWIFT) build --build-tests
+	MANTSIM_FUZZ_INPUTS=$(FUZZ_INPUTS) MANTSIM_FUZZ_SEED=$(FUZZ_SEED) $(SWIFT) test --skip-build --filter FuzzTests
 
 # Re-records the golden files from the reference numerics; say in the commit why they moved.
 golden: deps

@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "MantWorkloadTests", dependencies: ["MantWorkload"]),
         .testTarget(name: "MantConfigTests", dependencies: ["MantConfig", "MantHardware", "MantNumerics"]),
         .testTarget(name: "MantSimulationTests", dependencies: ["MantSimulation", "MantStudies", "MantConfig", "MantHardware", "MantNumerics",
-                                                                "MantWorkload", "_TestSupport"]),
+                                                                "MantWorkload", "MantTensorIO", "_TestSupport"]),
         .testTarget(name: "MantSimCLITests", dependencies: ["MantTensorIO", "MantNumerics", "_TestSupport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v5],

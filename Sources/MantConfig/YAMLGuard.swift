@@ -4,7 +4,7 @@ import Yams
 /// the memory or the clock: at most 1 MiB of text, nesting at most `maxDepth` deep (estimated from
 /// the text before the parser recurses: indentation columns, sequence dashes and open brackets),
 /// at most `maxNodes` nodes once aliases are expanded (a "billion laughs" file is refused after
-/// counting that many, not after building them), and no key twice in one mapping.
+/// counting that many, not after building them), keys that are text and none twice in one mapping.
 enum YAMLGuard {
     static let maxBytes = 1 << 20, maxDepth = 256, maxNodes = 100_000
 
@@ -75,6 +75,11 @@ enum YAMLGuard {
         case .mapping(let mapping):
             var seen = Set<String>()
             for (key, value) in mapping {
+                // The loader takes text keys only (and would trap on others); merge keys are not read.
+                guard case .scalar = key, key.string != "<<" else {
+                    problems.append("YAML: line \(key.mark?.line ?? mapping.mark?.line ?? 0): keys must be plain text (no sequences, mappings or '<<' merges)")
+                    continue
+                }
                 if let name = key.string, !seen.insert(name).inserted {
                     problems.append("YAML: line \(key.mark?.line ?? 0): key '\(name)' appears twice in one mapping")
                 }

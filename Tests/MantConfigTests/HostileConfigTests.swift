@@ -35,6 +35,12 @@ final class HostileConfigTests: XCTestCase {
         XCTAssertFalse(refusal("name: \"" + String(repeating: "[", count: 400) + "\" # " + String(repeating: "{", count: 400) + "\n").contains("nests deeper"))
     }
 
+    func testKeysThatAreNotTextAreRefused() {
+        for text in ["name: x\n[a]: 1\n", "name: x\n? {b: 2}\n: 3\n", "base: &b {rows: 8}\narray:\n  <<: *b\n"] {
+            XCTAssertTrue(refusal(text).contains("keys must be plain text"), text)
+        }
+    }
+
     func testDuplicateKeysAreRefusedWithTheirLine() {
         let message = refusal("name: a\npe: int\nname: b\narray: {rows: 8, rows: 16}\n")
         XCTAssertTrue(message.contains("line 3: key 'name' appears twice"), message)

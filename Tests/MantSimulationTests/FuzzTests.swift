@@ -1,0 +1,139 @@
+import Foundation
+import XCTest
+import MantConfig
+import MantHardware
+import MantNumerics
+import MantTensorIO
+import MantWorkload
+
+/// A seeded mutation fuzzer over every input MantSim reads: architecture, formats and energy YAML,
+/// model config.json, safetensors and .npy files, and the array configs an accepted architecture
+/// hands the C API (each planned for a small GEMM). Inputs that parse are pushed one step further
+/// (an accepted architecture is checked and planned); every input must end in a value or a thrown
+/// error, never a signal. `make test` runs MANTSIM_FUZZ_INPUTS (default 3000) inputs; `make fuzz`
+/// runs 100,000. An input that ever crashed it belongs in `regressions` below.
+final class FuzzTests: XCTestCase {
+    /// Tokens worth splicing into config text: YAML structure, aliases, extreme and odd numbers.
+    static let tokens = [": ", "\n", "  ", "- ", "[", "]", "{", "}", ",", "&a ", "*a", "\"", "'", "#", "~", "!!binary ", "? ",
+                         "-1", "0", "1e308", "-1e308", "nan", ".inf", "9223372036854775807", "18446744073709551616", "4294967296",
+                         "1099511627776", "0x10", "1.5", "true", "null", "int16", "bitfusion", "hbm2", "channels: 0", "rows: 4096"]
+    /// Inputs that once crashed or hung the tool.
+    static let regressions = [
+        "a: " + String(repeating: "[", count: 5000),
+        "x: &a [1,1,1,1,1,1,1,1,1]\ny: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nz: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nw: [*c,*c,*c,*c,*c,*c,*c,*c,*c]",
+        "name: x\npe: int\nbuffers: {weight_bytes: 1099511627776, activation_bytes: 1, output_bytes: 1}",
+        // Found by this fuzzer: a non-text key trapped in the YAML loader.
+        "name: x\n[a]: 1\n? {b: 2}\n: 3\n<<: {c: 4}\n",
+    ]
+
+    struct Mutator {
+        var random: SeededGenerator
+
+        mutating func index(_ count: Int) -> Int { Int(random.next() % UInt64(max(count, 1))) }
+
+        mutating func mutate(_ input: [UInt8]) -> [UInt8] {
+            var bytes = input
+            for _ in 0...index(4) {
+                let at = index(bytes.count + 1)
+                switch index(6) {
+                case 0 where !bytes.isEmpty: bytes[min(at, bytes.count - 1)] ^= UInt8(truncatingIfNeeded: 1 << index(8))
+                case 1: bytes.insert(contentsOf: Array(FuzzTests.tokens[index(FuzzTests.tokens.count)].utf8), at: at)
+                case 2 where !bytes.isEmpty: bytes.removeSubrange(at..<min(bytes.count, at + 1 + index(16)))
+                case 3 where at < bytes.count: bytes.insert(contentsOf: bytes[at..<min(bytes.count, at + 1 + index(64))], at: index(bytes.count + 1))
+                case 4:
+                    // A number replaced by an extreme one.
+                    if let digit = bytes[min(at, bytes.count)...].firstIndex(where: { (48...57).contains($0) }) {
+                        var end = digit
+                        while end < bytes.count, (48...57).contains(bytes[end]) { end += 1 }
+                        bytes.replaceSubrange(digit..<end, with: Array(["0", "4096", "65535", "4294967295", "9223372036854775807", "1e30"][index(6)].utf8))
+                    }
+                default: bytes.insert(UInt8(truncatingIfNeeded: random.next()), at: at)
+                }
+            }
+            return bytes
+        }
+    }
+
+    private func corpus() throws -> [(kind: String, bytes: [UInt8])] {
+        var result = [(String, [UInt8])]()
+        for (folder, kind) in [("Configs/arch", "arch"), ("Configs/formats", "formats"), ("Configs/models", "model"), ("Configs/energy", "energy")] {
+            let url = repository.appendingPathComponent(folder)
+            for file in try FileManager.default.contentsOfDirectory(atPath: url.path).sorted() where file.hasSuffix(".yaml") || file.hasSuffix(".json") {
+                result.append((kind, Array(try Data(contentsOf: url.appendingPathComponent(file)))))
+            }
+        }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mantsim-fuzz-seed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let tensor = try Tensor(shape: [2, 3], values: [1, -2, 3, 0.5, 0, 7])
+        try SafetensorsFile.write([("w", tensor)], to: scratch.appendingPathComponent("t.safetensors").path)
+        try NumpyFile.write(tensor, to: scratch.appendingPathComponent("t.npy").path)
+        result.append(("safetensors", Array(try Data(contentsOf: scratch.appendingPathComponent("t.safetensors")))))
+        result.append(("npy", Array(try Data(contentsOf: scratch.appendingPathComponent("t.npy")))))
+        for text in FuzzTests.regressions { result.append(("arch", Array(text.utf8))) }
+        return result
+    }
+
+    /// Feeds one input to its reader and one step beyond; returns whether it was accepted.
+    private func feed(_ kind: String, _ bytes: [UInt8], file: String, rtl: RTLModel, base: ArchitectureConfig, job: GemmOperands) -> Bool {
+        let text = String(decoding: bytes, as: UTF8.self)
+        do {
+            switch kind {
+            case "arch":
+                let architecture = try ArchitectureConfig.parse(text, path: file)
+                _ = architecture.formatProblems
+                var array = architecture.array
+                (array.rows, array.columns) = (min(array.rows, 64), min(array.columns, 64))
+                _ = try? rtl.plan(job, on: array.peType.takes(job.weights.format) ? array : { var a = array; a.peType = .int; return a }(), dataflow: architecture.dataflow)
+            case "formats":
+                _ = try base.applyingFormats(text, path: file)
+            case "model":
+                try Data(bytes).write(to: URL(fileURLWithPath: file))
+                _ = try ModelConfig.load(path: file)
+            case "energy":
+                try Data(bytes).write(to: URL(fileURLWithPath: file))
+                _ = try EnergyTable.load(path: file).priced(for: base)
+            case "safetensors":
+                try Data(bytes).write(to: URL(fileURLWithPath: file))
+                let loaded = try SafetensorsFile(path: file)
+                for name in loaded.tensorNames { _ = try? loaded.tensor(named: name) }
+            default:
+                try Data(bytes).write(to: URL(fileURLWithPath: file))
+                _ = try NumpyFile.read(path: file)
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    func testMutatedInputsNeverCrash() throws {
+        let count = Int(ProcessInfo.processInfo.environment["MANTSIM_FUZZ_INPUTS"] ?? "") ?? 3000
+        let seed = UInt64(ProcessInfo.processInfo.environment["MANTSIM_FUZZ_SEED"] ?? "") ?? 2025
+        let seeds = try corpus()
+        let rtl = try RTLModel()
+        let base = try bundledArchitecture("int8", rows: 32, columns: 32)
+        let weights = try IntegerFormat(bits: 8, granularity: .group(16)).quantize(try SyntheticTensor.llmLike(rows: 8, columns: 32, seed: 1))
+        let job = try GemmOperands(weights: weights, activations: try SyntheticTensor.llmLike(rows: 2, columns: 32, seed: 2))
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mantsim-fuzz-\(UUID().uuidString)")
+        // Energy tables name their SRAM table as ../sram/cacti.csv.
+        for folder in ["energy", "sram"] { try FileManager.default.createDirectory(at: scratch.appendingPathComponent(folder), withIntermediateDirectories: true) }
+        try FileManager.default.copyItem(at: repository.appendingPathComponent("Configs/sram/cacti.csv"), to: scratch.appendingPathComponent("sram/cacti.csv"))
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var mutator = Mutator(random: SeededGenerator(seed: seed))
+        var accepted = [String: Int](), fed = [String: Int]()
+        for _ in 0..<count {
+            let (kind, original) = seeds[mutator.index(seeds.count)]
+            let input = mutator.mutate(original)
+            fed[kind, default: 0] += 1
+            let file = scratch.appendingPathComponent(kind == "energy" ? "energy/input.yaml" : "input.\(kind)").path
+            if feed(kind, input, file: file, rtl: rtl, base: base, job: job) { accepted[kind, default: 0] += 1 }
+        }
+        // Every kind was exercised, and mutations are neither all accepted nor all refused.
+        XCTAssertEqual(fed.values.reduce(0, +), count)
+        let total = accepted.values.reduce(0, +)
+        XCTAssertGreaterThan(total, 0)
+        XCTAssertLessThan(total, count)
+        print("fuzz: \(count) inputs (seed \(seed)), \(total) accepted; by kind: " + fed.keys.sorted().map { "\($0) \(accepted[$0, default: 0])/\(fed[$0]!)" }.joined(separator: ", "))
+    }
+}
