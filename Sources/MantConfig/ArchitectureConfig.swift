@@ -85,7 +85,7 @@ public struct ArchitectureConfig: Equatable, Sendable {
                      at: "")
         let name = reader.string(top, "name", at: "") ?? ""
         let pe = reader.choice(top, "pe", at: "", PEType.self)
-        let clock = reader.number(top, "clock_mhz", at: "", positive: true) ?? 1
+        let clock = reader.number(top, "clock_mhz", at: "", positive: true, range: 1...100_000) ?? 1
         let dataflow = reader.choice(top, "dataflow", at: "", Dataflow.self, default: .weightStationary)
 
         let array = reader.mapping(top["array"], at: "array")

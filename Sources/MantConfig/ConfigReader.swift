@@ -99,11 +99,16 @@ struct ConfigReader {
         return number
     }
 
-    mutating func number(_ mapping: [String: Any], _ key: String, at component: String, positive: Bool) -> Double? {
+    /// Numbers in config files stay within 1e-9 ... 1e9 (energies in pJ, areas in um^2, clocks in
+    /// MHz): far wider than any real figure, narrow enough that sums and products stay finite.
+    static let numberRange: ClosedRange<Double> = 1e-9...1e9
+
+    mutating func number(_ mapping: [String: Any], _ key: String, at component: String, positive: Bool,
+                         range: ClosedRange<Double> = ConfigReader.numberRange) -> Double? {
         guard let value = mapping[key] else { problem("\(label(component, key)): missing"); return nil }
         let number = (value as? Double) ?? (value as? Int).map(Double.init)
-        guard let number, number.isFinite, !positive || number > 0 else {
-            problem("\(label(component, key)): expected a positive number, got \(value)")
+        guard let number, number.isFinite, !positive || number > 0, number == 0 || range.contains(abs(number)) else {
+            problem("\(label(component, key)): expected a \(positive ? "positive " : "")number from \(range.lowerBound) to \(range.upperBound), got \(value)")
             return nil
         }
         return number

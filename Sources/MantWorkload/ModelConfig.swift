@@ -40,6 +40,8 @@ public struct ModelConfig: Equatable, Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelConfigError(path: path, problems: ["file: cannot be read"])
         }
+        let unsafe = JSONGuard.problems(data)
+        if !unsafe.isEmpty { throw ModelConfigError(path: path, problems: unsafe) }
         guard let object = try? JSONSerialization.jsonObject(with: data), let json = object as? [String: Any] else {
             throw ModelConfigError(path: path, problems: ["file: not a JSON object"])
         }

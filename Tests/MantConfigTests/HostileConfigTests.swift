@@ -35,6 +35,13 @@ final class HostileConfigTests: XCTestCase {
         XCTAssertFalse(refusal("name: \"" + String(repeating: "[", count: 400) + "\" # " + String(repeating: "{", count: 400) + "\n").contains("nests deeper"))
     }
 
+    func testNumbersOutsideTheirRangeAreRefused() throws {
+        let text = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Configs/arch/int8.yaml").path, encoding: .utf8)
+        XCTAssertTrue(refusal(text.replacingOccurrences(of: "clock_mhz: 500", with: "clock_mhz: 1e-300")).contains("clock_mhz: expected a positive number from 1.0 to 100000.0"))
+        XCTAssertTrue(refusal(text.replacingOccurrences(of: "clock_mhz: 500", with: "clock_mhz: 1e308")).contains("clock_mhz"))
+    }
+
     func testKeysThatAreNotTextAreRefused() {
         for text in ["name: x\n[a]: 1\n", "name: x\n? {b: 2}\n: 3\n", "base: &b {rows: 8}\narray:\n  <<: *b\n"] {
             XCTAssertTrue(refusal(text).contains("keys must be plain text"), text)

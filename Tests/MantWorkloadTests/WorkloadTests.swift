@@ -62,4 +62,23 @@ final class WorkloadTests: XCTestCase {
         }
         XCTAssertThrowsError(try ModelConfig.load(path: "/nope/config.json")) { XCTAssertTrue("\($0)".contains("cannot be read")) }
     }
+
+    /// JSON configs are checked before JSONSerialization reads them: duplicate keys and deep nesting
+    /// are refused, naming the file.
+    func testDuplicateKeysAndDeepNestingInJSONAreRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mantsim-json-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cases = [("dupe.json", "{\"hidden_size\": 4096, \"hidden_size\": 8, \"a\": {\"b\": [1, {\"c\": 2, \"c\": 3}]}}", ["hidden_size: appears twice", "c: appears twice"]),
+                     ("deep.json", String(repeating: "[", count: 3000) + String(repeating: "]", count: 3000), ["nests deeper than 256"]),
+                     ("strings.json", "{\"a\": \"x,\\\"a\\\": y\", \"b\": 1}", [])]
+        for (name, text, expected) in cases {
+            let file = folder.appendingPathComponent(name).path
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try ModelConfig.load(path: file)) { error in
+                for message in expected { XCTAssertTrue("\(error)".contains(file) && "\(error)".contains(message), "\(error)") }
+                if expected.isEmpty { XCTAssertFalse("\(error)".contains("twice"), "\(error)") }
+            }
+        }
+    }
 }
