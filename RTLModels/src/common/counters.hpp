@@ -1,6 +1,25 @@
 // Counter names, from the rows of MANTSIM_COUNTERS (mantsim_rtl.h) that also make the enum.
 #pragma once
 
+#include <cstddef>
+
+// Stack of the model's SC_THREADs (SystemC coroutines): the default, or 16 MiB under
+// AddressSanitizer, whose instrumented frames outgrow SystemC's default coroutine stack.
+#if defined(__SANITIZE_ADDRESS__)
+#define MANTSIM_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MANTSIM_SANITIZED 1
+#endif
+#endif
+namespace mantsim {
+#ifdef MANTSIM_SANITIZED
+constexpr std::size_t kThreadStackBytes = std::size_t(16) << 20;
+#else
+constexpr std::size_t kThreadStackBytes = 0;
+#endif
+}  // namespace mantsim
+
 #include <array>
 #include <cstdint>
 #include <cstring>

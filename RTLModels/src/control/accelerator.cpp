@@ -22,6 +22,7 @@ size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 Accelerator::Accelerator(sc_core::sc_module_name name) : sc_core::sc_module(name) {
     SC_HAS_PROCESS(Accelerator);
     SC_THREAD(run);
+    if (kThreadStackBytes > 0) set_stack_size(kThreadStackBytes);
     sensitive << clk.pos();
     dont_initialize();
 }

@@ -22,6 +22,7 @@ constexpr uint64_t kCandidates = 16, kMetadataBits = 16 + 4;
 KVEngine::KVEngine(sc_core::sc_module_name name) : sc_core::sc_module(name) {
     SC_HAS_PROCESS(KVEngine);
     SC_THREAD(run);
+    if (kThreadStackBytes > 0) set_stack_size(kThreadStackBytes);
     sensitive << clk.pos();
     dont_initialize();
 }
