@@ -58,6 +58,10 @@ public struct ArchitectureConfig: Equatable, Sendable {
     /// main array's buffers, DRAM and clock. Attention runs on it, one operator after another
     /// as on the main array.
     public var attentionUnit: ArrayConfig? = nil
+    /// The file it was read from, for messages about problems found later (nil when built in code).
+    public var sourcePath: String? = nil
+    /// The name and, when known, the file: how messages refer to it.
+    public var label: String { sourcePath.map { "\(name) (\($0))" } ?? name }
     /// The array attention runs on.
     public var attentionArray: ArrayConfig { attentionUnit ?? array }
     /// The array a job runs on (attention on the attention unit when there is one), as wide as
@@ -74,7 +78,9 @@ public struct ArchitectureConfig: Equatable, Sendable {
     /// Reads and validates a file; every problem is reported at once, each with the file,
     /// component and field.
     public static func load(path: String) throws -> ArchitectureConfig {
-        try parse(try ConfigReader.text(of: path), path: path)
+        var config = try parse(try ConfigReader.text(of: path), path: path)
+        config.sourcePath = path
+        return config
     }
 
     public static func parse(_ text: String, path: String) throws -> ArchitectureConfig {

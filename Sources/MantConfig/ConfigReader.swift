@@ -34,8 +34,14 @@ struct ConfigReader {
 
     /// A config file's text, or an error naming it.
     static func text(of path: String) throws -> String {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ConfigError(path: path, problems: ["file: cannot be read"])
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw ConfigError(path: path, problems: ["file: does not exist"])
+        }
+        if isFolder.boolValue { throw ConfigError(path: path, problems: ["file: is a folder, not a config file"]) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError(path: path, problems: ["file: cannot be read (permissions?)"]) }
+        guard let text = String(data: data, encoding: .utf8), !text.contains("\0") else {
+            throw ConfigError(path: path, problems: ["file: is not UTF-8 text (a YAML config was expected)"])
         }
         return text
     }
@@ -93,7 +99,8 @@ struct ConfigReader {
             return nil
         }
         guard let number = value as? Int, range.contains(number) else {
-            problem("\(label(component, key)): expected a whole number in \(range.lowerBound)...\(range.upperBound), got \(value)")
+            let shown = value is String ? "\"\(value)\" (text: write the number without quotes)" : "\(value)"
+            problem("\(label(component, key)): expected a whole number in \(range.lowerBound)...\(range.upperBound), got \(shown)")
             return nil
         }
         return number

@@ -137,9 +137,9 @@ public final class WorkloadRunner {
         do { try request.validate() } catch let error as WorkloadError { problems += error.problems }
         if let engine = architecture.kvEngine, request.model.headDimension % engine.keyGroup != 0 {
             problems.append("\(request.model.name): head dimension \(request.model.headDimension) is not a multiple of "
-                + "\(architecture.name)'s KV-engine K group \(engine.keyGroup)")
+                + "\(architecture.label)'s KV-engine K group \(engine.keyGroup)")
         }
-        problems += architecture.formatProblems.map { "\(architecture.name): \($0)" }
+        problems += architecture.formatProblems.map { "\(architecture.label): \($0)" }
         if !problems.isEmpty { throw WorkloadError(problems: problems) }
         var failed = [String: (first: String, more: Int)](), order = [String]()
         for op in WorkloadRunner.shapesToPlan(request) {
@@ -150,7 +150,7 @@ public final class WorkloadRunner {
                 if let seen = failed[op.name] {
                     failed[op.name] = (seen.first, seen.more + 1)
                 } else {
-                    failed[op.name] = ("\(op.name) (M=\(op.m) K=\(op.k) N=\(op.n)) cannot map onto \(architecture.name): \(error.message)", 0)
+                    failed[op.name] = ("\(op.name) (M=\(op.m) K=\(op.k) N=\(op.n)) cannot map onto \(architecture.label): \(error.message)", 0)
                     order.append(op.name)
                 }
             }
@@ -322,7 +322,7 @@ public final class WorkloadRunner {
         do {
             return try rtl.run(job, on: arrayConfig(for: op, job), dataflow: architecture.dataflow, fidelity: fidelity)
         } catch let error as RTLError {
-            throw WorkloadError(problems: ["\(op.name) (M=\(op.m) K=\(op.k) N=\(op.n)) cannot map onto \(architecture.name): \(error.message)"])
+            throw WorkloadError(problems: ["\(op.name) (M=\(op.m) K=\(op.k) N=\(op.n)) cannot map onto \(architecture.label): \(error.message)"])
         }
     }
 

@@ -37,8 +37,11 @@ public struct ModelConfig: Equatable, Sendable {
 
     /// Reads a config.json; every missing or impossible field is reported at once.
     public static func load(path: String) throws -> ModelConfig {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw ModelConfigError(path: path, problems: ["file: does not exist"]) }
+        if isFolder.boolValue { throw ModelConfigError(path: path, problems: ["file: is a folder, not a config.json"]) }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelConfigError(path: path, problems: ["file: cannot be read"])
+            throw ModelConfigError(path: path, problems: ["file: cannot be read (permissions?)"])
         }
         let unsafe = JSONGuard.problems(data)
         if !unsafe.isEmpty { throw ModelConfigError(path: path, problems: unsafe) }

@@ -55,6 +55,9 @@ struct Quantize: ParsableCommand {
 
     func validate() throws {
         if all && !format.isEmpty { throw ValidationError("use either --all or --format, not both") }
+        if !format.isEmpty, requestedNames.isEmpty || requestedNames.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ValidationError("--format: expected format names such as mant4 or int4,nf4, got '\(format.joined(separator: ","))'")
+        }
         if let group, group <= 0 { throw ValidationError("--group must be positive, got \(group)") }
         if group != nil && granularity != nil { throw ValidationError("use either --group or --granularity, not both") }
         // Every name is checked before any work, so a typo fails at once with the list of names.
@@ -104,6 +107,9 @@ struct Quantize: ParsableCommand {
                 throw CLIError("\(label): \(name): \(error)")
             }
             let decoded = try format.dequantize(result)
+            guard decoded.values.allSatisfy(\.isFinite) else {
+                throw CLIError("\(label): \(name): values beyond FP16's range (up to 65504) decode to infinity in this format; scale the tensor or choose a format with a scale")
+            }
             let stats = QuantizationStats(original: tensor, reconstructed: decoded, bitsPerWeight: result.bitsPerWeight)
             let histogram = format.descriptor.kind == .mant ? try MANTFormat.selectorHistogram(result) : nil
             reports.append(FormatReport(format: name, stats: stats, digest: result.digest, selectorHistogram: histogram))

@@ -200,7 +200,7 @@ final class ArchitectureConfigTests: XCTestCase {
         XCTAssertEqual(plain.kvFormat, plain.weightFormat)
         XCTAssertEqual(plain.vector, VectorUnitConfig())
         XCTAssertThrowsError(try ArchitectureConfig.parse("pe: [", path: "bad.yaml")) { XCTAssertTrue("\($0)".contains("bad.yaml: YAML")) }
-        XCTAssertThrowsError(try ArchitectureConfig.load(path: "/no/such.yaml")) { XCTAssertTrue("\($0)".contains("cannot be read")) }
+        XCTAssertThrowsError(try ArchitectureConfig.load(path: "/no/such.yaml")) { XCTAssertTrue("\($0)".contains("file: does not exist")) }
         XCTAssertThrowsError(try ArchitectureConfig.parse("pe: tpu", path: "x.yaml")) { XCTAssertTrue("\($0)".contains("pe: expected one of")) }
     }
 }

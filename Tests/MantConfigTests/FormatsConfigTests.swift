@@ -52,7 +52,7 @@ final class FormatsConfigTests: XCTestCase {
                            ["decoder.codebook_bytes: 16384 bytes cannot hold one set of formats.weights (vq<8,12,2>/tensor) codebooks (131072 bytes)"])
         }
         XCTAssertThrowsError(try architecture("mant").applyingFormats(file: "/nonexistent/formats.yaml")) { error in
-            XCTAssertEqual("\(error)", "/nonexistent/formats.yaml: file: cannot be read")
+            XCTAssertEqual("\(error)", "/nonexistent/formats.yaml: file: does not exist")
         }
     }
 }

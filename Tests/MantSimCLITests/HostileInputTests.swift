@@ -50,4 +50,25 @@ final class HostileInputTests: CLITestCase {
         let gemm = try mantsim("gemm", "--arch", "int8", "--energy", "28nm", "-M", "2", "-K", "64", "-N", "32")
         XCTAssertEqual(gemm.status, 0, gemm.error)
     }
+
+    func testMessagesNameTheFileAndWhatIsWrong() throws {
+        try refused(["run", "--arch", scratch.path], saying: "\(scratch.path): file: is a folder, not a config file")
+        try refused(["run", "--model", scratch.path], saying: "is a folder, not a config.json")
+        try Data([0, 1, 2, 255, 254]).write(to: URL(fileURLWithPath: path("binary.yaml")))
+        try refused(["run", "--arch", path("binary.yaml")], saying: "is not UTF-8 text")
+        let config = try String(contentsOf: HostileInputTests.repository.appendingPathComponent("Configs/arch/int8.yaml"), encoding: .utf8)
+        try config.replacingOccurrences(of: "rows: 32", with: "rows: \"32\"").write(toFile: path("quoted.yaml"), atomically: true, encoding: .utf8)
+        try refused(["run", "--arch", path("quoted.yaml")], saying: "array.rows: expected a whole number in 2...4096, got \"32\" (text: write the number without quotes)")
+        try refused(["quantize", "-f", ""], saying: "--format: expected format names")
+        // A tensor beyond FP16's range: refused for FP16, and no .mqt is left behind.
+        var npy = Data([0x93]) + Data("NUMPY".utf8) + Data([1, 0])
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        npy += Data([UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]) + Data(header.utf8)
+        for value: Float in [1e6, -2e6, 3, 4] { withUnsafeBytes(of: value.bitPattern.littleEndian) { npy.append(contentsOf: $0) } }
+        try npy.write(to: URL(fileURLWithPath: path("big.npy")))
+        try refused(["quantize", path("big.npy"), "-f", "int8,fp16", "--output", path("big.mqt")], saying: "fp16: values beyond FP16's range")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("big.mqt")))
+    }
 }

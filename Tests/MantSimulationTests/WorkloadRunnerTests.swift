@@ -162,7 +162,7 @@ final class WorkloadRunnerTests: XCTestCase {
         let runner = try WorkloadRunner(architecture: vq, energy: try energyTable(), rtl: try RTLModel())
         XCTAssertThrowsError(try runner.check(WorkloadRequest(model: tinyModel, promptLength: 8, generatedTokens: 1))) { error in
             XCTAssertEqual((error as? WorkloadError)?.problems,
-                           ["\(vq.name): decoder.hot_entries: 1000 is more than the formats.weights (vq<4,8,1>/tensor) codebook's 256 entries"])
+                           ["\(vq.label): decoder.hot_entries: 1000 is more than the formats.weights (vq<4,8,1>/tensor) codebook's 256 entries"])
         }
     }
 

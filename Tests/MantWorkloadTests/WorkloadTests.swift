@@ -60,7 +60,7 @@ final class WorkloadTests: XCTestCase {
                 XCTAssertTrue(text.contains(needle), "missing \(needle) in \(text)")
             }
         }
-        XCTAssertThrowsError(try ModelConfig.load(path: "/nope/config.json")) { XCTAssertTrue("\($0)".contains("cannot be read")) }
+        XCTAssertThrowsError(try ModelConfig.load(path: "/nope/config.json")) { XCTAssertTrue("\($0)".contains("file: does not exist")) }
     }
 
     /// JSON configs are checked before JSONSerialization reads them: duplicate keys and deep nesting
