@@ -94,6 +94,10 @@ struct Quantize: ParsableCommand {
             descriptor.name.hasPrefix(typed.lowercased()) ? descriptor.name : "\(typed) (\(descriptor.name))"
         }
         let (label, tensor) = try source.load()
+        let largest = tensor.values.reduce(Float(0)) { max($0, abs($1)) }
+        if largest > 65504 {
+            FileHandle.standardError.write(Data("warning: \(label): values up to \(largest) exceed FP16's range (65504); formats whose values or scales are FP16 saturate and clip them\n".utf8))
+        }
         var progress = Progress(total: formats.count)
 
         var reports = [FormatReport]()

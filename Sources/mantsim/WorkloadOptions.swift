@@ -18,10 +18,11 @@ struct WorkloadOptions: ParsableArguments {
     /// The phases --phase names.
     var phases: [Phase] { Phase.selection(phase) ?? Phase.allCases }
 
-    @Option(help: "Sequences per batch. compare takes a comma-separated list (every combination with --prompt runs).")
+    // Unconditional parsing: a value such as -1 is read (and refused by validate) rather than taken for an option.
+    @Option(parsing: .unconditional, help: "Sequences per batch. compare takes a comma-separated list (every combination with --prompt runs).")
     var batch: String = "1"
 
-    @Option(help: "Prompt length in tokens (prefill runs it; decode starts from it). compare takes a comma-separated list.")
+    @Option(parsing: .unconditional, help: "Prompt length in tokens (prefill runs it; decode starts from it). compare takes a comma-separated list.")
     var prompt: String = "2048"
 
     /// The values of --batch and --prompt.

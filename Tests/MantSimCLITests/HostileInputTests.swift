@@ -33,6 +33,7 @@ final class HostileInputTests: CLITestCase {
 
     func testHugeOptionsAreRefusedBeforeAnyWork() throws {
         try refused(["run", "--batch", "4611686018427387904"], saying: "batch: expected 1 to 4096")
+        try refused(["run", "--batch", "-1"], saying: "--batch takes positive whole numbers")
         try refused(["run", "--arch", "int8", "--batch", "1000000", "--phase", "decode", "--tokens", "1"], saying: "batch: expected 1 to 4096")
         try refused(["quantize", "--group", "9223372036854775807"], saying: "group size must be 1 to 16777216")
         try refused(["quantize", "--rows", "1000000", "--columns", "1000000"], saying: "at most 268435456 values")
