@@ -29,7 +29,7 @@ test: deps sram-check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# The seeded mutation fuzzer (FuzzTests) at length: FUZZ_INPUTS inputs (default 100,000) from
+# The seeded mutation fuzzers (FuzzTests: files; JobFuzzTests: C API jobs) at length: FUZZ_INPUTS inputs each (default 100,000) from
 # FUZZ_SEED over every file MantSim reads and the array configs it hands the C API. `make test`
 # runs 3,000 of them.
 FUZZ_INPUTS ?= 100000
@@ -45,7 +45,7 @@ fuzz: deps
 # process (one process running them all reports stale use-after-scope in later Swift frames).
 SANITIZE_FLAGS := --sanitize=address -Xcxx -fsanitize=undefined -Xcxx -fno-sanitize-recover=undefined -Xlinker -lubsan --build-path .build/sanitize
 SANITIZE_SUITES := BitFusionTests DRAMTimingTests DigitPassesTests GemmTests GoldenGemmTests KVEngineTests LUTArrayTests \
-	MapperTests PipelinedTimingTests RTLModelTests VQArrayTests AttentionStepTests FuzzTests
+	MapperTests PipelinedTimingTests RTLModelTests VQArrayTests AttentionStepTests FuzzTests JobFuzzTests
 sanitize: deps
 	$(SWIFT) build --build-tests $(SANITIZE_FLAGS)
 	@for suite in $(SANITIZE_SUITES); do \

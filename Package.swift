@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "_TestSupport", path: "Tests/_TestSupport"),
         .testTarget(name: "MantNumericsTests", dependencies: ["MantNumerics"]),
         .testTarget(name: "MantTensorIOTests", dependencies: ["MantTensorIO", "MantNumerics"]),
-        .testTarget(name: "MantHardwareTests", dependencies: ["MantHardware", "MantNumerics", "MantConfig", "_TestSupport"],
+        .testTarget(name: "MantHardwareTests", dependencies: ["CMantSimRTL", "MantHardware", "MantNumerics", "MantConfig", "_TestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "MantWorkloadTests", dependencies: ["MantWorkload"]),
         .testTarget(name: "MantConfigTests", dependencies: ["MantConfig", "MantHardware", "MantNumerics"]),

@@ -39,7 +39,9 @@ static void check_array(const ArraySpec &config) {
     if (config.lut.scale != MANTSIM_LUT_SCALE_DECODER && config.lut.scale != MANTSIM_LUT_SCALE_SAC) {
         throw field_error("decoder.scale", "expected decoder or sac, got code " + std::to_string(config.lut.scale));
     }
-    if (config.dram_bits_per_cycle == 0) throw field_error("dram.bits_per_cycle", "must be positive");
+    if (config.dram_bits_per_cycle == 0 || config.dram_bits_per_cycle > (1u << 20)) throw field_error("dram.bits_per_cycle", "expected 1..1048576");
+    if (config.dram_latency_cycles > 1000000) throw field_error("dram.latency_cycles", "expected 0..1000000, got " + std::to_string(config.dram_latency_cycles));
+    if (config.weight_link_bits > (1u << 24)) throw field_error("array.weight_link_bits", "expected at most 16777216");
     if (config.dram_timing.channels > 0) check_dram_timing(config.dram_timing);
     if (config.weight_link_bits == 0) throw field_error("array.weight_link_bits", "must be positive (bits per cycle into the array)");
     if (config.weight_sets < 2 || config.weight_sets > 8) {
@@ -78,10 +80,11 @@ static void check_job(const ArraySpec &config, const GemmJob &job) {
     if (job.weight_codes == nullptr) throw field_error("job.weight_codes", "required");
     if (job.output == nullptr && job.fidelity == MANTSIM_FIDELITY_CYCLE) throw field_error("job.output", "required in cycle fidelity");
     const PEKind &kind = pe_kind(config.pe_type);
-    if (kind.group_metadata && job.group_size == 0) throw field_error("job.group_size", "must be positive");
+    if (job.group_size == 0) throw field_error("job.group_size", "must be positive");
     if (kind.selectors && job.group_selectors == nullptr) throw field_error("job.group_selectors", "required by this PE type");
     if (kind.float_datapath) {
         if (job.activation_fp16 == nullptr) throw field_error("job.activation_fp16", "required by FP16-datapath arrays");
+        if (job.activation_bits != 16) throw field_error("job.activation_bits", "FP16-datapath arrays read 16-bit activations, got " + std::to_string(job.activation_bits));
     } else {
         if (job.activations == nullptr || job.activation_scales == nullptr) {
             throw field_error("job.activations", "integer arrays need integer activations and per-token scales");
@@ -125,6 +128,17 @@ void Accelerator::prepare(const ArraySpec &config, const GemmJob &job) {
     clear_counters();
     dram_.reset(config.dram_bits_per_cycle, config.dram_latency_cycles, config.dram_timing);
     streamer_.start(config_, job_, order_, dram_);
+    // Cycle fidelity steps every PE of the array each cycle a tile is in flight: refuse jobs that
+    // would take more than 2 x 10^10 PE steps (minutes of work or more) before starting them.
+    if (!fast_) {
+        const double r = config.rows, c = config.columns, m = job.m, k = job.k, n = job.n;
+        const double steps = ws_ ? std::ceil(n / c) * std::ceil(k / r) * (m + r + c) * r * c : std::ceil(m / r) * std::ceil(n / c) * (k + r + c) * r * c;
+        if (steps > 2e10) {
+            throw field_error("job.fidelity", "cycle fidelity would step about " + std::to_string(static_cast<uint64_t>(steps)) +
+                                                  " PE-cycles (every PE of the " + std::to_string(config.rows) + " x " + std::to_string(config.columns) +
+                                                  " array each cycle), above 2e10; use fast fidelity or a smaller array");
+        }
+    }
     // Generous bound on any correct run: every tile's compute, weight load and every request's
     // latency, every bit over DRAM, tenfold.
     const uint64_t span = std::max<uint64_t>(job.m, job.k) + 2 * (config.rows + config.columns);

@@ -17,6 +17,18 @@
 namespace mantsim {
 
 void Accelerator::check_vq(const ArraySpec &config, const GemmJob &job) const {
+    const VQLayoutParams &vq = job.vq;
+    if (vq.vector_length != 2 && vq.vector_length != 4 && vq.vector_length != 8) {
+        throw field_error("job.layout.vq.vector_length", "expected 2, 4 or 8, got " + std::to_string(vq.vector_length));
+    }
+    if (vq.stages != 1 && vq.stages != 2) throw field_error("job.layout.vq.stages", "expected 1 or 2, got " + std::to_string(vq.stages));
+    if (vq.scope != MANTSIM_VQ_SCOPE_TENSOR && vq.scope != MANTSIM_VQ_SCOPE_TILE && vq.scope != MANTSIM_VQ_SCOPE_ROWS) {
+        throw field_error("job.layout.vq.scope", "expected tensor, tile or rows, got code " + std::to_string(vq.scope));
+    }
+    if (vq.scope != MANTSIM_VQ_SCOPE_TENSOR && vq.scope_size == 0) throw field_error("job.layout.vq.scope_size", "must be positive for tile and rows scopes");
+    if (vq.axis != MANTSIM_VQ_AXIS_REDUCTION && vq.axis != MANTSIM_VQ_AXIS_OUTPUT) {
+        throw field_error("job.layout.vq.axis", "expected reduction or output, got code " + std::to_string(vq.axis));
+    }
     const VQLayout layout(job);
     if (job.dataflow != MANTSIM_DATAFLOW_WEIGHT_STATIONARY) {
         throw field_error("job.dataflow", "the VQ array decodes whole weight tiles into the shadow registers: weight-stationary only");

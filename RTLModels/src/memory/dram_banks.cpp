@@ -13,7 +13,9 @@ void check_dram_timing(const mantsim_dram_timing &t) {
     if (t.burst_length < 2 || t.burst_length % 2 != 0 || t.burst_length > 64) throw field_error("dram.burst_length", "expected an even 2..64");
     const uint64_t burst = uint64_t(t.bus_bits) / 8 * t.burst_length;
     if (t.row_bytes < burst || t.row_bytes % burst != 0) throw field_error("dram.row_bytes", "expected a multiple of one burst");
-    if (t.tck_ps == 0 || t.cycle_ps == 0) throw field_error("dram.tck_ps", "clock periods must be positive");
+    if (t.tck_ps == 0 || t.tck_ps > 100000) throw field_error("dram.tck_ps", "expected 1..100000 ps");
+    if (t.cycle_ps == 0 || t.cycle_ps > 1000000) throw field_error("dram.cycle_ps", "expected 1..1000000 ps");
+    if (t.cl > 1000 || t.trcd > 1000 || t.trp > 1000) throw field_error("dram.cl/trcd/trp", "expected at most 1000 tCK each");
 }
 
 void DramBanks::reset(const mantsim_dram_timing &timing) {
