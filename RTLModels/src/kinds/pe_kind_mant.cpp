@@ -2,6 +2,7 @@
 // multiplies +-i, the shift path adds +-2^i, and the SAC row combines a * M + H with the group's
 // coefficient a (selector 15: linear, no shift path) before its scale.
 #include <stdexcept>
+#include <string>
 
 #include "kinds/pe_kind.hpp"
 
@@ -13,6 +14,9 @@ int mac_counter(uint32_t, bool narrow) { return narrow ? MANTSIM_COUNTER_MAC_W3A
 void decode_group(const GemmJob &job, const GroupSlice &slice, DecodedWeights &out) {
     const uint8_t selector = job.group_selectors[slice.meta];
     if (selector > 15) throw std::invalid_argument("job.group_selectors: M-ANT selector above 15");
+    if (job.weight_bits < 3 || job.weight_bits > 4) {
+        throw std::invalid_argument("job.weight_bits: M-ANT codes are 3 or 4 bits, got " + std::to_string(job.weight_bits));
+    }
     const uint32_t magnitude_bits = job.weight_bits - 1;
     out.group_scale[slice.meta] = half_to_float(job.group_scales[slice.meta]);
     out.group_a[slice.meta] = selector == 15 ? 1 : mant_coefficients[selector];
