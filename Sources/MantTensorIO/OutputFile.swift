@@ -5,8 +5,8 @@ import Foundation
 ///
 /// - `check(_:)` before any work: the folder exists and is writable, and the path names a regular
 ///   file or nothing (a symlink, device, folder or FIFO is refused, never replaced).
-/// - `temporary(for:)` makes a unique file (mkstemp) in the target's folder and registers it, so
-///   that SIGINT or SIGTERM removes it before the process ends.
+/// - `temporary(for:)` makes a unique file (O_EXCL, a random name) in the target's folder,
+///   registered before it exists, so that SIGINT or SIGTERM removes it before the process ends.
 /// - `commit(_:to:)` flushes it to disk (fsync), checks the target again and renames it over the
 ///   target (atomic on one file system); any failure removes the temporary and names the path.
 public enum OutputFile {
@@ -46,18 +46,30 @@ public enum OutputFile {
         }
     }
 
-    /// A fresh file beside `path`, removed on SIGINT or SIGTERM until committed or discarded.
+    /// A fresh file beside `path`, removed on SIGINT or SIGTERM until committed or discarded. Its
+    /// name is registered before the file exists (O_CREAT | O_EXCL), so a signal at any moment
+    /// finds it; the mode is 0666 less the umask, as the final file's.
     public static func temporary(for path: String) throws -> String {
         let target = URL(fileURLWithPath: path)
-        var template = Array(target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).partial-XXXXXX").path.utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else {
-            throw TensorFileError(path: path, field: "file", message: "cannot be written (\(String(cString: strerror(errno))))")
+        let folder = target.deletingLastPathComponent()
+        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<100 {
+            let suffix = String((0..<8).map { _ in letters[Int(generator.next() % UInt64(letters.count))] })
+            let temporary = folder.appendingPathComponent(".\(target.lastPathComponent).partial-\(suffix)").path
+            PendingFiles.shared.add(temporary)
+            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o666)
+            if descriptor >= 0 {
+                close(descriptor)
+                return temporary
+            }
+            let reason = errno
+            PendingFiles.shared.remove(temporary)
+            guard reason == EEXIST else {
+                throw TensorFileError(path: path, field: "file", message: "cannot be written (\(String(cString: strerror(reason))))")
+            }
         }
-        close(descriptor)
-        let temporary = String(cString: template)
-        PendingFiles.shared.add(temporary)
-        return temporary
+        throw TensorFileError(path: path, field: "file", message: "cannot be written (no free temporary name beside it)")
     }
 
     /// Flushes `temporary` to disk and renames it over `path`; removes it on any failure.
