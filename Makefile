@@ -2,17 +2,23 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 SYSTEMC_HEADER := /usr/include/systemc.h
+SQLITE_HEADER := /usr/include/sqlite3.h
 
 .PHONY: all deps build demo test golden bench fuzz sanitize sram-table sram-check cacti clean
 
 all: build
 
-# libsystemc-dev from Debian is the only system package the build needs.
+# The system packages the build needs, from Debian: libsystemc-dev and libsqlite3-dev.
 deps:
 	@if [ ! -f $(SYSTEMC_HEADER) ]; then \
 		echo "Installing libsystemc-dev (SystemC 2.3) ..."; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsystemc-dev; \
+	fi
+	@if [ ! -f $(SQLITE_HEADER) ]; then \
+		echo "Installing libsqlite3-dev (sweep results databases, through GRDB) ..."; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-dev; \
 	fi
 
 build: deps
@@ -25,9 +31,12 @@ demo: build
 	$$($(SWIFT) build -c release --show-bin-path)/mantsim compare --plot out/compare-llama-2-7b.svg
 	@echo "chart: out/compare-llama-2-7b.svg"
 
+# The Swift suites, then `mantsim sweep --backend slurm` on a one-node Slurm cluster started here
+# (Tests/Slurm/sweep-on-slurm.sh installs slurm-wlm and munge when missing).
 test: deps sram-check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	Tests/Slurm/sweep-on-slurm.sh $$($(SWIFT) build --show-bin-path)/mantsim
 
 # The seeded mutation fuzzers (FuzzTests: files; JobFuzzTests: C API jobs) at length: FUZZ_INPUTS inputs each (default 100,000) from
 # FUZZ_SEED over every file MantSim reads and the array configs it hands the C API. `make test`

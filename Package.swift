@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // The SystemC model of the accelerator, seen by Swift only through a C header.
@@ -38,10 +39,13 @@ let package = Package(
         .target(name: "MantSimulation", dependencies: ["MantConfig", "MantHardware", "MantNumerics", "MantWorkload"]),
         // Studies built on the simulation: bits-study, kv-study, vq-study.
         .target(name: "MantStudies", dependencies: ["MantConfig", "MantHardware", "MantNumerics", "MantWorkload", "MantSimulation"]),
+        // Design-space sweeps: spec files, points, and their results in a SQLite database.
+        .target(name: "MantSweep", dependencies: ["MantConfig", "MantHardware", "MantWorkload", "MantSimulation",
+                                                   .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "mantsim",
             dependencies: [
-                "MantNumerics", "MantTensorIO", "MantHardware", "MantConfig", "MantWorkload", "MantSimulation", "MantStudies",
+                "MantNumerics", "MantTensorIO", "MantHardware", "MantConfig", "MantWorkload", "MantSimulation", "MantStudies", "MantSweep",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

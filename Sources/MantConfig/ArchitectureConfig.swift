@@ -85,7 +85,18 @@ public struct ArchitectureConfig: Equatable, Sendable {
 
     public static func parse(_ text: String, path: String) throws -> ArchitectureConfig {
         var reader = ConfigReader(path: path)
-        let top = try reader.topMapping(text)
+        return try parse(tree: try reader.topMapping(text), path: path)
+    }
+
+    /// A config file's YAML tree, checked by `YAMLGuard`, for callers that set fields before it is
+    /// read (sweeps): `parse(tree:path:)` then validates it as a file.
+    public static func tree(path: String) throws -> [String: Any] {
+        var reader = ConfigReader(path: path)
+        return try reader.topMapping(try ConfigReader.text(of: path))
+    }
+
+    public static func parse(tree top: [String: Any], path: String) throws -> ArchitectureConfig {
+        var reader = ConfigReader(path: path)
         reader.allow(top, keys: ["name", "pe", "clock_mhz", "dataflow", "array", "buffers", "dram", "formats", "vector", "kv_engine", "decoder",
                                  "attention_unit"],
                      at: "")

@@ -5,11 +5,11 @@ import Yams
 /// the text before the parser recurses: indentation columns, sequence dashes and open brackets),
 /// at most `maxNodes` nodes once aliases are expanded (a "billion laughs" file is refused after
 /// counting that many, not after building them), keys that are text and none twice in one mapping.
-enum YAMLGuard {
-    static let maxBytes = 1 << 20, maxDepth = 256, maxNodes = 100_000
+public enum YAMLGuard {
+    public static let maxBytes = 1 << 20, maxDepth = 256, maxNodes = 100_000
 
     /// Every problem with `text`, empty when it is safe to load.
-    static func problems(_ text: String) -> [String] {
+    public static func problems(_ text: String) -> [String] {
         if text.utf8.count > maxBytes { return ["YAML: \(text.utf8.count) bytes; config files here are at most \(maxBytes) (1 MiB)"] }
         if let line = lineTooDeep(text) {
             return ["YAML: line \(line) nests deeper than \(maxDepth) levels (indentation, '- ' and brackets counted)"]

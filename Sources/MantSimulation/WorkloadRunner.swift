@@ -131,8 +131,10 @@ public final class WorkloadRunner {
         return operands
     }
 
-    /// `check` with the operands the run then reuses (their quantized blocks are cached).
-    private func check(_ request: WorkloadRequest, operands: SyntheticOperands) throws {
+    /// The part of `check` that needs no operands (no quantization, no mapping): the request, the
+    /// KV engine against the model, the formats against the array. Cheap enough for every point of
+    /// a sweep before any runs; the mapper's checks come when the point runs.
+    public func checkWithoutMapping(_ request: WorkloadRequest) throws {
         var problems = [String]()
         do { try request.validate() } catch let error as WorkloadError { problems += error.problems }
         if let engine = architecture.kvEngine, request.model.headDimension % engine.keyGroup != 0 {
@@ -141,6 +143,12 @@ public final class WorkloadRunner {
         }
         problems += architecture.formatProblems.map { "\(architecture.label): \($0)" }
         if !problems.isEmpty { throw WorkloadError(problems: problems) }
+    }
+
+    /// `check` with the operands the run then reuses (their quantized blocks are cached).
+    private func check(_ request: WorkloadRequest, operands: SyntheticOperands) throws {
+        try checkWithoutMapping(request)
+        var problems = [String]()
         var failed = [String: (first: String, more: Int)](), order = [String]()
         for op in WorkloadRunner.shapesToPlan(request) {
             guard let job = try arrayJob(op, operands: operands).array else { continue }

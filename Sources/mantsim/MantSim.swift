@@ -1,4 +1,5 @@
 import ArgumentParser
+import MantSweep
 
 @main
 struct MantSim: ParsableCommand {
@@ -9,6 +10,7 @@ struct MantSim: ParsableCommand {
         Start with `mantsim quantize --all`: it quantizes a seeded synthetic LLM-like weight matrix in
         every format MantSim models and reports bits per weight and the error of each.
         """,
-        subcommands: [Run.self, Compare.self, Attention.self, KVStudyCommand.self, VQStudyCommand.self, BitsStudyCommand.self, Quantize.self, Gemm.self, Memories.self, Formats.self, RTLCheck.self]
+        version: mantsimVersion,
+        subcommands: [Run.self, Compare.self, Sweep.self, Report.self, Diff.self, Attention.self, KVStudyCommand.self, VQStudyCommand.self, BitsStudyCommand.self, Quantize.self, Gemm.self, Memories.self, Formats.self, RTLCheck.self]
     )
 }

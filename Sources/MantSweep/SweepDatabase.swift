@@ -1,0 +1,437 @@
+import Foundation
+import GRDB
+import MantConfig
+import MantSimulation
+import MantWorkload
+
+/// A sweep's results in one SQLite file. Tables (schema 1):
+///
+/// - `runs`: one row per `mantsim sweep` that recorded points: spec, tool version, backend, chunk.
+/// - `points`: one row per point and run: its inputs (architecture, workload settings, the
+///   architecture fields the axes set as JSON), the key (`SweepPoint.key`), status `ok` or
+///   `failed` with the error, the array and formats it ran, area and accuracy.
+/// - `phase_results`: latency, tokens/s, energy, utilization and DRAM traffic per point and phase.
+/// - `energy`: joules per point, phase and component; `area`: mm^2 per point and component.
+/// - `operators`: per point and phase, each operator's shape, instances, cycles, MACs, traffic, energy.
+/// - `timings`: wall-clock seconds per point (kept apart: the other tables are deterministic).
+///
+/// Each point is written in one transaction, so an interrupted sweep leaves whole rows only.
+public final class SweepDatabase {
+    public static let schemaVersion = 1
+    /// PRAGMA application_id: "MANT", so that another program's SQLite file is recognised.
+    public static let applicationID: Int32 = 0x4D41_4E54
+
+    public let path: String
+    let queue: DatabaseQueue
+
+    /// Opens or creates a results database. Refuses, without writing, a file that is not SQLite,
+    /// a corrupted one, another program's database, and one written by a newer schema.
+    public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
+        let manager = FileManager.default
+        var isFolder: ObjCBool = false
+        let exists = manager.fileExists(atPath: path, isDirectory: &isFolder)
+        if isFolder.boolValue { throw SweepError("\(path): is a folder, not a results database") }
+        if readOnly && !exists { throw SweepError("\(path): no such results database") }
+        if exists, let handle = FileHandle(forReadingAtPath: path) {
+            let header = handle.readData(ofLength: 16)
+            try? handle.close()
+            if !header.isEmpty && header != Data("SQLite format 3\0".utf8) {
+                throw SweepError("\(path): not a SQLite database (corrupted, or another kind of file); it was left as it is")
+            }
+        } else if exists {
+            throw SweepError("\(path): cannot be read (permissions?)")
+        } else {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            guard manager.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw SweepError("\(path): the folder \(folder) does not exist")
+            }
+        }
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        configuration.busyMode = .timeout(30)
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw SweepError("\(path): cannot be opened as a results database: \(SweepDatabase.message(error))")
+        }
+        do {
+            try queue.inDatabase { db in
+                let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? ""
+                if check != "ok" { throw SweepError("\(path): corrupted (SQLite's quick_check: \(check)); it was left as it is") }
+                let application = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+                if application != SweepDatabase.applicationID {
+                    if tables > 0 || application != 0 {
+                        throw SweepError("\(path): a SQLite database, but not a MantSim results database; it was left as it is")
+                    }
+                    if readOnly { throw SweepError("\(path): an empty database, not a MantSim results database") }
+                    try db.inTransaction {
+                        try SweepDatabase.create(db)
+                        return .commit
+                    }
+                } else if version > SweepDatabase.schemaVersion {
+                    throw SweepError("\(path): written by a newer MantSim (results schema \(version); this one reads up to \(SweepDatabase.schemaVersion)); "
+                        + "use that MantSim, or another --db; it was left as it is")
+                } else if version < 1 {
+                    throw SweepError("\(path): a MantSim results database without a schema version (an interrupted creation?); remove it or use another --db")
+                }
+            }
+        } catch let error as SweepError {
+            throw error
+        } catch {
+            throw SweepError("\(path): \(SweepDatabase.message(error)); it was left as it is")
+        }
+    }
+
+    static func message(_ error: Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        return "\(error)"
+    }
+
+    private static func create(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE runs (
+                id INTEGER PRIMARY KEY, spec TEXT NOT NULL, spec_digest TEXT NOT NULL, tool_version TEXT NOT NULL,
+                backend TEXT NOT NULL, chunk TEXT, started_at TEXT NOT NULL);
+            CREATE TABLE points (
+                id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id), point_index INTEGER NOT NULL,
+                key TEXT NOT NULL, label TEXT NOT NULL, architecture TEXT NOT NULL, fields TEXT NOT NULL,
+                model TEXT NOT NULL, phase TEXT NOT NULL, batch INTEGER NOT NULL, prompt INTEGER NOT NULL, tokens INTEGER NOT NULL,
+                energy_table TEXT NOT NULL, dram_standard TEXT, seed INTEGER NOT NULL, fidelity TEXT NOT NULL,
+                tool_version TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('ok', 'failed')), error TEXT,
+                name TEXT, pe TEXT, array TEXT, weight_format TEXT, kv_format TEXT, activation_bits INTEGER, dram TEXT,
+                clock_mhz REAL, area_mm2 REAL, weight_sqnr_db REAL, kv_sqnr_db REAL,
+                UNIQUE (run_id, key));
+            CREATE INDEX points_key ON points(key, status);
+            CREATE TABLE phase_results (
+                point_id INTEGER NOT NULL REFERENCES points(id) ON DELETE CASCADE, phase TEXT NOT NULL,
+                tokens INTEGER NOT NULL, cycles INTEGER NOT NULL, latency_s REAL NOT NULL, tokens_per_s REAL NOT NULL,
+                energy_j REAL NOT NULL, utilization REAL NOT NULL, dram_read_bits INTEGER NOT NULL, dram_write_bits INTEGER NOT NULL,
+                PRIMARY KEY (point_id, phase));
+            CREATE TABLE energy (
+                point_id INTEGER NOT NULL REFERENCES points(id) ON DELETE CASCADE, phase TEXT NOT NULL, component TEXT NOT NULL,
+                joules REAL NOT NULL, PRIMARY KEY (point_id, phase, component));
+            CREATE TABLE area (
+                point_id INTEGER NOT NULL REFERENCES points(id) ON DELETE CASCADE, component TEXT NOT NULL, mm2 REAL NOT NULL,
+                PRIMARY KEY (point_id, component));
+            CREATE TABLE operators (
+                point_id INTEGER NOT NULL REFERENCES points(id) ON DELETE CASCADE, phase TEXT NOT NULL, position INTEGER NOT NULL,
+                name TEXT NOT NULL, unit TEXT NOT NULL, m INTEGER NOT NULL, k INTEGER NOT NULL, n INTEGER NOT NULL,
+                instances INTEGER NOT NULL, cycles INTEGER NOT NULL, macs INTEGER NOT NULL,
+                dram_read_bits INTEGER NOT NULL, dram_write_bits INTEGER NOT NULL, energy_j REAL NOT NULL,
+                PRIMARY KEY (point_id, phase, position));
+            CREATE TABLE timings (point_id INTEGER PRIMARY KEY REFERENCES points(id) ON DELETE CASCADE, seconds REAL NOT NULL);
+            """)
+        try db.execute(sql: "PRAGMA application_id = \(SweepDatabase.applicationID)")
+        try db.execute(sql: "PRAGMA user_version = \(SweepDatabase.schemaVersion)")
+    }
+
+    // MARK: Writing
+
+    /// Starts a run: the id its points are recorded under.
+    public func beginRun(spec: SweepSpec, backend: String, chunk: String?) throws -> Int64 {
+        let started = ISO8601DateFormatter().string(from: Date())
+        return try write { db in
+            try db.execute(sql: "INSERT INTO runs (spec, spec_digest, tool_version, backend, chunk, started_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [spec.path, Canonical.digest(spec.text), mantsimVersion, backend, chunk, started])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Keys of points recorded as ok: a resumed sweep skips them.
+    public func completedKeys() throws -> Set<String> {
+        try queue.read { db in Set(try String.fetchAll(db, sql: "SELECT key FROM points WHERE status = 'ok'")) }
+    }
+
+    /// Wall-clock seconds of recorded points by architecture (for estimates).
+    public func medianSeconds() throws -> [String: Double] {
+        let rows = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT p.architecture, t.seconds FROM points p JOIN timings t ON t.point_id = p.id WHERE p.status = 'ok'")
+        }
+        var seconds = [String: [Double]]()
+        for row in rows { seconds[row["architecture"], default: []].append(row["seconds"]) }
+        return seconds.mapValues { $0.sorted()[$0.count / 2] }
+    }
+
+    /// One point's outcome, in one transaction: a failed earlier attempt at the same key is replaced.
+    public func record(_ outcome: PointOutcome, runID: Int64) throws {
+        try write { db in
+            try db.execute(sql: "DELETE FROM points WHERE key = ? AND status = 'failed'", arguments: [outcome.key])
+            try SweepDatabase.insert(outcome, runID: runID, db: db)
+        }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.write { db in
+                try db.execute(sql: "PRAGMA foreign_keys = ON")
+                return try body(db)
+            }
+        } catch let error as SweepError {
+            throw error
+        } catch {
+            throw SweepError("\(path): \(SweepDatabase.message(error))")
+        }
+    }
+
+    static func insert(_ outcome: PointOutcome, runID: Int64, db: Database) throws {
+        let result = outcome.result
+        try db.execute(sql: """
+            INSERT INTO points (run_id, point_index, key, label, architecture, fields, model, phase, batch, prompt, tokens, energy_table,
+                dram_standard, seed, fidelity, tool_version, status, error, name, pe, array, weight_format, kv_format, activation_bits, dram,
+                clock_mhz, area_mm2, weight_sqnr_db, kv_sqnr_db)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: StatementArguments([
+                runID, outcome.index, outcome.key, outcome.label, outcome.architecture, outcome.fields, outcome.workload["model"],
+                outcome.workload["phase"], Int(outcome.workload["batch"] ?? ""), Int(outcome.workload["prompt"] ?? ""),
+                Int(outcome.workload["tokens"] ?? ""), outcome.workload["energy"], outcome.workload["dram_standard"],
+                Int(outcome.workload["seed"] ?? ""), outcome.workload["fidelity"], outcome.toolVersion,
+                result == nil ? "failed" : "ok", outcome.error, result?.architecture, result?.pe, result?.array, result?.weightFormat,
+                result?.kvFormat, result?.activationBits, result?.dram, result?.clockMHz,
+                result.map { EnergyBreakdown.total($0.area) }, result?.accuracy?.weightSQNR, result?.accuracy?.kvAttentionSQNR,
+            ] as [(any DatabaseValueConvertible)?]))
+        let point = db.lastInsertedRowID
+        if let seconds = outcome.seconds {
+            try db.execute(sql: "INSERT INTO timings (point_id, seconds) VALUES (?, ?)", arguments: [point, seconds])
+        }
+        guard let result else { return }
+        for (component, mm2) in result.area.sorted(by: { $0.key < $1.key }) {
+            try db.execute(sql: "INSERT INTO area (point_id, component, mm2) VALUES (?, ?, ?)", arguments: [point, component, mm2])
+        }
+        for phase in result.phases {
+            try db.execute(sql: """
+                INSERT INTO phase_results (point_id, phase, tokens, cycles, latency_s, tokens_per_s, energy_j, utilization, dram_read_bits, dram_write_bits)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [point, phase.phase.rawValue, phase.tokens, Int64(phase.cycles), phase.latencySeconds, phase.tokensPerSecond,
+                                 phase.totalEnergy / 1e12, phase.utilization, Int64(phase.dramReadBits), Int64(phase.dramWriteBits)])
+            for (component, picojoules) in phase.energy.sorted(by: { $0.key < $1.key }) {
+                try db.execute(sql: "INSERT INTO energy (point_id, phase, component, joules) VALUES (?, ?, ?, ?)",
+                               arguments: [point, phase.phase.rawValue, component, picojoules / 1e12])
+            }
+            for (position, op) in phase.operations.enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO operators (point_id, phase, position, name, unit, m, k, n, instances, cycles, macs, dram_read_bits, dram_write_bits, energy_j)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [point, phase.phase.rawValue, position, op.name, op.unit, op.m, op.k, op.n, op.instances, Int64(op.cycles),
+                                     Int64(op.macs), Int64(op.dramReadBits), Int64(op.dramWriteBits), op.totalEnergy / 1e12])
+            }
+        }
+    }
+}
+
+/// What one point gave: its result or its error, and the inputs it is recorded with.
+public struct PointOutcome: Codable {
+    public var index: Int
+    public var key: String
+    public var label: String
+    public var architecture: String
+    public var fields: String
+    public var workload: [String: String]
+    public var toolVersion: String = mantsimVersion
+    public var result: RunResult?
+    public var error: String?
+    public var seconds: Double?
+
+    public init(point: SweepPoint, label: String, result: RunResult?, error: String?, seconds: Double?) {
+        index = point.index
+        key = point.key
+        self.label = label
+        architecture = point.architectureName
+        fields = point.fieldsJSON
+        workload = point.workload
+        self.result = result
+        self.error = error
+        self.seconds = seconds
+    }
+}
+
+// MARK: Merging and reading
+
+extension SweepDatabase {
+    /// Copies another database's points (a Slurm task's shard) into this one, each with its run;
+    /// points already recorded here as ok are skipped, failed ones replaced. Returns the points copied.
+    @discardableResult
+    public func merge(_ shard: SweepDatabase) throws -> Int {
+        if URL(fileURLWithPath: shard.path).standardized.path == URL(fileURLWithPath: path).standardized.path {
+            throw SweepError("\(shard.path): is the database being collected into")
+        }
+        do {
+            return try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "ATTACH DATABASE ? AS shard", arguments: [shard.path])
+                defer { try? db.execute(sql: "DETACH DATABASE shard") }
+                var copied = 0
+                try db.inTransaction {
+                    var runs = [Int64: Int64]()
+                    let points = try Row.fetchAll(db, sql: "SELECT id, run_id, key, status FROM shard.points ORDER BY point_index, id")
+                    for point in points {
+                        let key: String = point["key"], old: Int64 = point["id"], oldRun: Int64 = point["run_id"]
+                        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM main.points WHERE key = ? AND status = 'ok')", arguments: [key]) == true {
+                            continue
+                        }
+                        let status: String = point["status"]
+                        if status == "failed",
+                           try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM main.points WHERE key = ?)", arguments: [key]) == true {
+                            continue
+                        }
+                        try db.execute(sql: "DELETE FROM main.points WHERE key = ? AND status = 'failed'", arguments: [key])
+                        if runs[oldRun] == nil {
+                            try db.execute(sql: """
+                                INSERT INTO main.runs (spec, spec_digest, tool_version, backend, chunk, started_at)
+                                SELECT spec, spec_digest, tool_version, backend, chunk, started_at FROM shard.runs WHERE id = ?
+                                """, arguments: [oldRun])
+                            runs[oldRun] = db.lastInsertedRowID
+                        }
+                        let columns = "point_index, key, label, architecture, fields, model, phase, batch, prompt, tokens, energy_table, dram_standard, "
+                            + "seed, fidelity, tool_version, status, error, name, pe, array, weight_format, kv_format, activation_bits, dram, clock_mhz, "
+                            + "area_mm2, weight_sqnr_db, kv_sqnr_db"
+                        try db.execute(sql: "INSERT INTO main.points (run_id, \(columns)) SELECT ?, \(columns) FROM shard.points WHERE id = ?",
+                                       arguments: [runs[oldRun]!, old])
+                        let new = db.lastInsertedRowID
+                        for (table, columns) in [
+                            ("phase_results", "phase, tokens, cycles, latency_s, tokens_per_s, energy_j, utilization, dram_read_bits, dram_write_bits"),
+                            ("energy", "phase, component, joules"), ("area", "component, mm2"),
+                            ("operators", "phase, position, name, unit, m, k, n, instances, cycles, macs, dram_read_bits, dram_write_bits, energy_j"),
+                            ("timings", "seconds"),
+                        ] {
+                            try db.execute(sql: "INSERT INTO main.\(table) (point_id, \(columns)) SELECT ?, \(columns) FROM shard.\(table) WHERE point_id = ?",
+                                           arguments: [new, old])
+                        }
+                        copied += 1
+                    }
+                    return .commit
+                }
+                return copied
+            }
+        } catch let error as SweepError {
+            throw error
+        } catch {
+            throw SweepError("\(path): collecting \(shard.path): \(SweepDatabase.message(error))")
+        }
+    }
+
+    /// The runs recorded, oldest first.
+    public func runs() throws -> [SweepRunRecord] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT r.*, (SELECT count(*) FROM points p WHERE p.run_id = r.id) AS points FROM runs r ORDER BY id").map {
+                SweepRunRecord(id: $0["id"], spec: $0["spec"], toolVersion: $0["tool_version"], backend: $0["backend"], chunk: $0["chunk"],
+                         startedAt: $0["started_at"], points: $0["points"])
+            }
+        }
+    }
+
+    /// One row per point and phase (a failed point: one row without a phase), in point order;
+    /// `run` restricts them to one run.
+    public func rows(run: Int64? = nil) throws -> [SweepRow] {
+        try queue.read { db in
+            let sql = """
+                SELECT p.*, r.phase AS result_phase, r.tokens AS phase_tokens, r.cycles, r.latency_s, r.tokens_per_s, r.energy_j, r.utilization,
+                       r.dram_read_bits, r.dram_write_bits
+                FROM points p LEFT JOIN phase_results r ON r.point_id = p.id
+                \(run == nil ? "" : "WHERE p.run_id = ?")
+                ORDER BY p.point_index, p.run_id, CASE r.phase WHEN 'prefill' THEN 0 ELSE 1 END
+                """
+            return try Row.fetchAll(db, sql: sql, arguments: run.map { [$0] } ?? []).map(SweepRow.init)
+        }
+    }
+
+    /// Joules per component of a point's phase.
+    public func energy(point key: String, run: Int64, phase: String) throws -> [String: Double] {
+        try queue.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT e.component, e.joules FROM energy e JOIN points p ON p.id = e.point_id WHERE p.key = ? AND p.run_id = ? AND e.phase = ?
+                """, arguments: [key, run, phase])
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["component"] as String, $0["joules"] as Double) })
+        }
+    }
+}
+
+public struct SweepRunRecord {
+    public var id: Int64
+    public var spec: String
+    public var toolVersion: String
+    public var backend: String
+    public var chunk: String?
+    public var startedAt: String
+    public var points: Int
+}
+
+/// A point's phase as recorded.
+public struct SweepRow {
+    public var runID: Int64
+    public var index: Int
+    public var key: String
+    public var label: String
+    public var architecture: String
+    /// The architecture fields the axes set, as JSON.
+    public var fields: String
+    public var model: String
+    public var phases: String
+    public var batch: Int
+    public var prompt: Int
+    public var tokens: Int
+    public var energyTable: String
+    public var dramStandard: String?
+    public var seed: Int
+    public var fidelity: String
+    public var toolVersion: String
+    public var ok: Bool
+    public var error: String?
+    public var array: String?
+    public var weightFormat: String?
+    public var kvFormat: String?
+    public var areaMM2: Double?
+    public var weightSQNR: Double?
+    public var kvSQNR: Double?
+    /// nil for a failed point.
+    public var phase: String?
+    public var cycles: Int64?
+    public var latencySeconds: Double?
+    public var tokensPerSecond: Double?
+    public var energyJoules: Double?
+    public var utilization: Double?
+    public var dramReadBits: Int64?
+    public var dramWriteBits: Int64?
+
+    init(_ row: Row) {
+        runID = row["run_id"]
+        index = row["point_index"]
+        key = row["key"]
+        label = row["label"]
+        architecture = row["architecture"]
+        fields = row["fields"]
+        model = row["model"]
+        phases = row["phase"]
+        batch = row["batch"]
+        prompt = row["prompt"]
+        tokens = row["tokens"]
+        energyTable = row["energy_table"]
+        dramStandard = row["dram_standard"]
+        seed = row["seed"]
+        fidelity = row["fidelity"]
+        toolVersion = row["tool_version"]
+        ok = (row["status"] as String) == "ok"
+        error = row["error"]
+        array = row["array"]
+        weightFormat = row["weight_format"]
+        kvFormat = row["kv_format"]
+        areaMM2 = row["area_mm2"]
+        weightSQNR = row["weight_sqnr_db"]
+        kvSQNR = row["kv_sqnr_db"]
+        phase = row["result_phase"]
+        cycles = row["cycles"]
+        latencySeconds = row["latency_s"]
+        tokensPerSecond = row["tokens_per_s"]
+        energyJoules = row["energy_j"]
+        utilization = row["utilization"]
+        dramReadBits = row["dram_read_bits"]
+        dramWriteBits = row["dram_write_bits"]
+    }
+
+    /// The point's inputs, without the run or tool: what matches a point across runs and databases.
+    public var inputs: String {
+        [architecture, fields, model, phases, "\(batch)", "\(prompt)", "\(tokens)", energyTable, dramStandard ?? "", "\(seed)", fidelity]
+            .joined(separator: "\u{1}")
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import MantConfig
+import Yams
+
+/// A design-space sweep as its YAML file describes it: architectures, a workload, axes over
+/// architecture fields and workload settings, and constraints.
+///
+///     architectures: [int8, mant]     # bundled names or YAML paths (relative to this file)
+///     model: llama-2-7b               # model, phase, batch, prompt, tokens, energy, dram_standard,
+///     phase: decode                   # seed, fidelity: one value, or a list (an axis of its own)
+///     prompt: 256
+///     tokens: 4
+///     axes:                           # every combination runs, on every architecture
+///       array.rows: [16, 32]          # any architecture field by its path
+///       dram.bits_per_cycle: [256, 1024]
+///       batch: [1, 16]                # or a workload setting
+///     constraints:
+///       iso: area                     # pe (default), area or chip: resize to the baseline's area
+///       baseline: int8
+///       max_area_mm2: 2.0             # drop points above this chip area (area: core for PEs only)
+public struct SweepSpec {
+    /// Workload settings an axis may name; every other axis name is an architecture field path.
+    public static let workloadKeys = ["model", "phase", "batch", "prompt", "tokens", "energy", "dram_standard", "seed", "fidelity"]
+    static let defaults: [String: Any] = ["model": "llama-2-7b", "phase": "both", "batch": 1, "prompt": 2048, "tokens": 128,
+                                          "energy": "28nm", "seed": 2025, "fidelity": "fast"]
+    static let topKeys = ["architectures", "axes", "constraints"] + workloadKeys
+
+    public struct Axis {
+        /// `array.rows`, or a workload key such as `batch`.
+        public var name: String
+        public var values: [Value]
+        public var isWorkload: Bool { SweepSpec.workloadKeys.contains(name) }
+        /// Where the spec names it: `axes.array.rows`, or `batch` for a top-level list.
+        public var field: String
+    }
+
+    /// One value of an axis: as YAML built it, and as it is shown.
+    public struct Value {
+        public var value: Any
+        public var text: String
+    }
+
+    public struct Constraints: Equatable {
+        /// pe: as configured; area or chip: every other architecture resized to the baseline's.
+        public var iso = "pe"
+        public var baseline: String?
+        /// Points whose area (chip, or core: PEs, SAC rows, decoders, KV engine) exceeds this are dropped.
+        public var maxArea: Double?
+        public var areaScope = "chip"
+    }
+
+    public var path: String
+    public var text: String
+    public var architectures: [Value]
+    /// The workload settings first (spec order), then the axes: the last varies fastest.
+    public var axes: [Axis]
+    public var constraints: Constraints
+
+    /// The folder relative paths in the spec are read from.
+    public var folder: String { URL(fileURLWithPath: path).deletingLastPathComponent().path }
+
+    public static func load(path: String) throws -> SweepSpec {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw ConfigError(path: path, problems: ["file: does not exist (expected a sweep spec in YAML)"])
+        }
+        if isFolder.boolValue { throw ConfigError(path: path, problems: ["file: is a folder, not a sweep spec"]) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError(path: path, problems: ["file: cannot be read (permissions?)"]) }
+        guard let text = String(data: data, encoding: .utf8), !text.contains("\0") else {
+            throw ConfigError(path: path, problems: ["file: is not UTF-8 text (a YAML sweep spec was expected)"])
+        }
+        return try parse(text, path: path)
+    }
+
+    public static func parse(_ text: String, path: String) throws -> SweepSpec {
+        let unsafe = YAMLGuard.problems(text)
+        if !unsafe.isEmpty { throw ConfigError(path: path, problems: unsafe) }
+        let root: Node?
+        do { root = try Yams.compose(yaml: text) } catch { throw ConfigError(path: path, problems: ["YAML: \(error)"]) }
+        guard let root, let top = root.mapping else {
+            throw ConfigError(path: path, problems: ["file: expected a mapping with architectures, the workload and axes"])
+        }
+        var problems = [String]()
+        var architectures = [Value]()
+        var workload = [String: Axis]()
+        var workloadOrder = [String]()
+        var axes = [Axis]()
+        var constraints = Constraints()
+        for (keyNode, valueNode) in top {
+            let key = keyNode.string ?? ""
+            switch key {
+            case "architectures":
+                let values = list(valueNode)
+                if values.isEmpty { problems.append("architectures: expected a list of bundled names or YAML paths, with at least one") }
+                for value in values {
+                    if let name = value.value as? String, !name.isEmpty { architectures.append(value) } else {
+                        problems.append("architectures: expected names or paths, got \(value.text)")
+                    }
+                }
+            case "axes":
+                guard let mapping = valueNode.mapping else { problems.append("axes: expected a mapping of field paths to lists of values"); continue }
+                for (nameNode, valuesNode) in mapping {
+                    let name = nameNode.string ?? ""
+                    let field = "axes.\(name)"
+                    guard valuesNode.sequence != nil else {
+                        problems.append("\(field): expected a list of values, got \(describe(valuesNode))")
+                        continue
+                    }
+                    let values = list(valuesNode)
+                    if values.isEmpty { problems.append("\(field): no values (an axis needs at least one)"); continue }
+                    if name == "architectures" || name == "architecture" {
+                        problems.append("\(field): list the architectures under the top-level key architectures")
+                        continue
+                    }
+                    if !SweepSpec.workloadKeys.contains(name) {
+                        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+                        if name.isEmpty || parts.contains(where: { $0.isEmpty || !$0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }) {
+                            problems.append("\(field): not a field path (expected keys joined by dots, such as array.rows, or one of \(SweepSpec.workloadKeys.joined(separator: ", ")))")
+                            continue
+                        }
+                    }
+                    if axes.contains(where: { $0.name == name }) || workload[name] != nil {
+                        problems.append("\(field): named twice (also at the top level or among the axes)")
+                        continue
+                    }
+                    axes.append(Axis(name: name, values: values, field: field))
+                }
+            case "constraints":
+                guard let mapping = valueNode.mapping else { problems.append("constraints: expected a mapping (iso, baseline, max_area_mm2, area)"); continue }
+                for (nameNode, node) in mapping {
+                    switch nameNode.string ?? "" {
+                    case "iso":
+                        if let text = node.string, ["pe", "area", "chip"].contains(text) { constraints.iso = text } else {
+                            problems.append("constraints.iso: expected pe, area or chip, got \(describe(node))")
+                        }
+                    case "baseline":
+                        if let text = node.string, !text.isEmpty { constraints.baseline = text } else {
+                            problems.append("constraints.baseline: expected one of the architectures, got \(describe(node))")
+                        }
+                    case "max_area_mm2":
+                        if let number = node.float, number.isFinite, number > 0 { constraints.maxArea = number } else {
+                            problems.append("constraints.max_area_mm2: expected a positive number, got \(describe(node))")
+                        }
+                    case "area":
+                        if let text = node.string, ["chip", "core"].contains(text) { constraints.areaScope = text } else {
+                            problems.append("constraints.area: expected chip or core, got \(describe(node))")
+                        }
+                    case let other:
+                        problems.append("constraints.\(other): unknown key (expected iso, baseline, max_area_mm2 or area)")
+                    }
+                }
+            case _ where SweepSpec.workloadKeys.contains(key):
+                let values = valueNode.sequence != nil ? list(valueNode) : [value(valueNode)]
+                if values.isEmpty { problems.append("\(key): no values (give one, or a list)"); continue }
+                workload[key] = Axis(name: key, values: values, field: key)
+                workloadOrder.append(key)
+            default:
+                problems.append("\(key): unknown key (expected one of \(SweepSpec.topKeys.joined(separator: ", ")))")
+            }
+        }
+        if top["architectures"] == nil { problems.append("architectures: missing (a list of bundled names or YAML paths)") }
+        let names = architectures.compactMap { $0.value as? String }
+        if Set(names).count != names.count { problems.append("architectures: an architecture is named twice") }
+        if constraints.iso != "pe" {
+            if let baseline = constraints.baseline {
+                if !names.contains(baseline) { problems.append("constraints.baseline: \(baseline) is not among the architectures \(names.joined(separator: ", "))") }
+            } else {
+                problems.append("constraints.baseline: missing (iso \(constraints.iso) resizes every architecture to the baseline's area)")
+            }
+            for axis in axes where ["array.rows", "array.columns", "array"].contains(axis.name) {
+                problems.append("\(axis.field): iso \(constraints.iso) sets the array's rows and columns itself; sweep them with iso pe")
+            }
+        } else if constraints.baseline != nil {
+            problems.append("constraints.baseline: only used with iso area or chip")
+        }
+        if !problems.isEmpty { throw ConfigError(path: path, problems: problems) }
+        // Workload settings the spec leaves out take the defaults `mantsim run` has.
+        var ordered = workloadOrder.map { workload[$0]! }
+        for key in SweepSpec.workloadKeys where workload[key] == nil && axes.allSatisfy({ $0.name != key }) {
+            if let fallback = SweepSpec.defaults[key] { ordered.append(Axis(name: key, values: [Value(value: fallback, text: "\(fallback)")], field: key)) }
+        }
+        return SweepSpec(path: path, text: text, architectures: architectures, axes: ordered + axes, constraints: constraints)
+    }
+
+    private static func list(_ node: Node) -> [Value] {
+        guard let sequence = node.sequence else { return [value(node)] }
+        return sequence.map(value)
+    }
+
+    private static func value(_ node: Node) -> Value {
+        let built = (try? Constructor.default.any(from: node)) ?? node.string ?? ""
+        return Value(value: built, text: describe(node))
+    }
+
+    /// A node as the spec wrote it: scalars as written, collections in flow style.
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case .scalar(let scalar): return scalar.string
+        case .sequence(let sequence): return "[" + sequence.map(describe).joined(separator: ", ") + "]"
+        case .mapping(let mapping): return "{" + mapping.map { "\(describe($0.key)): \(describe($0.value))" }.joined(separator: ", ") + "}"
+        }
+    }
+}

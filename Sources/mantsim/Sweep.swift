@@ -1,0 +1,330 @@
+import ArgumentParser
+import Foundation
+import MantConfig
+import MantHardware
+import MantSweep
+
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a design-space sweep from a spec file into a SQLite results database, here or on Slurm.",
+        discussion: """
+        The spec names architectures, a workload and axes: any architecture field by its path
+        (array.rows, dram.bits_per_cycle, buffers.weight_bytes, formats.weights, ...) or a workload
+        setting (model, phase, batch, prompt, tokens, energy, dram_standard, seed, fidelity). Every
+        architecture runs with every combination of the axes. Constraints resize arrays to the
+        baseline's area (iso: area or chip) or drop points above an area (max_area_mm2).
+
+            architectures: [int8, mant]
+            model: llama-2-7b
+            phase: decode
+            prompt: 256
+            tokens: 4
+            axes:
+              array.rows: [16, 32]
+              dram.bits_per_cycle: [256, 1024]
+
+        Every point is resolved and checked before any runs. Each point's result is written in one
+        transaction to the database (--db, default: the spec's name with .sqlite). A rerun skips
+        the points already recorded (failed ones run again), so an interrupted sweep resumes where it
+        stopped. Points run in parallel worker processes (--jobs, default one per core).
+
+        Examples:
+          mantsim sweep Configs/sweeps/rows-bandwidth.yaml --dry-run
+          mantsim sweep Configs/sweeps/rows-bandwidth.yaml --jobs 2
+          mantsim sweep spec.yaml --backend slurm --partition cpu --time 02:00:00 --cpus-per-task 4 --dry-run
+          mantsim sweep collect --db spec.sqlite spec.slurm/shard-*.sqlite
+          mantsim report spec.sqlite --plot spec-report
+        """,
+        subcommands: [SweepRun.self, SweepCollect.self],
+        defaultSubcommand: SweepRun.self
+    )
+}
+
+enum SweepBackend: String, CaseIterable, ExpressibleByArgument {
+    case local, slurm
+}
+
+struct SweepRun: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a sweep spec's points (the default subcommand).")
+
+    @Argument(help: "The sweep spec (YAML).", completion: .file(extensions: ["yaml", "yml"]))
+    var spec: String
+
+    @Option(help: "The results database (SQLite); default: the spec's path with .sqlite.")
+    var db: String?
+
+    @Option(help: "Worker processes running points at once; default: one per core (SLURM_CPUS_PER_TASK inside a Slurm task).")
+    var jobs: Int?
+
+    @Flag(help: "List the points (and, for Slurm, print the batch script) without running anything or writing the database.")
+    var dryRun = false
+
+    @Flag(help: "Run every point again as a new run, even those already recorded (for `mantsim diff --runs`).")
+    var rerun = false
+
+    @Option(help: "local: worker processes on this machine. slurm: a job array of tasks, each running a chunk of the points into a database shard, collected into --db when they end (with --wait) or by `mantsim sweep collect`.")
+    var backend: SweepBackend = .local
+
+    @Option(help: "Run only chunk I of N (I/N, from 1): every Nth point; what each Slurm task runs.")
+    var chunk: String?
+
+    @Option(help: "Slurm: tasks in the job array; default: one per 4 points, at most 64.")
+    var tasks: Int?
+
+    @Option(help: "Slurm: the partition (sbatch --partition).")
+    var partition: String?
+
+    @Option(help: "Slurm: each task's time limit (sbatch --time), as HH:MM:SS or D-HH:MM:SS.")
+    var time: String?
+
+    @Option(help: "Slurm: cores per task (sbatch --cpus-per-task); each task runs that many workers.")
+    var cpusPerTask: Int = 1
+
+    @Flag(help: "Slurm: wait for the job array to end (sbatch --wait), then collect its shards into --db.")
+    var wait = false
+
+    @Flag(name: .customLong("check-mapping"), help: "Before running, also plan every GEMM of every point on its array (buffer fits), which quantizes each point's operands: about as long as running them. Without it, a point whose GEMM does not fit is recorded as failed when it runs.")
+    var checkMapping = false
+
+    @Option(help: .hidden) var done: String?
+    @Flag(help: .hidden) var worker = false
+
+    func validate() throws {
+        if let jobs, !(1...1024).contains(jobs) { throw ValidationError("--jobs takes 1 to 1024, got \(jobs)") }
+        if let tasks, !(1...10_000).contains(tasks) { throw ValidationError("--tasks takes 1 to 10000, got \(tasks)") }
+        if !(1...1024).contains(cpusPerTask) { throw ValidationError("--cpus-per-task takes 1 to 1024, got \(cpusPerTask)") }
+        if chunk != nil && parsedChunk == nil { throw ValidationError("--chunk takes I/N with 1 <= I <= N, such as 3/8, got '\(chunk!)'") }
+        if backend == .local && (partition != nil || time != nil || wait || tasks != nil) {
+            throw ValidationError("--partition, --time, --tasks and --wait are for --backend slurm")
+        }
+        if backend == .slurm && chunk != nil { throw ValidationError("--chunk is what each Slurm task runs; give it with --backend local") }
+        if let time, time.isEmpty || !time.allSatisfy({ $0.isNumber || $0 == ":" || $0 == "-" }) {
+            throw ValidationError("--time takes a Slurm time such as 02:00:00 or 1-00:00:00, got '\(time)'")
+        }
+        if let partition, partition.isEmpty || !partition.allSatisfy({ $0.isLetter || $0.isNumber || "_-.,".contains($0) }) {
+            throw ValidationError("--partition takes a Slurm partition name, got '\(partition)'")
+        }
+    }
+
+    var parsedChunk: (Int, Int)? {
+        guard let chunk else { return nil }
+        let parts = chunk.split(separator: "/").map { Int($0) }
+        guard parts.count == 2, let part = parts[0], let count = parts[1], count >= 1, (1...count).contains(part) else { return nil }
+        return (part, count)
+    }
+
+    var databasePath: String {
+        if let db { return db }
+        let url = URL(fileURLWithPath: spec)
+        return url.deletingPathExtension().appendingPathExtension("sqlite").path
+    }
+
+    func run() throws {
+        let spec = try SweepSpec.load(path: URL(fileURLWithPath: self.spec).standardized.path)
+        let plan = try SweepPlan(spec: spec) { name, kind in try BundledConfig.path(name, kind: BundledConfig.Kind(rawValue: kind)!) }
+        if worker {
+            SweepWorker.serve(plan, rtl: try RTLModel.shared())
+            return
+        }
+        try plan.check(rtl: try RTLModel.shared(), mapping: checkMapping)
+        var points = plan.points
+        if let (part, count) = parsedChunk { points = plan.chunk(part, of: count) }
+        let exists = FileManager.default.fileExists(atPath: databasePath)
+        let database = dryRun && !exists ? nil : try SweepDatabase(path: databasePath, readOnly: dryRun)
+        var completed = rerun ? [] : try database?.completedKeys() ?? []
+        if let done, !rerun, FileManager.default.fileExists(atPath: done) {
+            completed.formUnion(try SweepDatabase(path: done, readOnly: true).completedKeys())
+        }
+        let toRun = points.filter { !completed.contains($0.key) }
+        let workers = jobs ?? ProcessInfo.processInfo.environment["SLURM_CPUS_PER_TASK"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
+        printErr(header(plan, points: points, toRun: toRun.count, workers: workers) + estimate(toRun, database: database, workers: workers))
+        if dryRun {
+            var table = TextTable(header: ["point", "architecture", "settings", "status"])
+            for point in points {
+                table.rows.append(["\(point.index)", point.architectureName,
+                                   point.settings.filter { plan.varying.contains($0.axis) }.map { "\($0.axis)=\($0.text)" }.joined(separator: " "),
+                                   completed.contains(point.key) ? "recorded" : "to run"])
+            }
+            print(table.render())
+            if backend == .slurm { print("", try SlurmSubmission(self, plan: plan, points: toRun.count).script, separator: "\n") }
+            return
+        }
+        if toRun.isEmpty { printErr("nothing to run: every point is in \(databasePath)"); return }
+        switch backend {
+        case .local: try runLocally(plan, points: toRun, database: database!, workers: workers)
+        case .slurm: try SlurmSubmission(self, plan: plan, points: toRun.count).submit()
+        }
+    }
+
+    private func header(_ plan: SweepPlan, points: [SweepPoint], toRun: Int, workers: Int) -> String {
+        let shape = ["\(plan.spec.architectures.count) architecture\(plan.spec.architectures.count == 1 ? "" : "s")"]
+            + plan.spec.axes.filter { $0.values.count > 1 }.map { "\($0.values.count) \($0.name)" }
+        var line = "\(plan.spec.path): \(plan.points.count) points (\(shape.joined(separator: " x ")))"
+        if plan.dropped > 0 { line += ", \(plan.dropped) dropped by constraints" }
+        if let chunk { line += "; chunk \(chunk): \(points.count)" }
+        line += "; \(toRun) to run, \(points.count - toRun) already in \(databasePath)"
+        if backend == .local { line += "; \(min(workers, max(toRun, 1))) worker\(workers == 1 ? "" : "s")" }
+        return line
+    }
+
+    /// Seconds per point from the points of each architecture already recorded (their median).
+    private func estimate(_ points: [SweepPoint], database: SweepDatabase?, workers: Int) -> String {
+        guard !points.isEmpty else { return "" }
+        let medians = (try? database?.medianSeconds()) ?? [:]
+        guard !medians.isEmpty else { return "\nestimate: none yet (no recorded points to time from); the progress line shows an ETA once points end" }
+        let overall = medians.values.sorted()[medians.count / 2]
+        let total = points.reduce(0.0) { $0 + (medians[$1.architectureName] ?? overall) }
+        return "\nestimate: \(duration(total / Double(max(1, min(workers, points.count))))) (recorded points' median time per architecture)"
+    }
+
+    private func runLocally(_ plan: SweepPlan, points: [SweepPoint], database: SweepDatabase, workers: Int) throws {
+        let runID = try database.beginRun(spec: plan.spec, backend: "local", chunk: chunk)
+        var arguments = ["sweep", plan.spec.path, "--worker"]
+        if let done { arguments += ["--done", done] }
+        let sweep = LocalSweep(plan: plan, database: database, runID: runID, worker: (try executablePath(), arguments), jobs: workers)
+        let terminal = isatty(STDERR_FILENO) == 1
+        sweep.progress = { done, total, failed, elapsed, outcome in
+            let eta = done < total ? ", ETA \(duration(elapsed / Double(done) * Double(total - done)))" : ""
+            if terminal {
+                let width = 24, filled = width * done / max(total, 1)
+                let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+                FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(done)/\(total) points, \(failed) failed, \(duration(elapsed))\(eta)".utf8))
+            } else {
+                let status = outcome.result == nil ? "failed: \(outcome.error ?? "")" : String(format: "ok (%.1f s)", outcome.seconds ?? 0)
+                printErr("[\(done)/\(total)] \(outcome.label): \(status)")
+            }
+        }
+        let summary = try sweep.run(points)
+        if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        let rate = summary.seconds > 0 ? String(format: "%.2f", Double(summary.recorded) / summary.seconds) : "-"
+        printErr("\(summary.recorded) point\(summary.recorded == 1 ? "" : "s") recorded in \(databasePath) (run \(runID)) in \(duration(summary.seconds)), "
+            + "\(rate) points/s" + (summary.failed > 0 ? "; \(summary.failed) failed (their errors: mantsim report \(databasePath) --failed)" : ""))
+        if summary.interrupted {
+            printErr("interrupted: \(points.count - summary.recorded) points left; run the same command to resume")
+            throw ExitCode(130)
+        }
+    }
+}
+
+struct SweepCollect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collect",
+        abstract: "Merge results databases (Slurm tasks' shards) into one.",
+        discussion: "Points already recorded in --db are kept; the shards are only read.\n\nExample:\n  mantsim sweep collect --db spec.sqlite spec.slurm/shard-*.sqlite"
+    )
+
+    @Option(help: "The database to merge into (created when missing).")
+    var db: String
+
+    @Argument(help: "The databases to merge from.")
+    var shards: [String]
+
+    func validate() throws {
+        if shards.isEmpty { throw ValidationError("give the shard databases to collect") }
+    }
+
+    func run() throws {
+        // Every shard is opened (and checked) before anything is written.
+        let sources = try shards.map { try SweepDatabase(path: $0, readOnly: true) }
+        let target = try SweepDatabase(path: db)
+        var copied = 0
+        for source in sources { copied += try target.merge(source) }
+        printErr("collected \(copied) point\(copied == 1 ? "" : "s") from \(shards.count) database\(shards.count == 1 ? "" : "s") into \(db)")
+    }
+}
+
+/// A Slurm job array for a sweep: the batch script, its submission and, with --wait, the collection.
+struct SlurmSubmission {
+    let options: SweepRun
+    let plan: SweepPlan
+    let tasks: Int
+    let folder: String
+    let executable: String
+
+    init(_ options: SweepRun, plan: SweepPlan, points: Int) throws {
+        self.options = options
+        self.plan = plan
+        tasks = min(options.tasks ?? min(64, max(1, (points + 3) / 4)), max(points, 1))
+        folder = URL(fileURLWithPath: options.databasePath).deletingPathExtension().appendingPathExtension("slurm").standardized.path
+        executable = try executablePath()
+    }
+
+    var script: String {
+        let database = URL(fileURLWithPath: options.databasePath).standardized.path
+        var lines = ["#!/bin/bash", "#SBATCH --job-name=mantsim-sweep", "#SBATCH --array=1-\(tasks)", "#SBATCH --cpus-per-task=\(options.cpusPerTask)",
+                     "#SBATCH --chdir=\(FileManager.default.currentDirectoryPath)", "#SBATCH --output=\(folder)/task-%a.log"]
+        if let partition = options.partition { lines.append("#SBATCH --partition=\(partition)") }
+        if let time = options.time { lines.append("#SBATCH --time=\(time)") }
+        lines += [
+            "# \(plan.points.count) points of \(plan.spec.path), chunk i of \(tasks) per task, each into its own shard;",
+            "# then: mantsim sweep collect --db \(database) \(folder)/shard-*.sqlite",
+            "set -euo pipefail",
+            "exec \(shellQuoted(executable)) sweep \(shellQuoted(plan.spec.path)) --chunk \"$SLURM_ARRAY_TASK_ID/\(tasks)\" "
+                + "--jobs \"${SLURM_CPUS_PER_TASK:-1}\" --db \(shellQuoted(folder))/shard-\"$SLURM_ARRAY_TASK_ID\".sqlite --done \(shellQuoted(database))",
+        ]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func submit() throws {
+        guard let sbatch = findExecutable("sbatch") else {
+            throw CLIError("--backend slurm: sbatch is not on PATH (install Slurm's client, e.g. Debian's slurm-client, or run on a login node)")
+        }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let scriptPath = "\(folder)/sweep.sbatch"
+        try script.writeAtomically(to: scriptPath)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: sbatch)
+        process.arguments = ["--parsable"] + (options.wait ? ["--wait"] : []) + [scriptPath]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        if options.wait { printErr("submitted \(tasks) Slurm tasks (\(scriptPath)); waiting for them to end ...") }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        process.waitUntilExit()
+        let job = text.split(separator: ";").first.map(String.init) ?? text
+        guard process.terminationStatus == 0 else {
+            throw CLIError("sbatch \(scriptPath) failed (status \(process.terminationStatus))\(job.isEmpty ? "" : ": \(job)"); task logs: \(folder)/task-*.log")
+        }
+        guard options.wait else {
+            printErr("submitted job \(job): \(tasks) tasks (\(scriptPath)); when they end: mantsim sweep collect --db \(options.databasePath) \(folder)/shard-*.sqlite")
+            return
+        }
+        let shards = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasPrefix("shard-") && $0.hasSuffix(".sqlite") }
+            .sorted().map { "\(folder)/\($0)" }
+        let target = try SweepDatabase(path: options.databasePath)
+        var copied = 0
+        for shard in shards { copied += try target.merge(try SweepDatabase(path: shard, readOnly: true)) }
+        printErr("job \(job) ended: collected \(copied) points from \(shards.count) shards into \(options.databasePath)")
+    }
+}
+
+func shellQuoted(_ text: String) -> String {
+    text.allSatisfy({ $0.isLetter || $0.isNumber || "/._-+=:,".contains($0) }) ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
+func findExecutable(_ name: String) -> String? {
+    for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+        let candidate = "\(folder)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}
+
+/// This program's own file, for worker processes and batch scripts.
+func executablePath() throws -> String {
+    if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
+    return URL(fileURLWithPath: CommandLine.arguments[0]).standardized.path
+}
+
+func printErr(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// "1:02:03", "2:05" or "4.2 s".
+func duration(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "-" }
+    if seconds < 60 { return String(format: "%.1f s", seconds) }
+    let whole = Int(seconds.rounded())
+    return whole >= 3600 ? String(format: "%d:%02d:%02d", whole / 3600, whole / 60 % 60, whole % 60) : String(format: "%d:%02d", whole / 60, whole % 60)
+}
