@@ -50,7 +50,7 @@ public struct SweepPlan {
 
     public init(spec: SweepSpec, resolve: Resolver) throws {
         self.spec = spec
-        var problems = [String]()
+        var problems = spec.problems
         var varying = Set(spec.axes.filter { $0.values.count > 1 }.map(\.name))
         if spec.architectures.count > 1 { varying.insert("architecture") }
         self.varying = varying

@@ -55,6 +55,9 @@ public struct SweepSpec {
     /// The workload settings first (spec order), then the axes: the last varies fastest.
     public var axes: [Axis]
     public var constraints: Constraints
+    /// What is wrong with the spec itself; `SweepPlan` reports these with the points' problems,
+    /// all at once.
+    public var problems: [String]
 
     /// The folder relative paths in the spec are read from.
     public var folder: String { URL(fileURLWithPath: path).deletingLastPathComponent().path }
@@ -173,13 +176,12 @@ public struct SweepSpec {
         } else if constraints.baseline != nil {
             problems.append("constraints.baseline: only used with iso area or chip")
         }
-        if !problems.isEmpty { throw ConfigError(path: path, problems: problems) }
         // Workload settings the spec leaves out take the defaults `mantsim run` has.
         var ordered = workloadOrder.map { workload[$0]! }
         for key in SweepSpec.workloadKeys where workload[key] == nil && axes.allSatisfy({ $0.name != key }) {
             if let fallback = SweepSpec.defaults[key] { ordered.append(Axis(name: key, values: [Value(value: fallback, text: "\(fallback)")], field: key)) }
         }
-        return SweepSpec(path: path, text: text, architectures: architectures, axes: ordered + axes, constraints: constraints)
+        return SweepSpec(path: path, text: text, architectures: architectures, axes: ordered + axes, constraints: constraints, problems: problems)
     }
 
     private static func list(_ node: Node) -> [Value] {

@@ -190,7 +190,9 @@ struct SweepRun: ParsableCommand {
                 let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
                 FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(done)/\(total) points, \(failed) failed, \(duration(elapsed))\(eta)".utf8))
             } else {
-                let status = outcome.result == nil ? "failed: \(outcome.error ?? "")" : String(format: "ok (%.1f s)", outcome.seconds ?? 0)
+                let lines = (outcome.error ?? "").split(separator: "\n")
+                let first = (lines.first.map(String.init) ?? "") + (lines.count > 1 ? " (and \(lines.count - 1) more lines: report --failed)" : "")
+                let status = outcome.result == nil ? "failed: \(first)" : String(format: "ok (%.1f s)", outcome.seconds ?? 0)
                 printErr("[\(done)/\(total)] \(outcome.label): \(status)")
             }
         }

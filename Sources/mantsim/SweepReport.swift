@@ -241,7 +241,7 @@ enum SweepTables {
         return ([csvHeader.joined(separator: ",")] + rows.map { row in
             [value(row.index), field(row.architecture), field(row.label), field(row.fields), field(row.model), row.phases, value(row.batch),
              value(row.prompt), value(row.tokens), field(row.energyTable), value(row.dramStandard), value(row.seed), row.fidelity, row.toolVersion,
-             row.key, row.ok ? "ok" : "failed", field(row.error ?? ""), value(row.array), value(row.weightFormat), value(row.kvFormat),
+             row.key, row.ok ? "ok" : "failed", field((row.error ?? "").replacingOccurrences(of: "\n", with: "; ")), value(row.array), value(row.weightFormat), value(row.kvFormat),
              value(row.areaMM2), value(row.weightSQNR), value(row.kvSQNR), value(row.phase), value(row.cycles), value(row.latencySeconds),
              value(row.tokensPerSecond), value(row.energyJoules), value(row.utilization), value(row.dramReadBits), value(row.dramWriteBits)]
                 .joined(separator: ",")

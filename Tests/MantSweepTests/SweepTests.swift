@@ -1,0 +1,199 @@
+import Foundation
+import GRDB
+import MantConfig
+import MantHardware
+import MantSweep
+import XCTest
+
+/// Sweep specs, their points and the results database, without running the model.
+final class SweepTests: XCTestCase {
+    static let configs = URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Configs")
+    static let tiny = """
+    {"hidden_size": 256, "intermediate_size": 512, "num_attention_heads": 4, "num_key_value_heads": 2,
+     "num_hidden_layers": 2, "vocab_size": 1000, "max_position_embeddings": 4096}
+    """
+
+    var scratch: URL!
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mantsim-sweep-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        try SweepTests.tiny.write(to: scratch.appendingPathComponent("tiny.json"), atomically: true, encoding: .utf8)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
+
+    func plan(_ yaml: String) throws -> SweepPlan {
+        let path = scratch.appendingPathComponent("spec.yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return try SweepPlan(spec: try SweepSpec.load(path: path)) { name, kind in
+            SweepTests.configs.appendingPathComponent("\(kind)/\(name).\(kind == "models" ? "json" : "yaml")").path
+        }
+    }
+
+    func problems(_ yaml: String) -> [String] {
+        do {
+            _ = try plan(yaml)
+            return []
+        } catch let error as ConfigError {
+            XCTAssertTrue(error.path.hasSuffix("spec.yaml"), "problems name the spec: \(error.path)")
+            return error.problems
+        } catch {
+            return ["\(error)"]
+        }
+    }
+
+    func testTheIssuesFormGivesEightPointsWithTheFieldsSet() throws {
+        let plan = try self.plan("""
+        architectures: [int8, mant]
+        model: llama-2-7b
+        phase: decode
+        prompt: 256
+        tokens: 4
+        axes:
+          array.rows: [16, 32]
+          dram.bits_per_cycle: [256, 1024]
+        """)
+        XCTAssertEqual(plan.points.count, 8)
+        XCTAssertEqual(plan.points.map(\.architectureName), ["int8", "int8", "int8", "int8", "mant", "mant", "mant", "mant"])
+        XCTAssertEqual(plan.points.map(\.architecture.array.rows), [16, 16, 32, 32, 16, 16, 32, 32])
+        XCTAssertEqual(plan.points.map(\.architecture.array.dramBitsPerCycle), [256, 1024, 256, 1024, 256, 1024, 256, 1024])
+        XCTAssertTrue(plan.points.allSatisfy { $0.architecture.array.columns == 32 }, "fields no axis names keep the file's value")
+        XCTAssertTrue(plan.points.allSatisfy { $0.request.phases == [.decode] && $0.request.promptLength == 256 && $0.request.generatedTokens == 4 })
+        XCTAssertEqual(Set(plan.points.map(\.key)).count, 8, "every point has its own key")
+        XCTAssertEqual(plan.points[1].label(varying: plan.varying), "int8 array.rows=16 dram.bits_per_cycle=1024")
+        XCTAssertEqual(plan.points[1].fieldsJSON, #"{"array.rows":16,"dram.bits_per_cycle":1024}"#)
+        let again = try self.plan(try String(contentsOf: scratch.appendingPathComponent("spec.yaml"), encoding: .utf8))
+        XCTAssertEqual(again.points.map(\.key), plan.points.map(\.key), "keys are deterministic")
+        XCTAssertEqual(plan.chunk(1, of: 3).map(\.index), [0, 3, 6])
+        XCTAssertEqual(plan.chunk(3, of: 3).map(\.index), [2, 5])
+    }
+
+    func testWorkloadAxesAndFormatFields() throws {
+        let plan = try self.plan("""
+        architectures: [int8, int4]
+        model: tiny.json
+        phase: [prefill, decode]
+        batch: 2
+        axes:
+          formats.weights: [int4, int8]
+          dram_standard: [hbm2x2]
+        """)
+        XCTAssertEqual(plan.points.count, 8)
+        XCTAssertEqual(plan.points.map { $0.request.phases.map(\.rawValue).joined() }, ["prefill", "prefill", "decode", "decode", "prefill", "prefill", "decode", "decode"])
+        XCTAssertEqual(plan.points.map(\.architecture.weightFormat.bits), [4, 8, 4, 8, 4, 8, 4, 8])
+        XCTAssertTrue(plan.points.allSatisfy { $0.request.batch == 2 && $0.architecture.dramTechnology == "hbm2" && $0.architecture.array.dramTiming != nil })
+        XCTAssertEqual(plan.varying, ["architecture", "phase", "formats.weights"])
+        XCTAssertEqual(plan.points[0].workload["dram_standard"], "hbm2x2")
+        XCTAssertEqual(plan.points[0].workload["energy"], "28nm", "settings left out take run's defaults")
+        XCTAssertTrue(problems("architectures: [mant]\nmodel: tiny.json\naxes: {formats.weights: [int8]}").joined().contains("axes.formats.weights"),
+                      "a format the PEs refuse is the axis' problem")
+    }
+
+    func testEveryProblemAtOnceNamingTheSpecAndTheAxis() {
+        let found = problems("""
+        architectures: [int8, nosuch]
+        model: tiny.json
+        tokens: -3
+        axes:
+          array.rowz: [16]
+          array.columns: []
+          buffers.weight_bytes: [lots]
+          formats.weights: [int8]
+        """)
+        let text = found.joined(separator: "\n")
+        for needle in ["architectures: nosuch", "tokens: -3", "axes.array.columns: no values"] {
+            XCTAssertTrue(text.contains(needle), "missing '\(needle)' in\n\(text)")
+        }
+        // The architecture file's own messages come back attributed to the axes that set the fields.
+        let second = problems("""
+        architectures: [int8]
+        model: tiny.json
+        axes:
+          array.rowz: [16]
+          buffers.weight_bytes: [lots]
+          constraint: [1]
+        """).joined(separator: "\n")
+        for needle in ["axes.array.rowz: array.rowz: unknown key", "axes.buffers.weight_bytes: buffers.weight_bytes: expected a whole number",
+                       "axes.constraint: constraint: unknown key", "int8.yaml"] {
+            XCTAssertTrue(second.contains(needle), "missing '\(needle)' in\n\(second)")
+        }
+        XCTAssertTrue(problems("architectures: [int8]\naxes: {batch: [1, 1]}\nmodel: tiny.json").joined().contains("repeats a value"))
+        let capped = problems("architectures: [int8, mant]\nmodel: tiny.json\nconstraints: {max_area_mm2: 0.01}").joined()
+        XCTAssertTrue(capped.contains("constraints.max_area_mm2: no point satisfies 0.01"), capped)
+        let iso = problems("architectures: [int8, mant]\nmodel: tiny.json\naxes: {array.rows: [8, 16]}\nconstraints: {iso: area}").joined(separator: "\n")
+        XCTAssertTrue(iso.contains("constraints.baseline: missing"), iso)
+        XCTAssertTrue(iso.contains("axes.array.rows: iso area sets the array's rows"), iso)
+        XCTAssertTrue(problems("architectures: int8\nmodel: tiny.json\nfoo: 1").joined().contains("foo: unknown key"))
+        XCTAssertTrue(problems("- just\n- a list").joined().contains("expected a mapping"))
+        XCTAssertTrue(problems("architectures: [int8]\nmodel: tiny.json\naxes: {dram_standard: [ddr5x1]}").joined().contains("dram_standard: ddr5x1"))
+    }
+
+    func testAreaCapDropsPointsAndIsoResizesToTheBaseline() throws {
+        let capped = try plan("architectures: [int8]\nmodel: tiny.json\naxes: {array.rows: [8, 64]}\nconstraints: {max_area_mm2: 1.25}")
+        XCTAssertEqual(capped.points.map(\.architecture.array.rows), [8])
+        XCTAssertEqual(capped.dropped, 1)
+        let iso = try plan("architectures: [int8, mant]\nmodel: tiny.json\nconstraints: {iso: area, baseline: int8}")
+        XCTAssertEqual(iso.points[0].architecture.array.rows, 32, "the baseline keeps its size")
+        XCTAssertLessThan(iso.points[1].architecture.array.rows, 32, "M-ANT's SAC rows and KV engine cost PEs at INT8's compute area")
+    }
+
+    // MARK: The database
+
+    func database(_ name: String = "results.sqlite") throws -> SweepDatabase {
+        try SweepDatabase(path: scratch.appendingPathComponent(name).path)
+    }
+
+    func testDatabaseRefusesWhatItDidNotWriteAndLeavesItAlone() throws {
+        let garbage = scratch.appendingPathComponent("garbage.sqlite")
+        try Data("not a database at all, just text".utf8).write(to: garbage)
+        XCTAssertThrowsError(try SweepDatabase(path: garbage.path)) { XCTAssertTrue("\($0)".contains("not a SQLite database"), "\($0)") }
+        XCTAssertEqual(try Data(contentsOf: garbage), Data("not a database at all, just text".utf8))
+
+        let foreign = scratch.appendingPathComponent("foreign.sqlite").path
+        try DatabaseQueue(path: foreign).write { try $0.execute(sql: "CREATE TABLE notes (text TEXT)") }
+        XCTAssertThrowsError(try SweepDatabase(path: foreign)) { XCTAssertTrue("\($0)".contains("not a MantSim results database"), "\($0)") }
+
+        let newer = scratch.appendingPathComponent("newer.sqlite").path
+        _ = try SweepDatabase(path: newer)
+        try DatabaseQueue(path: newer).writeWithoutTransaction { try $0.execute(sql: "PRAGMA user_version = 99") }
+        XCTAssertThrowsError(try SweepDatabase(path: newer)) { XCTAssertTrue("\($0)".contains("written by a newer MantSim (results schema 99"), "\($0)") }
+
+        let corrupted = scratch.appendingPathComponent("corrupted.sqlite")
+        _ = try SweepDatabase(path: corrupted.path)
+        var bytes = try Data(contentsOf: corrupted)
+        for index in 100..<min(bytes.count, 4000) { bytes[index] = 0xA5 }
+        try bytes.write(to: corrupted)
+        XCTAssertThrowsError(try SweepDatabase(path: corrupted.path)) { error in
+            XCTAssertTrue("\(error)".contains("corrupted") || "\(error)".contains("malformed") || "\(error)".contains("not a database"), "\(error)")
+        }
+        XCTAssertEqual(try Data(contentsOf: corrupted), bytes, "a corrupted database is not overwritten")
+
+        XCTAssertThrowsError(try SweepDatabase(path: scratch.appendingPathComponent("no/such/folder.sqlite").path)) {
+            XCTAssertTrue("\($0)".contains("does not exist"), "\($0)")
+        }
+        XCTAssertThrowsError(try SweepDatabase(path: scratch.path)) { XCTAssertTrue("\($0)".contains("is a folder"), "\($0)") }
+        XCTAssertThrowsError(try SweepDatabase(path: scratch.appendingPathComponent("missing.sqlite").path, readOnly: true))
+    }
+
+    func testFailedPointsAreRecordedRetriedAndMergedOnce() throws {
+        let plan = try self.plan("architectures: [int8, mant]\nmodel: tiny.json\nphase: decode\naxes: {array.rows: [16, 32]}")
+        let shard = try database("shard.sqlite")
+        let run = try shard.beginRun(spec: plan.spec, backend: "local", chunk: "1/1")
+        for point in plan.points {
+            try shard.record(PointOutcome(point: point, label: point.label(varying: plan.varying), result: nil, error: "boom \(point.index)", seconds: 0.5), runID: run)
+        }
+        XCTAssertEqual(try shard.completedKeys(), [], "failed points are not complete: a rerun tries them again")
+        XCTAssertEqual(try shard.rows().map(\.error), ["boom 0", "boom 1", "boom 2", "boom 3"])
+        try shard.record(PointOutcome(point: plan.points[0], label: "again", result: nil, error: "boom again", seconds: nil), runID: run)
+        XCTAssertEqual(try shard.rows().count, 4, "a failed point recorded again replaces its earlier failure")
+
+        let main = try database("main.sqlite")
+        XCTAssertEqual(try main.merge(shard), 4)
+        XCTAssertEqual(try main.merge(shard), 0, "collecting twice copies nothing twice")
+        XCTAssertEqual(try main.rows().map(\.index), [0, 1, 2, 3])
+        XCTAssertEqual(try main.runs().map(\.chunk), ["1/1"])
+        XCTAssertThrowsError(try main.merge(main))
+    }
+}
