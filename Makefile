@@ -73,9 +73,10 @@ golden: deps
 	MANTSIM_RECORD_GOLDEN=1 $(SWIFT) test --skip-build --filter Golden
 
 # Every section of BENCHMARKS.md; `make bench ONLY=mapping` reruns one (quantize, simulation,
-# workload or mapping) and keeps the others' text.
+# workload, mapping or sweep) and keeps the others' text.
 bench: deps
 	$(SWIFT) build -c release --product mantsim-bench
+	$(SWIFT) build -c release --product mantsim
 	$$($(SWIFT) build -c release --show-bin-path)/mantsim-bench --markdown BENCHMARKS.md $(if $(ONLY),--only $(ONLY))
 
 # SRAM energy and area: CACTI through PyPI's hwcomponents-cacti (Accelergy project), in a Python

@@ -51,7 +51,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "mantsim-bench",
-            dependencies: ["MantNumerics", "MantTensorIO", "MantHardware", "MantConfig", "MantWorkload", "MantSimulation"]
+            dependencies: ["MantNumerics", "MantTensorIO", "MantHardware", "MantConfig", "MantWorkload", "MantSimulation", "MantSweep"]
         ),
         .target(name: "_TestSupport", path: "Tests/_TestSupport"),
         .testTarget(name: "MantNumericsTests", dependencies: ["MantNumerics"]),

@@ -155,6 +155,11 @@ public final class SweepDatabase {
         return seconds.mapValues { $0.sorted()[$0.count / 2] }
     }
 
+    /// Wall-clock seconds the recorded points took in their workers, summed.
+    public func pointSeconds() throws -> Double {
+        try queue.read { db in try Double.fetchOne(db, sql: "SELECT coalesce(sum(seconds), 0) FROM timings") ?? 0 }
+    }
+
     /// One point's outcome, in one transaction: a failed earlier attempt at the same key is replaced.
     public func record(_ outcome: PointOutcome, runID: Int64) throws {
         try write { db in

@@ -8,10 +8,10 @@ struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a design-space sweep from a spec file into a SQLite results database, here or on Slurm.",
         discussion: """
-        The spec names architectures, a workload and axes: any architecture field by its path
-        (array.rows, dram.bits_per_cycle, buffers.weight_bytes, formats.weights, ...) or a workload
-        setting (model, phase, batch, prompt, tokens, energy, dram_standard, seed, fidelity). Every
-        architecture runs with every combination of the axes. Constraints resize arrays to the
+        The spec names architectures, a workload and axes: any architecture field by its path \
+        (array.rows, dram.bits_per_cycle, buffers.weight_bytes, formats.weights, ...) or a workload \
+        setting (model, phase, batch, prompt, tokens, energy, dram_standard, seed, fidelity). Every \
+        architecture runs with every combination of the axes. Constraints resize arrays to the \
         baseline's area (iso: area or chip) or drop points above an area (max_area_mm2).
 
             architectures: [int8, mant]
@@ -23,9 +23,9 @@ struct Sweep: ParsableCommand {
               array.rows: [16, 32]
               dram.bits_per_cycle: [256, 1024]
 
-        Every point is resolved and checked before any runs. Each point's result is written in one
-        transaction to the database (--db, default: the spec's name with .sqlite). A rerun skips
-        the points already recorded (failed ones run again), so an interrupted sweep resumes where it
+        Every point is resolved and checked before any runs (whether each GEMM fits its buffers is checked when the point runs, or up front with --check-mapping). Each point's result is written in one \
+        transaction to the database (--db, default: the spec's name with .sqlite). A rerun skips \
+        the points already recorded (failed ones run again), so an interrupted sweep resumes where it \
         stopped. Points run in parallel worker processes (--jobs, default one per core).
 
         Examples:

@@ -7,11 +7,11 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Summarise a sweep's results database: the best points per objective, the Pareto front, charts and CSV.",
         discussion: """
-        For each phase: the best point by latency, tokens/s, energy, energy per token, energy-delay
-        product and area, and the points on the Pareto front of latency against energy (no other
-        point is at least as fast and as frugal). --plot writes two SVG charts: PREFIX-pareto.svg
-        (energy against latency and area against latency, the front marked) and
-        PREFIX-throughput.svg (tokens/s against batch, or against prompt length when batch does
+        For each phase: the best point by latency, tokens/s, energy, energy per token, energy-delay \
+        product and area, and the points on the Pareto front of latency against energy (no other \
+        point is at least as fast and as frugal). --plot writes two SVG charts: PREFIX-pareto.svg \
+        (energy against latency and area against latency, the front marked) and \
+        PREFIX-throughput.svg (tokens/s against batch, or against prompt length when batch does \
         not vary: per architecture, the best over the other axes).
 
         Examples:
@@ -67,8 +67,8 @@ struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what changed between two runs of the same points: two databases, or two runs of one.",
         discussion: """
-        Points are matched by their inputs (architecture, axis values, workload), not by run or tool
-        version. Each metric that moved is listed with its relative change; points in one run only
+        Points are matched by their inputs (architecture, axis values, workload), not by run or tool \
+        version. Each metric that moved is listed with its relative change; points in one run only \
         are counted.
 
         Examples:
