@@ -59,8 +59,8 @@ enum SweepBenchmark {
         The points themselves took \(String(format: "%.2f", inWorkers[1]!)) s in the one worker (their own clocks, recorded in
         the database's `timings`), so the database, the worker process and the scheduling add
         \(String(format: "%.2f", one - inWorkers[1]!)) s to the \(plan.points.count) points: \(String(format: "%.0f", (one - inWorkers[1]!) / points * 1000)) ms a point, \(String(format: "%.1f", (one / inWorkers[1]! - 1) * 100))% of their time.
-        Against the points run alone in this process the whole command takes \(String(format: "%.1f", (one / alone - 1) * 100))% more
-        (that difference also holds the points' own run-to-run variation).
+        Against the same points run alone in this process the whole command's time differs by \(String(format: "%+.1f", (one / alone - 1) * 100))%,
+        which mostly measures the points' own run-to-run variation on this machine.
 
         Command: `make bench ONLY=sweep`.
         <!-- bench:sweep:end -->
