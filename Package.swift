@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "MantConfigTests", dependencies: ["MantConfig", "MantHardware", "MantNumerics"]),
         .testTarget(name: "MantSimulationTests", dependencies: ["MantSimulation", "MantStudies", "MantConfig", "MantHardware", "MantNumerics",
                                                                 "MantWorkload", "MantTensorIO", "_TestSupport"]),
-        .testTarget(name: "MantSweepTests", dependencies: ["MantSweep", "MantConfig", "MantHardware", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "MantSweepTests", dependencies: ["MantSweep", "MantConfig", "MantHardware", "MantSimulation", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "MantSimCLITests", dependencies: ["MantTensorIO", "MantNumerics", "_TestSupport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v5],

@@ -100,7 +100,7 @@ public final class LocalSweep {
     }
 
     public func run(_ points: [SweepPoint]) throws -> Summary {
-        pending = points.reversed()
+        pending = LocalSweep.order(points).reversed()
         let total = points.count
         let start = DispatchTime.now().uptimeNanoseconds
         // Signals come to a dispatch source instead of ending the process mid-write.
@@ -133,6 +133,17 @@ public final class LocalSweep {
         summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         if let failure { throw failure }
         return summary
+    }
+
+    /// The first point of each architecture first (so that an estimate has every architecture's
+    /// time early), then the rest in the spec's order. Rows are kept by point index, so the order
+    /// changes nothing in the database.
+    static func order(_ points: [SweepPoint]) -> [SweepPoint] {
+        var seen = Set<String>(), first = [SweepPoint](), rest = [SweepPoint]()
+        for point in points {
+            if seen.insert(point.architectureName).inserted { first.append(point) } else { rest.append(point) }
+        }
+        return first + rest
     }
 
     private func stop() {
@@ -217,5 +228,44 @@ public final class LocalSweep {
         running.append(process)
         let reading = output.fileHandleForReading
         return (process, input.fileHandleForWriting, reading, LineReader(fd: reading.fileDescriptor))
+    }
+}
+
+/// Time left in a sweep: each architecture's points left times its mean time per point (measured
+/// in this sweep, else recorded earlier), over the workers.
+public struct SweepEstimate {
+    private var left: [String: Int] = [:]
+    private var measured: [String: (total: Double, count: Int)] = [:]
+    private let recorded: [String: Double]
+    private let workers: Int
+
+    public init(points: [SweepPoint], workers: Int, recorded: [String: Double] = [:]) {
+        for point in points { left[point.architectureName, default: 0] += 1 }
+        self.recorded = recorded
+        self.workers = max(1, min(workers, points.count))
+    }
+
+    public mutating func finished(_ outcome: PointOutcome) {
+        left[outcome.architecture, default: 1] -= 1
+        if let seconds = outcome.seconds, outcome.result != nil {
+            let seen = measured[outcome.architecture] ?? (0, 0)
+            measured[outcome.architecture] = (seen.total + seconds, seen.count + 1)
+        }
+    }
+
+    /// Seconds per point of an architecture, when known.
+    func perPoint(_ architecture: String) -> Double? {
+        if let seen = measured[architecture], seen.count > 0 { return seen.total / Double(seen.count) }
+        return recorded[architecture]
+    }
+
+    /// nil until every architecture with points left has a time per point.
+    public var secondsLeft: Double? {
+        var total = 0.0
+        for (architecture, count) in left where count > 0 {
+            guard let time = perPoint(architecture) else { return nil }
+            total += time * Double(count)
+        }
+        return total / Double(workers)
     }
 }

@@ -167,14 +167,16 @@ struct SweepRun: ParsableCommand {
         return line
     }
 
-    /// Seconds per point from the points of each architecture already recorded (their median).
+    /// From the recorded points' median time per architecture; otherwise once the first point of
+    /// each architecture (they run first) has ended.
     private func estimate(_ points: [SweepPoint], database: SweepDatabase?, workers: Int) -> String {
         guard !points.isEmpty else { return "" }
         let medians = (try? database?.medianSeconds()) ?? [:]
-        guard !medians.isEmpty else { return "\nestimate: none yet (no recorded points to time from); the progress line shows an ETA once points end" }
-        let overall = medians.values.sorted()[medians.count / 2]
-        let total = points.reduce(0.0) { $0 + (medians[$1.architectureName] ?? overall) }
-        return "\nestimate: \(duration(total / Double(max(1, min(workers, points.count))))) (recorded points' median time per architecture)"
+        if let left = SweepEstimate(points: points, workers: workers, recorded: medians).secondsLeft {
+            return "\nestimate: \(duration(left)) (each architecture's median time per recorded point)"
+        }
+        let architectures = Set(points.map(\.architectureName)).count
+        return "\nestimate: after the first point of each architecture (\(architectures) point\(architectures == 1 ? "" : "s"), run first)"
     }
 
     private func runLocally(_ plan: SweepPlan, points: [SweepPoint], database: SweepDatabase, workers: Int) throws {
@@ -183,8 +185,16 @@ struct SweepRun: ParsableCommand {
         if let done { arguments += ["--done", done] }
         let sweep = LocalSweep(plan: plan, database: database, runID: runID, worker: (try executablePath(), arguments), jobs: workers)
         let terminal = isatty(STDERR_FILENO) == 1
+        var estimate = SweepEstimate(points: points, workers: workers, recorded: (try? database.medianSeconds()) ?? [:])
+        var announced = estimate.secondsLeft != nil
         sweep.progress = { done, total, failed, elapsed, outcome in
-            let eta = done < total ? ", ETA \(duration(elapsed / Double(done) * Double(total - done)))" : ""
+            estimate.finished(outcome)
+            let left = estimate.secondsLeft
+            if !terminal, !announced, let left {
+                announced = true
+                printErr("estimate: \(duration(left)) left (the first point of each architecture has ended)")
+            }
+            let eta = done < total ? ", ETA \(left.map(duration) ?? "-")" : ""
             if terminal {
                 let width = 24, filled = width * done / max(total, 1)
                 let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)

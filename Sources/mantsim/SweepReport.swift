@@ -8,9 +8,10 @@ struct Report: ParsableCommand {
         abstract: "Summarise a sweep's results database: the best points per objective, the Pareto front, charts and CSV.",
         discussion: """
         For each phase: the best point by latency, tokens/s, energy, energy per token, energy-delay \
-        product and area, and the points on the Pareto front of latency against energy (no other \
-        point is at least as fast and as frugal). --plot writes two SVG charts: PREFIX-pareto.svg \
-        (energy against latency and area against latency, the front marked) and \
+        product and area, and the points on the Pareto front of time and energy per token (no other \
+        point is at least as fast and as frugal per token; for one workload, latency and energy), \
+        then of those two and area. --plot writes two SVG charts: PREFIX-pareto.svg \
+        (energy per token and area against time per token, each front marked) and \
         PREFIX-throughput.svg (tokens/s against batch, or against prompt length when batch does \
         not vary: per architecture, the best over the other axes).
 
@@ -179,7 +180,7 @@ enum SweepTables {
         ("latency", "ms", true, { $0.latencySeconds.map { $0 * 1e3 } }),
         ("tokens/s", "", false, { $0.tokensPerSecond }),
         ("energy", "mJ", true, { $0.energyJoules.map { $0 * 1e3 } }),
-        ("energy/token", "mJ", true, { row in row.energyJoules.flatMap { e in row.tokensPerSecond.flatMap { t in row.latencySeconds.map { e * 1e3 / max(t * $0, 1e-30) } } } }),
+        ("energy/token", "mJ", true, { $0.energyPerToken.map { $0 * 1e3 } }),
         ("energy x delay", "mJ*s", true, { row in row.energyJoules.flatMap { e in row.latencySeconds.map { e * 1e3 * $0 } } }),
         ("area", "mm^2", true, { $0.areaMM2 }),
     ]
@@ -204,27 +205,37 @@ enum SweepTables {
                                   "\(number(winner.1))\(objective.unit.isEmpty ? "" : " \(objective.unit)")", winner.0.label])
             }
             lines += ["", "\(phase): best points", best.render()]
-            var front = TextTable(header: ["point", "latency (ms)", "energy (mJ)", "tokens/s", "area (mm^2)", "weight SQNR (dB)", "KV SQNR (dB)"])
-            for row in pareto(phaseRows) {
-                front.rows.append([row.label, number((row.latencySeconds ?? 0) * 1e3), number((row.energyJoules ?? 0) * 1e3),
-                                   number(row.tokensPerSecond ?? 0), row.areaMM2.map(number) ?? "-", row.weightSQNR.map { String(format: "%.2f", $0) } ?? "-",
-                                   row.kvSQNR.map { String(format: "%.2f", $0) } ?? "-"])
+            for (title, points) in [("time and energy per token", pareto(phaseRows)),
+                                    ("time and energy per token and area", front(phaseRows, [{ $0.secondsPerToken }, { $0.energyPerToken }, { $0.areaMM2 }]))] {
+                var table = TextTable(header: ["point", "latency (ms)", "energy (mJ)", "tokens/s", "area (mm^2)", "weight SQNR (dB)", "KV SQNR (dB)"])
+                for row in points {
+                    table.rows.append([row.label, number((row.latencySeconds ?? 0) * 1e3), number((row.energyJoules ?? 0) * 1e3),
+                                       number(row.tokensPerSecond ?? 0), row.areaMM2.map(number) ?? "-", row.weightSQNR.map { String(format: "%.2f", $0) } ?? "-",
+                                       row.kvSQNR.map { String(format: "%.2f", $0) } ?? "-"])
+                }
+                if table.rows.isEmpty { continue }
+                lines += ["", "\(phase): Pareto front of \(title) (\(table.rows.count) of \(phaseRows.count) points)", table.render()]
             }
-            lines += ["", "\(phase): Pareto front of latency and energy (\(front.rows.count) of \(phaseRows.count) points)", front.render()]
         }
         return lines.joined(separator: "\n")
     }
 
-    /// Points no other point beats on both latency and energy, fastest first.
-    static func pareto(_ rows: [SweepRow]) -> [SweepRow] {
-        let sorted = rows.filter { $0.latencySeconds != nil && $0.energyJoules != nil }
-            .sorted { ($0.latencySeconds!, $0.energyJoules!, $0.index) < ($1.latencySeconds!, $1.energyJoules!, $1.index) }
-        var front = [SweepRow](), lowest = Double.infinity
-        for row in sorted where row.energyJoules! < lowest {
-            front.append(row)
-            lowest = row.energyJoules!
+    /// Points no other point beats on both time and energy per token (for one workload, latency
+    /// and energy), fastest first.
+    static func pareto(_ rows: [SweepRow]) -> [SweepRow] { front(rows, [{ $0.secondsPerToken }, { $0.energyPerToken }]) }
+
+    /// Points that no other point matches or beats on every objective and beats on one (lower is
+    /// better), fastest first; points missing an objective are left out.
+    static func front(_ rows: [SweepRow], _ objectives: [(SweepRow) -> Double?]) -> [SweepRow] {
+        let scored = rows.compactMap { row -> (SweepRow, [Double])? in
+            let values = objectives.compactMap { $0(row) }
+            return values.count == objectives.count ? (row, values) : nil
         }
-        return front
+        return scored.filter { candidate in
+            !scored.contains { other in
+                zip(other.1, candidate.1).allSatisfy { $0 <= $1 } && zip(other.1, candidate.1).contains { $0 < $1 }
+            }
+        }.map(\.0).sorted { ($0.secondsPerToken ?? 0, $0.index, $0.runID) < ($1.secondsPerToken ?? 0, $1.index, $1.runID) }
     }
 
     static func number(_ value: Double) -> String {
@@ -250,5 +261,15 @@ enum SweepTables {
 
     static func field(_ text: String) -> String {
         text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+}
+
+extension SweepRow {
+    /// 1 / tokens/s: the phase's time per token it processes or generates.
+    var secondsPerToken: Double? { tokensPerSecond.flatMap { $0 > 0 ? 1 / $0 : nil } }
+    /// The phase's energy over the tokens it processes or generates.
+    var energyPerToken: Double? {
+        guard let energy = energyJoules, let rate = tokensPerSecond, let latency = latencySeconds, rate * latency > 0 else { return nil }
+        return energy / (rate * latency)
     }
 }

@@ -19,22 +19,27 @@ struct SweepReportChart {
         SweepChart.palette[(architectures.firstIndex(of: architecture) ?? 0) % SweepChart.palette.count]
     }
 
-    /// Energy (left) and area (right) against latency, a row per phase; front points ringed.
+    /// Energy per token (left) and area (right) against time per token, a row per phase; the
+    /// points on each panel's Pareto front ringed and joined. Per token, points of different
+    /// batches and prompts compare as costs of the same thing.
     func pareto() -> String {
         let cell = (width: SweepReportChart.panel.width + 2 * SweepReportChart.margin, height: SweepReportChart.panel.height + 2 * SweepReportChart.margin)
         var body = [String]()
         for (row, phase) in phases.enumerated() {
             let points = rows.filter { $0.phase == phase }
             let front = Set(SweepTables.pareto(points).map { "\($0.runID) \($0.index)" })
+            let areaFront = Set(SweepTables.front(points, [{ $0.secondsPerToken }, { $0.areaMM2 }]).map { "\($0.runID) \($0.index)" })
             let top = SweepReportChart.titleHeight + Double(row) * cell.height + SweepReportChart.margin
-            let series = points.map { ($0, ($0.latencySeconds ?? 0) * 1e3) }
-            body += scatter(series.map { ($0.0, $0.1, ($0.0.energyJoules ?? 0) * 1e3) }, front: front,
-                            origin: (SweepReportChart.margin, top), title: "\(phase): energy against latency", x: "latency (ms)", y: "energy (mJ)")
+            let series = points.compactMap { row in row.secondsPerToken.map { (row, $0 * 1e3) } }
+            body += scatter(series.compactMap { row in row.0.energyPerToken.map { (row.0, row.1, $0 * 1e3) } }, front: front,
+                            origin: (SweepReportChart.margin, top), title: "\(phase): energy against time, per token",
+                            x: "time per token (ms)", y: "energy per token (mJ)")
             let withArea = series.filter { $0.0.areaMM2 != nil }
-            body += scatter(withArea.map { ($0.0, $0.1, $0.0.areaMM2!) }, front: front,
-                            origin: (cell.width + SweepReportChart.margin, top), title: "\(phase): area against latency", x: "latency (ms)", y: "area (mm^2)")
+            body += scatter(withArea.map { ($0.0, $0.1, $0.0.areaMM2!) }, front: areaFront,
+                            origin: (cell.width + SweepReportChart.margin, top), title: "\(phase): area against time per token",
+                            x: "time per token (ms)", y: "area (mm^2)")
         }
-        return document(title: "Sweep: Pareto front of latency and energy (ringed), \(rows.count) point phases", cells: (2, phases.count), cell: cell, body: body)
+        return document(title: "Sweep: Pareto fronts per token (ringed), \(rows.count) point phases", cells: (2, phases.count), cell: cell, body: body)
     }
 
     /// Tokens/s against batch (or prompt), a line per architecture: the best over the other axes.
@@ -89,7 +94,8 @@ struct SweepReportChart {
         let low: Double, high: Double, log: Bool
         init(_ values: [Double]) {
             let positive = values.filter { $0 > 0 }
-            let (a, b) = (positive.min() ?? 1, positive.max() ?? 1)
+            var (a, b) = (positive.min() ?? 1, positive.max() ?? 1)
+            if a == b { (a, b) = (a * 0.8, b * 1.2) }
             log = b / a > 20
             if log { (low, high) = (a / 1.3, b * 1.3) } else {
                 let pad = max((b - a) * 0.08, b * 0.02, 1e-12)
@@ -102,21 +108,21 @@ struct SweepReportChart {
         func ticks() -> [Double] { (0...4).map { log ? low * pow(high / low, Double($0) / 4) : low + (high - low) * Double($0) / 4 } }
     }
 
-    private func axes(_ xs: Scale, _ ys: Scale, origin: (Double, Double), title: String, x: String, y: String) -> [String] {
+    private func axes(_ xs: Scale, _ ys: Scale, origin: (Double, Double), title: String, x: String, y: String, xTicks: [Double]? = nil) -> [String] {
         let (width, height) = SweepReportChart.panel
         var out = [text(x: origin.0 + width / 2, y: origin.1 - 14, title, size: 13, anchor: "middle", bold: true)]
         for tick in ys.ticks() {
             let py = origin.1 + height - ys.fraction(tick) * height
             out.append("<line x1=\"\(f(origin.0))\" y1=\"\(f(py))\" x2=\"\(f(origin.0 + width))\" y2=\"\(f(py))\" stroke=\"#dddddd\"/>")
-            out.append(text(x: origin.0 - 6, y: py + 4, SweepTables.number(tick), size: 10, anchor: "end"))
+            out.append(text(x: origin.0 - 6, y: py + 4, compact(tick), size: 10, anchor: "end"))
         }
-        for tick in xs.ticks() {
+        for tick in xTicks ?? xs.ticks() {
             let px = origin.0 + xs.fraction(tick) * width
-            out.append(text(x: px, y: origin.1 + height + 16, SweepTables.number(tick), size: 10, anchor: "middle"))
+            out.append(text(x: px, y: origin.1 + height + 16, compact(tick), size: 10, anchor: "middle"))
         }
         out.append("<rect x=\"\(f(origin.0))\" y=\"\(f(origin.1))\" width=\"\(f(width))\" height=\"\(f(height))\" fill=\"none\" stroke=\"#999999\"/>")
         out.append(text(x: origin.0 + width / 2, y: origin.1 + height + 34, x + (xs.log ? " (log)" : ""), size: 11, anchor: "middle"))
-        out.append("<text x=\"\(f(origin.0 - 52))\" y=\"\(f(origin.1 + height / 2))\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(origin.0 - 52)) \(f(origin.1 + height / 2)))\">\(escape(y + (ys.log ? " (log)" : "")))</text>")
+        out.append("<text x=\"\(f(origin.0 - 58))\" y=\"\(f(origin.1 + height / 2))\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(origin.0 - 58)) \(f(origin.1 + height / 2)))\">\(escape(y + (ys.log ? " (log)" : "")))</text>")
         return out
     }
 
@@ -144,7 +150,7 @@ struct SweepReportChart {
     private func linePanel(_ lines: [(String, [(Double, Double)])], xs values: [Double], origin: (Double, Double), title: String, x: String) -> [String] {
         let (width, height) = SweepReportChart.panel
         let xs = Scale(values), ys = Scale(lines.flatMap { $0.1.map(\.1) })
-        var out = axes(xs, ys, origin: origin, title: title, x: x, y: "tokens/s")
+        var out = axes(xs, ys, origin: origin, title: title, x: x, y: "tokens/s", xTicks: values)
         for (architecture, points) in lines where !points.isEmpty {
             let placed = points.map { (origin.0 + xs.fraction($0.0) * width, origin.1 + height - ys.fraction($0.1) * height, $0) }
             out.append("<polyline points=\"\(placed.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(colour(architecture))\" stroke-width=\"2\"/>")
@@ -154,4 +160,13 @@ struct SweepReportChart {
         }
         return out
     }
+}
+
+/// "342.7k", "1.2M", "0.153": tick labels that fit beside an axis.
+func compact(_ value: Double) -> String {
+    let size = abs(value)
+    if size >= 1e9 { return String(format: "%.4gG", value / 1e9) }
+    if size >= 1e6 { return String(format: "%.4gM", value / 1e6) }
+    if size >= 1e4 { return String(format: "%.4gk", value / 1e3) }
+    return String(format: "%.4g", value)
 }

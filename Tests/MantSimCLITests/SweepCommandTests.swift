@@ -50,7 +50,7 @@ final class SweepCommandTests: CLITestCase {
 
         let report = try mantsim("report", path("spec.sqlite"), "--plot", path("charts"))
         XCTAssertEqual(report.status, 0, report.error)
-        for needle in ["8 points, 0 failed", "decode: best points", "latency", "energy x delay", "decode: Pareto front of latency and energy"] {
+        for needle in ["8 points, 0 failed", "decode: best points", "latency", "energy x delay", "decode: Pareto front of time and energy per token"] {
             XCTAssertTrue(report.output.contains(needle), "missing \(needle) in\n\(report.output)")
         }
         for chart in ["charts-pareto.svg", "charts-throughput.svg"] {

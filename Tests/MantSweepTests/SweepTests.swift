@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import MantConfig
 import MantHardware
+import MantSimulation
 import MantSweep
 import XCTest
 
@@ -137,6 +138,32 @@ final class SweepTests: XCTestCase {
         let iso = try plan("architectures: [int8, mant]\nmodel: tiny.json\nconstraints: {iso: area, baseline: int8}")
         XCTAssertEqual(iso.points[0].architecture.array.rows, 32, "the baseline keeps its size")
         XCTAssertLessThan(iso.points[1].architecture.array.rows, 32, "M-ANT's SAC rows and KV engine cost PEs at INT8's compute area")
+    }
+
+    func testTheEstimateWaitsForEveryArchitectureThenUsesEachOnesTime() throws {
+        let plan = try self.plan("architectures: [int8, mant]\nmodel: tiny.json\nphase: decode\naxes: {array.rows: [16, 32]}")
+        var estimate = SweepEstimate(points: plan.points, workers: 2)
+        XCTAssertNil(estimate.secondsLeft)
+        // A result with no phases: only its presence matters to the estimate.
+        let empty = Data("""
+        {"architecture": "x", "pe": "int", "array": "1x1", "clockMHz": 1, "weightFormat": "int8", "kvFormat": "int8", "activationBits": 8,
+         "dataflow": "ws", "dram": "ddr4", "model": "m", "batch": 1, "promptLength": 1, "generatedTokens": 1, "energyNodeNanometres": 28,
+         "fidelity": "fast", "seed": 1, "area": {}, "phases": []}
+        """.utf8)
+        func finished(_ index: Int, _ seconds: Double) throws {
+            let result = try JSONDecoder().decode(RunResult.self, from: empty)
+            estimate.finished(PointOutcome(point: plan.points[index], label: "", result: result, error: nil, seconds: seconds))
+        }
+        estimate.finished(PointOutcome(point: plan.points[0], label: "", result: nil, error: "failed points teach nothing", seconds: 9))
+        XCTAssertNil(estimate.secondsLeft)
+        try finished(1, 2)
+        XCTAssertNil(estimate.secondsLeft, "M-ANT has no time yet")
+        try finished(2, 6)
+        XCTAssertEqual(estimate.secondsLeft, (0 * 2 + 1 * 6) / 2, "the failed INT8 point is done; one M-ANT point of 6 s is left, on 2 workers")
+        XCTAssertEqual(SweepEstimate(points: plan.points, workers: 2, recorded: ["int8": 2, "mant": 4]).secondsLeft, (2 * 2 + 2 * 4) / 2)
+        XCTAssertEqual(SweepEstimate(points: plan.points, workers: 8, recorded: ["int8": 2, "mant": 4]).secondsLeft, (2 * 2 + 2 * 4) / 4,
+                       "no more workers than points")
+        XCTAssertNil(SweepEstimate(points: plan.points, workers: 2, recorded: ["int8": 2]).secondsLeft)
     }
 
     // MARK: The database
