@@ -4,7 +4,7 @@ SWIFT ?= swift
 SYSTEMC_HEADER := /usr/include/systemc.h
 SQLITE_HEADER := /usr/include/sqlite3.h
 
-.PHONY: all deps build demo test golden bench fuzz sanitize sram-table sram-check cacti clean
+.PHONY: all deps build demo test golden bench fuzz sanitize sram-table sram-check cacti rtl-deps cosim area area-check clean
 
 all: build
 
@@ -33,10 +33,43 @@ demo: build
 
 # The Swift suites, then `mantsim sweep --backend slurm` on a one-node Slurm cluster started here
 # (Tests/Slurm/sweep-on-slurm.sh installs slurm-wlm and munge when missing).
-test: deps sram-check
+test: deps sram-check cosim area-check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	Tests/Slurm/sweep-on-slurm.sh $$($(SWIFT) build --show-bin-path)/mantsim
+
+# The Verilog PEs (RTLModels/verilog) need Debian's verilator (co-simulation) and yosys (area).
+rtl-deps:
+	@missing=; for tool in verilator yosys; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing (the Verilog PEs' co-simulation and synthesis) ..."; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		if ! command -v apt-get >/dev/null; then echo "make: needs$$missing (Debian: apt-get install$$missing)" >&2; exit 1; fi; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing || \
+			{ echo "make: could not install$$missing; install it (apt-get install$$missing) and rerun" >&2; exit 1; }; \
+	fi
+
+# Every Verilog PE against the SystemC model's own decode and step code, bit for bit: COSIM_CASES
+# random and corner-case operands per PE (RTLModels/verilog/cosim). Built once under .build/verilator.
+COSIM_CASES ?= 200000
+COSIM_SEED ?= 2025
+VERILOG := $(wildcard RTLModels/verilog/*.v)
+cosim: deps rtl-deps
+	@mkdir -p .build/verilator
+	verilator --cc --exe --build -j 2 -Wno-WIDTH -O2 --Mdir .build/verilator/cosim --top-module cosim_top \
+		-CFLAGS "-std=c++17 -O2 -I$(CURDIR)/RTLModels/src -I$(CURDIR)/RTLModels/include" -LDFLAGS "-lsystemc" \
+		RTLModels/verilog/cosim/cosim_top.v $(VERILOG) $(CURDIR)/RTLModels/verilog/cosim/cosim.cpp \
+		$(shell find $(CURDIR)/RTLModels/src -name '*.cpp') > .build/verilator/build.log 2>&1 \
+		|| { tail -30 .build/verilator/build.log; exit 1; }
+	.build/verilator/cosim/Vcosim_top $(COSIM_CASES) $(COSIM_SEED)
+
+# Synthesizes every Verilog PE with Yosys into Configs/area/synthesized.csv (cells, flip-flops,
+# transistors); area-check (part of make test) synthesizes again and compares.
+area: rtl-deps
+	python3 Configs/area/synthesize.py
+
+area-check: rtl-deps
+	python3 Configs/area/synthesize.py --check
 
 # The seeded mutation fuzzers (FuzzTests: files; JobFuzzTests: C API jobs) at length: FUZZ_INPUTS inputs each (default 100,000) from
 # FUZZ_SEED over every file MantSim reads and the array configs it hands the C API. `make test`

@@ -23,6 +23,52 @@ public struct EnergyTable: Equatable, Sendable {
     public var areas: [String: Entry] = [:]
     /// On-chip memories priced from CACTI: nil when the table prices SRAM counters as fixed actions.
     public var sram: SRAMPricing?
+    /// PE areas from gates (`synthesized_area`): nil when the table has none.
+    public var synthesizedArea: SynthesizedArea? = nil
+    /// Where the area model takes PE areas from: the `area` section's composed figures, or the
+    /// synthesized transistor counts.
+    public var peAreaSource: PEAreaSource = .composed
+
+    public enum PEAreaSource: String, CaseIterable, Sendable {
+        case composed, synthesized
+    }
+
+    /// Yosys's transistor counts of the Verilog PEs (`make area`: Configs/area/synthesized.csv, by
+    /// area entry) and the one factor that turns a transistor into um^2 at this table's node.
+    public struct SynthesizedArea: Equatable, Sendable {
+        public var transistors: [String: Int]
+        public var squareMicronsPerTransistor: Double
+        public var source: String
+        public var path: String
+
+        /// `area` entries the counts replace when PE areas are synthesized: the PEs and M-ANT's
+        /// SAC combine unit; the FP32 units, decoders and memories stay composed.
+        public static func replaces(_ entry: String) -> Bool { entry.hasPrefix("pe.") || entry == "sac.combine_unit" }
+
+        /// The table's CSV: lines starting with # are comments; the entry and transistors columns are read.
+        static func load(path: String) throws -> [String: Int] {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ConfigError(path: path, problems: ["file: cannot be read (make area writes it)"])
+            }
+            var lines = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty }
+            guard !lines.isEmpty else { throw ConfigError(path: path, problems: ["file: no header (make area writes it)"]) }
+            let header = lines.removeFirst().split(separator: ",").map(String.init)
+            guard let entry = header.firstIndex(of: "entry"), let count = header.firstIndex(of: "transistors") else {
+                throw ConfigError(path: path, problems: ["header: expected the columns entry and transistors"])
+            }
+            var result = [String: Int](), problems = [String]()
+            for (number, line) in lines.enumerated() {
+                let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                guard fields.count > max(entry, count), let transistors = Int(fields[count]), transistors > 0 else {
+                    problems.append("line \(number + 2): expected an entry and a positive transistor count")
+                    continue
+                }
+                result[fields[entry]] = transistors
+            }
+            if !problems.isEmpty { throw ConfigError(path: path, problems: problems) }
+            return result
+        }
+    }
 
     /// The CACTI table and the rule that carries its node to this table's: energy per access x
     /// node / CACTI node and area x (node / CACTI node)^2, first-order C V^2 and feature-size-squared scaling.
@@ -41,7 +87,7 @@ public struct EnergyTable: Equatable, Sendable {
     public static func load(path: String) throws -> EnergyTable {
         var reader = ConfigReader(path: path)
         let top = try reader.topMapping(try ConfigReader.text(of: path))
-        reader.allow(top, keys: ["node_nm", "actions", "dram", "leakage", "area", "sram"], at: "")
+        reader.allow(top, keys: ["node_nm", "actions", "dram", "leakage", "area", "sram", "synthesized_area"], at: "")
         let node = reader.integer(top, "node_nm", at: "", range: 1...1000) ?? 0
         func entry(_ value: Any?, _ field: String, key: String) -> Entry? {
             guard let mapping = reader.mapping(value, at: field) else { return nil }
@@ -86,8 +132,36 @@ public struct EnergyTable: Equatable, Sendable {
             let fixed = actions.keys.filter { name in ArchitectureConfig.sramCounters.contains(name) }
             for name in fixed.sorted() { reader.problem("actions.\(name): priced by the sram table; remove it here") }
         }
+        var synthesized: SynthesizedArea?
+        if top["synthesized_area"] != nil, let mapping = reader.mapping(top["synthesized_area"], at: "synthesized_area") {
+            reader.allow(mapping, keys: ["table", "um2_per_transistor", "source"], at: "synthesized_area")
+            let file = reader.string(mapping, "table", at: "synthesized_area")
+            let factor = reader.number(mapping, "um2_per_transistor", at: "synthesized_area", positive: true)
+            let source = reader.string(mapping, "source", at: "synthesized_area")
+            if let file, let factor, let source {
+                let resolved = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: path).deletingLastPathComponent()).standardizedFileURL.path
+                do {
+                    synthesized = SynthesizedArea(transistors: try SynthesizedArea.load(path: resolved), squareMicronsPerTransistor: factor,
+                                                  source: source, path: resolved)
+                } catch {
+                    reader.problem("synthesized_area.table: \(error)")
+                }
+            }
+        }
         try reader.finish()
-        return EnergyTable(nodeNanometres: node, actions: actions, dramRead: reads, dramWrite: writes, peLeakage: leakage!, areas: areas, sram: sram)
+        var table = EnergyTable(nodeNanometres: node, actions: actions, dramRead: reads, dramWrite: writes, peLeakage: leakage!, areas: areas, sram: sram)
+        table.synthesizedArea = synthesized
+        return table
+    }
+
+    /// The table with PE areas from `source`; synthesized needs a `synthesized_area` section.
+    public func withPEAreas(_ source: PEAreaSource, label: String) throws -> EnergyTable {
+        if source == .synthesized && synthesizedArea == nil {
+            throw ConfigError(path: label, problems: ["synthesized_area: missing; this table has no synthesized PE areas (see Configs/energy/28nm.yaml)"])
+        }
+        var table = self
+        table.peAreaSource = source
+        return table
     }
 
     /// `sram: {table: FILE.csv, cacti_node_nm: N}`, the table's path relative to the energy file.

@@ -6,6 +6,9 @@ import MantNumerics
 /// output scalers and decoders at the array's edge, the three buffers, the vector unit and the KV
 /// engine with its window buffer. SRAM area is each memory's banks priced by the table's CACTI
 /// bank grid at their capacity and port width. Registers and wiring are not counted (the table says so).
+/// PE (and M-ANT SAC combine) areas are the table's composed figures, or, when its
+/// `peAreaSource` is synthesized, Yosys's transistor counts of the Verilog PEs times the table's
+/// um^2 per transistor.
 ///
 /// SAC rows: one per `group` PE rows for group-wise formats (at least one), one for per-channel
 /// scales; none in the FP16 and VQ arrays, nor in the LUT array that scales at its decoder.
@@ -28,6 +31,15 @@ public struct AreaModel {
         let array = architecture.array
         var missing = [String]()
         func unit(_ name: String) -> Double {
+            if table.peAreaSource == .synthesized, EnergyTable.SynthesizedArea.replaces(name), let synthesized = table.synthesizedArea {
+                guard let transistors = synthesized.transistors[name] else {
+                    let known = synthesized.transistors.keys.filter(EnergyTable.SynthesizedArea.replaces).sorted().joined(separator: ", ")
+                    missing.append("synthesized PE areas: \(synthesized.path) has no \(name) (the \(architecture.array.peType.rawValue) array's); "
+                        + "it has \(known); use the composed areas for this array")
+                    return 0
+                }
+                return Double(transistors) * synthesized.squareMicronsPerTransistor / 1e6
+            }
             guard let entry = table.areas[name] else { missing.append("area.\(name): missing"); return 0 }
             return entry.picojoules / 1e6
         }

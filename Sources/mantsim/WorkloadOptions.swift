@@ -83,8 +83,12 @@ struct WorkloadOptions: ParsableArguments {
         }
     }
 
+    @Option(name: .customLong("pe-area"), help: "PE areas: composed (from adder and multiplier areas, the energy table's area section) or synthesized (Yosys's transistor counts of the Verilog PEs in RTLModels/verilog, Configs/area/synthesized.csv, times the table's um^2 per transistor). Used by --iso and every reported area.")
+    var peArea: EnergyTable.PEAreaSource = .composed
+
     func energyTable() throws -> EnergyTable {
-        try EnergyTable.load(path: try BundledConfig.path(energy, kind: .energy))
+        let path = try BundledConfig.path(energy, kind: .energy)
+        return try EnergyTable.load(path: path).withPEAreas(peArea, label: path)
     }
 }
 
@@ -197,3 +201,5 @@ struct SafetensorsWeights: WeightSource {
         file.entries[name] == nil ? nil : try file.tensor(named: name)
     }
 }
+
+extension EnergyTable.PEAreaSource: ExpressibleByArgument {}

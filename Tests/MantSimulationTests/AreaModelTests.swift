@@ -33,6 +33,38 @@ final class AreaModelTests: XCTestCase {
         XCTAssertEqual(lutSAC["decoder"]!, 32 * unit("decoder.unit"), accuracy: 1e-12)
     }
 
+    func testSynthesizedPEAreasAreTransistorsTimesTheNodesFactor() throws {
+        let table = try energyTable("28nm")
+        let synthesized = try XCTUnwrap(table.synthesizedArea)
+        XCTAssertEqual(synthesized.squareMicronsPerTransistor, 0.1995 * (28.0 / 45) * (28.0 / 45), accuracy: 1e-5)
+        let gates = try AreaModel(table: try table.withPEAreas(.synthesized, label: "28nm"))
+        let composed = try AreaModel(table: table)
+        for (name, entry) in [("int8", "pe.mac_w8a8"), ("int4", "pe.mac_w4a8"), ("mant", "pe.mac_w3a8"), ("ant", "pe.mac_ant_w8a8"), ("fp16", "pe.mac_fp16")] {
+            let architecture = try bundledArchitecture(name, rows: 16, columns: 8)
+            let area = try gates.area(of: architecture)
+            let transistors = Double(try XCTUnwrap(synthesized.transistors[entry], entry))
+            XCTAssertEqual(area["pe"]!, 128 * transistors * synthesized.squareMicronsPerTransistor / 1e6, accuracy: 1e-12, name)
+            let other = try composed.area(of: architecture)
+            XCTAssertEqual(area["wbuf"], other["wbuf"], "only PE (and SAC combine) areas change")
+            XCTAssertEqual(area["vector"], other["vector"])
+        }
+        // M-ANT's SAC rows take the synthesized a x M + H unit beside the composed FP32 scale-accumulate.
+        let mant = try bundledArchitecture("mant", rows: 64, columns: 8)
+        let sac = try gates.area(of: mant)["sac"]! - (try composed.area(of: mant)["sac"]!)
+        let combine = Double(synthesized.transistors["sac.combine_unit"]!) * synthesized.squareMicronsPerTransistor - table.areas["sac.combine_unit"]!.picojoules
+        XCTAssertEqual(sac, 8 * 1 * combine / 1e6, accuracy: 1e-12, "one SAC row per 64-row group, one unit per column")
+        // Fused decode: the M-ANT PE is smaller in gates than a PE that decodes to 8 bits and multiplies.
+        XCTAssertLessThan(synthesized.transistors["pe.mac_w3a8"]!, synthesized.transistors["pe.mac_ant_w8a8"]!)
+        XCTAssertLessThan(synthesized.transistors["pe.mac_w4a8"]!, synthesized.transistors["pe.mac_w8a8"]!)
+        // A PE kind with no Verilog is refused naming the kind and the file; a table with no counts too.
+        XCTAssertThrowsError(try gates.area(of: try bundledArchitecture("olive", rows: 8, columns: 8))) { error in
+            XCTAssertTrue("\(error)".contains("has no pe.mac_olive_w8a8 (the olive array's)") && "\(error)".contains("synthesized.csv"), "\(error)")
+        }
+        var bare = table
+        bare.synthesizedArea = nil
+        XCTAssertThrowsError(try bare.withPEAreas(.synthesized, label: "bare.yaml")) { XCTAssertTrue("\($0)".contains("bare.yaml: synthesized_area: missing"), "\($0)") }
+    }
+
     func testResizingFindsTheLargestSquareArrayThatFits() throws {
         let model = try AreaModel(table: try energyTable())
         let int8 = try bundledArchitecture("int8", rows: 32, columns: 32)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "array/pe_step.hpp"
 #include "kinds/pe_kind.hpp"
 
 // The reference numerics define every FP32 step as a separate multiply and add.
@@ -188,24 +189,24 @@ void PEArray::step_ws_int(long t) {
                     in_m = shared_->carry_m[slot];
                     in_h = shared_->carry_h[slot];
                 }
-                pm[c] = in_m + wm[c] * a[c];
-                ph[c] = in_h + ws[c] * a[c];
+                pm[c] = pe_step::integer(in_m, wm[c], a[c]);
+                ph[c] = pe_step::integer(in_h, ws[c], a[c]);
             }
         } else if (sac_row_[r - 1]) {
             for (long c = lo; c <= hi; ++c) {
-                pm[c] = wm[c] * a[c];
-                ph[c] = ws[c] * a[c];
+                pm[c] = pe_step::integer(0, wm[c], a[c]);
+                ph[c] = pe_step::integer(0, ws[c], a[c]);
             }
         } else {
             const int32_t *um = pm - C;
             const int32_t *uh = ph - C;
             if (shift_lane_) {
                 for (long c = lo; c <= hi; ++c) {
-                    pm[c] = um[c] + wm[c] * a[c];
-                    ph[c] = uh[c] + ws[c] * a[c];
+                    pm[c] = pe_step::integer(um[c], wm[c], a[c]);
+                    ph[c] = pe_step::integer(uh[c], ws[c], a[c]);
                 }
             } else {
-                for (long c = lo; c <= hi; ++c) pm[c] = um[c] + wm[c] * a[c];
+                for (long c = lo; c <= hi; ++c) pm[c] = pe_step::integer(um[c], wm[c], a[c]);
             }
         }
         if (r >= static_cast<long>(tile_.kt)) continue;
@@ -218,7 +219,7 @@ void PEArray::step_ws_int(long t) {
                 const size_t n = tile_.n0 + c, m = tile_.m0 + (t - r - c);
                 const size_t meta = group_index(n, k);
                 const int32_t a_g = w_->group_a[meta];
-                const int32_t total = a_g * pm[c] + ph[c];
+                const int32_t total = pe_step::sac_integer(a_g, pm[c], ph[c]);
                 float &acc = acc_[m * n_ + n];
                 acc = acc + w_->group_scale[meta] * static_cast<float>(total);
                 if (shift_lane_) combines_ += 1;
@@ -249,13 +250,13 @@ void PEArray::step_ws_fp16(long t) {
             for (long c = lo; c <= hi; ++c) {
                 const size_t slot = (tile_.m0 + (t - c)) * n_ + tile_.n0 + c;
                 const float in = !grouped_ ? acc_[slot] : carry_in_ ? shared_->carry16[slot] : 0.0f;
-                p[c] = in + w[c] * a[c];
+                p[c] = pe_step::fp16(in, w[c], a[c]);
             }
         } else if (sac_row_[r - 1]) {
-            for (long c = lo; c <= hi; ++c) p[c] = 0.0f + w[c] * a[c];
+            for (long c = lo; c <= hi; ++c) p[c] = pe_step::fp16(0.0f, w[c], a[c]);
         } else {
             const float *up = p - C;
-            for (long c = lo; c <= hi; ++c) p[c] = up[c] + w[c] * a[c];
+            for (long c = lo; c <= hi; ++c) p[c] = pe_step::fp16(up[c], w[c], a[c]);
         }
         if (r < static_cast<long>(tile_.kt)) macs_ += static_cast<uint64_t>(hi - lo + 1);
         if (grouped_) {

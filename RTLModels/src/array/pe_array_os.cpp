@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "array/pe_step.hpp"
 #include "kinds/pe_kind.hpp"
 
 // The reference numerics define every FP32 step as a separate multiply and add.
@@ -72,11 +73,11 @@ void PEArray::step_os(long t) {
             if (fp16) {
                 // Grouped, each group sums on its own and its SAC adds it to the output when it ends.
                 float &sum = grouped_ ? shared_->os16[slot] : acc_[slot];
-                sum = sum + w16_[cell] * act16_[cell];
+                sum = pe_step::fp16(sum, w16_[cell], act16_[cell]);
             } else {
-                shared_->os_m[slot] += w_mac_[cell] * act_[cell];
+                shared_->os_m[slot] = pe_step::integer(shared_->os_m[slot], w_mac_[cell], act_[cell]);
                 if (shift_lane_) {
-                    shared_->os_h[slot] += w_shift_[cell] * act_[cell];
+                    shared_->os_h[slot] = pe_step::integer(shared_->os_h[slot], w_shift_[cell], act_[cell]);
                     shift_adds_ += w_shift_[cell] != 0 ? 1 : 0;
                 }
             }
@@ -95,7 +96,7 @@ void PEArray::close_group(size_t slot, size_t k_end) {
         shared_->os16[slot] = 0.0f;
         return;
     }
-    const int32_t total = w_->group_a[meta] * shared_->os_m[slot] + shared_->os_h[slot];
+    const int32_t total = pe_step::sac_integer(w_->group_a[meta], shared_->os_m[slot], shared_->os_h[slot]);
     acc = acc + w_->group_scale[meta] * static_cast<float>(total);
     shared_->os_m[slot] = 0;
     shared_->os_h[slot] = 0;

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Synthesizes each Verilog PE of RTLModels/verilog with Yosys and writes Configs/area/synthesized.csv.
+
+Each PE is read, flattened and synthesized (`synth`), mapped to a generic CMOS gate set
+(`abc -g cmos2`: NAND, NOR and NOT) and counted (`stat -tech cmos`). The table keeps the cells, the
+flip-flops and Yosys's estimate of transistors in the combinational gates; flip-flops are listed,
+not counted, as the composed areas count no registers either. `--check` synthesizes again and
+compares with the committed table (part of `make test`).
+
+    python3 Configs/area/synthesize.py [--check]
+"""
+import csv
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+VERILOG = os.path.join(ROOT, "RTLModels", "verilog")
+TABLE = os.path.join(HERE, "synthesized.csv")
+
+# (area entry the model prices, module, parameters, what it is)
+PES = [
+    ("pe.mac_w8a8", "int_pe", {"WEIGHT_BITS": 8}, "INT8 PE: 8b x 8b multiplier, 32b accumulator"),
+    ("pe.mac_w4a8", "int_pe", {"WEIGHT_BITS": 4}, "INT4 PE: 4b x 8b multiplier, 32b accumulator"),
+    ("pe.mac_w3a8", "mant_pe", {"WEIGHT_BITS": 4}, "M-ANT fused PE: 3b magnitude x 8b MAC path, shift path, two 32b sums"),
+    ("pe.mac_ant_w8a8", "ant_pe", {}, "ANT-style PE: 4b code decoded to 8b, 8b x 8b multiplier, 32b accumulator"),
+    ("pe.mac_fp16", "fp16_mac_pe", {}, "FP16 PE: FP16 x FP16 product, FP32 adder (round to nearest even)"),
+    ("sac.combine_unit", "mant_sac_int", {}, "M-ANT SAC integer part: a x M + H (8b x 32b, 32b adder)"),
+    ("decoder.lut_table", "lut_decoder", {"BITS": 4}, "LUT decoder: 16-entry FP16 table, one read per cycle (listed, not priced)"),
+]
+COLUMNS = ["entry", "module", "parameters", "cells", "flip_flops", "transistors", "description", "yosys", "command"]
+
+
+def yosys_version():
+    return subprocess.run(["yosys", "-V"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def synthesize(module, parameters):
+    sources = sorted(os.path.join("RTLModels/verilog", name) for name in os.listdir(VERILOG) if name.endswith(".v"))
+    chparam = "".join(f" -set {key} {value}" for key, value in parameters.items())
+    script = (f"read_verilog {' '.join(sources)}; " + (f"chparam{chparam} {module}; " if parameters else "")
+              + f"synth -flatten -top {module}; abc -g cmos2; opt_clean; stat -tech cmos")
+    with tempfile.NamedTemporaryFile(suffix=".log") as log:
+        subprocess.run(["yosys", "-q", "-l", log.name, "-p", script], cwd=ROOT, check=True, capture_output=True)
+        text = open(log.name).read()
+    stats = text[text.rfind("Number of cells"):]
+    cells = int(re.search(r"Number of cells:\s+(\d+)", stats).group(1))
+    flops = sum(int(count) for kind, count in re.findall(r"\$_(S?DFF\w*)_\s+(\d+)", stats))
+    transistors = int(re.search(r"Estimated number of transistors:\s+(\d+)", stats).group(1))
+    return cells, flops, transistors, "yosys -p \"" + script.replace(" ".join(sources), "RTLModels/verilog/*.v") + "\""
+
+
+def rows():
+    version = yosys_version()
+    result = []
+    for entry, module, parameters, description in PES:
+        cells, flops, transistors, command = synthesize(module, parameters)
+        result.append({"entry": entry, "module": module, "parameters": " ".join(f"{k}={v}" for k, v in parameters.items()),
+                       "cells": cells, "flip_flops": flops, "transistors": transistors, "description": description,
+                       "yosys": version, "command": command})
+        print(f"{entry:18} {module:14} {transistors:7} transistors, {flops:4} flip-flops", file=sys.stderr)
+    return result
+
+
+def main():
+    if not any(os.access(os.path.join(folder, "yosys"), os.X_OK) for folder in os.environ.get("PATH", "").split(":")):
+        sys.exit("make area: yosys is not on PATH (Debian: apt-get install yosys; `make area` installs it as root)")
+    fresh = rows()
+    if "--check" in sys.argv:
+        with open(TABLE, newline="") as handle:
+            committed = {row["entry"]: row for row in csv.DictReader(line for line in handle if not line.startswith("#"))}
+        problems = []
+        for row in fresh:
+            old = committed.get(row["entry"])
+            if old is None:
+                problems.append(f"{row['entry']}: missing from {TABLE}")
+            elif (int(old["transistors"]), int(old["flip_flops"]), int(old["cells"])) != (row["transistors"], row["flip_flops"], row["cells"]):
+                problems.append(f"{row['entry']}: committed {old['transistors']} transistors / {old['cells']} cells, "
+                                f"synthesized now {row['transistors']} / {row['cells']} (rerun make area and commit)")
+        if problems:
+            sys.exit("area check failed:\n  " + "\n  ".join(problems))
+        print(f"area check: {len(fresh)} PEs synthesize to the committed counts ({TABLE})")
+        return
+    with open(TABLE + ".tmp", "w", newline="") as handle:
+        handle.write("# Made by `make area` (Configs/area/synthesize.py) from RTLModels/verilog; do not edit by hand.\n")
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(fresh)
+    os.replace(TABLE + ".tmp", TABLE)
+    print(f"wrote {TABLE}")
+
+
+if __name__ == "__main__":
+    main()
