@@ -7,7 +7,7 @@ import MantWorkload
 /// A sweep's results in one SQLite file. Tables (schema 1):
 ///
 /// - `runs`: one row per `mantsim sweep` that recorded points: spec, tool version, backend, chunk.
-/// - `points`: one row per point and run: its inputs (architecture, workload settings, the
+/// - `points`: one row per point and run: its inputs (architecture, workload settings with the PE area source, the
 ///   architecture fields the axes set as JSON), the key (`SweepPoint.key`), status `ok` or
 ///   `failed` with the error, the array and formats it ran, area and accuracy.
 /// - `phase_results`: latency, tokens/s, energy, utilization and DRAM traffic per point and phase.
@@ -99,7 +99,7 @@ public final class SweepDatabase {
                 id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id), point_index INTEGER NOT NULL,
                 key TEXT NOT NULL, label TEXT NOT NULL, architecture TEXT NOT NULL, fields TEXT NOT NULL,
                 model TEXT NOT NULL, phase TEXT NOT NULL, batch INTEGER NOT NULL, prompt INTEGER NOT NULL, tokens INTEGER NOT NULL,
-                energy_table TEXT NOT NULL, dram_standard TEXT, seed INTEGER NOT NULL, fidelity TEXT NOT NULL,
+                energy_table TEXT NOT NULL, pe_area TEXT NOT NULL, dram_standard TEXT, seed INTEGER NOT NULL, fidelity TEXT NOT NULL,
                 tool_version TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('ok', 'failed')), error TEXT,
                 name TEXT, pe TEXT, array TEXT, weight_format TEXT, kv_format TEXT, activation_bits INTEGER, dram TEXT,
                 clock_mhz REAL, area_mm2 REAL, weight_sqnr_db REAL, kv_sqnr_db REAL,
@@ -185,13 +185,13 @@ public final class SweepDatabase {
         let result = outcome.result
         try db.execute(sql: """
             INSERT INTO points (run_id, point_index, key, label, architecture, fields, model, phase, batch, prompt, tokens, energy_table,
-                dram_standard, seed, fidelity, tool_version, status, error, name, pe, array, weight_format, kv_format, activation_bits, dram,
+                pe_area, dram_standard, seed, fidelity, tool_version, status, error, name, pe, array, weight_format, kv_format, activation_bits, dram,
                 clock_mhz, area_mm2, weight_sqnr_db, kv_sqnr_db)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: StatementArguments([
                 runID, outcome.index, outcome.key, outcome.label, outcome.architecture, outcome.fields, outcome.workload["model"],
                 outcome.workload["phase"], Int(outcome.workload["batch"] ?? ""), Int(outcome.workload["prompt"] ?? ""),
-                Int(outcome.workload["tokens"] ?? ""), outcome.workload["energy"], outcome.workload["dram_standard"],
+                Int(outcome.workload["tokens"] ?? ""), outcome.workload["energy"], outcome.workload["pe_area"] ?? "composed", outcome.workload["dram_standard"],
                 Int(outcome.workload["seed"] ?? ""), outcome.workload["fidelity"], outcome.toolVersion,
                 result == nil ? "failed" : "ok", outcome.error, result?.architecture, result?.pe, result?.array, result?.weightFormat,
                 result?.kvFormat, result?.activationBits, result?.dram, result?.clockMHz,
@@ -288,7 +288,7 @@ extension SweepDatabase {
                                 """, arguments: [oldRun])
                             runs[oldRun] = db.lastInsertedRowID
                         }
-                        let columns = "point_index, key, label, architecture, fields, model, phase, batch, prompt, tokens, energy_table, dram_standard, "
+                        let columns = "point_index, key, label, architecture, fields, model, phase, batch, prompt, tokens, energy_table, pe_area, dram_standard, "
                             + "seed, fidelity, tool_version, status, error, name, pe, array, weight_format, kv_format, activation_bits, dram, clock_mhz, "
                             + "area_mm2, weight_sqnr_db, kv_sqnr_db"
                         try db.execute(sql: "INSERT INTO main.points (run_id, \(columns)) SELECT ?, \(columns) FROM shard.points WHERE id = ?",
@@ -377,6 +377,7 @@ public struct SweepRow {
     public var prompt: Int
     public var tokens: Int
     public var energyTable: String
+    public var peArea: String
     public var dramStandard: String?
     public var seed: Int
     public var fidelity: String
@@ -412,6 +413,7 @@ public struct SweepRow {
         prompt = row["prompt"]
         tokens = row["tokens"]
         energyTable = row["energy_table"]
+        peArea = row["pe_area"]
         dramStandard = row["dram_standard"]
         seed = row["seed"]
         fidelity = row["fidelity"]
@@ -436,7 +438,7 @@ public struct SweepRow {
 
     /// The point's inputs, without the run or tool: what matches a point across runs and databases.
     public var inputs: String {
-        [architecture, fields, model, phases, "\(batch)", "\(prompt)", "\(tokens)", energyTable, dramStandard ?? "", "\(seed)", fidelity]
+        [architecture, fields, model, phases, "\(batch)", "\(prompt)", "\(tokens)", energyTable, peArea, dramStandard ?? "", "\(seed)", fidelity]
             .joined(separator: "\u{1}")
     }
 }

@@ -93,6 +93,10 @@ public struct SweepPlan {
                         guard let number = value.value as? Int, number >= 0 else { throw SweepError("expected a whole number of generated tokens") }
                     case "seed":
                         guard let number = value.value as? Int, number >= 0 else { throw SweepError("expected a whole number from 0") }
+                    case "pe_area":
+                        guard let text = value.value as? String, EnergyTable.PEAreaSource(rawValue: text) != nil else {
+                            throw SweepError("expected composed or synthesized")
+                        }
                     case "fidelity":
                         guard let text = value.value as? String, Fidelity(rawValue: text) != nil else { throw SweepError("expected fast or cycle") }
                     case "dram_standard":
@@ -143,7 +147,8 @@ public struct SweepPlan {
                         config = try config.withDRAM(technology: technology, channels: channels)
                     }
                     let (model, modelText) = models[workload["model"]!]!
-                    let (energy, energyText) = energies[workload["energy"]!]!
+                    let (table, energyText) = energies[workload["energy"]!]!
+                    let energy = try table.withPEAreas(EnergyTable.PEAreaSource(rawValue: workload["pe_area"]!)!, label: workload["energy"]!)
                     var request = WorkloadRequest(model: model, batch: values["batch"]!.value as! Int, promptLength: values["prompt"]!.value as! Int,
                                                   generatedTokens: values["tokens"]!.value as! Int,
                                                   phases: Phase.selection(workload["phase"]!)!, seed: UInt64(values["seed"]!.value as! Int),
@@ -152,7 +157,7 @@ public struct SweepPlan {
                     try request.validate()
                     let identity = [
                         "mantsim \(mantsimVersion)", "architecture \(Canonical.json(tree))", "dram_standard \(workload["dram_standard"] ?? "-")",
-                        "model \(modelText)", "energy \(energyText)",
+                        "model \(modelText)", "energy \(energyText)", "pe_area \(workload["pe_area"]!)",
                         "workload \(workload["phase"]!) batch \(request.batch) prompt \(request.promptLength) tokens \(request.generatedTokens) seed \(request.seed) fidelity \(request.fidelity.rawValue)",
                     ].joined(separator: "\n")
                     let point = SweepPoint(index: points.count, architectureName: name, settings: settings, fieldsJSON: Canonical.json(fields),
@@ -171,7 +176,12 @@ public struct SweepPlan {
             }
         }
         if !problems.isEmpty { throw ConfigError(path: spec.path, problems: SweepPlan.unique(problems)) }
-        (self.points, self.dropped) = try SweepPlan.constrain(points, spec: spec)
+        do {
+            (self.points, self.dropped) = try SweepPlan.constrain(points, spec: spec)
+        } catch let error as ConfigError where error.path != spec.path {
+            // The area model's problems (an energy table without an area, a PE with no synthesized count).
+            throw ConfigError(path: spec.path, problems: error.problems.map { "constraints: \(error.path): \($0)" })
+        }
     }
 
     /// Iso-area resizing against the baseline at the same axis values, then the area cap.
@@ -324,6 +334,10 @@ extension SweepPlan {
             do {
                 let runner = try WorkloadRunner(architecture: point.architecture, energy: point.energy, rtl: rtl)
                 try mapping ? runner.check(point.request) : runner.checkWithoutMapping(point.request)
+                // The area every result reports: a PE the area source cannot price is found now.
+                if !point.energy.areas.isEmpty {
+                    _ = try AreaModel(table: point.energy).area(of: point.architecture, headDimension: point.request.model.headDimension)
+                }
             } catch let error as WorkloadError {
                 problems += error.problems.map { "\($0) (\(point.label(varying: varying.union(["architecture"]))))" }
             } catch {

@@ -6,8 +6,8 @@ import Yams
 /// architecture fields and workload settings, and constraints.
 ///
 ///     architectures: [int8, mant]     # bundled names or YAML paths (relative to this file)
-///     model: llama-2-7b               # model, phase, batch, prompt, tokens, energy, dram_standard,
-///     phase: decode                   # seed, fidelity: one value, or a list (an axis of its own)
+///     model: llama-2-7b               # model, phase, batch, prompt, tokens, energy, pe_area,
+///     phase: decode                   # dram_standard, seed, fidelity: one value, or a list (an axis)
 ///     prompt: 256
 ///     tokens: 4
 ///     axes:                           # every combination runs, on every architecture
@@ -20,9 +20,9 @@ import Yams
 ///       max_area_mm2: 2.0             # drop points above this chip area (area: core for PEs only)
 public struct SweepSpec {
     /// Workload settings an axis may name; every other axis name is an architecture field path.
-    public static let workloadKeys = ["model", "phase", "batch", "prompt", "tokens", "energy", "dram_standard", "seed", "fidelity"]
+    public static let workloadKeys = ["model", "phase", "batch", "prompt", "tokens", "energy", "pe_area", "dram_standard", "seed", "fidelity"]
     static let defaults: [String: Any] = ["model": "llama-2-7b", "phase": "both", "batch": 1, "prompt": 2048, "tokens": 128,
-                                          "energy": "28nm", "seed": 2025, "fidelity": "fast"]
+                                          "energy": "28nm", "pe_area": "composed", "seed": 2025, "fidelity": "fast"]
     static let topKeys = ["architectures", "axes", "constraints"] + workloadKeys
 
     public struct Axis {

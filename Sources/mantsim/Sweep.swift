@@ -10,7 +10,7 @@ struct Sweep: ParsableCommand {
         discussion: """
         The spec names architectures, a workload and axes: any architecture field by its path \
         (array.rows, dram.bits_per_cycle, buffers.weight_bytes, formats.weights, ...) or a workload \
-        setting (model, phase, batch, prompt, tokens, energy, dram_standard, seed, fidelity). Every \
+        setting (model, phase, batch, prompt, tokens, energy, pe_area, dram_standard, seed, fidelity). Every \
         architecture runs with every combination of the axes. Constraints resize arrays to the \
         baseline's area (iso: area or chip) or drop points above an area (max_area_mm2).
 

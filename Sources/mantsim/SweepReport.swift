@@ -242,7 +242,7 @@ enum SweepTables {
         value == 0 ? "0" : abs(value) >= 1000 || abs(value) < 0.01 ? String(format: "%.4g", value) : String(format: "%.3f", value)
     }
 
-    static let csvHeader = ["point", "architecture", "label", "fields", "model", "phases", "batch", "prompt", "tokens", "energy_table", "dram_standard",
+    static let csvHeader = ["point", "architecture", "label", "fields", "model", "phases", "batch", "prompt", "tokens", "energy_table", "pe_area", "dram_standard",
                             "seed", "fidelity", "mantsim", "key", "status", "error", "array", "weight_format", "kv_format", "area_mm2",
                             "weight_sqnr_db", "kv_sqnr_db", "phase", "cycles", "latency_s", "tokens_per_s", "energy_j", "utilization",
                             "dram_read_bits", "dram_write_bits"]
@@ -251,7 +251,7 @@ enum SweepTables {
         func value<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "" }
         return ([csvHeader.joined(separator: ",")] + rows.map { row in
             [value(row.index), field(row.architecture), field(row.label), field(row.fields), field(row.model), row.phases, value(row.batch),
-             value(row.prompt), value(row.tokens), field(row.energyTable), value(row.dramStandard), value(row.seed), row.fidelity, row.toolVersion,
+             value(row.prompt), value(row.tokens), field(row.energyTable), row.peArea, value(row.dramStandard), value(row.seed), row.fidelity, row.toolVersion,
              row.key, row.ok ? "ok" : "failed", field((row.error ?? "").replacingOccurrences(of: "\n", with: "; ")), value(row.array), value(row.weightFormat), value(row.kvFormat),
              value(row.areaMM2), value(row.weightSQNR), value(row.kvSQNR), value(row.phase), value(row.cycles), value(row.latencySeconds),
              value(row.tokensPerSecond), value(row.energyJoules), value(row.utilization), value(row.dramReadBits), value(row.dramWriteBits)]

@@ -116,9 +116,11 @@ final class FuzzTests: XCTestCase {
         let weights = try IntegerFormat(bits: 8, granularity: .group(16)).quantize(try SyntheticTensor.llmLike(rows: 8, columns: 32, seed: 1))
         let job = try GemmOperands(weights: weights, activations: try SyntheticTensor.llmLike(rows: 2, columns: 32, seed: 2))
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mantsim-fuzz-\(UUID().uuidString)")
-        // Energy tables name their SRAM table as ../sram/cacti.csv.
-        for folder in ["energy", "sram"] { try FileManager.default.createDirectory(at: scratch.appendingPathComponent(folder), withIntermediateDirectories: true) }
-        try FileManager.default.copyItem(at: repository.appendingPathComponent("Configs/sram/cacti.csv"), to: scratch.appendingPathComponent("sram/cacti.csv"))
+        // Energy tables name their SRAM table as ../sram/cacti.csv and their PE counts as ../area/synthesized.csv.
+        for folder in ["energy", "sram", "area"] { try FileManager.default.createDirectory(at: scratch.appendingPathComponent(folder), withIntermediateDirectories: true) }
+        for table in ["sram/cacti.csv", "area/synthesized.csv"] {
+            try FileManager.default.copyItem(at: repository.appendingPathComponent("Configs/\(table)"), to: scratch.appendingPathComponent(table))
+        }
         defer { try? FileManager.default.removeItem(at: scratch) }
         var mutator = Mutator(random: SeededGenerator(seed: seed))
         var accepted = [String: Int](), fed = [String: Int]()

@@ -140,6 +140,19 @@ final class SweepTests: XCTestCase {
         XCTAssertLessThan(iso.points[1].architecture.array.rows, 32, "M-ANT's SAC rows and KV engine cost PEs at INT8's compute area")
     }
 
+    func testThePEAreaSourceIsASettingThatIsoAreaFollows() throws {
+        let plan = try self.plan("architectures: [int8, mant]\nmodel: tiny.json\npe_area: [composed, synthesized]\nconstraints: {iso: area, baseline: int8}")
+        XCTAssertEqual(plan.points.map(\.architectureName), ["int8", "int8", "mant", "mant"])
+        XCTAssertEqual(plan.points.map { $0.energy.peAreaSource.rawValue }, ["composed", "synthesized", "composed", "synthesized"])
+        XCTAssertEqual(plan.points[0].architecture.array.rows, 32)
+        XCTAssertEqual(plan.points[1].architecture.array.rows, 32)
+        XCTAssertGreaterThan(plan.points[3].architecture.array.rows, plan.points[2].architecture.array.rows,
+                             "by gates the M-ANT PE is smaller than INT8's, so more of them fit INT8's area")
+        XCTAssertTrue(problems("architectures: [int8]\nmodel: tiny.json\npe_area: gates").joined().contains("pe_area: gates: expected composed or synthesized"))
+        XCTAssertTrue(problems("architectures: [olive]\nmodel: tiny.json\npe_area: synthesized\nconstraints: {max_area_mm2: 100}").joined()
+            .contains("has no pe.mac_olive_w8a8"), "a PE with no Verilog is named")
+    }
+
     func testTheEstimateWaitsForEveryArchitectureThenUsesEachOnesTime() throws {
         let plan = try self.plan("architectures: [int8, mant]\nmodel: tiny.json\nphase: decode\naxes: {array.rows: [16, 32]}")
         var estimate = SweepEstimate(points: plan.points, workers: 2)
