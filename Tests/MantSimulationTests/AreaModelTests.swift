@@ -39,7 +39,8 @@ final class AreaModelTests: XCTestCase {
         XCTAssertEqual(synthesized.squareMicronsPerTransistor, 0.1995 * (28.0 / 45) * (28.0 / 45), accuracy: 1e-5)
         let gates = try AreaModel(table: try table.withPEAreas(.synthesized, label: "28nm"))
         let composed = try AreaModel(table: table)
-        for (name, entry) in [("int8", "pe.mac_w8a8"), ("int4", "pe.mac_w4a8"), ("mant", "pe.mac_w3a8"), ("ant", "pe.mac_ant_w8a8"), ("fp16", "pe.mac_fp16")] {
+        for (name, entry) in [("int8", "pe.mac_w8a8"), ("int4", "pe.mac_w4a8"), ("mant", "pe.mac_w3a8"), ("ant", "pe.mac_ant_w8a8"), ("olive", "pe.mac_olive_w8a8"),
+                                ("fp16", "pe.mac_fp16")] {
             let architecture = try bundledArchitecture(name, rows: 16, columns: 8)
             let area = try gates.area(of: architecture)
             let transistors = Double(try XCTUnwrap(synthesized.transistors[entry], entry))
@@ -55,10 +56,11 @@ final class AreaModelTests: XCTestCase {
         XCTAssertEqual(sac, 8 * 1 * combine / 1e6, accuracy: 1e-12, "one SAC row per 64-row group, one unit per column")
         // Fused decode: the M-ANT PE is smaller in gates than a PE that decodes to 8 bits and multiplies.
         XCTAssertLessThan(synthesized.transistors["pe.mac_w3a8"]!, synthesized.transistors["pe.mac_ant_w8a8"]!)
+        XCTAssertLessThan(synthesized.transistors["pe.mac_w3a8"]!, synthesized.transistors["pe.mac_olive_w8a8"]!)
         XCTAssertLessThan(synthesized.transistors["pe.mac_w4a8"]!, synthesized.transistors["pe.mac_w8a8"]!)
         // A PE kind with no Verilog is refused naming the kind and the file; a table with no counts too.
-        XCTAssertThrowsError(try gates.area(of: try bundledArchitecture("olive", rows: 8, columns: 8))) { error in
-            XCTAssertTrue("\(error)".contains("has no pe.mac_olive_w8a8 (the olive array's)") && "\(error)".contains("synthesized.csv"), "\(error)")
+        XCTAssertThrowsError(try gates.area(of: try bundledArchitecture("mxfp4", rows: 8, columns: 8))) { error in
+            XCTAssertTrue("\(error)".contains("has no pe.mac_mxfp4_w5a8 (the mxfp4 array's)") && "\(error)".contains("synthesized.csv"), "\(error)")
         }
         var bare = table
         bare.synthesizedArea = nil

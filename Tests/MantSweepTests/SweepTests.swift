@@ -149,8 +149,8 @@ final class SweepTests: XCTestCase {
         XCTAssertGreaterThan(plan.points[3].architecture.array.rows, plan.points[2].architecture.array.rows,
                              "by gates the M-ANT PE is smaller than INT8's, so more of them fit INT8's area")
         XCTAssertTrue(problems("architectures: [int8]\nmodel: tiny.json\npe_area: gates").joined().contains("pe_area: gates: expected composed or synthesized"))
-        XCTAssertTrue(problems("architectures: [olive]\nmodel: tiny.json\npe_area: synthesized\nconstraints: {max_area_mm2: 100}").joined()
-            .contains("has no pe.mac_olive_w8a8"), "a PE with no Verilog is named")
+        XCTAssertTrue(problems("architectures: [mxfp4]\nmodel: tiny.json\npe_area: synthesized\nconstraints: {max_area_mm2: 100}").joined()
+            .contains("has no pe.mac_mxfp4_w5a8"), "a PE with no Verilog is named")
     }
 
     func testTheEstimateWaitsForEveryArchitectureThenUsesEachOnesTime() throws {

@@ -49,22 +49,37 @@ struct Decoded {
     int32_t a = 1;
 };
 
-Decoded decode(int pe_type, uint32_t weight_bits, uint16_t code, uint8_t selector) {
-    const uint16_t scale = 0x3c00;  // 1.0
+// A one-row job of one group of k codes, scale 1.0.
+GemmJob group_job(const uint16_t *codes, size_t k, uint32_t weight_bits) {
+    static const uint16_t scale = 0x3c00;
     GemmJob job;
-    job.m = job.k = job.n = 1;
-    job.group_size = 1;
+    job.m = 1;
+    job.k = k;
+    job.n = 1;
+    job.group_size = k;
     job.weight_bits = weight_bits;
-    job.weight_codes = &code;
+    job.weight_codes = codes;
     job.group_scales = &scale;
+    return job;
+}
+
+// What the model's kind makes of one group of codes: each code's MAC and shift lanes, and a.
+std::vector<Decoded> decode_group(int pe_type, uint32_t weight_bits, const std::vector<uint16_t> &codes, uint8_t selector) {
+    GemmJob job = group_job(codes.data(), codes.size(), weight_bits);
     job.group_selectors = &selector;
     DecodedWeights out;
     out.group_a.assign(1, 1);
     out.group_scale.assign(1, 0.0f);
-    int16_t mac = 0, shift = 0;
-    GroupSlice slice{&code, 0, 1, 0, &mac, &shift};
+    std::vector<int16_t> mac(codes.size(), 0), shift(codes.size(), 0);
+    GroupSlice slice{codes.data(), 0, codes.size(), 0, mac.data(), shift.data()};
     pe_kind(pe_type).decode_group(job, slice, out);
-    return {mac, shift, out.group_a[0]};
+    std::vector<Decoded> result;
+    for (size_t i = 0; i < codes.size(); ++i) result.push_back({mac[i], shift[i], out.group_a[0]});
+    return result;
+}
+
+Decoded decode(int pe_type, uint32_t weight_bits, uint16_t code, uint8_t selector) {
+    return decode_group(pe_type, weight_bits, {code}, selector)[0];
 }
 
 uint32_t bits_of(float value) {
@@ -160,6 +175,33 @@ void integer_pes(Random &random, uint64_t cases) {
     }
 }
 
+// OliVe pairs: normal int4 pairs, an outlier beside its victim on either side (two victims are
+// not a pair the quantizer makes and the model refuses them). Each PE of the pair is checked.
+void olive_pe(Random &random, uint64_t cases) {
+    for (uint64_t i = 0; i < cases; ++i) {
+        uint16_t first = static_cast<uint16_t>(random.bits(4)), second = static_cast<uint16_t>(random.bits(4));
+        if (random.one_in(3)) (random.one_in(2) ? first : second) = 8;
+        if (first == 8 && second == 8) (random.one_in(2) ? first : second) = static_cast<uint16_t>(random.bits(3));
+        const std::vector<Decoded> pair = decode_group(MANTSIM_PE_OLIVE, 4, {first, second}, 0);
+        const bool own_first = random.one_in(2);
+        const uint16_t code = own_first ? first : second, partner = own_first ? second : first;
+        const int16_t w = pair[own_first ? 0 : 1].mac;
+        const int8_t a = activation(random);
+        const uint32_t s = partial_sum(random);
+        top->load = 1;
+        top->olive_code = code;
+        top->olive_partner = partner;
+        tick();
+        top->load = 0;
+        top->olive_a = static_cast<uint8_t>(a);
+        top->olive_s = s;
+        tick();
+        const int64_t want = static_cast<int64_t>(static_cast<int32_t>(s)) + pe_step::integer(0, w, a);
+        expect_bits("olive", top->olive_s_out, static_cast<uint32_t>(static_cast<uint64_t>(want)),
+                    "code=" + std::to_string(code) + " partner=" + std::to_string(partner) + " a=" + std::to_string(a) + " s=" + hex(s));
+    }
+}
+
 // FP16 operands: every class (zeros, subnormals, normals, the largest, infinities, NaN) and random.
 uint16_t half(Random &random) {
     static const std::vector<uint32_t> corners = {0x0000, 0x8000, 0x0001, 0x8001, 0x03ff, 0x0400, 0x3c00, 0xbc00, 0x7bff, 0xfbff,
@@ -212,15 +254,7 @@ void lut_decoder(Random &random, uint64_t cases) {
         top->lut_write = 0;
         std::vector<uint16_t> codes(16);
         for (auto &code : codes) code = static_cast<uint16_t>(random.bits(4));
-        const uint16_t scale = 0x3c00;
-        GemmJob job;
-        job.m = 1;
-        job.k = 16;
-        job.n = 1;
-        job.group_size = 16;
-        job.weight_bits = 4;
-        job.weight_codes = codes.data();
-        job.group_scales = &scale;
+        GemmJob job = group_job(codes.data(), codes.size(), 4);
         job.payload = table.data();
         job.payload_values = 16;
         ArraySpec config;
@@ -281,7 +315,8 @@ int main(int argc, char **argv) {
     top = new Vcosim_top;
     Random random(seed);
     integer_pes(random, cases);
-    std::printf("cosim: INT8, INT4, M-ANT (4- and 3-bit), ANT and SAC integer PEs match the model on %llu cases\n",
+    olive_pe(random, cases);
+    std::printf("cosim: INT8, INT4, M-ANT (4- and 3-bit), ANT, OliVe and SAC integer PEs match the model on %llu cases\n",
                 static_cast<unsigned long long>(cases));
     fp16_pe(random, cases);
     std::printf("cosim: FP16 PE matches the model on %llu cases\n", static_cast<unsigned long long>(cases));

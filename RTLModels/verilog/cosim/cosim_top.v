@@ -14,6 +14,9 @@ module cosim_top (
     input  wire [7:0]  sac_a, input wire [31:0] sac_m, input wire [31:0] sac_h, output wire [31:0] sac_total,
     // ANT-style decode-then-multiply PE
     input  wire [3:0]  ant_code, input wire [1:0] ant_type, input wire [7:0] ant_a, input wire [31:0] ant_s, output wire [31:0] ant_s_out,
+    // OliVe-style decode-then-multiply PE, with its pair partner's code
+    input  wire [3:0]  olive_code, input wire [3:0] olive_partner, input wire [7:0] olive_a, input wire [31:0] olive_s,
+    output wire [31:0] olive_s_out,
     // FP16 PE
     input  wire [15:0] fp_w, input wire [15:0] fp_a, input wire [31:0] fp_s, output wire [31:0] fp_s_out,
     // LUT decoder, 4-bit codes
@@ -23,7 +26,7 @@ module cosim_top (
     input  wire [31:0] col_codes, input wire col_linear, input wire [7:0] col_a_coeff, input wire [63:0] col_acts,
     output wire [31:0] col_total
 );
-    wire [7:0] unused_a [0:5];
+    wire [7:0] unused_a [0:6];
     wire [15:0] unused_fp_a;
 
     int_pe #(.WEIGHT_BITS(8)) int8 (.clk(clk), .load(load), .w_in(int8_w), .a_in(int_a), .s_in(int_s), .a_out(unused_a[0]), .s_out(int8_s_out));
@@ -34,6 +37,8 @@ module cosim_top (
         .m_in(mant_m), .h_in(mant_h), .a_out(unused_a[3]), .m_out(mant3_m_out), .h_out(mant3_h_out));
     mant_sac_int sac (.clk(clk), .coefficient(sac_a), .m_in(sac_m), .h_in(sac_h), .total(sac_total));
     ant_pe ant (.clk(clk), .load(load), .w_code(ant_code), .w_type(ant_type), .a_in(ant_a), .s_in(ant_s), .a_out(unused_a[4]), .s_out(ant_s_out));
+    olive_pe olive (.clk(clk), .load(load), .w_code(olive_code), .w_partner(olive_partner), .a_in(olive_a), .s_in(olive_s),
+        .a_out(unused_a[5]), .s_out(olive_s_out));
     fp16_mac_pe fp16 (.clk(clk), .load(load), .w_in(fp_w), .a_in(fp_a), .s_in(fp_s), .a_out(unused_fp_a), .s_out(fp_s_out));
     lut_decoder #(.BITS(4)) lut (.clk(clk), .write(lut_write), .write_index(lut_index), .write_value(lut_value), .code(lut_code), .value(lut_out));
     mant_group_column #(.GROUP(8)) column (.clk(clk), .load(load), .w_codes(col_codes), .w_linear(col_linear), .coefficient(col_a_coeff),
