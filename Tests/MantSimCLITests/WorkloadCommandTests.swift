@@ -145,6 +145,20 @@ final class WorkloadCommandTests: CLITestCase {
         XCTAssertEqual(iso.status, 0, iso.error)
         XCTAssertTrue(iso.output.contains("resized to the baseline's compute area"), iso.output)
         XCTAssertFalse(iso.output.contains("32x32 int            500  int4"), "INT4's smaller PEs buy a larger array")
+        // PE areas by gates: the fused M-ANT PE is smaller than INT8's by transistors, so at INT8's
+        // area it gets a larger array than with the composed areas; a PE with no Verilog is named.
+        func mantRows(_ source: String) throws -> Int {
+            let run = try mantsim("compare", "--archs", "mant,int8", "--baseline", "int8", "--model", model, "--prompt", "48", "--tokens", "3",
+                                  "--iso", "area", "--pe-area", source)
+            XCTAssertEqual(run.status, 0, run.error)
+            let line = try XCTUnwrap(run.output.split(separator: "\n").first { $0.hasPrefix("M-ANT ") && $0.contains(" mant ") }, run.output)
+            return try XCTUnwrap(Int(line.split(separator: " ", omittingEmptySubsequences: true)[1].split(separator: "x")[0]), String(line))
+        }
+        XCTAssertGreaterThan(try mantRows("synthesized"), try mantRows("composed"))
+        let ungated = try mantsim("compare", "--archs", "mxfp4,int8", "--baseline", "int8", "--model", model, "--prompt", "48", "--tokens", "3",
+                                  "--iso", "area", "--pe-area", "synthesized")
+        XCTAssertNotEqual(ungated.status, 0)
+        XCTAssertTrue(ungated.error.contains("has no pe.mac_mxfp4_w5a8") && ungated.error.contains("synthesized.csv"), ungated.error)
         let csv = try mantsim("compare", "--archs", "mant,int8", "--baseline", "int8", "--model", model, "--prompt", "48", "--tokens", "3", "--csv")
         XCTAssertEqual(csv.status, 0, csv.error)
         XCTAssertEqual(csv.output.split(separator: "\n").count, 1 + 4)
