@@ -36,7 +36,7 @@ PES = [
     ("pe.mac_olive_w8a8", "olive_pe", {}, "OliVe-style PE: 4b code and its pair partner's decoded to 8b, 8b x 8b multiplier, 32b accumulator"),
     ("pe.mac_fp16", "fp16_mac_pe", {}, "FP16 PE: FP16 x FP16 product, FP32 adder (round to nearest even)"),
     ("sac.combine_unit", "mant_sac_int", {}, "M-ANT SAC integer part: a x M + H (8b x 32b, 32b adder)"),
-    ("decoder.lut_table", "lut_decoder", {"BITS": 4}, "LUT decoder: 16-entry FP16 table, one read per cycle (listed, not priced)"),
+    ("decoder.lut_table", "lut_decoder", {"BITS": 4}, "LUT decoder: 16-entry FP16 table, one read per cycle (the LUT array's table per column)"),
 ]
 COLUMNS = ["entry", "module", "parameters", "cells", "flip_flops", "transistors", "transistors_min", "transistors_max", "runs",
            "description", "yosys", "command"]

@@ -42,7 +42,8 @@ public struct EnergyTable: Equatable, Sendable {
         public var path: String
 
         /// `area` entries the counts replace when PE areas are synthesized: the PEs and M-ANT's
-        /// SAC combine unit; the FP32 units, decoders and memories stay composed.
+        /// SAC combine unit (and, in AreaModel, the LUT array's table); the FP32 units, the other
+        /// decoders and the memories stay composed.
         public static func replaces(_ entry: String) -> Bool { entry.hasPrefix("pe.") || entry == "sac.combine_unit" }
 
         /// The table's CSV: lines starting with # are comments; the entry and transistors columns are read.

@@ -8,7 +8,7 @@ import MantNumerics
 /// bank grid at their capacity and port width. Registers and wiring are not counted (the table says so).
 /// PE (and M-ANT SAC combine) areas are the table's composed figures, or, when its
 /// `peAreaSource` is synthesized, Yosys's transistor counts of the Verilog PEs times the table's
-/// um^2 per transistor.
+/// um^2 per transistor; the LUT array's table per column then comes from the Verilog LUT decoder too.
 ///
 /// SAC rows: one per `group` PE rows for group-wise formats (at least one), one for per-channel
 /// scales; none in the FP16 and VQ arrays, nor in the LUT array that scales at its decoder.
@@ -30,16 +30,19 @@ public struct AreaModel {
     public func area(of architecture: ArchitectureConfig, headDimension: Int = 128) throws -> [String: Double] {
         let array = architecture.array
         var missing = [String]()
-        func unit(_ name: String) -> Double {
-            if table.peAreaSource == .synthesized, EnergyTable.SynthesizedArea.replaces(name), let synthesized = table.synthesizedArea {
-                guard let transistors = synthesized.transistors[name] else {
-                    let known = synthesized.transistors.keys.filter(EnergyTable.SynthesizedArea.replaces).sorted().joined(separator: ", ")
-                    missing.append("synthesized PE areas: \(synthesized.path) has no \(name) (the \(architecture.array.peType.rawValue) array's); "
-                        + "it has \(known); use the composed areas for this array")
-                    return 0
-                }
-                return Double(transistors) * synthesized.squareMicronsPerTransistor / 1e6
+        let synthesized = table.peAreaSource == .synthesized ? table.synthesizedArea : nil
+        // mm^2 of a synthesized entry: its transistors times the node's factor.
+        func gates(_ name: String, _ synthesized: EnergyTable.SynthesizedArea) -> Double {
+            guard let transistors = synthesized.transistors[name] else {
+                let known = synthesized.transistors.keys.filter(EnergyTable.SynthesizedArea.replaces).sorted().joined(separator: ", ")
+                missing.append("synthesized PE areas: \(synthesized.path) has no \(name) (the \(architecture.array.peType.rawValue) array's); "
+                    + "it has \(known); use the composed areas for this array")
+                return 0
             }
+            return Double(transistors) * synthesized.squareMicronsPerTransistor / 1e6
+        }
+        func unit(_ name: String) -> Double {
+            if let synthesized, EnergyTable.SynthesizedArea.replaces(name) { return gates(name, synthesized) }
             guard let entry = table.areas[name] else { missing.append("area.\(name): missing"); return 0 }
             return entry.picojoules / 1e6
         }
@@ -56,11 +59,17 @@ public struct AreaModel {
             if case .group(let size) = architecture.weightFormat.granularity { count = max(1, (rows / Double(size)).rounded(.up)) } else { count = 1 }
             return columns * count * unitArea
         }
-        if array.peType == .lut && array.lutScale == .decoder {
-            result["decoder"] = columns * unit("decoder.lut_unit")
-        } else if array.peType == .lut {
-            result["decoder"] = columns * unit("decoder.unit")
-            result["sac"] = sacRows(perColumn: unit("sac.unit"))
+        if array.peType == .lut {
+            // The table per column: composed, charged as an 8b adder (decoder.unit); by gates, the
+            // Verilog LUT decoder. Scaling at the decoder adds the FP16 multiplier, which stays
+            // composed: decoder.lut_unit less its table.
+            let lutTable = synthesized.map { gates("decoder.lut_table", $0) }
+            if array.lutScale == .decoder {
+                result["decoder"] = columns * (lutTable.map { unit("decoder.lut_unit") - unit("decoder.unit") + $0 } ?? unit("decoder.lut_unit"))
+            } else {
+                result["decoder"] = columns * (lutTable ?? unit("decoder.unit"))
+                result["sac"] = sacRows(perColumn: unit("sac.unit"))
+            }
         } else if array.peType == .vq {
             // The residual adders; the codebook SRAM and hot-entry store are among the memories below.
             result["decoder"] = Double(array.decoderLanes) * unit("decoder.vq_lane")

@@ -54,6 +54,15 @@ final class AreaModelTests: XCTestCase {
         let sac = try gates.area(of: mant)["sac"]! - (try composed.area(of: mant)["sac"]!)
         let combine = Double(synthesized.transistors["sac.combine_unit"]!) * synthesized.squareMicronsPerTransistor - table.areas["sac.combine_unit"]!.picojoules
         XCTAssertEqual(sac, 8 * 1 * combine / 1e6, accuracy: 1e-12, "one SAC row per 64-row group, one unit per column")
+        // The LUT arrays' table per column is the Verilog LUT decoder; the FP16 scale multiplier stays composed.
+        let lutTable = Double(synthesized.transistors["decoder.lut_table"]!) * synthesized.squareMicronsPerTransistor / 1e6
+        let lutSAC = try gates.area(of: try bundledArchitecture("lut-sac", rows: 32, columns: 32))
+        XCTAssertEqual(lutSAC["decoder"]!, 32 * lutTable, accuracy: 1e-12)
+        let lut = try gates.area(of: try bundledArchitecture("lut", rows: 32, columns: 32))
+        let multiplier = (table.areas["decoder.lut_unit"]!.picojoules - table.areas["decoder.unit"]!.picojoules) / 1e6
+        XCTAssertEqual(lut["decoder"]!, 32 * (multiplier + lutTable), accuracy: 1e-12)
+        XCTAssertEqual(try composed.area(of: try bundledArchitecture("lut", rows: 32, columns: 32))["decoder"]!,
+                       32 * table.areas["decoder.lut_unit"]!.picojoules / 1e6, "composed areas are as they were")
         // Fused decode: the M-ANT PE is smaller in gates than a PE that decodes to 8 bits and multiplies.
         XCTAssertLessThan(synthesized.transistors["pe.mac_w3a8"]!, synthesized.transistors["pe.mac_ant_w8a8"]!)
         XCTAssertLessThan(synthesized.transistors["pe.mac_w3a8"]!, synthesized.transistors["pe.mac_olive_w8a8"]!)
