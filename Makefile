@@ -85,6 +85,7 @@ fuzz: deps
 # process of its own. SystemC's coroutines switch stacks without ASan fiber annotations (Debian's
 # libsystemc has none), so stack-use-after-return detection is off and suites do not share a
 # process (one process running them all reports stale use-after-scope in later Swift frames).
+# Suites are matched by their exact class name ("[.]FuzzTests/" leaves out JobFuzzTests).
 SANITIZE_FLAGS := --sanitize=address -Xcxx -fsanitize=undefined -Xcxx -fno-sanitize-recover=undefined -Xlinker -lubsan --build-path .build/sanitize
 SANITIZE_SUITES := BitFusionTests DRAMTimingTests DigitPassesTests GemmTests GoldenGemmTests KVEngineTests LUTArrayTests \
 	MapperTests PipelinedTimingTests RTLModelTests VQArrayTests AttentionStepTests FuzzTests
@@ -93,7 +94,7 @@ sanitize: deps
 	@for suite in $(SANITIZE_SUITES); do \
 		log=$$(mktemp); \
 		if ! ASAN_OPTIONS=detect_leaks=0:detect_stack_use_after_return=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-			MANTSIM_FUZZ_INPUTS=3000 $(SWIFT) test --skip-build $(SANITIZE_FLAGS) --filter $$suite > $$log 2>&1 \
+			MANTSIM_FUZZ_INPUTS=3000 $(SWIFT) test --skip-build $(SANITIZE_FLAGS) --filter "[.]$$suite/" > $$log 2>&1 \
 			|| grep -q "ERROR: AddressSanitizer\|runtime error:" $$log; then \
 			grep -A30 "ERROR: AddressSanitizer\|runtime error:\|error:" $$log | head -60; echo "sanitize: $$suite failed"; exit 1; \
 		fi; \
