@@ -45,7 +45,7 @@ final class SweepTests: XCTestCase {
         }
     }
 
-    func testTheIssuesFormGivesEightPointsWithTheFieldsSet() throws {
+    func testTwoArchitecturesByTwoAxesOfTwoGiveEightPointsWithTheFieldsSet() throws {
         let plan = try self.plan("""
         architectures: [int8, mant]
         model: llama-2-7b
