@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // The SystemC model of the accelerator, seen by Swift only through a C header.
@@ -31,6 +32,11 @@ let package = Package(
         .target(name: "MantTensorIO", dependencies: ["MantNumerics"]),
         // Safe Swift owner of the SystemC model, and the reference GEMM it must match.
         .target(name: "MantHardware", dependencies: ["CMantSimRTL", "MantNumerics"]),
+        // Debian's OpenBLAS (libopenblas-dev), for the language model's matrix products.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        // Real language models: GGUF and Hugging Face checkpoints, BPE tokenizers, an FP32 LLaMA
+        // forward pass and perplexity.
+        .target(name: "MantModels", dependencies: ["COpenBLAS", "MantNumerics", "MantTensorIO", "MantWorkload"]),
         // LLM workloads: model configs and the operators of prefill and decode.
         .target(name: "MantWorkload"),
         // Configuration files (architectures), validated in full before anything runs.
@@ -46,18 +52,20 @@ let package = Package(
             name: "mantsim",
             dependencies: [
                 "MantNumerics", "MantTensorIO", "MantHardware", "MantConfig", "MantWorkload", "MantSimulation", "MantStudies", "MantSweep",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "MantModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "mantsim-bench",
-            dependencies: ["MantNumerics", "MantTensorIO", "MantHardware", "MantConfig", "MantWorkload", "MantSimulation", "MantSweep"]
+            dependencies: ["MantNumerics", "MantTensorIO", "MantHardware", "MantConfig", "MantWorkload", "MantSimulation", "MantSweep", "MantModels"]
         ),
         .target(name: "_TestSupport", path: "Tests/_TestSupport"),
         .testTarget(name: "MantNumericsTests", dependencies: ["MantNumerics"]),
         .testTarget(name: "MantTensorIOTests", dependencies: ["MantTensorIO", "MantNumerics"]),
         .testTarget(name: "MantHardwareTests", dependencies: ["CMantSimRTL", "MantHardware", "MantNumerics", "MantConfig", "_TestSupport"],
                     exclude: ["Golden"]),
+        .testTarget(name: "MantModelsTests", dependencies: ["MantModels", "MantTensorIO", "MantNumerics", "MantWorkload"]),
         .testTarget(name: "MantWorkloadTests", dependencies: ["MantWorkload"]),
         .testTarget(name: "MantConfigTests", dependencies: ["MantConfig", "MantHardware", "MantNumerics"]),
         .testTarget(name: "MantSimulationTests", dependencies: ["MantSimulation", "MantStudies", "MantConfig", "MantHardware", "MantNumerics",

@@ -7,7 +7,18 @@ import MantNumerics
 public enum NumpyFile {
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
 
-    public static func read(path: String) throws -> Tensor {
+    /// The parts of an .npy file before its data.
+    struct Header {
+        let reader: ByteReader
+        let descr: String
+        let fortranOrder: Bool
+        let shape: [Int]
+        let dataStart: Int
+        var bigEndian: Bool { descr.first == ">" }
+        var kind: Substring { descr.dropFirst() }
+    }
+
+    static func header(path: String) throws -> Header {
         let reader = try ByteReader(path: path)
         func fail(_ field: String, _ message: String) -> TensorFileError {
             TensorFileError(path: path, field: field, message: message)
@@ -36,34 +47,72 @@ public enum NumpyFile {
         guard fortran == "True" || fortran == "False" else { throw fail("fortran_order", "expected True or False, got \(fortran)") }
         let shapeText = try literal(of: "shape", in: header, path: path)
         let shape = try parseShape(shapeText, path: path)
+        guard let order = descr.first, "<>|=".contains(order), descr.count >= 3 else { throw fail("descr", "'\(descr)' is not a NumPy dtype string") }
+        return Header(reader: reader, descr: descr, fortranOrder: fortran == "True", shape: shape, dataStart: headerStart + headerLength)
+    }
 
-        let order = descr.first
-        guard let order, "<>|=".contains(order), descr.count >= 3 else { throw fail("descr", "'\(descr)' is not a NumPy dtype string") }
+    /// The data bytes of `count` elements of `size` bytes, checked against the file.
+    static func payload(_ header: Header, size: Int, path: String) throws -> (Data, Int) {
+        guard let count = Tensor.elementCount(of: header.shape), count <= header.reader.count else {
+            throw TensorFileError(path: path, field: "shape", message: "\(header.shape) holds more values than the file has bytes")
+        }
+        let expected = count * size
+        guard header.reader.count - header.dataStart == expected else {
+            throw TensorFileError(path: path, field: "data",
+                                  message: "shape \(header.shape) of \(header.descr) needs \(expected) bytes, the file has \(header.reader.count - header.dataStart) (truncated?)")
+        }
+        return (try header.reader.bytes(header.dataStart..<header.reader.count, field: "data"), count)
+    }
+
+    /// A 1-D (or any-shape, flattened in C order) array of integers, e.g. token ids: signed or
+    /// unsigned, 1 to 8 bytes, either byte order.
+    public static func readIntegers(path: String) throws -> [Int] {
+        let header = try header(path: path)
+        let kind = header.kind
+        guard let first = kind.first, first == "i" || first == "u", let size = Int(kind.dropFirst()), [1, 2, 4, 8].contains(size) else {
+            throw TensorFileError(path: path, field: "descr", message: "dtype '\(header.descr)' is not an integer array; expected <i4, <i8, <u2 or the like")
+        }
+        guard !header.fortranOrder || header.shape.count <= 1 else {
+            throw TensorFileError(path: path, field: "fortran_order", message: "a multi-axis Fortran-order integer array is not read; save it in C order")
+        }
+        let (data, count) = try payload(header, size: size, path: path)
+        return try data.withUnsafeBytes { buffer in
+            try (0..<count).map { index -> Int in
+                var raw: UInt64 = 0
+                for byte in 0..<size {
+                    let position = header.bigEndian ? index * size + (size - 1 - byte) : index * size + byte
+                    raw |= UInt64(buffer[position]) << (8 * UInt64(byte))
+                }
+                if first == "i" && size < 8 && raw & (1 << (8 * UInt64(size) - 1)) != 0 { raw |= ~0 << (8 * UInt64(size)) }
+                guard first == "i" || raw <= UInt64(Int.max) else {
+                    throw TensorFileError(path: path, field: "data[\(index)]", message: "\(raw) does not fit an Int")
+                }
+                return Int(Int64(bitPattern: raw))
+            }
+        }
+    }
+
+    public static func read(path: String) throws -> Tensor {
+        let header = try header(path: path)
+        let shape = header.shape
         let type: ElementType
-        switch descr.dropFirst() {
+        switch header.kind {
         case "f4": type = .f32
         case "f2": type = .f16
         case "f8": type = .f64
-        default: throw fail("descr", "dtype '\(descr)' is not supported; expected a float array (<f2, <f4 or <f8)")
+        default: throw TensorFileError(path: path, field: "descr", message: "dtype '\(header.descr)' is not supported; expected a float array (<f2, <f4 or <f8)")
         }
-        guard let count = Tensor.elementCount(of: shape), count <= reader.count else {
-            throw fail("shape", "\(shape) holds more values than the file has bytes")
-        }
-        let dataStart = headerStart + headerLength
-        let expected = count * type.size
-        guard reader.count - dataStart == expected else {
-            throw fail("data", "shape \(shape) of \(descr) needs \(expected) bytes, the file has \(reader.count - dataStart) (truncated?)")
-        }
-        var values = type.decode(try reader.bytes(dataStart..<reader.count, field: "data"), count: count, bigEndian: order == ">")
+        let (data, count) = try payload(header, size: type.size, path: path)
+        var values = type.decode(data, count: count, bigEndian: header.bigEndian)
         var rowMajorShape = shape.isEmpty ? [1] : shape
-        if fortran == "True" && shape.count > 1 {
+        if header.fortranOrder && shape.count > 1 {
             values = transposeFortran(values, shape: shape)
             rowMajorShape = shape
         }
         do {
             return try Tensor(shape: rowMajorShape, values: values)
         } catch {
-            throw fail("shape", "\(error)")
+            throw TensorFileError(path: path, field: "shape", message: "\(error)")
         }
     }
 

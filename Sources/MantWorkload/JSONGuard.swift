@@ -1,13 +1,13 @@
 import Foundation
 
 /// Limits a JSON config meets before JSONSerialization reads it (which would recurse without a
-/// bound and keep the last of two equal keys): at most 1 MiB, nesting at most 256 deep, no key twice
-/// in one object. Returns every problem, empty when it is safe to read.
-enum JSONGuard {
-    static let maxBytes = 1 << 20, maxDepth = 256
+/// bound and keep the last of two equal keys): at most 1 MiB (or `maxBytes`), nesting at most 256
+/// deep, no key twice in one object. Returns every problem, empty when it is safe to read.
+public enum JSONGuard {
+    public static let maxBytes = 1 << 20, maxDepth = 256
 
-    static func problems(_ data: Data) -> [String] {
-        if data.count > maxBytes { return ["file: \(data.count) bytes; config files here are at most \(maxBytes) (1 MiB)"] }
+    public static func problems(_ data: Data, maxBytes: Int = JSONGuard.maxBytes) -> [String] {
+        if data.count > maxBytes { return ["file: \(data.count) bytes; files of this kind are at most \(maxBytes) (\(maxBytes >> 20) MiB)"] }
         var problems = [String]()
         // Per open container: whether it is an object, the keys seen, and whether the next string is a key.
         var stack = [(object: Bool, keys: Set<String>, expectingKey: Bool)]()

@@ -131,5 +131,11 @@ public struct ModelConfig: Equatable, Sendable {
 public struct ModelConfigError: Error, CustomStringConvertible, Equatable {
     public let path: String
     public let problems: [String]
+
+    public init(path: String, problems: [String]) {
+        self.path = path
+        self.problems = problems
+    }
+
     public var description: String { problems.map { "\(path): \($0)" }.joined(separator: "\n") }
 }

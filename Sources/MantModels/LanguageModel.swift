@@ -1,0 +1,253 @@
+import COpenBLAS
+import Dispatch
+import Foundation
+
+/// A LLaMA-family decoder in FP32: RMSNorm, rotary position embeddings, grouped-query attention
+/// with a causal mask, a SwiGLU feed-forward network, and a tied or separate output head. The
+/// matrix products run in OpenBLAS's `cblas_sgemm` (on every core); the rest is plain Swift,
+/// split over the cores by rows.
+public final class LanguageModel: @unchecked Sendable {
+    struct Layer {
+        var attentionNorm, query, key, value, attentionOutput, ffnNorm, gate, up, down: [Float]
+        var queryBias, keyBias, valueBias: [Float]?
+    }
+
+    public let config: LanguageModelConfig
+    let embedding: [Float]
+    let finalNorm: [Float]
+    /// nil when the output head is the embedding.
+    let output: [Float]?
+    var layers: [Layer]
+
+    /// Loads every weight, checking each shape against the config. `progress` is told of layers read.
+    public init(checkpoint: Checkpoint, progress: ((Int, Int) -> Void)? = nil) throws {
+        config = checkpoint.config
+        embedding = try checkpoint.weight(.embedding)
+        finalNorm = try checkpoint.weight(.finalNorm)
+        output = checkpoint.config.shape.tiedEmbeddings && !checkpoint.contains(.output) ? nil : try checkpoint.weight(.output)
+        var layers = [Layer]()
+        for index in 0..<config.shape.layers {
+            func weight(_ role: WeightRole) throws -> [Float] { try checkpoint.weight(role, layer: index) }
+            var layer = Layer(attentionNorm: try weight(.attentionNorm), query: try weight(.query), key: try weight(.key), value: try weight(.value),
+                              attentionOutput: try weight(.attentionOutput), ffnNorm: try weight(.ffnNorm), gate: try weight(.gate),
+                              up: try weight(.up), down: try weight(.down))
+            if config.attentionBiases {
+                (layer.queryBias, layer.keyBias, layer.valueBias) = (try weight(.queryBias), try weight(.keyBias), try weight(.valueBias))
+            }
+            layers.append(layer)
+            progress?(index + 1, config.shape.layers)
+        }
+        self.layers = layers
+    }
+
+    var hidden: Int { config.shape.hiddenSize }
+    var vocabulary: Int { config.shape.vocabularySize }
+
+    /// The final hidden states (after the last RMSNorm) of a window of tokens at positions 0..<T.
+    func hiddenStates(_ tokens: [Int]) -> [Float] {
+        let t = tokens.count, h = hidden, kv = config.kvWidth, ffn = config.shape.intermediateSize
+        var x = [Float](repeating: 0, count: t * h)
+        for (row, token) in tokens.enumerated() {
+            for column in 0..<h { x[row * h + column] = embedding[token * h + column] }
+        }
+        let rope = RotaryTable(positions: t, dimension: config.headDimension, base: config.ropeBase)
+        var normed = [Float](repeating: 0, count: t * h)
+        var q = [Float](repeating: 0, count: t * h), k = [Float](repeating: 0, count: t * kv), v = [Float](repeating: 0, count: t * kv)
+        var attention = [Float](repeating: 0, count: t * h)
+        var gate = [Float](repeating: 0, count: t * ffn), up = [Float](repeating: 0, count: t * ffn)
+        for layer in layers {
+            rmsNorm(x, weight: layer.attentionNorm, into: &normed, rows: t)
+            linear(normed, layer.query, bias: layer.queryBias, into: &q, rows: t, inputs: h, outputs: h)
+            linear(normed, layer.key, bias: layer.keyBias, into: &k, rows: t, inputs: h, outputs: kv)
+            linear(normed, layer.value, bias: layer.valueBias, into: &v, rows: t, inputs: h, outputs: kv)
+            rope.apply(&q, rows: t, heads: config.shape.heads, layout: config.ropeLayout)
+            rope.apply(&k, rows: t, heads: config.shape.kvHeads, layout: config.ropeLayout)
+            causalAttention(q: q, k: k, v: v, into: &attention, rows: t)
+            linear(attention, layer.attentionOutput, bias: nil, into: &normed, rows: t, inputs: h, outputs: h)
+            add(normed, to: &x)
+            rmsNorm(x, weight: layer.ffnNorm, into: &normed, rows: t)
+            linear(normed, layer.gate, bias: nil, into: &gate, rows: t, inputs: h, outputs: ffn)
+            linear(normed, layer.up, bias: nil, into: &up, rows: t, inputs: h, outputs: ffn)
+            swiGLU(gate: gate, into: &up)
+            linear(up, layer.down, bias: nil, into: &normed, rows: t, inputs: ffn, outputs: h)
+            add(normed, to: &x)
+        }
+        rmsNorm(x, weight: finalNorm, into: &normed, rows: t)
+        return normed
+    }
+
+    /// Logits of every position of a window, [T, vocabulary] row-major.
+    public func logits(_ tokens: [Int]) -> [Float] {
+        let states = hiddenStates(tokens)
+        var logits = [Float](repeating: 0, count: tokens.count * vocabulary)
+        linear(states, output ?? embedding, bias: nil, into: &logits, rows: tokens.count, inputs: hidden, outputs: vocabulary)
+        return logits
+    }
+
+    /// Negative log-likelihood of each next token in a window: T - 1 values, the log-softmax in
+    /// FP64. Logits are made 64 rows at a time so a long window never holds [T, vocabulary].
+    public func negativeLogLikelihoods(_ tokens: [Int]) -> [Double] {
+        guard tokens.count > 1 else { return [] }
+        let states = hiddenStates(tokens)
+        let predictions = tokens.count - 1, h = hidden, n = vocabulary
+        var result = [Double](repeating: 0, count: predictions)
+        let block = 64
+        var logits = [Float](repeating: 0, count: block * n)
+        var start = 0
+        while start < predictions {
+            let rows = min(block, predictions - start)
+            states.withUnsafeBufferPointer { states in
+                linear(UnsafeBufferPointer(rebasing: states[(start * h)...]), output ?? embedding, bias: nil, into: &logits, rows: rows, inputs: h, outputs: n)
+            }
+            logits.withUnsafeBufferPointer { logits in
+                result.withUnsafeMutableBufferPointer { result in
+                    DispatchQueue.concurrentPerform(iterations: rows) { row in
+                        let values = UnsafeBufferPointer(rebasing: logits[(row * n)..<((row + 1) * n)])
+                        result[start + row] = LanguageModel.negativeLogSoftmax(values, target: tokens[start + row + 1])
+                    }
+                }
+            }
+            start += rows
+        }
+        return result
+    }
+
+    /// -log softmax(values)[target], in FP64.
+    static func negativeLogSoftmax(_ values: UnsafeBufferPointer<Float>, target: Int) -> Double {
+        var maximum = -Double.infinity
+        for value in values { maximum = max(maximum, Double(value)) }
+        var sum = 0.0
+        for value in values { sum += Foundation.exp(Double(value) - maximum) }
+        return Foundation.log(sum) - (Double(values[target]) - maximum)
+    }
+
+    // MARK: Layers
+
+    /// y[rows, outputs] = x[rows, inputs] · W[outputs, inputs]ᵀ (+ bias).
+    func linear(_ x: [Float], _ weight: [Float], bias: [Float]?, into y: inout [Float], rows: Int, inputs: Int, outputs: Int) {
+        x.withUnsafeBufferPointer { linear($0, weight, bias: bias, into: &y, rows: rows, inputs: inputs, outputs: outputs) }
+    }
+
+    func linear(_ x: UnsafeBufferPointer<Float>, _ weight: [Float], bias: [Float]?, into y: inout [Float], rows: Int, inputs: Int, outputs: Int) {
+        weight.withUnsafeBufferPointer { w in
+            y.withUnsafeMutableBufferPointer { y in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs),
+                            1, x.baseAddress, Int32(inputs), w.baseAddress, Int32(inputs), 0, y.baseAddress, Int32(outputs))
+                if let bias {
+                    for row in 0..<rows { for column in 0..<outputs { y[row * outputs + column] += bias[column] } }
+                }
+            }
+        }
+    }
+
+    /// x · w / sqrt(mean(x²) + ε) per row, the mean in FP64.
+    func rmsNorm(_ x: [Float], weight: [Float], into y: inout [Float], rows: Int) {
+        let h = hidden, epsilon = Double(config.rmsNormEpsilon)
+        x.withUnsafeBufferPointer { x in
+            y.withUnsafeMutableBufferPointer { y in
+                DispatchQueue.concurrentPerform(iterations: rows) { row in
+                    var squares = 0.0
+                    for column in 0..<h { let value = Double(x[row * h + column]); squares += value * value }
+                    let scale = Float(1 / (squares / Double(h) + epsilon).squareRoot())
+                    for column in 0..<h { y[row * h + column] = x[row * h + column] * scale * weight[column] }
+                }
+            }
+        }
+    }
+
+    func add(_ delta: [Float], to x: inout [Float]) {
+        for index in x.indices { x[index] += delta[index] }
+    }
+
+    /// up ← silu(gate) · up.
+    func swiGLU(gate: [Float], into up: inout [Float]) {
+        gate.withUnsafeBufferPointer { gate in
+            up.withUnsafeMutableBufferPointer { up in
+                let chunk = 4096
+                DispatchQueue.concurrentPerform(iterations: (up.count + chunk - 1) / chunk) { part in
+                    for index in (part * chunk)..<min(up.count, (part + 1) * chunk) {
+                        let g = gate[index]
+                        up[index] *= g / (1 + Foundation.exp(-g))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Softmax(q kᵀ / sqrt(d), causal) v for every query head, each sharing the KV head of its group.
+    func causalAttention(q: [Float], k: [Float], v: [Float], into output: inout [Float], rows t: Int) {
+        let heads = config.shape.heads, d = config.headDimension, kvWidth = config.kvWidth, width = hidden
+        let group = heads / config.shape.kvHeads
+        var scores = [Float](repeating: 0, count: t * t)
+        let scale = Float(1 / Double(d).squareRoot())
+        for head in 0..<heads {
+            let kvHead = head / group
+            q.withUnsafeBufferPointer { q in
+                k.withUnsafeBufferPointer { k in
+                    scores.withUnsafeMutableBufferPointer { s in
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(t), Int32(d), scale,
+                                    q.baseAddress! + head * d, Int32(width), k.baseAddress! + kvHead * d, Int32(kvWidth), 0, s.baseAddress, Int32(t))
+                        DispatchQueue.concurrentPerform(iterations: t) { row in
+                            let line = s.baseAddress! + row * t
+                            var maximum = -Float.infinity
+                            for column in 0...row { maximum = max(maximum, line[column]) }
+                            var sum: Float = 0
+                            for column in 0...row { let e = Foundation.exp(line[column] - maximum); line[column] = e; sum += e }
+                            let inverse = 1 / sum
+                            for column in 0...row { line[column] *= inverse }
+                            for column in (row + 1)..<t { line[column] = 0 }
+                        }
+                    }
+                }
+            }
+            scores.withUnsafeBufferPointer { s in
+                v.withUnsafeBufferPointer { v in
+                    output.withUnsafeMutableBufferPointer { o in
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(t), 1,
+                                    s.baseAddress, Int32(t), v.baseAddress! + kvHead * d, Int32(kvWidth), 0, o.baseAddress! + head * d, Int32(width))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// cos and sin of position · base^(−2i/d), computed in FP64 and rounded once.
+struct RotaryTable {
+    let cosines: [Float]
+    let sines: [Float]
+    let half: Int
+
+    init(positions: Int, dimension: Int, base: Double) {
+        half = dimension / 2
+        var cosines = [Float](), sines = [Float]()
+        cosines.reserveCapacity(positions * half)
+        sines.reserveCapacity(positions * half)
+        for position in 0..<positions {
+            for pair in 0..<half {
+                let angle = Double(position) * Foundation.pow(base, -2 * Double(pair) / Double(dimension))
+                cosines.append(Float(Foundation.cos(angle)))
+                sines.append(Float(Foundation.sin(angle)))
+            }
+        }
+        self.cosines = cosines
+        self.sines = sines
+    }
+
+    /// Rotates every head of every row of x ([rows, heads · d]) in place.
+    func apply(_ x: inout [Float], rows: Int, heads: Int, layout: RoPELayout) {
+        let d = 2 * half
+        for row in 0..<rows {
+            for head in 0..<heads {
+                let base = row * heads * d + head * d
+                for pair in 0..<half {
+                    let (first, second) = layout == .adjacentPairs ? (base + 2 * pair, base + 2 * pair + 1) : (base + pair, base + pair + half)
+                    let c = cosines[row * half + pair], s = sines[row * half + pair]
+                    let a = x[first], b = x[second]
+                    x[first] = a * c - b * s
+                    x[second] = a * s + b * c
+                }
+            }
+        }
+    }
+}
