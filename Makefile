@@ -37,11 +37,13 @@ demo: build
 	$$($(SWIFT) build -c release --show-bin-path)/mantsim compare --plot out/compare-llama-2-7b.svg
 	@echo "chart: out/compare-llama-2-7b.svg"
 
-# The Swift suites, then `mantsim sweep --backend slurm` on a one-node Slurm cluster started here
+# The Swift suites; the language model against the independent implementation (Tests/Reference);
+# then `mantsim sweep --backend slurm` on a one-node Slurm cluster started here
 # (Tests/Slurm/sweep-on-slurm.sh installs slurm-wlm and munge when missing).
-test: deps sram-check cosim area-check
+test: deps sram-check cosim area-check model reference-env
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	Tests/Reference/check.sh $$($(SWIFT) build --show-bin-path)/mantsim $(REFERENCE_ENV)/bin/python
 	Tests/Slurm/sweep-on-slurm.sh $$($(SWIFT) build --show-bin-path)/mantsim
 
 # The Verilog PEs (RTLModels/verilog) need Debian's verilator (co-simulation) and yosys (area).

@@ -5,11 +5,11 @@ import MantTensorIO
 
 /// Where the tensor to quantize comes from: a file the user names, or the built-in synthetic one.
 struct TensorSourceOptions: ParsableArguments {
-    @Argument(help: "A .safetensors or .npy file. Without it, a seeded synthetic LLM-like weight matrix is used.",
-              completion: .file(extensions: ["safetensors", "npy"]))
+    @Argument(help: "A .safetensors, .gguf or .npy file. Without it, a seeded synthetic LLM-like weight matrix is used.",
+              completion: .file(extensions: ["safetensors", "gguf", "npy"]))
     var file: String?
 
-    @Option(help: "Tensor name inside a .safetensors file (needed when it holds more than one).")
+    @Option(help: "Tensor name inside a .safetensors or .gguf file (needed when it holds more than one).")
     var tensor: String?
 
     @Option(help: "Rows (output channels) of the synthetic tensor.")
@@ -42,7 +42,8 @@ struct TensorSourceOptions: ParsableArguments {
         return try TensorSourceOptions.read(file: file, tensor: tensor)
     }
 
-    /// A tensor from a .npy file, or one named (or the only one) of a .safetensors file; finite.
+    /// A tensor from a .npy file, or one named (or the only one) of a .safetensors or GGUF file
+    /// (dequantized to FP32); finite.
     static func read(file: String, tensor requested: String?) throws -> (label: String, tensor: Tensor) {
         let tensor: Tensor
         let label: String
@@ -50,17 +51,19 @@ struct TensorSourceOptions: ParsableArguments {
             tensor = try NumpyFile.read(path: file)
             label = file
         } else {
-            let checkpoint = try SafetensorsFile(path: file)
+            let gguf = file.hasSuffix(".gguf") ? try GGUFFile(path: file) : nil
+            let checkpoint = gguf == nil ? try SafetensorsFile(path: file) : nil
+            let names = gguf?.tensorNames ?? checkpoint!.tensorNames
             let name: String
             if let requested {
                 name = requested
-            } else if checkpoint.entries.count == 1, let only = checkpoint.tensorNames.first {
+            } else if names.count == 1, let only = names.first {
                 name = only
             } else {
-                let listed = checkpoint.tensorNames.prefix(10).joined(separator: "\n  ")
-                throw CLIError("\(file) holds \(checkpoint.entries.count) tensors; choose one with --tensor NAME, e.g.\n  \(listed)")
+                let listed = names.prefix(10).joined(separator: "\n  ")
+                throw CLIError("\(file) holds \(names.count) tensors; choose one with --tensor NAME, e.g.\n  \(listed)")
             }
-            tensor = try checkpoint.tensor(named: name)
+            tensor = try gguf?.tensor(named: name) ?? checkpoint!.tensor(named: name)
             label = "\(file) [\(name)]"
         }
         do {

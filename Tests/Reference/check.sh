@@ -59,6 +59,18 @@ print(f"perplexity {mine['perplexity']:.6f} vs {theirs['perplexity']:.6f}, relat
 PY
 }
 
+same_values() {  # GGUF file, tensor
+    "$mantsim" inspect "$1" --tensor "$2" --output "$work/$2.npy" > /dev/null || return 1
+    "$python" "$here/reference.py" dequantized --model "$1" --tensor "$2" --npy "$work/$2.npy"
+}
+
+"$python" "$here/reference.py" blocks --out "$work/blocks" || { echo "reference: could not write the block file"; exit 1; }
+for tensor in f32 f16 bf16 q8_0 q4_0 q4_1 q4_k q6_k; do
+    check "dequantized $tensor blocks against gguf-py" same_values "$work/blocks/blocks.gguf" $tensor
+done
+check "default model: dequantized token_embd.weight (Q8_0) against gguf-py" same_values "$model" token_embd.weight
+check "default model: dequantized blk.0.ffn_down.weight (Q4_1) against gguf-py" same_values "$model" blk.0.ffn_down.weight
+
 check "default model: token ids of $text" same_ids "$model" "$text"
 check "default model: token ids of the tokenizer cases" same_ids "$model" "$cases"
 check "default model: decode(encode(GPL-3)) is the text" round_trip "$model" "$text"

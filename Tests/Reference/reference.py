@@ -7,6 +7,8 @@ permuted back, and RoPE rotates (i, i + d/2)). Perplexity uses the same windows 
   reference.py tokenize   --model M --text T                 token ids as JSON
   reference.py perplexity --model M --text T --context C [--max-tokens N]
   reference.py tiny       --out DIR                          a tiny random LLaMA as GGUF and HF
+  reference.py blocks     --out DIR                          random blocks of every type mantsim reads
+  reference.py dequantized --model F --tensor NAME --npy X   does X hold gguf-py's values bit for bit?
 M is a GGUF file or a Hugging Face directory (config.json, model.safetensors, tokenizer.json).
 """
 import argparse
@@ -275,9 +277,54 @@ def tiny(out, corpus):
     writer.close()
 
 
+# Where each block type keeps its FP16 scales (d, and m or dmin), which random bytes must not make
+# NaN or infinite; every other byte of a block may take any value.
+HALF_OFFSETS = {"Q8_0": [0], "Q4_0": [0], "Q4_1": [0, 2], "Q4_K": [0, 2], "Q6_K": [208]}
+
+
+def blocks(out):
+    os.makedirs(out, exist_ok=True)
+    rng = np.random.default_rng(11)
+    writer = gguf.GGUFWriter(os.path.join(out, "blocks.gguf"), "llama")
+    rows, columns = 6, 512
+    writer.add_tensor("f32", rng.standard_normal((rows, columns)).astype(np.float32))
+    writer.add_tensor("f16", rng.standard_normal((rows, columns)).astype(np.float16))
+    bf16 = rng.integers(0, 1 << 16, size=(rows, columns), dtype=np.uint16)
+    bf16[(bf16 & 0x7F80) == 0x7F80] &= 0xBFFF  # no NaN or infinity
+    writer.add_tensor("bf16", bf16.view(np.uint8).reshape(rows, columns * 2), raw_dtype=gguf.GGMLQuantizationType.BF16)
+    for name, offsets in HALF_OFFSETS.items():
+        kind = gguf.GGMLQuantizationType[name]
+        block_size, block_bytes = gguf.GGML_QUANT_SIZES[kind]
+        raw = rng.integers(0, 256, size=(rows, columns // block_size, block_bytes), dtype=np.uint8)
+        for offset in offsets:
+            halves = (rng.standard_normal((rows, columns // block_size)) * 0.05).astype(np.float16)
+            raw[:, :, offset:offset + 2] = halves.view(np.uint8).reshape(rows, columns // block_size, 2)
+        writer.add_tensor(name.lower(), raw.reshape(rows, -1), raw_dtype=kind)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+def dequantized(model, name, npy):
+    reader = gguf.GGUFReader(model)
+    tensor = next(t for t in reader.tensors if t.name == name)
+    theirs = np.asarray(gguf.quants.dequantize(tensor.data, tensor.tensor_type), dtype=np.float32).reshape(list(reversed(tensor.shape.tolist())))
+    mine = np.load(npy)
+    if mine.shape != theirs.shape:
+        raise SystemExit(f"{name}: shape {mine.shape} vs {theirs.shape}")
+    different = np.flatnonzero(mine.view(np.uint32) != theirs.view(np.uint32))
+    if different.size:
+        first = different[0]
+        raise SystemExit(f"{name}: {different.size} of {mine.size} values differ; first at {first}: {mine.flat[first]!r} vs {theirs.flat[first]!r}")
+    print(f"{mine.size} values bit for bit")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["tokenize", "perplexity", "tiny"])
+    parser.add_argument("command", choices=["tokenize", "perplexity", "tiny", "blocks", "dequantized"])
+    parser.add_argument("--tensor")
+    parser.add_argument("--npy")
     parser.add_argument("--model")
     parser.add_argument("--text")
     parser.add_argument("--context", type=int, default=512)
@@ -286,6 +333,12 @@ def main():
     args = parser.parse_args()
     if args.command == "tiny":
         tiny(args.out, args.text)
+        return
+    if args.command == "blocks":
+        blocks(args.out)
+        return
+    if args.command == "dequantized":
+        dequantized(args.model, args.tensor, args.npy)
         return
     config, weights, tokenizer = load(args.model)
     with open(args.text, encoding="utf-8", newline="") as handle:
