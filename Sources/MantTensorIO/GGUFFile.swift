@@ -319,3 +319,91 @@ struct GGUFCursor {
         }
     }
 }
+
+extension GGUFFile {
+    /// One tensor to write: FP32 or FP16 values, or raw blocks of any `GGMLType` (`raw`, whose
+    /// length must match the type and shape).
+    public struct TensorToWrite {
+        public let name: String
+        /// Row-major shape, outermost axis first.
+        public let shape: [Int]
+        public let type: GGMLType
+        public let bytes: Data
+
+        public init(name: String, tensor: Tensor, type: GGMLType = .f32) {
+            precondition(type == .f32 || type == .f16, "values are written as F32 or F16; pass raw blocks for other types")
+            var bytes = Data(capacity: tensor.count * type.blockBytes)
+            for value in tensor.values {
+                if type == .f32 {
+                    withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+                } else {
+                    withUnsafeBytes(of: MiniFloat.fp16.encode(value).littleEndian) { bytes.append(contentsOf: $0) }
+                }
+            }
+            self.init(name: name, shape: tensor.shape, type: type, raw: bytes)
+        }
+
+        public init(name: String, shape: [Int], type: GGMLType, raw: Data) {
+            (self.name, self.shape, self.type, self.bytes) = (name, shape, type, raw)
+        }
+    }
+
+    /// Writes a version-3 GGUF file (metadata in key order, tensors in the given order, 32-byte
+    /// alignment unless `general.alignment` says otherwise).
+    public static func write(metadata: [String: GGUFValue], tensors: [TensorToWrite], to path: String) throws {
+        var file = Data("GGUF".utf8)
+        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { file.append(contentsOf: $0) } }
+        func append(string: String) { append(UInt64(string.utf8.count)); file.append(contentsOf: Array(string.utf8)) }
+        func typeCode(_ value: GGUFValue) -> UInt32 {
+            switch value {
+            case .int: return 11
+            case .uint: return 10
+            case .float: return 12
+            case .bool: return 7
+            case .string: return 8
+            case .array: return 9
+            }
+        }
+        func append(value: GGUFValue) {
+            switch value {
+            case .int(let number): append(number)
+            case .uint(let number): append(number)
+            case .float(let number): append(number.bitPattern)
+            case .bool(let flag): append(UInt8(flag ? 1 : 0))
+            case .string(let text): append(string: text)
+            case .array(let values):
+                append(values.first.map(typeCode) ?? 11)
+                append(UInt64(values.count))
+                for element in values { append(value: element) }
+            }
+        }
+        append(UInt32(3))
+        append(UInt64(tensors.count))
+        append(UInt64(metadata.count))
+        for key in metadata.keys.sorted() {
+            append(string: key)
+            append(typeCode(metadata[key]!))
+            append(value: metadata[key]!)
+        }
+        let alignment = metadata["general.alignment"]?.integer ?? 32
+        var offset = 0
+        var offsets = [Int]()
+        for tensor in tensors {
+            offsets.append(offset)
+            offset += (tensor.bytes.count + alignment - 1) / alignment * alignment
+        }
+        for (tensor, offset) in zip(tensors, offsets) {
+            append(string: tensor.name)
+            append(UInt32(tensor.shape.count))
+            for size in tensor.shape.reversed() { append(UInt64(size)) }
+            append(tensor.type.rawValue)
+            append(UInt64(offset))
+        }
+        while file.count % alignment != 0 { file.append(0) }
+        for tensor in tensors {
+            file.append(tensor.bytes)
+            while (file.count) % alignment != 0 { file.append(0) }
+        }
+        try OutputFile.write(file, to: path)
+    }
+}
