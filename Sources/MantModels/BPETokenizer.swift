@@ -200,6 +200,8 @@ public final class BPETokenizer: @unchecked Sendable {
                 bytes += Array(text.replacingOccurrences(of: "▁", with: " ").utf8)
             }
         }
+        // SentencePiece's convention: the "▁" put before the text is the tokenizer's, not the text's.
+        if alphabet == .characters, bytes.first == 0x20, preTokenizer.prefixesSpace { bytes.removeFirst() }
         return String(decoding: bytes, as: UTF8.self)
     }
 

@@ -56,6 +56,11 @@ public struct PreTokenizer: Sendable {
         return escaped ? result + "\\" : result
     }
 
+    /// Whether a "▁" goes before the text (SentencePiece-style), which decoding takes off again.
+    public var prefixesSpace: Bool {
+        steps.contains { if case .metaspace(prefix: true) = $0 { return true } else { return false } }
+    }
+
     public func pieces(_ text: String) -> [String] {
         var pieces = [text]
         for (step, expression) in zip(steps, expressions) {
