@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "MantModelsTests", dependencies: ["MantModels", "MantTensorIO", "MantNumerics", "MantWorkload"]),
         .testTarget(name: "MantWorkloadTests", dependencies: ["MantWorkload"]),
         .testTarget(name: "MantConfigTests", dependencies: ["MantConfig", "MantHardware", "MantNumerics"]),
-        .testTarget(name: "MantSimulationTests", dependencies: ["MantSimulation", "MantStudies", "MantConfig", "MantHardware", "MantNumerics",
+        .testTarget(name: "MantSimulationTests", dependencies: ["MantSimulation", "MantStudies", "MantConfig", "MantHardware", "MantNumerics", "MantModels",
                                                                 "MantWorkload", "MantTensorIO", "_TestSupport"]),
         .testTarget(name: "MantSweepTests", dependencies: ["MantSweep", "MantConfig", "MantHardware", "MantSimulation", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "MantSimCLITests", dependencies: ["MantTensorIO", "MantNumerics", "_TestSupport"], exclude: ["Golden"]),

@@ -2,12 +2,14 @@ import Foundation
 import XCTest
 import MantConfig
 import MantHardware
+import MantModels
 import MantNumerics
 import MantTensorIO
 import MantWorkload
 
 /// A seeded mutation fuzzer over every input MantSim reads: architecture, formats and energy YAML,
-/// model config.json, safetensors and .npy files, and the array configs an accepted architecture
+/// model config.json, safetensors and .npy files, GGUF models (header, metadata, tensor table,
+/// tokenizer keys, run through a forward pass) and tokenizer.json, and the array configs an accepted architecture
 /// hands the C API (each planned for a small GEMM). Inputs that parse are pushed one step further
 /// (an accepted architecture is checked and planned); every input must end in a value or a thrown
 /// error, never a signal. `make test` runs MANTSIM_FUZZ_INPUTS (default 3000) inputs; `make fuzz`
@@ -70,9 +72,46 @@ final class FuzzTests: XCTestCase {
         try NumpyFile.write(tensor, to: scratch.appendingPathComponent("t.npy").path)
         result.append(("safetensors", Array(try Data(contentsOf: scratch.appendingPathComponent("t.safetensors")))))
         result.append(("npy", Array(try Data(contentsOf: scratch.appendingPathComponent("t.npy")))))
+        try FuzzTests.tinyModel(to: scratch.appendingPathComponent("m.gguf").path)
+        result.append(("gguf", Array(try Data(contentsOf: scratch.appendingPathComponent("m.gguf")))))
+        result.append(("tokenizer", Array(FuzzTests.tokenizerJSON.utf8)))
         for text in FuzzTests.regressions { result.append(("arch", Array(text.utf8))) }
         return result
     }
+
+    /// A one-layer LLaMA in GGUF with a 16-token byte-level vocabulary and two merges.
+    static func tinyModel(to path: String) throws {
+        var tensors = [GGUFFile.TensorToWrite]()
+        func add(_ name: String, _ shape: [Int]) throws {
+            let count = shape.reduce(1, *)
+            tensors.append(.init(name: name, tensor: try Tensor(shape: shape, values: (0..<count).map { Float(($0 * 7) % 11) / 10 - 0.5 })))
+        }
+        try add("token_embd.weight", [16, 8])
+        try add("output_norm.weight", [8])
+        for (name, shape) in [("attn_norm", [8]), ("attn_q", [8, 8]), ("attn_k", [4, 8]), ("attn_v", [4, 8]), ("attn_output", [8, 8]),
+                              ("ffn_norm", [8]), ("ffn_gate", [8, 8]), ("ffn_up", [8, 8]), ("ffn_down", [8, 8])] {
+            try add("blk.0.\(name).weight", shape)
+        }
+        let tokens = ["h", "e", "l", "o", "Ġ", "1", "2", "3", "he", "ll", "<s>", "a", "b", "c", "d", "x"]
+        try GGUFFile.write(metadata: [
+            "general.architecture": .string("llama"), "llama.context_length": .int(64), "llama.embedding_length": .int(8),
+            "llama.feed_forward_length": .int(8), "llama.block_count": .int(1), "llama.attention.head_count": .int(2),
+            "llama.attention.head_count_kv": .int(1), "llama.attention.layer_norm_rms_epsilon": .float(1e-5), "llama.rope.freq_base": .float(10000),
+            "tokenizer.ggml.model": .string("gpt2"), "tokenizer.ggml.pre": .string("smollm"), "tokenizer.ggml.tokens": .array(tokens.map { .string($0) }),
+            "tokenizer.ggml.merges": .array([.string("h e"), .string("l l")]),
+            "tokenizer.ggml.token_type": .array(tokens.map { .int($0 == "<s>" ? 3 : 1) }),
+        ], tensors: tensors, to: path)
+    }
+
+    static let tokenizerJSON = #"""
+    {"model": {"type": "BPE", "vocab": {"h": 0, "e": 1, "l": 2, "o": 3, "\u0120": 4, "he": 5, "ll": 6, "1": 7}, "merges": ["h e", ["l", "l"]],
+               "byte_fallback": false, "ignore_merges": false},
+     "added_tokens": [{"id": 8, "content": "<s>", "special": true}],
+     "normalizer": null,
+     "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "Digits", "individual_digits": true},
+                       {"type": "Split", "pattern": {"Regex": "\\s+|\\w+"}, "behavior": "Isolated", "invert": false},
+                       {"type": "ByteLevel", "add_prefix_space": false, "use_regex": true}]}}
+    """#
 
     /// Feeds one input to its reader and one step beyond; returns whether it was accepted.
     private func feed(_ kind: String, _ bytes: [UInt8], file: String, rtl: RTLModel, base: ArchitectureConfig, job: GemmOperands) -> Bool {
@@ -97,6 +136,18 @@ final class FuzzTests: XCTestCase {
                 try Data(bytes).write(to: URL(fileURLWithPath: file))
                 let loaded = try SafetensorsFile(path: file)
                 for name in loaded.tensorNames { _ = try? loaded.tensor(named: name) }
+            case "gguf":
+                try Data(bytes).write(to: URL(fileURLWithPath: file))
+                let gguf = try GGUFFile(path: file)
+                for name in gguf.tensorNames { _ = try? gguf.tensor(named: name) }
+                let checkpoint = try Checkpoint(path: file)
+                if let tokenizer = try? checkpoint.tokenizer() { _ = tokenizer.decode(tokenizer.encode("hello 123<s> x")) }
+                let model = try LanguageModel(checkpoint: checkpoint)
+                _ = try Perplexity.evaluate(model, tokens: [0, 1, 2, 3].map { $0 % model.config.shape.vocabularySize }, context: 4)
+            case "tokenizer":
+                try Data(bytes).write(to: URL(fileURLWithPath: file))
+                let tokenizer = try BPETokenizer.load(tokenizerJSON: file)
+                _ = tokenizer.decode(tokenizer.encode("hello 123<s> x"))
             default:
                 try Data(bytes).write(to: URL(fileURLWithPath: file))
                 _ = try NumpyFile.read(path: file)
