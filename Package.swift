@@ -60,7 +60,7 @@ let package = Package(
             name: "mantsim-bench",
             dependencies: ["MantNumerics", "MantTensorIO", "MantHardware", "MantConfig", "MantWorkload", "MantSimulation", "MantSweep", "MantModels"]
         ),
-        .target(name: "_TestSupport", path: "Tests/_TestSupport"),
+        .target(name: "_TestSupport", dependencies: ["MantTensorIO", "MantNumerics"], path: "Tests/_TestSupport"),
         .testTarget(name: "MantNumericsTests", dependencies: ["MantNumerics"]),
         .testTarget(name: "MantTensorIOTests", dependencies: ["MantTensorIO", "MantNumerics"]),
         .testTarget(name: "MantHardwareTests", dependencies: ["CMantSimRTL", "MantHardware", "MantNumerics", "MantConfig", "_TestSupport"],

@@ -6,6 +6,7 @@ import MantModels
 import MantNumerics
 import MantTensorIO
 import MantWorkload
+import _TestSupport
 
 /// A seeded mutation fuzzer over every input MantSim reads: architecture, formats and energy YAML,
 /// model config.json, safetensors and .npy files, GGUF models (header, metadata, tensor table,
@@ -72,35 +73,11 @@ final class FuzzTests: XCTestCase {
         try NumpyFile.write(tensor, to: scratch.appendingPathComponent("t.npy").path)
         result.append(("safetensors", Array(try Data(contentsOf: scratch.appendingPathComponent("t.safetensors")))))
         result.append(("npy", Array(try Data(contentsOf: scratch.appendingPathComponent("t.npy")))))
-        try FuzzTests.tinyModel(to: scratch.appendingPathComponent("m.gguf").path)
+        try TinyGGUF.write(to: scratch.appendingPathComponent("m.gguf").path, byteVocabulary: false)
         result.append(("gguf", Array(try Data(contentsOf: scratch.appendingPathComponent("m.gguf")))))
         result.append(("tokenizer", Array(FuzzTests.tokenizerJSON.utf8)))
         for text in FuzzTests.regressions { result.append(("arch", Array(text.utf8))) }
         return result
-    }
-
-    /// A one-layer LLaMA in GGUF with a 16-token byte-level vocabulary and two merges.
-    static func tinyModel(to path: String) throws {
-        var tensors = [GGUFFile.TensorToWrite]()
-        func add(_ name: String, _ shape: [Int]) throws {
-            let count = shape.reduce(1, *)
-            tensors.append(.init(name: name, tensor: try Tensor(shape: shape, values: (0..<count).map { Float(($0 * 7) % 11) / 10 - 0.5 })))
-        }
-        try add("token_embd.weight", [16, 8])
-        try add("output_norm.weight", [8])
-        for (name, shape) in [("attn_norm", [8]), ("attn_q", [8, 8]), ("attn_k", [4, 8]), ("attn_v", [4, 8]), ("attn_output", [8, 8]),
-                              ("ffn_norm", [8]), ("ffn_gate", [8, 8]), ("ffn_up", [8, 8]), ("ffn_down", [8, 8])] {
-            try add("blk.0.\(name).weight", shape)
-        }
-        let tokens = ["h", "e", "l", "o", "Ġ", "1", "2", "3", "he", "ll", "<s>", "a", "b", "c", "d", "x"]
-        try GGUFFile.write(metadata: [
-            "general.architecture": .string("llama"), "llama.context_length": .int(64), "llama.embedding_length": .int(8),
-            "llama.feed_forward_length": .int(8), "llama.block_count": .int(1), "llama.attention.head_count": .int(2),
-            "llama.attention.head_count_kv": .int(1), "llama.attention.layer_norm_rms_epsilon": .float(1e-5), "llama.rope.freq_base": .float(10000),
-            "tokenizer.ggml.model": .string("gpt2"), "tokenizer.ggml.pre": .string("smollm"), "tokenizer.ggml.tokens": .array(tokens.map { .string($0) }),
-            "tokenizer.ggml.merges": .array([.string("h e"), .string("l l")]),
-            "tokenizer.ggml.token_type": .array(tokens.map { .int($0 == "<s>" ? 3 : 1) }),
-        ], tensors: tensors, to: path)
     }
 
     static let tokenizerJSON = #"""

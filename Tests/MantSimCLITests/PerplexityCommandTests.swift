@@ -1,0 +1,72 @@
+import Foundation
+import XCTest
+import MantNumerics
+import MantTensorIO
+import _TestSupport
+
+final class PerplexityCommandTests: CLITestCase {
+    private func tinyModel() throws -> String {
+        let model = path("tiny.gguf")
+        try TinyGGUF.write(to: model)
+        try "hello hello 123, hell is hot.\n<s>hello again".write(toFile: path("text.txt"), atomically: true, encoding: .utf8)
+        return model
+    }
+
+    private func json(_ run: Run) throws -> [String: Any] {
+        XCTAssertEqual(run.status, 0, run.error)
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+    }
+
+    func testTextAndTokenIdsGiveTheSamePerplexity() throws {
+        let model = try tinyModel()
+        let fromText = try json(try mantsim("perplexity", "--model-file", model, "--text", path("text.txt"), "--context", "8", "--json"))
+        let result = try XCTUnwrap(fromText["perplexity"] as? [String: Any])
+        let tokens = try XCTUnwrap(result["tokens"] as? Int)
+        let starts = stride(from: 0, to: tokens, by: 8).filter { tokens - $0 >= 2 }
+        XCTAssertEqual(result["windows"] as? Int, starts.count)
+        XCTAssertEqual(result["predictions"] as? Int, starts.map { min(8, tokens - $0) - 1 }.reduce(0, +))
+        XCTAssertEqual(fromText["origin"] as? String, "gguf")
+
+        let tokenize = try mantsim("tokenize", "--model-file", model, "--text", path("text.txt"), "--output", path("ids.npy"))
+        XCTAssertEqual(tokenize.status, 0, tokenize.error)
+        XCTAssertEqual(try NumpyFile.readIntegers(path: path("ids.npy")).count, tokens)
+        let fromIds = try json(try mantsim("perplexity", "--model-file", model, "--tokens", path("ids.npy"), "--context", "8", "--json"))
+        XCTAssertEqual((fromIds["perplexity"] as? [String: Any])?["perplexity"] as? Double, result["perplexity"] as? Double)
+
+        let again = try json(try mantsim("perplexity", "--model-file", model, "--text", path("text.txt"), "--context", "8", "--json"))
+        XCTAssertEqual((again["perplexity"] as? [String: Any])?["negative_log_likelihood"] as? Double, result["negative_log_likelihood"] as? Double,
+                       "same inputs, same numbers")
+
+        let csv = try mantsim("perplexity", "--model-file", model, "--text", path("text.txt"), "--context", "8", "--max-tokens", "5", "--csv")
+        XCTAssertEqual(csv.status, 0, csv.error)
+        let rows = csv.output.split(separator: "\n")
+        XCTAssertEqual(rows.count, 2)
+        XCTAssertTrue(rows[0].hasPrefix("model,model_file,origin,text,text_sha256,tokens,context,windows,predictions"))
+        XCTAssertTrue(rows[1].contains(",5,8,1,4,"), String(rows[1]))
+    }
+
+    func testBadInputIsRefusedByName() throws {
+        let model = try tinyModel()
+        func refused(_ arguments: [String], _ expected: String) throws {
+            let run = try mantsim(arguments)
+            XCTAssertNotEqual(run.status, 0, "\(arguments)")
+            XCTAssertTrue(run.error.contains(expected), "\(arguments): \(run.error) lacks \(expected)")
+            XCTAssertFalse(run.error.contains("Fatal error"), run.error)
+        }
+        try refused(["perplexity", "--model-file", path("nothing.gguf")], "nothing.gguf does not exist")
+        try refused(["perplexity", "--model-file", model, "--text", path("text.txt"), "--tokens", path("ids.npy")], "not both")
+        try refused(["perplexity", "--model-file", model, "--context", "1"], "at least 2 tokens")
+        try Data([0xFF, 0xFE, 0x00, 0x41]).write(to: URL(fileURLWithPath: path("binary.txt")))
+        try refused(["perplexity", "--model-file", model, "--text", path("binary.txt")], "is not UTF-8 text")
+        try NumpyFile.writeIntegers([1, 2, 5000], to: path("big.npy"))
+        try refused(["perplexity", "--model-file", model, "--tokens", path("big.npy")], "token 2 is 5000")
+        try NumpyFile.write(try MantNumerics.Tensor(shape: [2], values: [1, 2]), to: path("float.npy"))
+        try refused(["perplexity", "--model-file", model, "--tokens", path("float.npy")], "is not an integer array")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+        try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: path("cut.gguf")))
+        try refused(["perplexity", "--model-file", path("cut.gguf"), "--text", path("text.txt")], "cut.gguf: tensor")
+        try refused(["tokenize", "--model-file", path("text.txt")], "text.txt: magic")
+        try refused(["inspect", model, "--tensor", "nope", "--output", path("x.npy")], "no tensor named 'nope'")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.npy")))
+    }
+}
