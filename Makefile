@@ -115,8 +115,8 @@ golden: deps
 	MANTSIM_RECORD_GOLDEN=1 $(SWIFT) test --skip-build --filter Golden
 
 # Every section of BENCHMARKS.md; `make bench ONLY=mapping` reruns one (quantize, simulation,
-# workload, mapping or sweep) and keeps the others' text.
-bench: deps
+# workload, mapping, sweep or language-model) and keeps the others' text.
+bench: deps model reference-env
 	$(SWIFT) build -c release --product mantsim-bench
 	$(SWIFT) build -c release --product mantsim
 	$$($(SWIFT) build -c release --show-bin-path)/mantsim-bench --markdown BENCHMARKS.md $(if $(ONLY),--only $(ONLY))

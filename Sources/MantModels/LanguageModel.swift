@@ -121,6 +121,43 @@ public final class LanguageModel: @unchecked Sendable {
         return Foundation.log(sum) - (Double(values[target]) - maximum)
     }
 
+    /// One `cblas_sgemm` the forward pass issues: C[m, n] = A[m, k] · B (Bᵀ when `transposedB`).
+    public struct MatrixProduct: Equatable, Sendable {
+        public let m: Int, n: Int, k: Int
+        public let transposedB: Bool
+        public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+    }
+
+    /// Every matrix product `negativeLogLikelihoods` runs on a window of `tokens` tokens, in order:
+    /// per layer the Q, K, V projections, two per query head (scores, then probabilities times
+    /// V), the output projection and the three FFN products; then the output head 64 rows at a time.
+    public func matrixProducts(tokens t: Int) -> [MatrixProduct] {
+        let h = hidden, kv = config.kvWidth, ffn = config.shape.intermediateSize, d = config.headDimension
+        var products = [MatrixProduct]()
+        for _ in 0..<config.shape.layers {
+            products += [.init(m: t, n: h, k: h, transposedB: true), .init(m: t, n: kv, k: h, transposedB: true), .init(m: t, n: kv, k: h, transposedB: true)]
+            for _ in 0..<config.shape.heads { products += [.init(m: t, n: t, k: d, transposedB: true), .init(m: t, n: d, k: t, transposedB: false)] }
+            products += [.init(m: t, n: h, k: h, transposedB: true), .init(m: t, n: ffn, k: h, transposedB: true),
+                         .init(m: t, n: ffn, k: h, transposedB: true), .init(m: t, n: h, k: ffn, transposedB: true)]
+        }
+        for start in stride(from: 0, to: t - 1, by: 64) { products.append(.init(m: min(64, t - 1 - start), n: vocabulary, k: h, transposedB: true)) }
+        return products
+    }
+
+    /// Runs the given products through `cblas_sgemm` on scratch buffers: what the forward pass's
+    /// matrix products cost with nothing else around them.
+    public static func runMatrixProducts(_ products: [MatrixProduct]) {
+        let largest = products.map { max($0.m * $0.k, $0.k * $0.n, $0.m * $0.n) }.max() ?? 0
+        let a = [Float](repeating: 0.01, count: largest), b = [Float](repeating: 0.02, count: largest)
+        var c = [Float](repeating: 0, count: largest)
+        for p in products {
+            c.withUnsafeMutableBufferPointer { c in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, p.transposedB ? CblasTrans : CblasNoTrans, Int32(p.m), Int32(p.n), Int32(p.k),
+                            1, a, Int32(p.k), b, Int32(p.transposedB ? p.k : p.n), 0, c.baseAddress, Int32(p.n))
+            }
+        }
+    }
+
     // MARK: Layers
 
     /// y[rows, outputs] = x[rows, inputs] · W[outputs, inputs]ᵀ (+ bias).

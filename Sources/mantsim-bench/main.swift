@@ -15,7 +15,7 @@ struct Options {
     var simulationK = 4096
     var simulationN = 4096
     var configs = "Configs"
-    /// Run one section only (quantize, simulation, workload, mapping or sweep); the others keep their text.
+    /// Run one section only (quantize, simulation, workload, mapping, sweep or language-model); the others keep their text.
     var only: String?
 
     init(_ arguments: [String]) {
@@ -32,7 +32,7 @@ struct Options {
                 let parts = (rest.popFirst() ?? "").split(separator: "x").compactMap { Int($0) }
                 if parts.count == 3 { (simulationM, simulationK, simulationN) = (parts[0], parts[1], parts[2]) }
             default:
-                FileHandle.standardError.write(Data("usage: mantsim-bench [--markdown FILE] [--rows R] [--columns C] [--repeats N] [--gemm MxKxN] [--configs DIR] [--only quantize|simulation|workload|mapping|sweep]\n".utf8))
+                FileHandle.standardError.write(Data("usage: mantsim-bench [--markdown FILE] [--rows R] [--columns C] [--repeats N] [--gemm MxKxN] [--configs DIR] [--only quantize|simulation|workload|mapping|sweep|language-model]\n".utf8))
                 exit(2)
             }
         }
@@ -86,6 +86,11 @@ func runBenchmarks() throws {
         FileHandle.standardError.write(Data("running a local sweep of 8 points alone and through mantsim sweep...\n".utf8))
         let mantsim = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("mantsim").path
         sections.append(("sweep", try SweepBenchmark.run(configs: options.configs, mantsim: mantsim)))
+    }
+    if wanted("language-model") {
+        FileHandle.standardError.write(Data("running SmolLM2-135M's FP32 forward pass, OpenBLAS alone and the numpy reference...\n".utf8))
+        let mantsim = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("mantsim").path
+        sections.append(("language-model", try LanguageModelBenchmark.run(mantsim: mantsim)))
     }
     for (_, text) in sections { print(text) }
     if let path = options.markdown {

@@ -132,7 +132,7 @@ struct PerplexityReport: Encodable {
         [
             "model        \(model) (\(modelFile), \(origin.rawValue))",
             "text         \(source) (sha256 \(sourceSHA256.prefix(16))...)",
-            "tokens       \(result.tokens) in \(result.windows) windows of up to \(result.context), \(result.predictions) predictions",
+            "tokens       \(result.tokens) in \(result.windows) window\(result.windows == 1 ? "" : "s") of up to \(result.context), \(result.predictions) predictions",
             "NLL          \(String(format: "%.6f", result.negativeLogLikelihood / Double(result.predictions))) nats per token",
             "perplexity   \(String(format: "%.4f", result.perplexity))",
             "speed        \(String(format: "%.1f", tokensPerSecond)) tokens/s (\(String(format: "%.1f", evaluationSeconds)) s scoring, \(String(format: "%.1f", totalSeconds)) s in all)",

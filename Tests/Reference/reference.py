@@ -16,6 +16,7 @@ import json
 import os
 import struct
 import sys
+import time
 
 import numpy as np
 import gguf
@@ -349,7 +350,10 @@ def main():
         return
     if args.max_tokens:
         ids = ids[:args.max_tokens]
-    json.dump(perplexity(config, weights, ids, args.context), sys.stdout, indent=1)
+    started = time.perf_counter()
+    result = perplexity(config, weights, ids, args.context)
+    result["scoring_seconds"] = time.perf_counter() - started
+    json.dump(result, sys.stdout, indent=1)
 
 
 if __name__ == "__main__":
