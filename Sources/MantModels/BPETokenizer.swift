@@ -82,7 +82,7 @@ public final class BPETokenizer: @unchecked Sendable {
         return characters
     }()
 
-    static let characterBytes: [Character: UInt8] = Dictionary(uniqueKeysWithValues: byteCharacters.enumerated().map { ($0.element, UInt8($0.offset)) })
+    static let scalarBytes: [Unicode.Scalar: UInt8] = Dictionary(uniqueKeysWithValues: byteCharacters.enumerated().map { ($0.element.unicodeScalars.first!, UInt8($0.offset)) })
 
     // MARK: Encoding
 
@@ -138,12 +138,13 @@ public final class BPETokenizer: @unchecked Sendable {
         case .byteLevel:
             return word.utf8.compactMap { byteTokens[Int($0)] }
         case .characters:
+            // By Unicode scalar, not by Character: "\r\n" or e + U+0301 is one Character but two symbols.
             var symbols = [Int]()
-            for character in word {
-                if let id = ids[String(character)] {
+            for scalar in word.unicodeScalars {
+                if let id = ids[String(scalar)] {
                     symbols.append(id)
                 } else {
-                    symbols += String(character).utf8.compactMap { byteTokens[Int($0)] }
+                    symbols += String(scalar).utf8.compactMap { byteTokens[Int($0)] }
                 }
             }
             return symbols
@@ -193,7 +194,9 @@ public final class BPETokenizer: @unchecked Sendable {
             if special.contains(id) {
                 bytes += Array(text.utf8)
             } else if alphabet == .byteLevel {
-                for character in text { if let byte = BPETokenizer.characterBytes[character] { bytes.append(byte) } else { bytes += Array(String(character).utf8) } }
+                for scalar in text.unicodeScalars {
+                    if let byte = BPETokenizer.scalarBytes[scalar] { bytes.append(byte) } else { bytes += Array(String(scalar).utf8) }
+                }
             } else if let byte = BPETokenizer.fallbackByte(text) {
                 bytes.append(byte)
             } else {

@@ -17,11 +17,15 @@ struct TokenizeCommand: ParsableCommand {
           mantsim tokenize --text notes.txt
           mantsim tokenize --text notes.txt --output ids.npy
           mantsim tokenize --text notes.txt --json --decode
+          mantsim tokenize --tokenizer path/to/tokenizer.json --text notes.txt
         """
     )
 
     @Option(help: ArgumentHelp("A GGUF file or a Hugging Face checkpoint directory.", valueName: "path"))
     var modelFile: String = PerplexityCommand.defaultModel
+
+    @Option(help: ArgumentHelp("A tokenizer.json to use instead of the model's own tokenizer.", valueName: "file.json"))
+    var tokenizer: String?
 
     @Option(help: ArgumentHelp("UTF-8 text (default: \(PerplexityCommand.defaultText)).", valueName: "file"))
     var text: String?
@@ -36,14 +40,14 @@ struct TokenizeCommand: ParsableCommand {
     var decode = false
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: modelFile) else {
+        guard tokenizer != nil || FileManager.default.fileExists(atPath: modelFile) else {
             let hint = modelFile == PerplexityCommand.defaultModel ? " (run `make model` to fetch the default model, or pass --model-file)" : ""
             throw ValidationError("--model-file: \(modelFile) does not exist\(hint)")
         }
         let path = text ?? PerplexityCommand.defaultText
         guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--text: \(path) does not exist or cannot be read") }
         guard let string = String(data: data, encoding: .utf8) else { throw ValidationError("--text: \(path) is not UTF-8 text") }
-        let tokenizer = try Checkpoint(path: modelFile).tokenizer()
+        let tokenizer = try self.tokenizer.map { try BPETokenizer.load(tokenizerJSON: $0) } ?? Checkpoint(path: modelFile).tokenizer()
         let ids = tokenizer.encode(string)
         if let output {
             try NumpyFile.writeIntegers(ids, to: output)

@@ -91,6 +91,7 @@ final class TokenizerTests: XCTestCase {
     func testSentencePieceStyleBPEWithByteFallback() throws {
         var vocab: [String: Int] = ["<unk>": 0, "▁": 1, "h": 2, "i": 3, "▁h": 4, "▁hi": 5]
         for byte in 0..<256 { vocab[String(format: "<0x%02X>", byte)] = 6 + byte }
+        vocab["\n"] = 262
         let path = try write([
             "model": ["type": "BPE", "vocab": vocab, "merges": ["▁ h", "▁h i"], "byte_fallback": true],
             "normalizer": ["type": "Sequence", "normalizers": [["type": "Prepend", "prepend": "▁"], ["type": "Replace", "pattern": ["String": " "], "content": "▁"]]],
@@ -99,6 +100,7 @@ final class TokenizerTests: XCTestCase {
         let tokenizer = try BPETokenizer.load(tokenizerJSON: path)
         XCTAssertEqual(tokenizer.encode("hi hé"), [5, 4, 6 + 0xC3, 6 + 0xA9])
         XCTAssertEqual(tokenizer.decode(tokenizer.encode("hi hé")), "hi hé", "the prefix space is the tokenizer's own, and goes again")
+        XCTAssertEqual(tokenizer.encode("h\r\n"), [4, 6 + 0x0D, 262], "\"\\r\\n\" is one Character but two symbols")
     }
 
     func testBrokenTokenizersAreRefusedByField() throws {

@@ -23,8 +23,9 @@ check() {  # name, command...
     fi
 }
 
-same_ids() {  # model, text
-    "$mantsim" tokenize --model-file "$1" --text "$2" --json > "$work/mine.json" || return 1
+same_ids() {  # model (or tokenizer.json), text
+    if [[ $1 == *.json ]]; then source=(--tokenizer "$1"); else source=(--model-file "$1"); fi
+    "$mantsim" tokenize "${source[@]}" --text "$2" --json > "$work/mine.json" || return 1
     "$python" "$here/reference.py" tokenize --model "$1" --text "$2" > "$work/theirs.json" || return 1
     "$python" - "$work/mine.json" "$work/theirs.json" <<'PY'
 import json, sys
@@ -36,8 +37,9 @@ print(f"{len(mine)} ids identical")
 PY
 }
 
-round_trip() {  # model, text
-    "$mantsim" tokenize --model-file "$1" --text "$2" --decode > /dev/null 2> "$work/decode.txt" || return 1
+round_trip() {  # model (or tokenizer.json), text
+    if [[ $1 == *.json ]]; then source=(--tokenizer "$1"); else source=(--model-file "$1"); fi
+    "$mantsim" tokenize "${source[@]}" --text "$2" --decode > /dev/null 2> "$work/decode.txt" || return 1
     grep -q "byte for byte" "$work/decode.txt" || { cat "$work/decode.txt"; return 1; }
 }
 
@@ -81,6 +83,9 @@ check "default model: perplexity, C = 256, first 513 tokens" same_perplexity "$m
 check "tiny GGUF: token ids of the tokenizer cases (GGUF keys)" same_ids "$work/tiny/tiny.gguf" "$cases"
 check "tiny HF: token ids of the tokenizer cases (tokenizer.json)" same_ids "$work/tiny/hf" "$cases"
 check "tiny HF: decode(encode(cases)) is the text" round_trip "$work/tiny/hf" "$cases"
+check "SentencePiece-style tokenizer.json (byte fallback): token ids of the tokenizer cases" same_ids "$work/tiny/sp-tokenizer.json" "$cases"
+check "SentencePiece-style tokenizer.json: token ids of $text" same_ids "$work/tiny/sp-tokenizer.json" "$text"
+check "SentencePiece-style tokenizer.json: decode(encode(cases)) is the text" round_trip "$work/tiny/sp-tokenizer.json" "$cases"
 check "tiny GGUF: perplexity, C = 128, first 600 tokens" same_perplexity "$work/tiny/tiny.gguf" 128 600 1e-5
 check "tiny HF: perplexity, C = 128, first 600 tokens" same_perplexity "$work/tiny/hf" 128 600 1e-5
 check "tiny: mantsim on the GGUF file against numpy on the HF directory" same_perplexity "$work/tiny/hf" 128 600 1e-5 "$work/tiny/tiny.gguf"

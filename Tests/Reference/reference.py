@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 import gguf
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,6 +110,8 @@ def load_hf(path):
 
 
 def load(path):
+    if path.endswith(".json"):
+        return None, None, Tokenizer.from_file(path)
     return load_hf(path) if os.path.isdir(path) else load_gguf(path)
 
 
@@ -199,6 +201,24 @@ def permute(weight, heads):
     return weight.reshape(heads, 2, rows // heads // 2, columns).swapaxes(1, 2).reshape(rows, columns)
 
 
+def sentencepiece_style(corpus, path):
+    """A LLaMA-2-style tokenizer.json: BPE over characters with byte fallback, spaces as "▁" and
+    one "▁" put before the text by the normalizer, no pre-tokenizer."""
+    tokenizer = Tokenizer(models.BPE(byte_fallback=True, unk_token="<unk>"))
+    tokenizer.normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
+    tokenizer.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)])
+    alphabet = sorted(set(open(corpus, encoding="utf-8", newline="").read()) - {" "}) + ["▁"]
+    trainer = trainers.BpeTrainer(vocab_size=700, special_tokens=["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)],
+                                  initial_alphabet=alphabet, show_progress=False)
+    with open(corpus, encoding="utf-8", newline="") as handle:
+        tokenizer.train_from_iterator(handle.read().splitlines(), trainer=trainer)
+    # The trainer adds the byte tokens as added tokens; in LLaMA-2's file they are vocabulary only.
+    saved = json.loads(tokenizer.to_str())
+    saved["added_tokens"] = [t for t in saved["added_tokens"] if not t["content"].startswith("<0x")]
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(saved, handle, ensure_ascii=False)
+
+
 def tiny(out, corpus):
     os.makedirs(out, exist_ok=True)
     hf = os.path.join(out, "hf")
@@ -211,6 +231,7 @@ def tiny(out, corpus):
     with open(corpus, encoding="utf-8", newline="") as handle:
         tokenizer.train_from_iterator([handle.read()], trainer=trainer)
     tokenizer.save(os.path.join(hf, "tokenizer.json"))
+    sentencepiece_style(corpus, os.path.join(out, "sp-tokenizer.json"))
     vocab = tokenizer.get_vocab()
     vocab_size = len(vocab)
     hidden, heads, kv_heads, ffn, layers = 64, 4, 2, 96, 2
