@@ -36,11 +36,7 @@ struct PerplexityCommand: ParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("A GGUF file or a Hugging Face checkpoint directory.", valueName: "path"))
-    var modelFile: String = PerplexityCommand.defaultModel
-
-    @Option(help: ArgumentHelp("UTF-8 text to score (default: \(PerplexityCommand.defaultText)).", valueName: "file"))
-    var text: String?
+    @OptionGroup var source: LanguageModelOptions
 
     @Option(help: ArgumentHelp("Token ids (a 1-D integer .npy) to score instead of text; no tokenizer runs.", valueName: "file.npy"))
     var tokens: String?
@@ -54,7 +50,7 @@ struct PerplexityCommand: ParsableCommand {
     @OptionGroup var output: ReportOptions
 
     func validate() throws {
-        if text != nil && tokens != nil { throw ValidationError("choose --text or --tokens, not both") }
+        if source.text != nil && tokens != nil { throw ValidationError("choose --text or --tokens, not both") }
         if context < 2 { throw ValidationError("--context is \(context); a window needs at least 2 tokens") }
         if context > 1 << 20 { throw ValidationError("--context is \(context); at most 1048576") }
         if let maxTokens, maxTokens < 2 { throw ValidationError("--max-tokens is \(maxTokens); perplexity needs at least 2 tokens") }
@@ -62,11 +58,8 @@ struct PerplexityCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        guard FileManager.default.fileExists(atPath: modelFile) else {
-            let hint = modelFile == PerplexityCommand.defaultModel ? " (run `make model` to fetch the default model, or pass --model-file)" : ""
-            throw ValidationError("--model-file: \(modelFile) does not exist\(hint)")
-        }
-        let checkpoint = try Checkpoint(path: modelFile)
+        let checkpoint = try self.source.checkpoint()
+        let modelFile = self.source.modelFile
         let config = checkpoint.config
         let progress = SimulationProgress()
         var source: (path: String, sha256: String)
@@ -75,15 +68,10 @@ struct PerplexityCommand: ParsableCommand {
             ids = try NumpyFile.readIntegers(path: tokens)
             source = (tokens, try PerplexityCommand.sha256(of: tokens))
         } else {
-            let path = text ?? PerplexityCommand.defaultText
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ValidationError(text == nil ? "the default text \(path) is missing (Debian's base-files package); pass --text FILE"
-                                                  : "--text: \(path) does not exist or cannot be read")
-            }
-            guard let string = String(data: data, encoding: .utf8) else { throw ValidationError("--text: \(path) is not UTF-8 text") }
-            progress.report("tokenizing \(path)", done: 0, total: 1)
-            ids = try checkpoint.tokenizer().encode(string)
-            source = (path, PerplexityCommand.sha256(data))
+            let text = try self.source.readText()
+            progress.report("tokenizing \(text.path)", done: 0, total: 1)
+            ids = try checkpoint.tokenizer().encode(text.string)
+            source = (text.path, PerplexityCommand.sha256(text.data))
         }
         if let maxTokens { ids = Array(ids.prefix(maxTokens)) }
         guard ids.count >= 2 else { throw ValidationError("\(source.path): gives \(ids.count) tokens; perplexity needs at least 2") }
@@ -99,7 +87,7 @@ struct PerplexityCommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(evaluation)
         let report = PerplexityReport(model: config.shape.name, modelFile: modelFile, origin: checkpoint.origin, source: source.path,
                                       sourceSHA256: source.sha256, result: result, evaluationSeconds: seconds,
-                                      tokensPerSecond: Double(result.windows > 0 ? Perplexity.windows(tokens: ids.count, context: context).map(\.count).reduce(0, +) : 0) / seconds,
+                                      tokensPerSecond: Double(Perplexity.windows(tokens: ids.count, context: context).map(\.count).reduce(0, +)) / seconds,
                                       totalSeconds: Date().timeIntervalSince(started))
         try output.print(report, csv: { report.csv }, text: { report.text })
     }
@@ -110,6 +98,33 @@ struct PerplexityCommand: ParsableCommand {
     }
 
     static func sha256(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+}
+
+/// The model and the text, shared by `perplexity` and `tokenize`.
+struct LanguageModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A GGUF file or a Hugging Face checkpoint directory.", valueName: "path"))
+    var modelFile: String = PerplexityCommand.defaultModel
+
+    @Option(help: ArgumentHelp("UTF-8 text (default: \(PerplexityCommand.defaultText)).", valueName: "file"))
+    var text: String?
+
+    func checkpoint() throws -> Checkpoint {
+        guard FileManager.default.fileExists(atPath: modelFile) else {
+            let hint = modelFile == PerplexityCommand.defaultModel ? " (run `make model` to fetch the default model, or pass --model-file)" : ""
+            throw ValidationError("--model-file: \(modelFile) does not exist\(hint)")
+        }
+        return try Checkpoint(path: modelFile)
+    }
+
+    func readText() throws -> (path: String, data: Data, string: String) {
+        let path = text ?? PerplexityCommand.defaultText
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError(text == nil ? "the default text \(path) is missing (Debian's base-files package); pass --text FILE"
+                                              : "--text: \(path) does not exist or cannot be read")
+        }
+        guard let string = String(data: data, encoding: .utf8) else { throw ValidationError("--text: \(path) is not UTF-8 text") }
+        return (path, data, string)
+    }
 }
 
 struct PerplexityReport: Encodable {

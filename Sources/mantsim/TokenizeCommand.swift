@@ -21,14 +21,10 @@ struct TokenizeCommand: ParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("A GGUF file or a Hugging Face checkpoint directory.", valueName: "path"))
-    var modelFile: String = PerplexityCommand.defaultModel
+    @OptionGroup var source: LanguageModelOptions
 
     @Option(help: ArgumentHelp("A tokenizer.json to use instead of the model's own tokenizer.", valueName: "file.json"))
     var tokenizer: String?
-
-    @Option(help: ArgumentHelp("UTF-8 text (default: \(PerplexityCommand.defaultText)).", valueName: "file"))
-    var text: String?
 
     @Option(help: ArgumentHelp("Write the ids to this .npy file instead of printing them.", valueName: "file.npy"))
     var output: String?
@@ -40,14 +36,8 @@ struct TokenizeCommand: ParsableCommand {
     var decode = false
 
     func run() throws {
-        guard tokenizer != nil || FileManager.default.fileExists(atPath: modelFile) else {
-            let hint = modelFile == PerplexityCommand.defaultModel ? " (run `make model` to fetch the default model, or pass --model-file)" : ""
-            throw ValidationError("--model-file: \(modelFile) does not exist\(hint)")
-        }
-        let path = text ?? PerplexityCommand.defaultText
-        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--text: \(path) does not exist or cannot be read") }
-        guard let string = String(data: data, encoding: .utf8) else { throw ValidationError("--text: \(path) is not UTF-8 text") }
-        let tokenizer = try self.tokenizer.map { try BPETokenizer.load(tokenizerJSON: $0) } ?? Checkpoint(path: modelFile).tokenizer()
+        let string = try source.readText().string
+        let tokenizer = try self.tokenizer.map { try BPETokenizer.load(tokenizerJSON: $0) } ?? source.checkpoint().tokenizer()
         let ids = tokenizer.encode(string)
         if let output {
             try NumpyFile.writeIntegers(ids, to: output)

@@ -45,6 +45,17 @@ final class LanguageModelTests: XCTestCase {
         XCTAssertLessThan(gap, 1e-5)
     }
 
+    func testQwen2sAttentionBiases() throws {
+        let tiny = try TinyLlama(seed: 3, biases: true)
+        try tiny.writeHuggingFace(to: path("qwen2"))
+        let checkpoint = try Checkpoint(path: path("qwen2"))
+        XCTAssertTrue(checkpoint.config.attentionBiases)
+        let model = try LanguageModel(checkpoint: checkpoint)
+        let tokens = [9, 8, 7, 6, 5]
+        XCTAssertLessThan(maximumDifference(model.logits(tokens), tiny.referenceLogits(tokens)), 2e-5)
+        XCTAssertGreaterThan(maximumDifference(model.logits(tokens), tiny.referenceLogitsIgnoringBiases(tokens)), 1e-2, "the biases matter")
+    }
+
     func testTiedHeadAndNegativeLogLikelihoods() throws {
         let tiny = try TinyLlama(seed: 9, tied: true)
         try tiny.writeHuggingFace(to: path("tied"))

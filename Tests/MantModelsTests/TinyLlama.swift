@@ -8,12 +8,15 @@ struct TinyLlama {
     var hidden = 32, heads = 4, kvHeads = 2, ffn = 48, layers = 2, vocabulary = 300
     var epsilon = 1e-5, ropeBase = 10000.0
     var tied = false
+    /// Qwen2's Q, K and V biases.
+    var biases = false
     var weights = [String: Tensor]()
 
     var headDimension: Int { hidden / heads }
 
-    init(seed: UInt64 = 5, tied: Bool = false) throws {
+    init(seed: UInt64 = 5, tied: Bool = false, biases: Bool = false) throws {
         self.tied = tied
+        self.biases = biases
         var generator = SeededGenerator(seed: seed)
         func matrix(_ rows: Int, _ columns: Int) throws -> Tensor {
             try Tensor(shape: [rows, columns], values: (0..<(rows * columns)).map { _ in Float.random(in: -1...1, using: &generator) / Float(columns).squareRoot() * 1.7 })
@@ -34,11 +37,16 @@ struct TinyLlama {
             weights[p + "mlp.gate_proj.weight"] = try matrix(ffn, hidden)
             weights[p + "mlp.up_proj.weight"] = try matrix(ffn, hidden)
             weights[p + "mlp.down_proj.weight"] = try matrix(hidden, ffn)
+            if biases {
+                for (name, size) in [("q_proj", hidden), ("k_proj", kv), ("v_proj", kv)] {
+                    weights[p + "self_attn.\(name).bias"] = try Tensor(shape: [size], values: (0..<size).map { _ in Float.random(in: -0.5...0.5, using: &generator) })
+                }
+            }
         }
     }
 
     var configJSON: [String: Any] {
-        ["model_type": "llama", "hidden_size": hidden, "intermediate_size": ffn, "num_attention_heads": heads, "num_key_value_heads": kvHeads,
+        ["model_type": biases ? "qwen2" : "llama", "hidden_size": hidden, "intermediate_size": ffn, "num_attention_heads": heads, "num_key_value_heads": kvHeads,
          "num_hidden_layers": layers, "vocab_size": vocabulary, "max_position_embeddings": 128, "rms_norm_eps": epsilon,
          "rope_theta": ropeBase, "tie_word_embeddings": tied]
     }
@@ -95,8 +103,12 @@ struct TinyLlama {
 
     func referenceLogits(_ tokens: [Int]) -> [[Double]] {
         func w(_ name: String) -> [Double] { weights[name]!.values.map(Double.init) }
-        func apply(_ matrix: [Double], rows: Int, _ x: [Double]) -> [Double] {
-            (0..<rows).map { r in (0..<x.count).reduce(0.0) { $0 + matrix[r * x.count + $1] * x[$1] } }
+        func apply(_ matrix: [Double], rows: Int, _ x: [Double], bias: String? = nil) -> [Double] {
+            var result = bias.flatMap { weights[$0] }.map { $0.values.map(Double.init) } ?? [Double](repeating: 0, count: rows)
+            for r in 0..<rows {
+                for c in 0..<x.count { result[r] += matrix[r * x.count + c] * x[c] }
+            }
+            return result
         }
         func norm(_ x: [Double], _ weight: [Double]) -> [Double] {
             let scale = 1 / ((x.map { $0 * $0 }.reduce(0, +) / Double(x.count)) + epsilon).squareRoot()
@@ -120,9 +132,9 @@ struct TinyLlama {
         for layer in 0..<layers {
             let p = "model.layers.\(layer)."
             let normed = states.map { norm($0, w(p + "input_layernorm.weight")) }
-            let q = normed.enumerated().map { rotate(apply(w(p + "self_attn.q_proj.weight"), rows: hidden, $0.element), position: $0.offset) }
-            let k = normed.enumerated().map { rotate(apply(w(p + "self_attn.k_proj.weight"), rows: kv, $0.element), position: $0.offset) }
-            let v = normed.map { apply(w(p + "self_attn.v_proj.weight"), rows: kv, $0) }
+            let q = normed.enumerated().map { rotate(apply(w(p + "self_attn.q_proj.weight"), rows: hidden, $0.element, bias: p + "self_attn.q_proj.bias"), position: $0.offset) }
+            let k = normed.enumerated().map { rotate(apply(w(p + "self_attn.k_proj.weight"), rows: kv, $0.element, bias: p + "self_attn.k_proj.bias"), position: $0.offset) }
+            let v = normed.map { apply(w(p + "self_attn.v_proj.weight"), rows: kv, $0, bias: p + "self_attn.v_proj.bias") }
             for t in tokens.indices {
                 var attended = [Double](repeating: 0, count: hidden)
                 for head in 0..<heads {
@@ -146,5 +158,14 @@ struct TinyLlama {
         }
         let head = w(tied ? "model.embed_tokens.weight" : "lm_head.weight")
         return states.map { apply(head, rows: vocabulary, norm($0, w("model.norm.weight"))) }
+    }
+}
+
+extension TinyLlama {
+    /// The same model's logits with its Q, K and V biases left out.
+    func referenceLogitsIgnoringBiases(_ tokens: [Int]) -> [[Double]] {
+        var copy = self
+        for name in copy.weights.keys where name.hasSuffix(".bias") { copy.weights[name] = nil }
+        return copy.referenceLogits(tokens)
     }
 }

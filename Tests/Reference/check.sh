@@ -86,6 +86,9 @@ check "tiny HF: decode(encode(cases)) is the text" round_trip "$work/tiny/hf" "$
 check "SentencePiece-style tokenizer.json (byte fallback): token ids of the tokenizer cases" same_ids "$work/tiny/sp-tokenizer.json" "$cases"
 check "SentencePiece-style tokenizer.json: token ids of $text" same_ids "$work/tiny/sp-tokenizer.json" "$text"
 check "SentencePiece-style tokenizer.json: decode(encode(cases)) is the text" round_trip "$work/tiny/sp-tokenizer.json" "$cases"
+check "LLaMA-3-style tokenizer.json (its split, ignore_merges): token ids of the tokenizer cases" same_ids "$work/tiny/llama3-tokenizer.json" "$cases"
+check "LLaMA-3-style tokenizer.json: token ids of $text" same_ids "$work/tiny/llama3-tokenizer.json" "$text"
+check "LLaMA-3-style tokenizer.json: decode(encode(cases)) is the text" round_trip "$work/tiny/llama3-tokenizer.json" "$cases"
 check "tiny GGUF: perplexity, C = 128, first 600 tokens" same_perplexity "$work/tiny/tiny.gguf" 128 600 1e-5
 check "tiny HF: perplexity, C = 128, first 600 tokens" same_perplexity "$work/tiny/hf" 128 600 1e-5
 check "tiny: mantsim on the GGUF file against numpy on the HF directory" same_perplexity "$work/tiny/hf" 128 600 1e-5 "$work/tiny/tiny.gguf"

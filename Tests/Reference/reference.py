@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 import gguf
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,6 +219,24 @@ def sentencepiece_style(corpus, path):
         json.dump(saved, handle, ensure_ascii=False)
 
 
+LLAMA3_PATTERN = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+
+
+def llama3_style(corpus, path):
+    """A LLaMA-3-style tokenizer.json: its split pattern, then byte-level without GPT-2's pattern,
+    whole words found in the vocabulary taken as they are (ignore_merges)."""
+    tokenizer = Tokenizer(models.BPE(ignore_merges=True))
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(LLAMA3_PATTERN), behavior="isolated", invert=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=600, special_tokens=["<|begin_of_text|>", "<|end_of_text|>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    with open(corpus, encoding="utf-8", newline="") as handle:
+        tokenizer.train_from_iterator([handle.read()], trainer=trainer)
+    tokenizer.save(path)
+
+
 def tiny(out, corpus):
     os.makedirs(out, exist_ok=True)
     hf = os.path.join(out, "hf")
@@ -232,6 +250,7 @@ def tiny(out, corpus):
         tokenizer.train_from_iterator([handle.read()], trainer=trainer)
     tokenizer.save(os.path.join(hf, "tokenizer.json"))
     sentencepiece_style(corpus, os.path.join(out, "sp-tokenizer.json"))
+    llama3_style(corpus, os.path.join(out, "llama3-tokenizer.json"))
     vocab = tokenizer.get_vocab()
     vocab_size = len(vocab)
     hidden, heads, kv_heads, ffn, layers = 64, 4, 2, 96, 2
