@@ -13,21 +13,36 @@ public final class LanguageModel: @unchecked Sendable {
     }
 
     public let config: LanguageModelConfig
+    /// How operands are rounded: FP32 as stored, or an array's formats.
+    public let numerics: ModelNumerics
     let embedding: [Float]
     let finalNorm: [Float]
     /// nil when the output head is the embedding.
     let output: [Float]?
     var layers: [Layer]
 
-    /// Loads every weight, checking each shape against the config. `progress` is told of layers read.
-    public init(checkpoint: Checkpoint, progress: ((Int, Int) -> Void)? = nil) throws {
+    /// Loads every weight, checking each shape against the config, and quantizes the linear
+    /// weights (and the embedding when asked) as `numerics` says. `progress` is told of layers read.
+    public init(checkpoint: Checkpoint, numerics: ModelNumerics = .fp32, progress: ((Int, Int) -> Void)? = nil) throws {
         config = checkpoint.config
-        embedding = try checkpoint.weight(.embedding)
+        self.numerics = numerics
+        let shape = checkpoint.config.shape
+        func linear(_ role: WeightRole, layer: Int = 0) throws -> [Float] {
+            let dimensions = role.shape(checkpoint.config)
+            return try numerics.quantizedWeight(try checkpoint.weight(role, layer: layer), rows: dimensions[0], columns: dimensions[1],
+                                                name: checkpoint.name(role, layer: layer))
+        }
+        embedding = numerics.quantizeEmbedding ? try linear(.embedding) : try checkpoint.weight(.embedding)
         finalNorm = try checkpoint.weight(.finalNorm)
-        output = checkpoint.config.shape.tiedEmbeddings && !checkpoint.contains(.output) ? nil : try checkpoint.weight(.output)
+        output = shape.tiedEmbeddings && !checkpoint.contains(.output) ? nil : try linear(.output)
         var layers = [Layer]()
         for index in 0..<config.shape.layers {
-            func weight(_ role: WeightRole) throws -> [Float] { try checkpoint.weight(role, layer: index) }
+            func weight(_ role: WeightRole) throws -> [Float] {
+                switch role {
+                case .query, .key, .value, .attentionOutput, .gate, .up, .down: return try linear(role, layer: index)
+                default: return try checkpoint.weight(role, layer: index)
+                }
+            }
             var layer = Layer(attentionNorm: try weight(.attentionNorm), query: try weight(.query), key: try weight(.key), value: try weight(.value),
                               attentionOutput: try weight(.attentionOutput), ffnNorm: try weight(.ffnNorm), gate: try weight(.gate),
                               up: try weight(.up), down: try weight(.down))
@@ -44,7 +59,7 @@ public final class LanguageModel: @unchecked Sendable {
     var vocabulary: Int { config.shape.vocabularySize }
 
     /// The final hidden states (after the last RMSNorm) of a window of tokens at positions 0..<T.
-    func hiddenStates(_ tokens: [Int]) -> [Float] {
+    func hiddenStates(_ tokens: [Int]) throws -> [Float] {
         let t = tokens.count, h = hidden, kv = config.kvWidth, ffn = config.shape.intermediateSize
         var x = [Float](repeating: 0, count: t * h)
         for (row, token) in tokens.enumerated() {
@@ -57,28 +72,33 @@ public final class LanguageModel: @unchecked Sendable {
         var gate = [Float](repeating: 0, count: t * ffn), up = [Float](repeating: 0, count: t * ffn)
         for layer in layers {
             rmsNorm(x, weight: layer.attentionNorm, into: &normed, rows: t)
+            try numerics.roundActivations(&normed, rows: t, width: h)
             linear(normed, layer.query, bias: layer.queryBias, into: &q, rows: t, inputs: h, outputs: h)
             linear(normed, layer.key, bias: layer.keyBias, into: &k, rows: t, inputs: h, outputs: kv)
             linear(normed, layer.value, bias: layer.valueBias, into: &v, rows: t, inputs: h, outputs: kv)
             rope.apply(&q, rows: t, heads: config.shape.heads, layout: config.ropeLayout)
             rope.apply(&k, rows: t, heads: config.shape.kvHeads, layout: config.ropeLayout)
-            causalAttention(q: q, k: k, v: v, into: &attention, rows: t)
+            try causalAttention(q: q, k: k, v: v, into: &attention, rows: t)
+            try numerics.roundActivations(&attention, rows: t, width: h)
             linear(attention, layer.attentionOutput, bias: nil, into: &normed, rows: t, inputs: h, outputs: h)
             add(normed, to: &x)
             rmsNorm(x, weight: layer.ffnNorm, into: &normed, rows: t)
+            try numerics.roundActivations(&normed, rows: t, width: h)
             linear(normed, layer.gate, bias: nil, into: &gate, rows: t, inputs: h, outputs: ffn)
             linear(normed, layer.up, bias: nil, into: &up, rows: t, inputs: h, outputs: ffn)
             swiGLU(gate: gate, into: &up)
+            try numerics.roundActivations(&up, rows: t, width: ffn)
             linear(up, layer.down, bias: nil, into: &normed, rows: t, inputs: ffn, outputs: h)
             add(normed, to: &x)
         }
         rmsNorm(x, weight: finalNorm, into: &normed, rows: t)
+        try numerics.roundActivations(&normed, rows: t, width: h)
         return normed
     }
 
     /// Logits of every position of a window, [T, vocabulary] row-major.
-    public func logits(_ tokens: [Int]) -> [Float] {
-        let states = hiddenStates(tokens)
+    public func logits(_ tokens: [Int]) throws -> [Float] {
+        let states = try hiddenStates(tokens)
         var logits = [Float](repeating: 0, count: tokens.count * vocabulary)
         linear(states, output ?? embedding, bias: nil, into: &logits, rows: tokens.count, inputs: hidden, outputs: vocabulary)
         return logits
@@ -86,9 +106,9 @@ public final class LanguageModel: @unchecked Sendable {
 
     /// Negative log-likelihood of each next token in a window: T - 1 values, the log-softmax in
     /// FP64. Logits are made 64 rows at a time so a long window never holds [T, vocabulary].
-    public func negativeLogLikelihoods(_ tokens: [Int]) -> [Double] {
+    public func negativeLogLikelihoods(_ tokens: [Int]) throws -> [Double] {
         guard tokens.count > 1 else { return [] }
-        let states = hiddenStates(tokens)
+        let states = try hiddenStates(tokens)
         let predictions = tokens.count - 1, h = hidden, n = vocabulary
         var result = [Double](repeating: 0, count: predictions)
         let block = 64
@@ -212,7 +232,8 @@ public final class LanguageModel: @unchecked Sendable {
     }
 
     /// Softmax(q kᵀ / sqrt(d), causal) v for every query head, each sharing the KV head of its group.
-    func causalAttention(q: [Float], k: [Float], v: [Float], into output: inout [Float], rows t: Int) {
+    func causalAttention(q: [Float], k: [Float], v: [Float], into output: inout [Float], rows t: Int) throws {
+        if case .exact = numerics.kvCache {} else { return try cachedAttention(q: q, k: k, v: v, into: &output, rows: t) }
         let heads = config.shape.heads, d = config.headDimension, kvWidth = config.kvWidth, width = hidden
         let group = heads / config.shape.kvHeads
         var scores = [Float](repeating: 0, count: t * t)
@@ -242,6 +263,72 @@ public final class LanguageModel: @unchecked Sendable {
                     output.withUnsafeMutableBufferPointer { o in
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(t), 1,
                                     s.baseAddress, Int32(t), v.baseAddress! + kvHead * d, Int32(kvWidth), 0, o.baseAddress! + head * d, Int32(width))
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension LanguageModel {
+    /// Attention over the KV cache as `numerics` stores it: each KV head's K and V go through the
+    /// cache token by token; query t reads token j's final (closed) value once its group or window
+    /// is closed at t, its open value before. Scores, softmax and sums in FP32.
+    func cachedAttention(q: [Float], k: [Float], v: [Float], into output: inout [Float], rows t: Int) throws {
+        let heads = config.shape.heads, kvHeads = config.shape.kvHeads, d = config.headDimension, kvWidth = config.kvWidth, width = hidden
+        let group = heads / kvHeads
+        let scale = Float(1 / Double(d).squareRoot())
+        var scores = [Float](repeating: 0, count: t * t)
+        var openProbabilities = [Float](repeating: 0, count: t * t)
+        for kvHead in 0..<kvHeads {
+            var keys = [Float](repeating: 0, count: t * d), values = [Float](repeating: 0, count: t * d)
+            for row in 0..<t {
+                for i in 0..<d { keys[row * d + i] = k[row * kvWidth + kvHead * d + i]; values[row * d + i] = v[row * kvWidth + kvHead * d + i] }
+            }
+            let cached = try numerics.cache(keys: keys, values: values, tokens: t, dimension: d)
+            for head in (kvHead * group)..<((kvHead + 1) * group) {
+                q.withUnsafeBufferPointer { q in
+                    cached.keys.withUnsafeBufferPointer { keys in
+                        scores.withUnsafeMutableBufferPointer { s in
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(t), Int32(d), scale,
+                                        q.baseAddress! + head * d, Int32(width), keys.baseAddress, Int32(d), 0, s.baseAddress, Int32(t))
+                        }
+                    }
+                }
+                let split = cached.openValues != nil
+                scores.withUnsafeMutableBufferPointer { s in
+                    openProbabilities.withUnsafeMutableBufferPointer { open in
+                        DispatchQueue.concurrentPerform(iterations: t) { row in
+                            let line = s.baseAddress! + row * t, openLine = open.baseAddress! + row * t
+                            var maximum = -Float.infinity
+                            for column in 0...row { maximum = max(maximum, line[column]) }
+                            var sum: Float = 0
+                            for column in 0...row { let e = Foundation.exp(line[column] - maximum); line[column] = e; sum += e }
+                            let inverse = 1 / sum
+                            for column in 0..<t {
+                                let p = column <= row ? line[column] * inverse : 0
+                                // Split by what token `column` holds when query `row` reads it.
+                                let closed = !split || row >= cached.closedAt[column]
+                                line[column] = closed ? p : 0
+                                openLine[column] = closed ? 0 : p
+                            }
+                        }
+                    }
+                }
+                output.withUnsafeMutableBufferPointer { o in
+                    scores.withUnsafeBufferPointer { s in
+                        cached.values.withUnsafeBufferPointer { values in
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(t), 1,
+                                        s.baseAddress, Int32(t), values.baseAddress, Int32(d), 0, o.baseAddress! + head * d, Int32(width))
+                        }
+                    }
+                    if let openValues = cached.openValues {
+                        openProbabilities.withUnsafeBufferPointer { p in
+                            openValues.withUnsafeBufferPointer { values in
+                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(t), 1,
+                                            p.baseAddress, Int32(t), values.baseAddress, Int32(d), 1, o.baseAddress! + head * d, Int32(width))
+                            }
+                        }
                     }
                 }
             }

@@ -28,7 +28,7 @@ public struct Perplexity: Codable, Equatable, Sendable {
         let windows = windows(tokens: tokens.count, context: context)
         var total = 0.0, predictions = 0
         for (index, window) in windows.enumerated() {
-            let losses = model.negativeLogLikelihoods(Array(tokens[window]))
+            let losses = try model.negativeLogLikelihoods(Array(tokens[window]))
             total += losses.reduce(0, +)
             predictions += losses.count
             progress?(index + 1, windows.count)

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Crypto
 import Foundation
+import MantConfig
 import MantModels
+import MantSimulation
 import MantTensorIO
 
 struct PerplexityCommand: ParsableCommand {
@@ -37,9 +39,21 @@ struct PerplexityCommand: ParsableCommand {
     @Option(help: "Score only the first T tokens (default: all).")
     var maxTokens: Int?
 
+    @Option(help: "Also evaluate under these architectures' formats (bundled names or YAML paths, comma-separated): weights, activations and KV cache as each array runs them.")
+    var archs: String?
+
+    @OptionGroup var formats: FormatsOption
+
+    @Flag(help: "Quantize the token embedding (and so a tied output head) in each weight format too.")
+    var quantizeEmbeddings = false
+
     @OptionGroup var output: ReportOptions
 
+    var architectureNames: [String] { (archs ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+
     func validate() throws {
+        if archs != nil && architectureNames.isEmpty { throw ValidationError("--archs needs at least one architecture") }
+        if formats.formats != nil && archs == nil { throw ValidationError("--formats applies to --archs; name the architectures") }
         if source.text != nil && tokens != nil { throw ValidationError("choose --text or --tokens, not both") }
         if context < 2 { throw ValidationError("--context is \(context); a window needs at least 2 tokens") }
         if context > 1 << 20 { throw ValidationError("--context is \(context); at most 1048576") }
@@ -68,16 +82,43 @@ struct PerplexityCommand: ParsableCommand {
         if let position = ids.firstIndex(where: { !(0..<config.shape.vocabularySize).contains($0) }) {
             throw ValidationError("\(source.path): token \(position) is \(ids[position]); \(config.shape.name) has ids 0 to \(config.shape.vocabularySize - 1)")
         }
-        let model = try LanguageModel(checkpoint: checkpoint) { done, total in progress.report("layers loaded", done: done, total: total) }
-        let evaluation = Date()
-        let result = try Perplexity.evaluate(model, tokens: ids, context: context) { done, total in
-            progress.report("windows of \(context) tokens scored", done: done, total: total)
+        // Every architecture is read, and its formats made, before anything runs.
+        var evaluations: [(label: String, numerics: ModelNumerics, formats: (weights: String, activations: String, kv: String))] = [
+            ("fp32", .fp32, ("as stored", "fp32", "fp32")),
+        ]
+        var problems = [String]()
+        for name in architectureNames {
+            do {
+                let architecture = try formats.apply(to: try ArchitectureConfig.load(path: try BundledConfig.path(name, kind: .arch)))
+                evaluations.append((architecture.name, try architecture.modelNumerics(quantizeEmbedding: quantizeEmbeddings), architecture.numericsSummary))
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        if !problems.isEmpty { throw CLIError(problems.joined(separator: "\n")) }
+        let scored = Perplexity.windows(tokens: ids.count, context: context).map(\.count).reduce(0, +)
+        var rows = [PerplexityReport.Row]()
+        for (index, evaluation) in evaluations.enumerated() {
+            let prefix = evaluations.count > 1 ? "[\(evaluation.label) \(index + 1)/\(evaluations.count)] " : ""
+            let loading = Date()
+            let model = try LanguageModel(checkpoint: checkpoint, numerics: evaluation.numerics) { done, total in
+                progress.report("\(prefix)layers loaded\(evaluation.numerics.weights == nil ? "" : " and quantized")", done: done, total: total)
+            }
+            let scoring = Date()
+            let result = try Perplexity.evaluate(model, tokens: ids, context: context) { done, total in
+                progress.report("\(prefix)windows of \(context) tokens scored", done: done, total: total)
+            }
+            let seconds = Date().timeIntervalSince(scoring)
+            rows.append(.init(architecture: evaluation.label, weights: evaluation.formats.weights, activations: evaluation.formats.activations,
+                              kvCache: evaluation.formats.kv, result: result, loadSeconds: scoring.timeIntervalSince(loading),
+                              evaluationSeconds: seconds, tokensPerSecond: Double(scored) / seconds,
+                              increasePercent: rows.first.map { 100 * (result.perplexity / $0.result.perplexity - 1) }))
         }
         progress.finish()
-        let seconds = Date().timeIntervalSince(evaluation)
+        let embedding = config.shape.tiedEmbeddings ? "embedding (tied output head) " : "embedding "
         let report = PerplexityReport(model: config.shape.name, modelFile: modelFile, origin: checkpoint.origin, source: source.path,
-                                      sourceSHA256: source.sha256, result: result, evaluationSeconds: seconds,
-                                      tokensPerSecond: Double(Perplexity.windows(tokens: ids.count, context: context).map(\.count).reduce(0, +)) / seconds,
+                                      sourceSHA256: source.sha256, rows: rows,
+                                      embedding: embedding + (quantizeEmbeddings ? "in each weight format" : "as stored"),
                                       totalSeconds: Date().timeIntervalSince(started))
         try output.print(report, csv: { report.csv }, text: { report.text })
     }
@@ -118,36 +159,91 @@ struct LanguageModelOptions: ParsableArguments {
 }
 
 struct PerplexityReport: Encodable {
+    /// One evaluation: the checkpoint in FP32, or under an architecture's formats.
+    struct Row: Encodable {
+        let architecture: String
+        let weights: String
+        let activations: String
+        let kvCache: String
+        let result: Perplexity
+        let loadSeconds: Double
+        let evaluationSeconds: Double
+        let tokensPerSecond: Double
+        /// Against the FP32 row; nil on it.
+        let increasePercent: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case architecture, weights, activations, kvCache = "kv_cache", result = "perplexity", loadSeconds = "load_seconds",
+                 evaluationSeconds = "evaluation_seconds", tokensPerSecond = "tokens_per_second", increasePercent = "increase_percent"
+        }
+    }
+
     let model: String
     let modelFile: String
     let origin: Checkpoint.Origin
     let source: String
     let sourceSHA256: String
-    let result: Perplexity
-    let evaluationSeconds: Double
-    let tokensPerSecond: Double
+    let rows: [Row]
+    let embedding: String
     let totalSeconds: Double
 
     enum CodingKeys: String, CodingKey {
-        case model, modelFile = "model_file", origin, source = "text", sourceSHA256 = "text_sha256", result = "perplexity",
-             evaluationSeconds = "evaluation_seconds", tokensPerSecond = "tokens_per_second", totalSeconds = "total_seconds"
+        case model, modelFile = "model_file", origin, source = "text", sourceSHA256 = "text_sha256", reference = "perplexity",
+             evaluationSeconds = "evaluation_seconds", tokensPerSecond = "tokens_per_second", architectures, embedding, totalSeconds = "total_seconds"
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(model, forKey: .model)
+        try container.encode(modelFile, forKey: .modelFile)
+        try container.encode(origin, forKey: .origin)
+        try container.encode(source, forKey: .source)
+        try container.encode(sourceSHA256, forKey: .sourceSHA256)
+        try container.encode(rows[0].result, forKey: .reference)
+        try container.encode(rows[0].evaluationSeconds, forKey: .evaluationSeconds)
+        try container.encode(rows[0].tokensPerSecond, forKey: .tokensPerSecond)
+        if rows.count > 1 {
+            try container.encode(Array(rows.dropFirst()), forKey: .architectures)
+            try container.encode(embedding, forKey: .embedding)
+        }
+        try container.encode(totalSeconds, forKey: .totalSeconds)
     }
 
     var text: String {
-        [
+        let reference = rows[0].result
+        var lines = [
             "model        \(model) (\(modelFile), \(origin.rawValue))",
             "text         \(source) (sha256 \(sourceSHA256.prefix(16))...)",
-            "tokens       \(result.tokens) in \(result.windows) window\(result.windows == 1 ? "" : "s") of up to \(result.context), \(result.predictions) predictions",
-            "NLL          \(String(format: "%.6f", result.negativeLogLikelihood / Double(result.predictions))) nats per token",
-            "perplexity   \(String(format: "%.4f", result.perplexity))",
-            "speed        \(String(format: "%.1f", tokensPerSecond)) tokens/s (\(String(format: "%.1f", evaluationSeconds)) s scoring, \(String(format: "%.1f", totalSeconds)) s in all)",
-        ].joined(separator: "\n")
+            "tokens       \(reference.tokens) in \(reference.windows) window\(reference.windows == 1 ? "" : "s") of up to \(reference.context), \(reference.predictions) predictions",
+        ]
+        if rows.count == 1 {
+            lines += [
+                "NLL          \(String(format: "%.6f", reference.negativeLogLikelihood / Double(reference.predictions))) nats per token",
+                "perplexity   \(String(format: "%.4f", reference.perplexity))",
+                "speed        \(String(format: "%.1f", rows[0].tokensPerSecond)) tokens/s (\(String(format: "%.1f", rows[0].evaluationSeconds)) s scoring, \(String(format: "%.1f", totalSeconds)) s in all)",
+            ]
+            return lines.joined(separator: "\n")
+        }
+        lines.append("weights      each array's format on every linear weight; \(embedding)")
+        lines.append("")
+        var table = TextTable(header: ["architecture", "weights", "activations", "KV cache", "perplexity", "vs fp32", "load s", "score s"])
+        for row in rows {
+            table.rows.append([row.architecture, row.weights, row.activations, row.kvCache, String(format: "%.4f", row.result.perplexity),
+                               row.increasePercent.map { String(format: "%+.2f%%", $0) } ?? "", String(format: "%.1f", row.loadSeconds),
+                               String(format: "%.1f", row.evaluationSeconds)])
+        }
+        return (lines + [table.render()]).joined(separator: "\n")
     }
 
     var csv: String {
-        "model,model_file,origin,text,text_sha256,tokens,context,windows,predictions,negative_log_likelihood,perplexity,tokens_per_second\n"
-            + [model, modelFile, origin.rawValue, source, sourceSHA256, "\(result.tokens)", "\(result.context)", "\(result.windows)",
-               "\(result.predictions)", "\(result.negativeLogLikelihood)", "\(result.perplexity)", "\(tokensPerSecond)"]
-            .map { $0.contains(",") || $0.contains("\"") ? "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"" : $0 }.joined(separator: ",") + "\n"
+        "model,model_file,origin,text,text_sha256,tokens,context,windows,predictions,negative_log_likelihood,perplexity,tokens_per_second,"
+            + "architecture,weights,activations,kv_cache,increase_percent,load_seconds,evaluation_seconds\n"
+            + rows.map { row in
+                [model, modelFile, origin.rawValue, source, sourceSHA256, "\(row.result.tokens)", "\(row.result.context)", "\(row.result.windows)",
+                 "\(row.result.predictions)", "\(row.result.negativeLogLikelihood)", "\(row.result.perplexity)", "\(row.tokensPerSecond)",
+                 row.architecture, row.weights, row.activations, row.kvCache, row.increasePercent.map { "\($0)" } ?? "", "\(row.loadSeconds)",
+                 "\(row.evaluationSeconds)"]
+                    .map { $0.contains(",") || $0.contains("\"") ? "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"" : $0 }.joined(separator: ",")
+            }.joined(separator: "\n") + "\n"
     }
 }

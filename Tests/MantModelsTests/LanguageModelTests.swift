@@ -37,7 +37,7 @@ final class LanguageModelTests: XCTestCase {
         let fromGGUF = try LanguageModel(checkpoint: try Checkpoint(path: path("tiny.gguf")))
         XCTAssertEqual(try Checkpoint(path: path("hf")).config.ropeLayout, .halves)
         XCTAssertEqual(try Checkpoint(path: path("tiny.gguf")).config.ropeLayout, .adjacentPairs)
-        let folderLogits = fromFolder.logits(tokens), ggufLogits = fromGGUF.logits(tokens)
+        let folderLogits = try fromFolder.logits(tokens), ggufLogits = try fromGGUF.logits(tokens)
         XCTAssertLessThan(maximumDifference(folderLogits, reference), 2e-5)
         XCTAssertLessThan(maximumDifference(ggufLogits, reference), 2e-5)
         // The two loaders agree to FP32 rounding (only the order of each q·k sum differs).
@@ -52,8 +52,8 @@ final class LanguageModelTests: XCTestCase {
         XCTAssertTrue(checkpoint.config.attentionBiases)
         let model = try LanguageModel(checkpoint: checkpoint)
         let tokens = [9, 8, 7, 6, 5]
-        XCTAssertLessThan(maximumDifference(model.logits(tokens), tiny.referenceLogits(tokens)), 2e-5)
-        XCTAssertGreaterThan(maximumDifference(model.logits(tokens), tiny.referenceLogitsIgnoringBiases(tokens)), 1e-2, "the biases matter")
+        XCTAssertLessThan(maximumDifference(try model.logits(tokens), tiny.referenceLogits(tokens)), 2e-5)
+        XCTAssertGreaterThan(maximumDifference(try model.logits(tokens), tiny.referenceLogitsIgnoringBiases(tokens)), 1e-2, "the biases matter")
     }
 
     func testTiedHeadAndNegativeLogLikelihoods() throws {
@@ -63,7 +63,7 @@ final class LanguageModelTests: XCTestCase {
         XCTAssertNil(model.output)
         let tokens = [1, 2, 3, 250, 7]
         let reference = tiny.referenceLogits(tokens)
-        let losses = model.negativeLogLikelihoods(tokens)
+        let losses = try model.negativeLogLikelihoods(tokens)
         XCTAssertEqual(losses.count, tokens.count - 1)
         for (row, loss) in losses.enumerated() {
             let logits = reference[row]
@@ -84,7 +84,7 @@ final class LanguageModelTests: XCTestCase {
         let result = try Perplexity.evaluate(model, tokens: tokens, context: 8)
         XCTAssertEqual(result.windows, 3)
         XCTAssertEqual(result.predictions, 7 + 7 + 4)
-        let expected = [0..<8, 8..<16, 16..<21].map { model.negativeLogLikelihoods(Array(tokens[$0])).reduce(0, +) }.reduce(0, +)
+        let expected = try [0..<8, 8..<16, 16..<21].map { try model.negativeLogLikelihoods(Array(tokens[$0])).reduce(0, +) }.reduce(0, +)
         XCTAssertEqual(result.negativeLogLikelihood, expected)
         XCTAssertEqual(result.perplexity, exp(expected / 18))
         XCTAssertThrowsError(try Perplexity.evaluate(model, tokens: [1, 300], context: 8)) { XCTAssertTrue("\($0)".contains("tokens[1]: is 300"), "\($0)") }
@@ -106,7 +106,7 @@ final class LanguageModelTests: XCTestCase {
         }
         try JSONSerialization.data(withJSONObject: ["metadata": [:], "weight_map": map]).write(to: URL(fileURLWithPath: folder + "/model.safetensors.index.json"))
         let model = try LanguageModel(checkpoint: try Checkpoint(path: folder))
-        XCTAssertLessThan(maximumDifference(model.logits([4, 5, 6]), tiny.referenceLogits([4, 5, 6])), 2e-5)
+        XCTAssertLessThan(maximumDifference(try model.logits([4, 5, 6]), tiny.referenceLogits([4, 5, 6])), 2e-5)
 
         map["model.norm.weight"] = "../elsewhere.safetensors"
         try JSONSerialization.data(withJSONObject: ["weight_map": map]).write(to: URL(fileURLWithPath: folder + "/model.safetensors.index.json"))

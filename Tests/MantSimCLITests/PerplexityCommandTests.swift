@@ -45,6 +45,23 @@ final class PerplexityCommandTests: CLITestCase {
         XCTAssertTrue(rows[1].contains(",5,8,1,4,"), String(rows[1]))
     }
 
+    func testArchitecturesEvaluateBesideTheFP32Model() throws {
+        let model = try tinyModel()
+        let report = try json(try mantsim("perplexity", "--model-file", model, "--text", path("text.txt"), "--context", "8", "--archs", "int8,fp16", "--json"))
+        let reference = try XCTUnwrap((report["perplexity"] as? [String: Any])?["perplexity"] as? Double)
+        let rows = try XCTUnwrap(report["architectures"] as? [[String: Any]])
+        XCTAssertEqual(rows.map { $0["weights"] as? String }, ["int8/channel", "fp16"])
+        XCTAssertEqual(rows.map { $0["activations"] as? String }, ["int8/token", "fp16"])
+        for row in rows {
+            let value = try XCTUnwrap((row["perplexity"] as? [String: Any])?["perplexity"] as? Double)
+            XCTAssertEqual(row["increase_percent"] as? Double ?? .nan, 100 * (value / reference - 1), accuracy: 1e-9)
+        }
+        XCTAssertEqual(report["embedding"] as? String, "embedding (tied output head) as stored")
+        let text = try mantsim("perplexity", "--model-file", model, "--text", path("text.txt"), "--context", "8", "--archs", "int8", "--quantize-embeddings")
+        XCTAssertEqual(text.status, 0, text.error)
+        XCTAssertTrue(text.output.contains("embedding (tied output head) in each weight format") && text.output.contains("int8/channel"), text.output)
+    }
+
     func testBadInputIsRefusedByName() throws {
         let model = try tinyModel()
         func refused(_ arguments: [String], _ expected: String) throws {
@@ -56,6 +73,8 @@ final class PerplexityCommandTests: CLITestCase {
         try refused(["perplexity", "--model-file", path("nothing.gguf")], "nothing.gguf does not exist")
         try refused(["perplexity", "--model-file", model, "--text", path("text.txt"), "--tokens", path("ids.npy")], "not both")
         try refused(["perplexity", "--model-file", model, "--context", "1"], "at least 2 tokens")
+        try refused(["perplexity", "--model-file", model, "--text", path("text.txt"), "--archs", "int8,nosuch"], "nosuch")
+        try refused(["perplexity", "--model-file", model, "--formats", "mant3"], "--formats applies to --archs")
         try Data([0xFF, 0xFE, 0x00, 0x41]).write(to: URL(fileURLWithPath: path("binary.txt")))
         try refused(["perplexity", "--model-file", model, "--text", path("binary.txt")], "is not UTF-8 text")
         try NumpyFile.writeIntegers([1, 2, 5000], to: path("big.npy"))
