@@ -27,7 +27,8 @@ let package = Package(
             linkerSettings: [.linkedLibrary("systemc")]
         ),
         // Reference numerics: every weight and activation format, bit-exact. Pure Swift.
-        .target(name: "MantNumerics"),
+        // Quantizing a real model's 100M weights runs in tests too: optimise it in debug builds.
+        .target(name: "MantNumerics", swiftSettings: [.unsafeFlags(["-O"])]),
         // Tensor files in and out: safetensors, npy, and the quantized-tensor container.
         .target(name: "MantTensorIO", dependencies: ["MantNumerics"]),
         // Safe Swift owner of the SystemC model, and the reference GEMM it must match.
@@ -36,7 +37,8 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         // Real language models: GGUF and Hugging Face checkpoints, BPE tokenizers, an FP32 LLaMA
         // forward pass and perplexity.
-        .target(name: "MantModels", dependencies: ["COpenBLAS", "MantNumerics", "MantTensorIO", "MantWorkload"]),
+        .target(name: "MantModels", dependencies: ["COpenBLAS", "MantNumerics", "MantTensorIO", "MantWorkload"],
+                swiftSettings: [.unsafeFlags(["-O"])]),
         // LLM workloads: model configs and the operators of prefill and decode.
         .target(name: "MantWorkload"),
         // Configuration files (architectures), validated in full before anything runs.
