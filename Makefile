@@ -115,7 +115,7 @@ golden: deps
 	MANTSIM_RECORD_GOLDEN=1 $(SWIFT) test --skip-build --filter Golden
 
 # Every section of BENCHMARKS.md; `make bench ONLY=mapping` reruns one (quantize, simulation,
-# workload, mapping, sweep or language-model) and keeps the others' text.
+# workload, mapping, sweep, language-model or array-perplexity) and keeps the others' text.
 bench: deps model reference-env
 	$(SWIFT) build -c release --product mantsim-bench
 	$(SWIFT) build -c release --product mantsim

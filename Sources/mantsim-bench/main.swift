@@ -15,7 +15,7 @@ struct Options {
     var simulationK = 4096
     var simulationN = 4096
     var configs = "Configs"
-    /// Run one section only (quantize, simulation, workload, mapping, sweep or language-model); the others keep their text.
+    /// Run one section only (quantize, simulation, workload, mapping, sweep, language-model or array-perplexity); the others keep their text.
     var only: String?
 
     init(_ arguments: [String]) {
@@ -32,7 +32,7 @@ struct Options {
                 let parts = (rest.popFirst() ?? "").split(separator: "x").compactMap { Int($0) }
                 if parts.count == 3 { (simulationM, simulationK, simulationN) = (parts[0], parts[1], parts[2]) }
             default:
-                FileHandle.standardError.write(Data("usage: mantsim-bench [--markdown FILE] [--rows R] [--columns C] [--repeats N] [--gemm MxKxN] [--configs DIR] [--only quantize|simulation|workload|mapping|sweep|language-model]\n".utf8))
+                FileHandle.standardError.write(Data("usage: mantsim-bench [--markdown FILE] [--rows R] [--columns C] [--repeats N] [--gemm MxKxN] [--configs DIR] [--only quantize|simulation|workload|mapping|sweep|language-model|array-perplexity]\n".utf8))
                 exit(2)
             }
         }
@@ -91,6 +91,11 @@ func runBenchmarks() throws {
         FileHandle.standardError.write(Data("running SmolLM2-135M's FP32 forward pass, OpenBLAS alone and the numpy reference...\n".utf8))
         let mantsim = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("mantsim").path
         sections.append(("language-model", try LanguageModelBenchmark.run(mantsim: mantsim)))
+    }
+    if wanted("array-perplexity") {
+        FileHandle.standardError.write(Data("evaluating SmolLM2-135M under nine arrays' formats...\n".utf8))
+        let mantsim = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("mantsim").path
+        sections.append(("array-perplexity", try ArrayPerplexityBenchmark.run(mantsim: mantsim)))
     }
     for (_, text) in sections { print(text) }
     if let path = options.markdown {
