@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import MantNumerics
 
@@ -81,13 +82,24 @@ public struct ModelNumerics: Sendable {
         case .exact:
             return
         case .fp16:
-            for index in x.indices { x[index] = MiniFloat.fp16.decode(MiniFloat.fp16.encode(x[index])) }
+            ModelNumerics.roundToHalf(&x)
         case .integer(let bits):
             let quantizer = try ActivationQuantizer(bits: bits)
             let result = try quantizer.quantize(try Tensor(shape: [rows, width], values: x))
             let scales = result.scales
             for row in 0..<rows {
                 for column in 0..<width { x[row * width + column] = Float(result.integers[row * width + column]) * scales[row] }
+            }
+        }
+    }
+
+    /// Rounds to the nearest FP16 value, ties to even, as `MiniFloat.fp16` does (the hardware's
+    /// conversion; `NumericsTests` holds the two to the same bits).
+    static func roundToHalf(_ x: inout [Float]) {
+        x.withUnsafeMutableBufferPointer { x in
+            let chunk = 1 << 14
+            DispatchQueue.concurrentPerform(iterations: (x.count + chunk - 1) / chunk) { part in
+                for index in (part * chunk)..<min(x.count, (part + 1) * chunk) { x[index] = Float(Float16(x[index])) }
             }
         }
     }
@@ -108,8 +120,10 @@ public struct ModelNumerics: Sendable {
         case .exact:
             return CachedHead(keys: keys, values: values, openValues: nil, closedAt: immediately)
         case .fp16:
-            let round = { (x: [Float]) in x.map { MiniFloat.fp16.decode(MiniFloat.fp16.encode($0)) } }
-            return CachedHead(keys: round(keys), values: round(values), openValues: nil, closedAt: immediately)
+            var (halfKeys, halfValues) = (keys, values)
+            ModelNumerics.roundToHalf(&halfKeys)
+            ModelNumerics.roundToHalf(&halfValues)
+            return CachedHead(keys: halfKeys, values: halfValues, openValues: nil, closedAt: immediately)
         case .formats(let keyFormat, let valueFormat):
             let cachedKeys = try keyFormat.dequantize(try keyFormat.quantize(try Tensor(shape: [tokens, d], values: keys))).values
             let transposed = try Tensor(shape: [tokens, d], values: values).transposed()
@@ -117,7 +131,8 @@ public struct ModelNumerics: Sendable {
             guard case .group(let size) = valueFormat.descriptor.granularity, valueFormat.descriptor.vq == nil else {
                 return CachedHead(keys: cachedKeys, values: cachedValues, openValues: nil, closedAt: immediately)
             }
-            let open = values.map { MiniFloat.fp16.decode(MiniFloat.fp16.encode($0)) }
+            var open = values
+            ModelNumerics.roundToHalf(&open)
             let closedAt = (0..<tokens).map { j in ((j / size) + 1) * size - 1 < tokens ? ((j / size) + 1) * size - 1 : Int.max }
             return CachedHead(keys: cachedKeys, values: cachedValues, openValues: open, closedAt: closedAt)
         case .twoStage(let window, let keyGroup, let capacity):

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import MantModels
+import MantNumerics
 
 final class TokenizerTests: XCTestCase {
     func testByteCharactersAreGPT2sTable() {
@@ -118,5 +119,21 @@ final class TokenizerTests: XCTestCase {
             XCTAssertThrowsError(try BPETokenizer.load(tokenizerJSON: path)) { XCTAssertTrue("\($0)".contains(expected), "\($0) lacks \(expected)") }
         }
         XCTAssertThrowsError(try BPETokenizer.load(tokenizerJSON: "/no/such/tokenizer.json")) { XCTAssertTrue("\($0)".contains("does not exist"), "\($0)") }
+    }
+}
+
+final class HalfRoundingTests: XCTestCase {
+    /// The fast FP16 rounding the forward pass uses gives MiniFloat.fp16's bits on every FP32
+    /// pattern class: normals, subnormals, ties, overflow, infinities and signed zeros.
+    func testHalfRoundingMatchesMiniFloat() {
+        var generator = SeededGenerator(seed: 3)
+        var values: [Float] = [0, -0, 65504, 65519.99, 65520, 1e6, -1e6, .infinity, -.infinity, 5.960464e-8, 2.980232e-8, 2.9802326e-8, 1e-9, 6.1035156e-5, 1 + 0x1p-11, 1 + 0x1p-10 + 0x1p-11]
+        for _ in 0..<200_000 { values.append(Float(bitPattern: UInt32(truncatingIfNeeded: generator.next())) ) }
+        values = values.filter { !$0.isNaN }
+        var rounded = values
+        ModelNumerics.roundToHalf(&rounded)
+        for (value, result) in zip(values, rounded) {
+            XCTAssertEqual(result.bitPattern, MiniFloat.fp16.decode(MiniFloat.fp16.encode(value)).bitPattern, "\(value)")
+        }
     }
 }
