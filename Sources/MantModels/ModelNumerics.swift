@@ -94,7 +94,7 @@ public struct ModelNumerics: Sendable {
     }
 
     /// Rounds to the nearest FP16 value, ties to even, as `MiniFloat.fp16` does (the hardware's
-    /// conversion; `NumericsTests` holds the two to the same bits).
+    /// conversion; `HalfRoundingTests` holds the two to the same bits).
     static func roundToHalf(_ x: inout [Float]) {
         x.withUnsafeMutableBufferPointer { x in
             let chunk = 1 << 14
