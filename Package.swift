@@ -48,7 +48,7 @@ let package = Package(
         // Studies built on the simulation: bits-study, kv-study, vq-study.
         .target(name: "MantStudies", dependencies: ["MantConfig", "MantHardware", "MantNumerics", "MantWorkload", "MantSimulation"]),
         // Design-space sweeps: spec files, points, and their results in a SQLite database.
-        .target(name: "MantSweep", dependencies: ["MantConfig", "MantHardware", "MantWorkload", "MantSimulation",
+        .target(name: "MantSweep", dependencies: ["MantConfig", "MantHardware", "MantModels", "MantWorkload", "MantSimulation",
                                                    .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "mantsim",
@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "MantConfigTests", dependencies: ["MantConfig", "MantHardware", "MantNumerics"]),
         .testTarget(name: "MantSimulationTests", dependencies: ["MantSimulation", "MantStudies", "MantConfig", "MantHardware", "MantNumerics", "MantModels",
                                                                 "MantWorkload", "MantTensorIO", "_TestSupport"]),
-        .testTarget(name: "MantSweepTests", dependencies: ["MantSweep", "MantConfig", "MantHardware", "MantSimulation", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "MantSweepTests", dependencies: ["MantSweep", "MantConfig", "MantHardware", "MantModels", "MantSimulation", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "MantSimCLITests", dependencies: ["MantTensorIO", "MantNumerics", "_TestSupport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v5],

@@ -55,6 +55,28 @@ public struct ModelNumerics: Sendable {
         self.kvCache = kvCache
     }
 
+    /// Bumped whenever the arithmetic here changes, so that cached perplexities of an older
+    /// MantSim are not taken for this one's.
+    public static let version = 1
+
+    /// Everything that decides this evaluation's numbers, as stable text (a cache key's part).
+    public var settings: String {
+        func json(_ format: any QuantizationFormat) -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return (try? encoder.encode(format.descriptor)).map { String(decoding: $0, as: UTF8.self) } ?? format.name
+        }
+        let kv: String
+        switch kvCache {
+        case .exact: kv = "exact"
+        case .fp16: kv = "fp16"
+        case .formats(let keys, let values): kv = "keys \(json(keys)) values \(json(values))"
+        case .twoStage(let window, let keyGroup, let capacity): kv = "two-stage window \(window) key-group \(keyGroup) capacity \(capacity)"
+        }
+        return "numerics v\(ModelNumerics.version); weights \(weights.map(json) ?? "stored"); embedding \(quantizeEmbedding ? "quantized" : "stored"); "
+            + "activations \(activations); kv \(kv)"
+    }
+
     /// The checkpoint's own numbers in FP32.
     public static let fp32 = ModelNumerics(label: "fp32")
 

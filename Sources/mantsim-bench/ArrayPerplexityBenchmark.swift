@@ -9,7 +9,7 @@ enum ArrayPerplexityBenchmark {
         guard FileManager.default.fileExists(atPath: LanguageModelBenchmark.model) else {
             throw BenchmarkError("\(LanguageModelBenchmark.model) is missing: run `make model` first")
         }
-        let arguments = ["perplexity", "--model-file", LanguageModelBenchmark.model, "--max-tokens", "1024", "--archs", architectures, "--json"]
+        let arguments = ["perplexity", "--no-cache", "--model-file", LanguageModelBenchmark.model, "--max-tokens", "1024", "--archs", architectures, "--json"]
         let output = try LanguageModelBenchmark.capture(mantsim, arguments)
         guard let report = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
               let reference = report["evaluation_seconds"] as? Double, let rows = report["architectures"] as? [[String: Any]] else {

@@ -35,7 +35,7 @@ enum LanguageModelBenchmark {
 
         // First, so that the largest child so far is this one (ru_maxrss is the largest child's).
         var usage = rusage()
-        _ = try capture(mantsim, ["perplexity", "--model-file", self.model, "--context", "2048", "--max-tokens", "2049", "--json"])
+        _ = try capture(mantsim, ["perplexity", "--no-cache", "--model-file", self.model, "--context", "2048", "--max-tokens", "2049", "--json"])
         getrusage(RUSAGE_CHILDREN.rawValue, &usage)
         let peak = Double(usage.ru_maxrss) / 1024  // kilobytes on Linux
 

@@ -4,6 +4,7 @@ import Foundation
 import MantConfig
 import MantModels
 import MantSimulation
+import MantSweep
 import MantTensorIO
 
 struct PerplexityCommand: ParsableCommand {
@@ -49,6 +50,9 @@ struct PerplexityCommand: ParsableCommand {
 
     @Flag(help: "Quantize the token embedding (and so a tied output head) in each weight format too.")
     var quantizeEmbeddings = false
+
+    @Flag(help: "Compute every perplexity again instead of taking it from the cache (\(PerplexityCache.defaultPath)); the new results are not stored.")
+    var noCache = false
 
     @OptionGroup var output: ReportOptions
 
@@ -100,8 +104,17 @@ struct PerplexityCommand: ParsableCommand {
         }
         if !problems.isEmpty { throw CLIError(problems.joined(separator: "\n")) }
         let scored = Perplexity.windows(tokens: ids.count, context: context).map(\.count).reduce(0, +)
+        let cache = noCache ? nil : try PerplexityCache { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
+        let identity = cache == nil ? "" : "mantsim \(mantsimVersion); model \(try PerplexityCommand.digest(ofModel: modelFile)); tokens \(PerplexityCommand.digest(ofTokens: ids)); context \(context)"
         var rows = [PerplexityReport.Row]()
         for (index, evaluation) in evaluations.enumerated() {
+            let key = PerplexityCommand.sha256(Data("\(identity); \(evaluation.numerics.settings)".utf8))
+            if let cache, let result = cache.lookup(key) {
+                rows.append(.init(architecture: evaluation.label, weights: evaluation.formats.weights, activations: evaluation.formats.activations,
+                                  kvCache: evaluation.formats.kv, result: result, loadSeconds: 0, evaluationSeconds: 0, tokensPerSecond: 0,
+                                  increasePercent: rows.first.map { 100 * (result.perplexity / $0.result.perplexity - 1) }, cached: true))
+                continue
+            }
             let prefix = evaluations.count > 1 ? "[\(evaluation.label) \(index + 1)/\(evaluations.count)] " : ""
             let loading = Date()
             let model = try LanguageModel(checkpoint: checkpoint, numerics: evaluation.numerics) { done, total in
@@ -115,7 +128,8 @@ struct PerplexityCommand: ParsableCommand {
             rows.append(.init(architecture: evaluation.label, weights: evaluation.formats.weights, activations: evaluation.formats.activations,
                               kvCache: evaluation.formats.kv, result: result, loadSeconds: scoring.timeIntervalSince(loading),
                               evaluationSeconds: seconds, tokensPerSecond: Double(scored) / seconds,
-                              increasePercent: rows.first.map { 100 * (result.perplexity / $0.result.perplexity - 1) }))
+                              increasePercent: rows.first.map { 100 * (result.perplexity / $0.result.perplexity - 1) }, cached: false))
+            try cache?.store(result, key: key, model: modelFile, settings: evaluation.numerics.settings)
         }
         progress.finish()
         let embedding = config.shape.tiedEmbeddings ? "embedding (tied output head) " : "embedding "
@@ -124,6 +138,29 @@ struct PerplexityCommand: ParsableCommand {
                                       embedding: embedding + (quantizeEmbeddings ? "in each weight format" : "as stored"),
                                       totalSeconds: Date().timeIntervalSince(started))
         try output.print(report, csv: { report.csv }, text: { report.text })
+    }
+
+    /// A GGUF file's SHA-256; for a checkpoint directory, the SHA-256 of its config.json and of
+    /// each file's name, size and modification time (hashing gigabytes of shards on every run
+    /// would cost more than the evaluation it saves).
+    static func digest(ofModel path: String) throws -> String {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+            guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else { throw ValidationError("\(path) cannot be read") }
+            return sha256(data)
+        }
+        var listing = (try? String(contentsOfFile: path + "/config.json", encoding: .utf8)) ?? ""
+        for name in try FileManager.default.contentsOfDirectory(atPath: path).sorted() {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path + "/" + name)
+            listing += "\n\(name) \(attributes[.size] ?? "") \((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
+        }
+        return sha256(Data(listing.utf8))
+    }
+
+    static func digest(ofTokens ids: [Int]) -> String {
+        var data = Data(capacity: ids.count * 8)
+        for id in ids { withUnsafeBytes(of: Int64(id).littleEndian) { data.append(contentsOf: $0) } }
+        return sha256(data)
     }
 
     static func sha256(of path: String) throws -> String {
@@ -174,10 +211,12 @@ struct PerplexityReport: Encodable {
         let tokensPerSecond: Double
         /// Against the FP32 row; nil on it.
         let increasePercent: Double?
+        /// Taken from the cache: no time was spent.
+        let cached: Bool
 
         enum CodingKeys: String, CodingKey {
             case architecture, weights, activations, kvCache = "kv_cache", result = "perplexity", loadSeconds = "load_seconds",
-                 evaluationSeconds = "evaluation_seconds", tokensPerSecond = "tokens_per_second", increasePercent = "increase_percent"
+                 evaluationSeconds = "evaluation_seconds", tokensPerSecond = "tokens_per_second", increasePercent = "increase_percent", cached
         }
     }
 
@@ -192,7 +231,7 @@ struct PerplexityReport: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case model, modelFile = "model_file", origin, source = "text", sourceSHA256 = "text_sha256", reference = "perplexity",
-             evaluationSeconds = "evaluation_seconds", tokensPerSecond = "tokens_per_second", architectures, embedding, totalSeconds = "total_seconds"
+             evaluationSeconds = "evaluation_seconds", tokensPerSecond = "tokens_per_second", cached, architectures, embedding, totalSeconds = "total_seconds"
     }
 
     func encode(to encoder: Encoder) throws {
@@ -205,6 +244,7 @@ struct PerplexityReport: Encodable {
         try container.encode(rows[0].result, forKey: .reference)
         try container.encode(rows[0].evaluationSeconds, forKey: .evaluationSeconds)
         try container.encode(rows[0].tokensPerSecond, forKey: .tokensPerSecond)
+        try container.encode(rows[0].cached, forKey: .cached)
         if rows.count > 1 {
             try container.encode(Array(rows.dropFirst()), forKey: .architectures)
             try container.encode(embedding, forKey: .embedding)
@@ -220,6 +260,7 @@ struct PerplexityReport: Encodable {
             "tokens       \(reference.tokens) in \(reference.windows) window\(reference.windows == 1 ? "" : "s") of up to \(reference.context), \(reference.predictions) predictions",
         ]
         if rows.count == 1 {
+            if rows[0].cached { return (lines + ["perplexity   \(String(format: "%.4f", reference.perplexity)) (cached)"]).joined(separator: "\n") }
             lines += [
                 "NLL          \(String(format: "%.6f", reference.negativeLogLikelihood / Double(reference.predictions))) nats per token",
                 "perplexity   \(String(format: "%.4f", reference.perplexity))",
@@ -232,20 +273,20 @@ struct PerplexityReport: Encodable {
         var table = TextTable(header: ["architecture", "weights", "activations", "KV cache", "perplexity", "vs fp32", "load s", "score s"])
         for row in rows {
             table.rows.append([row.architecture, row.weights, row.activations, row.kvCache, String(format: "%.4f", row.result.perplexity),
-                               row.increasePercent.map { String(format: "%+.2f%%", $0) } ?? "", String(format: "%.1f", row.loadSeconds),
-                               String(format: "%.1f", row.evaluationSeconds)])
+                               row.increasePercent.map { String(format: "%+.2f%%", $0) } ?? "", row.cached ? "cached" : String(format: "%.1f", row.loadSeconds),
+                               row.cached ? "cached" : String(format: "%.1f", row.evaluationSeconds)])
         }
         return (lines + [table.render()]).joined(separator: "\n")
     }
 
     var csv: String {
         "model,model_file,origin,text,text_sha256,tokens,context,windows,predictions,negative_log_likelihood,perplexity,tokens_per_second,"
-            + "architecture,weights,activations,kv_cache,increase_percent,load_seconds,evaluation_seconds\n"
+            + "architecture,weights,activations,kv_cache,increase_percent,load_seconds,evaluation_seconds,cached\n"
             + rows.map { row in
                 [model, modelFile, origin.rawValue, source, sourceSHA256, "\(row.result.tokens)", "\(row.result.context)", "\(row.result.windows)",
                  "\(row.result.predictions)", "\(row.result.negativeLogLikelihood)", "\(row.result.perplexity)", "\(row.tokensPerSecond)",
                  row.architecture, row.weights, row.activations, row.kvCache, row.increasePercent.map { "\($0)" } ?? "", "\(row.loadSeconds)",
-                 "\(row.evaluationSeconds)"]
+                 "\(row.evaluationSeconds)", "\(row.cached)"]
                     .map { $0.contains(",") || $0.contains("\"") ? "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"" : $0 }.joined(separator: ",")
             }.joined(separator: "\n") + "\n"
     }

@@ -35,6 +35,10 @@ class CLITestCase: XCTestCase {
         let process = Process()
         process.executableURL = CLITestCase.binary
         process.arguments = arguments
+        // Caches (perplexity) go to the test's own folder, never the user's.
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_CACHE_HOME"] = scratch.appendingPathComponent("cache").path
+        process.environment = environment
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
         process.standardError = error

@@ -62,6 +62,33 @@ final class PerplexityCommandTests: CLITestCase {
         XCTAssertTrue(text.output.contains("embedding (tied output head) in each weight format") && text.output.contains("int8/channel"), text.output)
     }
 
+    func testResultsAreCachedAndACorruptCacheIsSetAside() throws {
+        let model = try tinyModel()
+        let arguments = ["perplexity", "--model-file", model, "--text", path("text.txt"), "--context", "8", "--archs", "int8", "--json"]
+        let first = try json(try mantsim(arguments))
+        let second = try json(try mantsim(arguments))
+        XCTAssertEqual(first["cached"] as? Bool, false)
+        XCTAssertEqual(second["cached"] as? Bool, true)
+        XCTAssertEqual((second["architectures"] as? [[String: Any]])?.first?["cached"] as? Bool, true)
+        func values(_ report: [String: Any]) -> [Double] {
+            [((report["perplexity"] as? [String: Any])?["negative_log_likelihood"] as? Double) ?? .nan]
+                + ((report["architectures"] as? [[String: Any]]) ?? []).map { (($0["perplexity"] as? [String: Any])?["negative_log_likelihood"] as? Double) ?? .nan }
+        }
+        XCTAssertEqual(values(first), values(second), "a cache hit gives the same numbers")
+        let fresh = try json(try mantsim(arguments + ["--no-cache"]))
+        XCTAssertEqual(fresh["cached"] as? Bool, false)
+        XCTAssertEqual(values(fresh), values(first))
+
+        let cache = path("cache/mantsim/perplexity.sqlite")
+        try Data("not a database at all".utf8).write(to: URL(fileURLWithPath: cache))
+        let recovered = try mantsim(arguments)
+        XCTAssertEqual(recovered.status, 0, recovered.error)
+        XCTAssertTrue(recovered.error.contains("not a usable perplexity cache; moved to"), recovered.error)
+        XCTAssertEqual(values(try json(recovered)), values(first))
+        let aside = try FileManager.default.contentsOfDirectory(atPath: path("cache/mantsim")).filter { $0.contains("corrupt") }
+        XCTAssertEqual(aside.count, 1)
+    }
+
     func testBadInputIsRefusedByName() throws {
         let model = try tinyModel()
         func refused(_ arguments: [String], _ expected: String) throws {

@@ -44,7 +44,7 @@ round_trip() {  # model (or tokenizer.json), text
 }
 
 same_perplexity() {  # model, context, max tokens, tolerance, [second model for mantsim]
-    "$mantsim" perplexity --model-file "${5:-$1}" --text "$text" --context "$2" --max-tokens "$3" --json > "$work/mine.json" || return 1
+    "$mantsim" perplexity --no-cache --model-file "${5:-$1}" --text "$text" --context "$2" --max-tokens "$3" --json > "$work/mine.json" || return 1
     "$python" "$here/reference.py" perplexity --model "$1" --text "$text" --context "$2" --max-tokens "$3" > "$work/theirs.json" || return 1
     "$python" - "$work/mine.json" "$work/theirs.json" "$4" <<'PY'
 import json, sys
