@@ -23,6 +23,8 @@ public struct Comparison: Sendable, Codable, Equatable {
     public var rows: [Row]
     /// Every run, ordered by architecture name.
     public var runs: [RunResult]
+    /// A real model's perplexity under each architecture's formats, when one was evaluated.
+    public var perplexity: PerplexitySummary? = nil
 
     /// Rows by phase, then architecture name: the order the runs were given in does not matter.
     public init(baseline: RunResult, runs: [RunResult]) {

@@ -12,6 +12,7 @@ struct Compare: ParsableCommand {
         Each architecture runs the same model, batch, prompt, generated tokens and seed (see `mantsim
         run`). Speedup = baseline latency / latency; energy reduction = baseline energy / energy, per
         phase. Rows are ordered by architecture name, so the order of --archs changes nothing.
+        Beside the cost, each array's perplexity on a real model under its weight, activation and KV formats (`mantsim perplexity --archs`; SmolLM2-135M on Debian's GPL-3 text by default, 1,024 tokens in windows of 512, with the FP32 model's as reference), cached after the first run.
         --prompt and --batch take lists: every combination runs, each reported as its own
         comparison, then a summary of the speedups by prompt and batch.
 
@@ -40,6 +41,7 @@ struct Compare: ParsableCommand {
 
     @OptionGroup var output: ReportOptions
     @OptionGroup var dram: DRAMOption
+    @OptionGroup(title: "Perplexity") var evaluation: EvaluationOptions
 
     @Option(help: "Also write an SVG chart to this file: for one workload, speedup, energy breakdown and accuracy per phase; for lists of --prompt and --batch, each array's speedup against the prompt length, per phase and batch.")
     var plot: String?
@@ -82,6 +84,9 @@ struct Compare: ParsableCommand {
             var comparison = Comparison(baseline: results[baseline]!, runs: names.map { results[$0]! })
             comparison.iso = iso.rawValue
             comparisons.append(comparison)
+        }
+        if let summary = try evaluation.summary(for: names.map { architectures[$0]! }) {
+            for index in comparisons.indices { comparisons[index].perplexity = summary }
         }
         if let plot {
             try (comparisons.count == 1 ? ComparisonChart(comparisons[0]).svg() : SweepChart(comparisons: comparisons).svg()).writeAtomically(to: plot)

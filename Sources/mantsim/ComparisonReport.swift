@@ -9,14 +9,20 @@ extension Comparison {
             lines += [WorkloadReport.workloadLine(first),
                       "baseline: \(baseline)" + (iso == "pe" ? "" : "; every other array resized to the baseline's \(iso == "area" ? "compute" : "total") area"), ""]
         }
+        if let perplexity {
+            lines.insert("perplexity: \(perplexity.model) on \(perplexity.text), \(perplexity.tokens) tokens in windows of \(perplexity.context), "
+                         + "each array's weight, activation and KV formats (FP32 model: \(String(format: "%.3f", perplexity.fp32)))", at: min(2, lines.count))
+        }
         var table = TextTable(header: ["phase", "architecture", "latency (ms)", "tokens/s", "speedup", "energy (mJ)", "energy reduction",
-                                       "weight SQNR (dB)", "KV SQNR (dB)"])
+                                       "weight SQNR (dB)", "KV SQNR (dB)"] + (perplexity == nil ? [] : ["perplexity", "vs FP32"]))
         for row in rows {
             let accuracy = accuracy(of: row.architecture)
             table.rows.append([row.phase.rawValue, row.architecture, WorkloadReport.fixed(row.latencySeconds * 1e3, 3),
                                WorkloadReport.fixed(row.tokensPerSecond, 2), String(format: "%.2fx", row.speedup),
                                WorkloadReport.fixed(row.energy / 1e9, 3), String(format: "%.2fx", row.energyReduction),
-                               WorkloadReport.decibels(accuracy?.weightSQNR), WorkloadReport.decibels(accuracy?.kvAttentionSQNR)])
+                               WorkloadReport.decibels(accuracy?.weightSQNR), WorkloadReport.decibels(accuracy?.kvAttentionSQNR)]
+                              + (perplexity.map { [Comparison.perplexityText($0.values[row.architecture]),
+                                                   $0.increase(of: row.architecture).map { String(format: "%+.1f%%", $0) } ?? "-"] } ?? []))
         }
         lines.append(table.render())
         let components = EnergyBreakdown.order.filter { component in rows.contains { ($0.breakdown[component] ?? 0) > 0 } }
@@ -64,10 +70,15 @@ extension Comparison {
         Comparison.csvHeader + "\n" + comparisons.map { $0.csv().split(separator: "\n").dropFirst().joined(separator: "\n") + "\n" }.joined()
     }
 
+    static func perplexityText(_ value: Double?) -> String {
+        guard let value else { return "-" }
+        return value < 1e4 ? String(format: "%.3f", value) : String(format: "%.3g", value)
+    }
+
     func accuracy(of architecture: String) -> Accuracy? { runs.first { $0.architecture == architecture }?.accuracy ?? nil }
 
     static let csvHeader = "model,prompt,batch,baseline,phase,architecture,latency_s,tokens_per_s,speedup,energy_pj,energy_reduction,"
-        + EnergyBreakdown.order.map { "energy_\($0)_pj" }.joined(separator: ",") + ",weight_sqnr_db,kv_sqnr_db"
+        + EnergyBreakdown.order.map { "energy_\($0)_pj" }.joined(separator: ",") + ",weight_sqnr_db,kv_sqnr_db,perplexity,perplexity_fp32"
 
     func csv() -> String {
         var lines = [Comparison.csvHeader]
@@ -75,7 +86,8 @@ extension Comparison {
             let workload = runs.first.map { ["\($0.promptLength)", "\($0.batch)"] } ?? ["", ""]
             let fields = [model] + workload + [baseline, row.phase.rawValue, row.architecture, "\(row.latencySeconds)", "\(row.tokensPerSecond)",
                           "\(row.speedup)", "\(row.energy)", "\(row.energyReduction)"] + EnergyBreakdown.order.map { "\(row.breakdown[$0] ?? 0)" }
-                + [accuracy(of: row.architecture)?.weightSQNR, accuracy(of: row.architecture)?.kvAttentionSQNR].map { $0.map { "\($0)" } ?? "" }
+                + [accuracy(of: row.architecture)?.weightSQNR, accuracy(of: row.architecture)?.kvAttentionSQNR,
+                   perplexity?.values[row.architecture], perplexity?.fp32].map { $0.map { "\($0)" } ?? "" }
             lines.append(fields.map(WorkloadReport.csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

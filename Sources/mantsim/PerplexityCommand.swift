@@ -90,47 +90,19 @@ struct PerplexityCommand: ParsableCommand {
             throw ValidationError("\(source.path): token \(position) is \(ids[position]); \(config.shape.name) has ids 0 to \(config.shape.vocabularySize - 1)")
         }
         // Every architecture is read, and its formats made, before anything runs.
-        var evaluations: [(label: String, numerics: ModelNumerics, formats: (weights: String, activations: String, kv: String))] = [
-            ("fp32", .fp32, ("as stored", "fp32", "fp32")),
-        ]
+        var architectures = [ArchitectureConfig]()
         var problems = [String]()
         for name in architectureNames {
             do {
-                let architecture = try formats.apply(to: try ArchitectureConfig.load(path: try BundledConfig.path(name, kind: .arch)))
-                evaluations.append((architecture.name, try architecture.modelNumerics(quantizeEmbedding: quantizeEmbeddings), architecture.numericsSummary))
+                architectures.append(try formats.apply(to: try ArchitectureConfig.load(path: try BundledConfig.path(name, kind: .arch))))
             } catch {
                 problems.append("\(error)")
             }
         }
         if !problems.isEmpty { throw CLIError(problems.joined(separator: "\n")) }
-        let scored = Perplexity.windows(tokens: ids.count, context: context).map(\.count).reduce(0, +)
-        let cache = noCache ? nil : try PerplexityCache { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
-        let identity = cache == nil ? "" : "mantsim \(mantsimVersion); model \(try PerplexityCommand.digest(ofModel: modelFile)); tokens \(PerplexityCommand.digest(ofTokens: ids)); context \(context)"
-        var rows = [PerplexityReport.Row]()
-        for (index, evaluation) in evaluations.enumerated() {
-            let key = PerplexityCommand.sha256(Data("\(identity); \(evaluation.numerics.settings)".utf8))
-            if let cache, let result = cache.lookup(key) {
-                rows.append(.init(architecture: evaluation.label, weights: evaluation.formats.weights, activations: evaluation.formats.activations,
-                                  kvCache: evaluation.formats.kv, result: result, loadSeconds: 0, evaluationSeconds: 0, tokensPerSecond: 0,
-                                  increasePercent: rows.first.map { 100 * (result.perplexity / $0.result.perplexity - 1) }, cached: true))
-                continue
-            }
-            let prefix = evaluations.count > 1 ? "[\(evaluation.label) \(index + 1)/\(evaluations.count)] " : ""
-            let loading = Date()
-            let model = try LanguageModel(checkpoint: checkpoint, numerics: evaluation.numerics) { done, total in
-                progress.report("\(prefix)layers loaded\(evaluation.numerics.weights == nil ? "" : " and quantized")", done: done, total: total)
-            }
-            let scoring = Date()
-            let result = try Perplexity.evaluate(model, tokens: ids, context: context) { done, total in
-                progress.report("\(prefix)windows of \(context) tokens scored", done: done, total: total)
-            }
-            let seconds = Date().timeIntervalSince(scoring)
-            rows.append(.init(architecture: evaluation.label, weights: evaluation.formats.weights, activations: evaluation.formats.activations,
-                              kvCache: evaluation.formats.kv, result: result, loadSeconds: scoring.timeIntervalSince(loading),
-                              evaluationSeconds: seconds, tokensPerSecond: Double(scored) / seconds,
-                              increasePercent: rows.first.map { 100 * (result.perplexity / $0.result.perplexity - 1) }, cached: false))
-            try cache?.store(result, key: key, model: modelFile, settings: evaluation.numerics.settings)
-        }
+        let evaluations = try PerplexityEvaluator.evaluations(of: architectures, quantizeEmbeddings: quantizeEmbeddings)
+        let evaluator = try PerplexityEvaluator(checkpoint: checkpoint, modelFile: modelFile, ids: ids, context: context, useCache: !noCache)
+        let rows = try evaluator.evaluate(evaluations, progress: progress)
         progress.finish()
         let embedding = config.shape.tiedEmbeddings ? "embedding (tied output head) " : "embedding "
         let report = PerplexityReport(model: config.shape.name, modelFile: modelFile, origin: checkpoint.origin, source: source.path,

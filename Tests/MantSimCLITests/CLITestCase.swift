@@ -17,6 +17,11 @@ class CLITestCase: XCTestCase {
     }
 
     var scratch: URL!
+    /// Where the binary keeps its caches (XDG_CACHE_HOME): one folder for the whole test run, so
+    /// that each architecture's perplexity on the shipped model is computed once; a test that
+    /// needs a cache of its own sets this.
+    var cacheHome = CLITestCase.sharedCacheHome
+    static let sharedCacheHome = FileManager.default.temporaryDirectory.appendingPathComponent("mantsim-cli-cache-\(ProcessInfo.processInfo.processIdentifier)").path
 
     override func setUpWithError() throws {
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mantsim-cli-\(UUID().uuidString)")
@@ -35,9 +40,9 @@ class CLITestCase: XCTestCase {
         let process = Process()
         process.executableURL = CLITestCase.binary
         process.arguments = arguments
-        // Caches (perplexity) go to the test's own folder, never the user's.
+        // Caches (perplexity) go to the test run's folder, never the user's.
         var environment = ProcessInfo.processInfo.environment
-        environment["XDG_CACHE_HOME"] = scratch.appendingPathComponent("cache").path
+        environment["XDG_CACHE_HOME"] = cacheHome
         process.environment = environment
         let output = Pipe(), error = Pipe()
         process.standardOutput = output

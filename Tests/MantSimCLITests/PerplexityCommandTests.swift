@@ -63,6 +63,7 @@ final class PerplexityCommandTests: CLITestCase {
     }
 
     func testResultsAreCachedAndACorruptCacheIsSetAside() throws {
+        cacheHome = path("cache")
         let model = try tinyModel()
         let arguments = ["perplexity", "--model-file", model, "--text", path("text.txt"), "--context", "8", "--archs", "int8", "--json"]
         let first = try json(try mantsim(arguments))
@@ -89,6 +90,36 @@ final class PerplexityCommandTests: CLITestCase {
         XCTAssertEqual(aside.count, 1)
     }
 
+    func testCompareReportsPerplexityBesideCost() throws {
+        let model = try tinyModel()
+        try WorkloadCommandTests.tinyConfig.write(toFile: path("workload.json"), atomically: true, encoding: .utf8)
+        let common = ["compare", "--archs", "int8,int4", "--baseline", "int8", "--model", path("workload.json"), "--prompt", "16", "--tokens", "1", "--phase", "decode",
+                      "--eval-model", model, "--eval-text", path("text.txt"), "--eval-tokens", "20", "--eval-context", "8"]
+        let report = try json(try mantsim(common + ["--json"]))
+        let perplexity = try XCTUnwrap(report["perplexity"] as? [String: Any])
+        XCTAssertEqual(perplexity["model"] as? String, "tiny")
+        XCTAssertEqual(perplexity["tokens"] as? Int, 20)
+        let values = try XCTUnwrap(perplexity["values"] as? [String: Double])
+        XCTAssertEqual(Set(values.keys), ["INT8 (W8A8)", "INT4 group (W4A8)"])
+        // The same numbers as perplexity --archs on the same tokens.
+        let direct = try json(try mantsim("perplexity", "--model-file", model, "--text", path("text.txt"), "--max-tokens", "20", "--context", "8",
+                                          "--archs", "int8,int4", "--json"))
+        for row in try XCTUnwrap(direct["architectures"] as? [[String: Any]]) {
+            XCTAssertEqual(values[row["architecture"] as! String], (row["perplexity"] as? [String: Any])?["perplexity"] as? Double)
+        }
+        let text = try mantsim(common)
+        XCTAssertEqual(text.status, 0, text.error)
+        XCTAssertTrue(text.output.contains("perplexity: tiny on") && text.output.contains("vs FP32"), text.output)
+        let csv = try mantsim(common + ["--csv"])
+        XCTAssertTrue(csv.output.split(separator: "\n")[0].hasSuffix(",perplexity,perplexity_fp32"), csv.output)
+        let without = try mantsim(common + ["--no-perplexity"])
+        XCTAssertFalse(without.output.contains("vs FP32"), without.output)
+        let missing = try mantsim(["compare", "--archs", "int8", "--model", path("workload.json"), "--prompt", "16", "--tokens", "1",
+                                   "--eval-model", path("nothing.gguf")])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.error.contains("--eval-model") && missing.error.contains("nothing.gguf"), missing.error)
+    }
+
     func testBadInputIsRefusedByName() throws {
         let model = try tinyModel()
         func refused(_ arguments: [String], _ expected: String) throws {
@@ -101,6 +132,8 @@ final class PerplexityCommandTests: CLITestCase {
         try refused(["perplexity", "--model-file", model, "--text", path("text.txt"), "--tokens", path("ids.npy")], "not both")
         try refused(["perplexity", "--model-file", model, "--context", "1"], "at least 2 tokens")
         try refused(["perplexity", "--model-file", model, "--text", path("text.txt"), "--archs", "int8,nosuch"], "nosuch")
+        try refused(["perplexity", "--model-file", model, "--text", path("text.txt"), "--archs", "mant"],
+                    "M-ANT on tiny (\(model)): key group: head dimension 4 is not a multiple of the K group 64")
         try refused(["perplexity", "--model-file", model, "--formats", "mant3"], "--formats applies to --archs")
         try Data([0xFF, 0xFE, 0x00, 0x41]).write(to: URL(fileURLWithPath: path("binary.txt")))
         try refused(["perplexity", "--model-file", model, "--text", path("binary.txt")], "is not UTF-8 text")
