@@ -31,8 +31,8 @@ build: deps
 	$(SWIFT) build -c release --product mantsim
 
 # The main job on built-in defaults: every bundled array against INT8 on LLaMA-2-7B, prefill 2048
-# tokens and decode 128, with a chart in out/.
-demo: build
+# tokens and decode 128, with each array's perplexity on the shipped SmolLM2 and a chart in out/.
+demo: build model
 	@mkdir -p out
 	$$($(SWIFT) build -c release --show-bin-path)/mantsim compare --plot out/compare-llama-2-7b.svg
 	@echo "chart: out/compare-llama-2-7b.svg"

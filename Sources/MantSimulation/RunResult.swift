@@ -73,6 +73,8 @@ public struct RunResult: Sendable, Codable, Equatable {
     /// The accuracy its formats cost, beside the latency and energy (nil when the runner was told
     /// not to measure it).
     public var accuracy: Accuracy?
+    /// A real model's perplexity under this architecture's formats, when one was evaluated.
+    public var perplexity: PerplexitySummary? = nil
     /// The attention unit, when attention runs on one: "16x16 fp16".
     public var attentionUnit: String? = nil
 

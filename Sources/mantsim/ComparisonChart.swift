@@ -5,13 +5,16 @@ import MantSimulation
 
 /// An SVG figure of a comparison: per phase, speedup over the baseline (left) and energy per
 /// component normalised to the baseline's total (right, stacked); then accuracy, the weights' and
-/// the KV cache's SQNR per architecture (dashed: the baseline's).
+/// the KV cache's SQNR per architecture (dashed: the baseline's); with a real model evaluated, each
+/// array's perplexity against the FP32 model's.
 struct ComparisonChart {
     let comparison: Comparison
 
     init(_ comparison: Comparison) { self.comparison = comparison }
 
     static let gap = 40.0, titleHeight = 36.0
+    /// Perplexity ratios above this are drawn at it, labelled with their value.
+    static let perplexityCap = 4.0
     static let colours: [String: String] = [
         "pe": "#4e79a7", "sac": "#f28e2b", "decoder": "#e15759", "wbuf": "#76b7b2", "abuf": "#59a14f",
         "obuf": "#edc948", "vector": "#b07aa1", "kv": "#ff9da7", "dram": "#9c755f", "leakage": "#bab0ac",
@@ -22,7 +25,8 @@ struct ComparisonChart {
         let width = 2 * (ChartPanel.size.width + 2 * ChartPanel.margin) + ComparisonChart.gap
         let rowHeight = ChartPanel.size.height + 2 * ChartPanel.margin + 50
         let legendHeight = 40.0
-        let height = ComparisonChart.titleHeight + Double(phases.count + 1) * rowHeight + legendHeight
+        let accuracyRows = comparison.perplexity == nil ? 1 : 2
+        let height = ComparisonChart.titleHeight + Double(phases.count + accuracyRows) * rowHeight + legendHeight
         var body = [String]()
         body.append(text(x: width / 2, y: 24, "\(comparison.model): speedup and energy against \(comparison.baseline)", size: 16, anchor: "middle", bold: true))
         for (index, phase) in phases.enumerated() {
@@ -38,6 +42,13 @@ struct ComparisonChart {
             }, colour: { ComparisonChart.colours[$0] ?? "#999999" }, reference: 1)
         }
         body += accuracyPanels(top: ComparisonChart.titleHeight + Double(phases.count) * rowHeight)
+        if let perplexity = comparison.perplexity {
+            let top = ComparisonChart.titleHeight + Double(phases.count + 1) * rowHeight
+            let panel = ChartPanel(origin: (ChartPanel.margin, top + ChartPanel.margin),
+                                   title: "perplexity / FP32 model's (\(perplexity.model.prefix(24)), cut at \(f(ComparisonChart.perplexityCap))x)")
+            body += panel.bars(comparison.runs.map { run in (run.architecture, [("perplexity", (perplexity.values[run.architecture] ?? 0) / perplexity.fp32)]) },
+                               colour: { _ in "#a05195" }, reference: 1, cap: ComparisonChart.perplexityCap)
+        }
         var x = ChartPanel.margin
         let legendY = height - legendHeight / 2
         for component in EnergyBreakdown.order {
@@ -81,9 +92,10 @@ struct ChartPanel {
     let origin: (x: Double, y: Double)
     let title: String
 
-    func bars(_ data: [(label: String, parts: [(String, Double)])], colour: (String) -> String, reference: Double) -> [String] {
+    /// With `cap`, a bar taller than it is drawn at the cap and labelled with its own value.
+    func bars(_ data: [(label: String, parts: [(String, Double)])], colour: (String) -> String, reference: Double, cap: Double? = nil) -> [String] {
         let (width, height) = ChartPanel.size
-        let largest = max(reference, data.map { $0.parts.reduce(0) { $0 + $1.1 } }.max() ?? 1)
+        let largest = min(max(reference, data.map { $0.parts.reduce(0) { $0 + $1.1 } }.max() ?? 1), cap ?? .infinity)
         let top = niceCeiling(largest * 1.1)
         func y(_ value: Double) -> Double { origin.y + height - value / top * height }
         var out = [text(x: origin.x + width / 2, y: origin.y - 14, title, size: 13, anchor: "middle", bold: true)]
@@ -95,12 +107,15 @@ struct ChartPanel {
         let slot = width / Double(max(data.count, 1))
         for (index, bar) in data.enumerated() {
             let x = origin.x + slot * Double(index) + slot * 0.15
-            var base = 0.0
-            for (name, value) in bar.parts where value > 0 {
-                out.append("<rect x=\"\(f(x))\" y=\"\(f(y(base + value)))\" width=\"\(f(slot * 0.7))\" height=\"\(f(y(base) - y(base + value)))\" fill=\"\(colour(name))\"><title>\(escape(bar.label)) \(name): \(String(format: "%.3f", value))</title></rect>")
+            var base = 0.0, total = 0.0
+            for (name, full) in bar.parts where full > 0 {
+                total += full
+                let value = min(full, (cap ?? .infinity) - base)
+                guard value > 0 else { continue }
+                out.append("<rect x=\"\(f(x))\" y=\"\(f(y(base + value)))\" width=\"\(f(slot * 0.7))\" height=\"\(f(y(base) - y(base + value)))\" fill=\"\(colour(name))\"><title>\(escape(bar.label)) \(name): \(String(format: "%.3f", full))</title></rect>")
                 base += value
             }
-            out.append(text(x: x + slot * 0.35, y: y(base) - 4, String(format: "%.2f", base), size: 10, anchor: "middle"))
+            out.append(text(x: x + slot * 0.35, y: y(base) - 4, total < 1e4 ? String(format: "%.2f", total) : String(format: "%.2g", total), size: 10, anchor: "middle"))
             let (labelX, labelY) = (x + slot * 0.35, origin.y + height + 14)
             out.append("<text x=\"\(f(labelX))\" y=\"\(f(labelY))\" font-size=\"11\" text-anchor=\"end\" transform=\"rotate(-30 \(f(labelX)) \(f(labelY)))\">\(escape(bar.label))</text>")
         }

@@ -22,7 +22,7 @@ extension Comparison {
                                WorkloadReport.fixed(row.energy / 1e9, 3), String(format: "%.2fx", row.energyReduction),
                                WorkloadReport.decibels(accuracy?.weightSQNR), WorkloadReport.decibels(accuracy?.kvAttentionSQNR)]
                               + (perplexity.map { [Comparison.perplexityText($0.values[row.architecture]),
-                                                   $0.increase(of: row.architecture).map { String(format: "%+.1f%%", $0) } ?? "-"] } ?? []))
+                                                   Comparison.increaseText($0.increase(of: row.architecture))] } ?? []))
         }
         lines.append(table.render())
         let components = EnergyBreakdown.order.filter { component in rows.contains { ($0.breakdown[component] ?? 0) > 0 } }
@@ -68,6 +68,11 @@ extension Comparison {
 
     static func csv(_ comparisons: [Comparison]) -> String {
         Comparison.csvHeader + "\n" + comparisons.map { $0.csv().split(separator: "\n").dropFirst().joined(separator: "\n") + "\n" }.joined()
+    }
+
+    static func increaseText(_ value: Double?) -> String {
+        guard let value else { return "-" }
+        return abs(value) < 1e4 ? String(format: "%+.1f%%", value) : String(format: "%+.3g%%", value)
     }
 
     static func perplexityText(_ value: Double?) -> String {

@@ -33,13 +33,15 @@ struct Run: ParsableCommand {
     var operations = false
 
     @OptionGroup var output: ReportOptions
+    @OptionGroup(title: "Perplexity") var evaluation: EvaluationOptions
 
     func run() throws {
         let request = try workload.request()
         let energy = try workload.energyTable()
         let path = try BundledConfig.path(arch, kind: .arch)
         let architecture = try dram.apply(to: try formats.apply(to: try ArchitectureConfig.load(path: path)))
-        let result = try runWorkload(request, architecture: architecture, energy: energy, rtl: try RTLModel.shared())
+        var result = try runWorkload(request, architecture: architecture, energy: energy, rtl: try RTLModel.shared())
+        result.perplexity = try evaluation.summary(for: [architecture])
         try output.print(result, csv: { WorkloadReport.csv([result]) }, text: { WorkloadReport.text(result, operations: operations) })
     }
 }
@@ -95,6 +97,11 @@ enum WorkloadReport {
             lines.append("area \(String(format: "%.3f", area)) mm^2: " + parts.joined(separator: ", "))
         }
         if let accuracy = result.accuracy { lines.append(accuracyLine(accuracy)) }
+        if let perplexity = result.perplexity {
+            lines.append("perplexity \(Comparison.perplexityText(perplexity.values[result.architecture])) (\(Comparison.increaseText(perplexity.increase(of: result.architecture))) "
+                         + "over the FP32 model's \(String(format: "%.3f", perplexity.fp32))) on \(perplexity.model), \(perplexity.tokens) tokens of \(perplexity.text) "
+                         + "in windows of \(perplexity.context), under this array's weight, activation and KV formats")
+        }
         lines.append("")
         var summary = TextTable(header: ["phase", "latency (ms)", "tokens/s", "energy (mJ)", "mJ/token", "PE util", "DRAM read (MB)", "DRAM write (MB)"])
         for phase in result.phases {
