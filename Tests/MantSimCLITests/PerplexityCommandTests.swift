@@ -114,7 +114,7 @@ final class PerplexityCommandTests: CLITestCase {
         XCTAssertTrue(csv.output.split(separator: "\n")[0].hasSuffix(",perplexity,perplexity_fp32"), csv.output)
         let plotted = try mantsim(common + ["--plot", path("chart.svg")])
         XCTAssertEqual(plotted.status, 0, plotted.error)
-        XCTAssertTrue(try String(contentsOfFile: path("chart.svg"), encoding: .utf8).contains("perplexity / FP32 model's")))
+        XCTAssertTrue(try String(contentsOfFile: path("chart.svg"), encoding: .utf8).contains("perplexity / FP32 model's"))
         let without = try mantsim(common + ["--no-perplexity"])
         XCTAssertFalse(without.output.contains("vs FP32"), without.output)
         let missing = try mantsim(["compare", "--archs", "int8", "--model", path("workload.json"), "--prompt", "16", "--tokens", "1",
