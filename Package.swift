@@ -46,7 +46,7 @@ let package = Package(
         // Workloads on architectures: operators through the array and vector unit, latency and energy.
         .target(name: "MantSimulation", dependencies: ["MantConfig", "MantHardware", "MantModels", "MantNumerics", "MantWorkload"]),
         // Studies built on the simulation: bits-study, kv-study, vq-study.
-        .target(name: "MantStudies", dependencies: ["MantConfig", "MantHardware", "MantNumerics", "MantWorkload", "MantSimulation"]),
+        .target(name: "MantStudies", dependencies: ["MantConfig", "MantHardware", "MantModels", "MantNumerics", "MantWorkload", "MantSimulation"]),
         // Design-space sweeps: spec files, points, and their results in a SQLite database.
         .target(name: "MantSweep", dependencies: ["MantConfig", "MantHardware", "MantModels", "MantWorkload", "MantSimulation",
                                                    .product(name: "GRDB", package: "GRDB.swift")]),

@@ -33,6 +33,9 @@ public struct ModelNumerics: Sendable {
         /// whose groups span the whole token axis (per channel, per tensor, VQ codebooks) is
         /// quantized over the whole window at once.
         case formats(keys: any QuantizationFormat, values: any QuantizationFormat)
+        /// K and V each token on its own, [tokens, head_dim] rows in `format` (groups along the
+        /// head dimension): kv-study's per-token and one-stage schemes.
+        case perToken(any QuantizationFormat)
         /// M-ANT's two-stage engine (`TwoStageKVCache`): K in M-ANT per token; V in an INT8 window
         /// of `window` tokens, requantized to M-ANT per channel when the window fills.
         case twoStage(window: Int, keyGroup: Int, windowCapacity: Int)
@@ -71,6 +74,7 @@ public struct ModelNumerics: Sendable {
         case .exact: kv = "exact"
         case .fp16: kv = "fp16"
         case .formats(let keys, let values): kv = "keys \(json(keys)) values \(json(values))"
+        case .perToken(let format): kv = "per token \(json(format))"
         case .twoStage(let window, let keyGroup, let capacity): kv = "two-stage window \(window) key-group \(keyGroup) capacity \(capacity)"
         }
         return "numerics v\(ModelNumerics.version); weights \(weights.map(json) ?? "stored"); embedding \(quantizeEmbedding ? "quantized" : "stored"); "
@@ -157,6 +161,11 @@ public struct ModelNumerics: Sendable {
             ModelNumerics.roundToHalf(&open)
             let closedAt = (0..<tokens).map { j in ((j / size) + 1) * size - 1 < tokens ? ((j / size) + 1) * size - 1 : Int.max }
             return CachedHead(keys: cachedKeys, values: cachedValues, openValues: open, closedAt: closedAt)
+        case .perToken(let format):
+            func roundTrip(_ x: [Float]) throws -> [Float] {
+                try format.dequantize(try format.quantize(try Tensor(shape: [tokens, d], values: x))).values
+            }
+            return CachedHead(keys: try roundTrip(keys), values: try roundTrip(values), openValues: nil, closedAt: immediately)
         case .twoStage(let window, let keyGroup, let capacity):
             var engine = try TwoStageKVCache(headDimension: d, window: window, keyGroup: keyGroup, windowCapacity: capacity)
             for token in 0..<tokens {

@@ -1,4 +1,5 @@
 import Foundation
+import MantModels
 import MantNumerics
 import MantSimulation
 
@@ -29,6 +30,17 @@ public enum KVStudy {
         }
     }
 
+    /// The scheme as the forward pass of a real model caches K and V.
+    public static func kvCache(_ scheme: Scheme, window: Int) throws -> ModelNumerics.KVCache {
+        switch scheme {
+        case .fp16: return .fp16
+        case .int8Token: return .perToken(try IntegerFormat(bits: 8, granularity: .channel))
+        case .int4Token: return .perToken(try IntegerFormat(bits: 4, granularity: .channel))
+        case .mantOneStage: return .perToken(try MANTFormat(bits: 4, granularity: .group(64)))
+        case .mantTwoStage: return .twoStage(window: window, keyGroup: 64, windowCapacity: 64)
+        }
+    }
+
     public struct Row: Sendable, Codable, Equatable {
         public var scheme: Scheme
         public var context: Int
@@ -38,6 +50,10 @@ public enum KVStudy {
         public var valueOnlySqnrDecibels: Double?
         /// Stored bits per cached value, codes and metadata, K and V together.
         public var bitsPerValue: Double
+        /// A real model's perplexity with this cache (weights and activations FP32), and the FP32
+        /// model's, when one was evaluated.
+        public var perplexity: Double? = nil
+        public var perplexityFP32: Double? = nil
     }
 
     public struct Setup: Sendable {

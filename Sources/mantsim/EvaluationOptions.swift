@@ -31,6 +31,11 @@ struct EvaluationOptions: ParsableArguments {
 
     /// Each architecture's perplexity beside the FP32 model's, or nil when left out.
     func summary(for architectures: [ArchitectureConfig]) throws -> PerplexitySummary? {
+        try summary { try PerplexityEvaluator.evaluations(of: architectures, quantizeEmbeddings: false) }
+    }
+
+    /// The FP32 model's perplexity and each evaluation's (by label), or nil when left out.
+    func summary(_ evaluations: () throws -> [PerplexityEvaluator.Evaluation]) throws -> PerplexitySummary? {
         guard !noPerplexity else { return nil }
         let path = evalModel ?? PerplexityCommand.defaultModel
         guard FileManager.default.fileExists(atPath: path) else {
@@ -46,7 +51,7 @@ struct EvaluationOptions: ParsableArguments {
         let progress = SimulationProgress()
         defer { progress.finish() }
         let evaluator = try PerplexityEvaluator(checkpoint: checkpoint, modelFile: path, ids: ids, context: evalContext, useCache: !noCache)
-        let rows = try evaluator.evaluate(try PerplexityEvaluator.evaluations(of: architectures, quantizeEmbeddings: false), progress: progress)
+        let rows = try evaluator.evaluate(try evaluations(), progress: progress)
         return PerplexitySummary(model: checkpoint.config.shape.name, text: text.path, tokens: ids.count, context: evalContext,
                                  fp32: rows[0].result.perplexity,
                                  values: Dictionary(rows.dropFirst().map { ($0.architecture, $0.result.perplexity) }, uniquingKeysWith: { first, _ in first }))

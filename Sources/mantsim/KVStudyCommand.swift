@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MantSimulation
+import MantModels
 import MantStudies
 
 struct KVStudyCommand: ParsableCommand {
@@ -41,6 +42,7 @@ struct KVStudyCommand: ParsableCommand {
     var seed: UInt64 = 2025
 
     @OptionGroup var output: ReportOptions
+    @OptionGroup(title: "Perplexity") var evaluation: EvaluationOptions
 
     func run() throws {
         var setup = KVStudy.Setup()
@@ -49,12 +51,27 @@ struct KVStudyCommand: ParsableCommand {
         setup.contexts = parsed.map { $0! }
         (setup.headDimension, setup.heads, setup.kvHeads, setup.queriesPerHead, setup.window, setup.seed) = (headDim, heads, kvHeads, queries, window, seed)
         let progress = SimulationProgress()
-        let rows = try KVStudy.run(setup) { done, total in progress.report("KV heads studied", done: done, total: total) }
+        var rows = try KVStudy.run(setup) { done, total in progress.report("KV heads studied", done: done, total: total) }
         progress.finish()
-        try output.print(rows, csv: { KVStudyCommand.csv(rows) }, text: { KVStudyCommand.text(rows, setup: setup) })
+        // The same caches on a real model, its weights and activations in FP32.
+        let window = setup.window
+        var note: String?
+        if let summary = try evaluation.summary({
+            try [("fp32", .fp32, ("as stored", "fp32", "fp32"))] + KVStudy.Scheme.allCases.map { scheme in
+                (scheme.rawValue, ModelNumerics(label: scheme.rawValue, kvCache: try KVStudy.kvCache(scheme, window: window)), ("as stored", "fp32", scheme.rawValue))
+            }
+        }) {
+            for index in rows.indices {
+                rows[index].perplexity = summary.values[rows[index].scheme.rawValue]
+                rows[index].perplexityFP32 = summary.fp32
+            }
+            note = "Perplexity of \(summary.model) on \(summary.text), \(summary.tokens) tokens in windows of \(summary.context), "
+                + "weights and activations in FP32, K and V cached by each scheme token by token (FP32 cache: \(String(format: "%.3f", summary.fp32)))"
+        }
+        try output.print(rows, csv: { KVStudyCommand.csv(rows) }, text: { KVStudyCommand.text(rows, setup: setup, perplexity: note) })
     }
 
-    static func text(_ rows: [KVStudy.Row], setup: KVStudy.Setup) -> String {
+    static func text(_ rows: [KVStudy.Row], setup: KVStudy.Setup, perplexity: String? = nil) -> String {
         let contexts = setup.contexts
         func table(_ value: (KVStudy.Row) -> Double?) -> String {
             var table = TextTable(header: ["scheme", "bits/value"] + contexts.map { "@\($0) tokens" })
@@ -72,12 +89,23 @@ struct KVStudyCommand: ParsableCommand {
                 "Bits per cached value at the longest context (the two-stage engine's open INT8 window costs more at short ones).", "",
                 "SQNR (dB), K and V quantized", table(\.sqnrDecibels), "",
                 "SQNR (dB), V quantized, K in FP32: what each V path costs", table(\.valueOnlySqnrDecibels)].joined(separator: "\n")
+            + perplexityTable(rows, note: perplexity)
+    }
+
+    static func perplexityTable(_ rows: [KVStudy.Row], note: String?) -> String {
+        guard let note else { return "" }
+        var table = TextTable(header: ["scheme", "perplexity", "vs FP32 cache"])
+        for scheme in KVStudy.Scheme.allCases {
+            guard let row = rows.first(where: { $0.scheme == scheme }), let value = row.perplexity, let fp32 = row.perplexityFP32 else { continue }
+            table.rows.append([scheme.rawValue, String(format: "%.3f", value), String(format: "%+.2f%%", 100 * (value / fp32 - 1))])
+        }
+        return "\n\n" + note + "\n" + table.render()
     }
 
     static func csv(_ rows: [KVStudy.Row]) -> String {
-        (["scheme,context,sqnr_db,value_only_sqnr_db,bits_per_value"] + rows.map { row in
+        (["scheme,context,sqnr_db,value_only_sqnr_db,bits_per_value,perplexity,perplexity_fp32"] + rows.map { row in
             [row.scheme.rawValue, "\(row.context)", row.sqnrDecibels.map { "\($0)" } ?? "", row.valueOnlySqnrDecibels.map { "\($0)" } ?? "",
-             "\(row.bitsPerValue)"].joined(separator: ",")
+             "\(row.bitsPerValue)", row.perplexity.map { "\($0)" } ?? "", row.perplexityFP32.map { "\($0)" } ?? ""].joined(separator: ",")
         })
             .joined(separator: "\n") + "\n"
     }

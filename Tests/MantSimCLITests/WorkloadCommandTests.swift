@@ -194,6 +194,13 @@ final class WorkloadCommandTests: CLITestCase {
         }
         let csv = try mantsim("kv-study", "--contexts", "65", "--heads", "2", "--kv-heads", "1", "--queries", "1", "--csv")
         XCTAssertEqual(csv.output.split(separator: "\n").count, 1 + 5)
+        XCTAssertTrue(csv.output.hasPrefix("scheme,context,sqnr_db,value_only_sqnr_db,bits_per_value,perplexity,perplexity_fp32\n"), csv.output)
+        let rows = csv.output.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let shipped = URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        if FileManager.default.fileExists(atPath: shipped) {
+            XCTAssertTrue(rows.allSatisfy { Double($0[5]) != nil && Double($0[6]) != nil }, "every scheme's perplexity on the shipped model: \(csv.output)")
+        }
         let bad = try mantsim("kv-study", "--contexts", "0", "--head-dim", "96")
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.error.contains("head dimension: must be a positive multiple of the K group 64"), bad.error)
