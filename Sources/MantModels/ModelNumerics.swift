@@ -184,13 +184,3 @@ public struct ModelNumericsError: Error, CustomStringConvertible, Equatable {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
-
-extension Tensor {
-    /// The transpose of a matrix.
-    func transposed() throws -> Tensor {
-        let (rows, columns) = (shape[0], shape[1])
-        var result = [Float](repeating: 0, count: rows * columns)
-        for r in 0..<rows { for c in 0..<columns { result[c * rows + r] = values[r * columns + c] } }
-        return try Tensor(shape: [columns, rows], values: result)
-    }
-}

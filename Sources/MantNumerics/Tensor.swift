@@ -33,6 +33,14 @@ public struct Tensor: Equatable, Sendable {
         return count
     }
 
+    /// The transpose of a matrix.
+    public func transposed() throws -> Tensor {
+        let (rows, columns) = (shape[0], shape[1])
+        var result = [Float](repeating: 0, count: rows * columns)
+        for r in 0..<rows { for c in 0..<columns { result[c * rows + r] = values[r * columns + c] } }
+        return try Tensor(shape: [columns, rows], values: result)
+    }
+
     /// Product of all axes but the last.
     public var rows: Int { shape.dropLast().reduce(1, *) }
     /// Length of the last (reduction) axis.

@@ -83,13 +83,3 @@ public struct KVCacheAccuracy: Sendable {
         try Tensor(shape: tensor.shape, values: tensor.values.map { $0 * 50 })
     }
 }
-
-extension Tensor {
-    /// The transpose of a matrix.
-    func transposed() throws -> Tensor {
-        let (rows, columns) = (shape[0], shape[1])
-        var result = [Float](repeating: 0, count: rows * columns)
-        for r in 0..<rows { for c in 0..<columns { result[c * rows + r] = values[r * columns + c] } }
-        return try Tensor(shape: [columns, rows], values: result)
-    }
-}
