@@ -75,6 +75,10 @@ public enum BitsStudy {
         public var weightSQNR: Double?
         public var outputSQNR: Double?
         public var phases: [PhaseCost]
+        /// A real model's perplexity with these weights (and the array's activations and KV
+        /// cache), and the FP32 model's, when one was evaluated.
+        public var perplexity: Double? = nil
+        public var perplexityFP32: Double? = nil
         /// Why the family's array cannot run this format as its file sizes it (no cost then), e.g. a
         /// VQ codebook set larger than the codebook SRAM. The study never resizes the hardware.
         public var infeasible: String?
@@ -82,7 +86,8 @@ public enum BitsStudy {
 
     /// The format a family stores at `bits`, or nil when the family has none at that width
     /// (M-ANT defines 3- and 4-bit grids; MXFP4 is 4-bit).
-    static func format(_ family: Family, bits: Int, setup: Setup) throws -> FormatDescriptor? {
+    /// The family's format at `bits` per weight, or nil where the family has none.
+    public static func format(_ family: Family, bits: Int, setup: Setup) throws -> FormatDescriptor? {
         let group = Granularity.group(setup.group)
         switch family {
         case .mant: return (3...4).contains(bits) ? try FormatCatalog.parse("mant\(bits)", granularity: group) : nil

@@ -68,6 +68,7 @@ struct BitsStudyCommand: ParsableCommand {
     @OptionGroup var workload: WorkloadOptions
 
     @OptionGroup var output: ReportOptions
+    @OptionGroup(title: "Perplexity") var evaluation: EvaluationOptions
 
     func validate() throws {
         guard rows > 0, columns > 0, queries > 0 else { throw ValidationError("--rows, --columns and --queries must be positive") }
@@ -102,8 +103,22 @@ struct BitsStudyCommand: ParsableCommand {
         setup.group = group
         setup.vqConfigs = [2: vq2, 3: vq3, 4: vq4]
         let progress = SimulationProgress()
-        let result = try BitsStudy.run(setup) { done, total in progress.report("formats run", done: done, total: total) }
+        var result = try BitsStudy.run(setup) { done, total in progress.report("formats run", done: done, total: total) }
         progress.finish()
+        // Each feasible entry's weights on a real model, with its array's activations and KV cache.
+        var evaluated = [ArchitectureConfig]()
+        for row in result where row.infeasible == nil {
+            guard var architecture = architectures[row.family], let format = try BitsStudy.format(row.family, bits: row.bits, setup: setup) else { continue }
+            architecture.weightFormat = format
+            architecture.name = row.architecture
+            evaluated.append(architecture)
+        }
+        if let summary = try evaluation.summary(for: evaluated) {
+            for index in result.indices {
+                result[index].perplexity = summary.values[result[index].architecture]
+                result[index].perplexityFP32 = summary.fp32
+            }
+        }
         try output.print(result, csv: { BitsStudyCommand.csv(result) }, text: { BitsStudyCommand.text(result, tensor: label, setup: setup) })
     }
 
@@ -111,12 +126,14 @@ struct BitsStudyCommand: ParsableCommand {
 
     static func text(_ rows: [BitsStudy.Row], tensor: String, setup: BitsStudy.Setup) -> String {
         let phases = rows.first { $0.infeasible == nil }?.phases.map(\.phase) ?? []
-        var header = ["bits", "family", "format", "bits/weight", "weight SQNR dB", "output SQNR dB", "activations", "KV cache"]
+        let perplexity = rows.contains { $0.perplexity != nil }
+        var header = ["bits", "family", "format", "bits/weight", "weight SQNR dB", "output SQNR dB"] + (perplexity ? ["perplexity"] : []) + ["activations", "KV cache"]
         for phase in phases { header += ["\(phase.rawValue) ms", "\(phase.rawValue) tok/s", "\(phase.rawValue) mJ"] }
         var table = TextTable(header: header)
         for row in rows {
             var cells = ["\(row.bits)", row.family.rawValue, row.format, String(format: "%.3f", row.bitsPerWeight), decibels(row.weightSQNR),
-                         decibels(row.outputSQNR), row.activationBits == 16 ? "FP16" : "INT\(row.activationBits)", row.kvFormat]
+                         decibels(row.outputSQNR)] + (perplexity ? [Comparison.perplexityText(row.perplexity)] : [])
+                + [row.activationBits == 16 ? "FP16" : "INT\(row.activationBits)", row.kvFormat]
             for cost in row.phases {
                 cells += [String(format: "%.3f", cost.latencySeconds * 1e3), String(format: "%.1f", cost.tokensPerSecond), String(format: "%.3f", cost.energy * 1e-9)]
             }
@@ -125,20 +142,26 @@ struct BitsStudyCommand: ParsableCommand {
         }
         let infeasible = rows.compactMap { row in row.infeasible.map { "infeasible: \(row.format) on \(row.architecture): \($0)" } }
         let request = setup.request
+        var note = ""
+        if let fp32 = rows.first(where: { $0.perplexityFP32 != nil })?.perplexityFP32 {
+            note = "\nperplexity: a real model (the shipped one or --eval-model) under each entry's weights and its array's activations and KV cache "
+                + "(FP32 model: \(String(format: "%.3f", fp32)))"
+        }
         return ["Quality on \(tensor) (output error over \(setup.activations.shape[0]) tokens); cost on \(request.model.name), batch \(request.batch), "
                 + "prompt \(request.promptLength), \(request.generatedTokens) generated tokens, \(request.fidelity.rawValue) fidelity, seed \(request.seed)",
-                "", table.render()].joined(separator: "\n") + infeasible.map { "\n" + $0 }.joined()
+                "", table.render()].joined(separator: "\n") + infeasible.map { "\n" + $0 }.joined() + note
     }
 
     static func csv(_ rows: [BitsStudy.Row]) -> String {
-        var lines = ["bits,family,format,architecture,bits_per_weight,weight_sqnr_db,output_sqnr_db,activation_bits,kv_format,phase,latency_seconds,tokens_per_second,energy_pj,infeasible"]
+        var lines = ["bits,family,format,architecture,bits_per_weight,weight_sqnr_db,output_sqnr_db,activation_bits,kv_format,phase,latency_seconds,tokens_per_second,energy_pj,infeasible,perplexity,perplexity_fp32"]
         for row in rows {
             let quality = [String(row.bits), row.family.rawValue, row.format, "\"\(row.architecture)\"", "\(row.bitsPerWeight)",
                            row.weightSQNR.map { "\($0)" } ?? "", row.outputSQNR.map { "\($0)" } ?? "", "\(row.activationBits)", row.kvFormat]
+            let perplexity = [row.perplexity.map { "\($0)" } ?? "", row.perplexityFP32.map { "\($0)" } ?? ""]
             for cost in row.phases {
-                lines.append((quality + [cost.phase.rawValue, "\(cost.latencySeconds)", "\(cost.tokensPerSecond)", "\(cost.energy)", ""]).joined(separator: ","))
+                lines.append((quality + [cost.phase.rawValue, "\(cost.latencySeconds)", "\(cost.tokensPerSecond)", "\(cost.energy)", ""] + perplexity).joined(separator: ","))
             }
-            if let reason = row.infeasible { lines.append((quality + ["", "", "", "", "\"\(reason)\""]).joined(separator: ",")) }
+            if let reason = row.infeasible { lines.append((quality + ["", "", "", "", "\"\(reason)\""] + perplexity).joined(separator: ",")) }
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -215,6 +215,13 @@ final class WorkloadCommandTests: CLITestCase {
         XCTAssertTrue(lines[0].hasPrefix("bits,family,format,architecture,bits_per_weight,weight_sqnr_db"))
         // mant3, mant4, mxfp4 (4-bit only), each with prefill and decode.
         XCTAssertEqual(lines.count, 1 + 3 * 2, csv.output)
+        XCTAssertTrue(lines[0].hasSuffix(",perplexity,perplexity_fp32"), String(lines[0]))
+        let shipped = URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        if FileManager.default.fileExists(atPath: shipped) {
+            XCTAssertTrue(lines.dropFirst().allSatisfy { line in line.split(separator: ",", omittingEmptySubsequences: false).suffix(2).allSatisfy { Double($0) != nil } },
+                          "each entry's perplexity on the shipped model: \(csv.output)")
+        }
         let text = try mantsim(common + ["--bits", "2", "--families", "int"])
         XCTAssertEqual(text.status, 0, text.error)
         XCTAssertTrue(text.output.contains("int2/group64") && text.output.contains("weight SQNR dB"), text.output)
