@@ -230,51 +230,15 @@ public final class LanguageModel: @unchecked Sendable {
             }
         }
     }
-
-    /// Softmax(q kᵀ / sqrt(d), causal) v for every query head, each sharing the KV head of its group.
-    func causalAttention(q: [Float], k: [Float], v: [Float], into output: inout [Float], rows t: Int) throws {
-        if case .exact = numerics.kvCache {} else { return try cachedAttention(q: q, k: k, v: v, into: &output, rows: t) }
-        let heads = config.shape.heads, d = config.headDimension, kvWidth = config.kvWidth, width = hidden
-        let group = heads / config.shape.kvHeads
-        var scores = [Float](repeating: 0, count: t * t)
-        let scale = Float(1 / Double(d).squareRoot())
-        for head in 0..<heads {
-            let kvHead = head / group
-            q.withUnsafeBufferPointer { q in
-                k.withUnsafeBufferPointer { k in
-                    scores.withUnsafeMutableBufferPointer { s in
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(t), Int32(d), scale,
-                                    q.baseAddress! + head * d, Int32(width), k.baseAddress! + kvHead * d, Int32(kvWidth), 0, s.baseAddress, Int32(t))
-                        DispatchQueue.concurrentPerform(iterations: t) { row in
-                            let line = s.baseAddress! + row * t
-                            var maximum = -Float.infinity
-                            for column in 0...row { maximum = max(maximum, line[column]) }
-                            var sum: Float = 0
-                            for column in 0...row { let e = Foundation.exp(line[column] - maximum); line[column] = e; sum += e }
-                            let inverse = 1 / sum
-                            for column in 0...row { line[column] *= inverse }
-                            for column in (row + 1)..<t { line[column] = 0 }
-                        }
-                    }
-                }
-            }
-            scores.withUnsafeBufferPointer { s in
-                v.withUnsafeBufferPointer { v in
-                    output.withUnsafeMutableBufferPointer { o in
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(t), 1,
-                                    s.baseAddress, Int32(t), v.baseAddress! + kvHead * d, Int32(kvWidth), 0, o.baseAddress! + head * d, Int32(width))
-                    }
-                }
-            }
-        }
-    }
 }
 
 extension LanguageModel {
-    /// Attention over the KV cache as `numerics` stores it: each KV head's K and V go through the
-    /// cache token by token; query t reads token j's final (closed) value once its group or window
-    /// is closed at t, its open value before. Scores, softmax and sums in FP32.
-    func cachedAttention(q: [Float], k: [Float], v: [Float], into output: inout [Float], rows t: Int) throws {
+    /// Softmax(q kᵀ / sqrt(d), causal) v for every query head, each sharing the KV head of its
+    /// group, over the KV cache as `numerics` stores it (FP32 as computed by default): each KV
+    /// head's K and V go through the cache token by token; query t reads token j's final (closed)
+    /// value once its group or window is closed at t, its open value before. Scores, softmax and
+    /// sums in FP32.
+    func causalAttention(q: [Float], k: [Float], v: [Float], into output: inout [Float], rows t: Int) throws {
         let heads = config.shape.heads, kvHeads = config.shape.kvHeads, d = config.headDimension, kvWidth = config.kvWidth, width = hidden
         let group = heads / kvHeads
         let scale = Float(1 / Double(d).squareRoot())
