@@ -58,7 +58,8 @@ public final class PerplexityCache {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         let queue = try DatabaseQueue(path: path, configuration: configuration)
-        try queue.inDatabase { db in
+        // Exclusive, so that processes opening a new cache at once create it once.
+        try queue.inTransaction(.exclusive) { db in
             guard try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok" else { throw PerplexityCacheError("corrupted") }
             let application = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
             let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -74,6 +75,7 @@ public final class PerplexityCache {
             } else if application != applicationID || version != schemaVersion {
                 throw PerplexityCacheError("another program's database or schema")
             }
+            return .commit
         }
         return queue
     }

@@ -4,12 +4,14 @@ import MantConfig
 import MantSimulation
 import MantWorkload
 
-/// A sweep's results in one SQLite file. Tables (schema 1):
+/// A sweep's results in one SQLite file. Tables (schema 2):
 ///
 /// - `runs`: one row per `mantsim sweep` that recorded points: spec, tool version, backend, chunk.
 /// - `points`: one row per point and run: its inputs (architecture, workload settings with the PE area source, the
 ///   architecture fields the axes set as JSON), the key (`SweepPoint.key`), status `ok` or
-///   `failed` with the error, the array and formats it ran, area and accuracy.
+///   `failed` with the error, the array and formats it ran, area and accuracy: weight and KV SQNR,
+///   and (schema 2) the perplexity of a real model under the point's formats, the FP32 model's, and
+///   what they were measured on, filled in once the point's formats are evaluated.
 /// - `phase_results`: latency, tokens/s, energy, utilization and DRAM traffic per point and phase.
 /// - `energy`: joules per point, phase and component; `area`: mm^2 per point and component.
 /// - `operators`: per point and phase, each operator's shape, instances, cycles, MACs, traffic, energy.
@@ -17,7 +19,7 @@ import MantWorkload
 ///
 /// Each point is written in one transaction, so an interrupted sweep leaves whole rows only.
 public final class SweepDatabase {
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
     /// PRAGMA application_id: "MANT", so that another program's SQLite file is recognised.
     public static let applicationID: Int32 = 0x4D41_4E54
 
@@ -76,6 +78,13 @@ public final class SweepDatabase {
                         + "use that MantSim, or another --db; it was left as it is")
                 } else if version < 1 {
                     throw SweepError("\(path): a MantSim results database without a schema version (an interrupted creation?); remove it or use another --db")
+                } else if version == 1 && !readOnly {
+                    // Schema 2 adds the perplexity columns; a schema-1 file read only reads them as missing.
+                    try db.inTransaction {
+                        try SweepDatabase.addPerplexityColumns(db)
+                        try db.execute(sql: "PRAGMA user_version = 2")
+                        return .commit
+                    }
                 }
             }
         } catch let error as SweepError {
@@ -124,8 +133,17 @@ public final class SweepDatabase {
                 PRIMARY KEY (point_id, phase, position));
             CREATE TABLE timings (point_id INTEGER PRIMARY KEY REFERENCES points(id) ON DELETE CASCADE, seconds REAL NOT NULL);
             """)
+        try addPerplexityColumns(db)
         try db.execute(sql: "PRAGMA application_id = \(SweepDatabase.applicationID)")
         try db.execute(sql: "PRAGMA user_version = \(SweepDatabase.schemaVersion)")
+    }
+
+    private static func addPerplexityColumns(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE points ADD COLUMN perplexity REAL CHECK (perplexity IS NULL OR perplexity >= 1);
+            ALTER TABLE points ADD COLUMN perplexity_fp32 REAL CHECK (perplexity_fp32 IS NULL OR perplexity_fp32 >= 1);
+            ALTER TABLE points ADD COLUMN perplexity_source TEXT;
+            """)
     }
 
     // MARK: Writing
@@ -165,6 +183,25 @@ public final class SweepDatabase {
         try write { db in
             try db.execute(sql: "DELETE FROM points WHERE key = ? AND status = 'failed'", arguments: [outcome.key])
             try SweepDatabase.insert(outcome, runID: runID, db: db)
+        }
+    }
+
+    /// Keys of the points recorded as ok without a perplexity.
+    public func keysWithoutPerplexity() throws -> Set<String> {
+        try queue.read { db in Set(try String.fetchAll(db, sql: "SELECT key FROM points WHERE status = 'ok' AND perplexity IS NULL")) }
+    }
+
+    /// Records the perplexity measured under a point's formats (every run's ok row of that point),
+    /// the FP32 model's and what both were measured on, for several points in one transaction.
+    public func recordPerplexity(_ perplexity: Double, fp32: Double, source: String, keys: [String]) throws {
+        guard perplexity.isFinite, perplexity >= 1, fp32.isFinite, fp32 >= 1 else {
+            throw SweepError("\(path): perplexity \(perplexity) (FP32 \(fp32)) is not a perplexity; nothing recorded")
+        }
+        try write { db in
+            for key in keys {
+                try db.execute(sql: "UPDATE points SET perplexity = ?, perplexity_fp32 = ?, perplexity_source = ? WHERE key = ? AND status = 'ok'",
+                               arguments: [perplexity, fp32, source, key])
+            }
         }
     }
 
@@ -267,6 +304,8 @@ extension SweepDatabase {
                 try db.execute(sql: "ATTACH DATABASE ? AS shard", arguments: [shard.path])
                 defer { try? db.execute(sql: "DETACH DATABASE shard") }
                 var copied = 0
+                // A schema-1 shard has no perplexity columns: its points come without one.
+                let shardHasPerplexity = try Row.fetchAll(db, sql: "PRAGMA shard.table_info(points)").contains { ($0["name"] as String) == "perplexity" }
                 try db.inTransaction {
                     var runs = [Int64: Int64]()
                     let points = try Row.fetchAll(db, sql: "SELECT id, run_id, key, status FROM shard.points ORDER BY point_index, id")
@@ -290,7 +329,7 @@ extension SweepDatabase {
                         }
                         let columns = "point_index, key, label, architecture, fields, model, phase, batch, prompt, tokens, energy_table, pe_area, dram_standard, "
                             + "seed, fidelity, tool_version, status, error, name, pe, array, weight_format, kv_format, activation_bits, dram, clock_mhz, "
-                            + "area_mm2, weight_sqnr_db, kv_sqnr_db"
+                            + "area_mm2, weight_sqnr_db, kv_sqnr_db" + (shardHasPerplexity ? ", perplexity, perplexity_fp32, perplexity_source" : "")
                         try db.execute(sql: "INSERT INTO main.points (run_id, \(columns)) SELECT ?, \(columns) FROM shard.points WHERE id = ?",
                                        arguments: [runs[oldRun]!, old])
                         let new = db.lastInsertedRowID
@@ -390,6 +429,11 @@ public struct SweepRow {
     public var areaMM2: Double?
     public var weightSQNR: Double?
     public var kvSQNR: Double?
+    /// A real model's perplexity under the point's formats, the FP32 model's, and what they were
+    /// measured on; nil until evaluated (or when the sweep left it out).
+    public var perplexity: Double?
+    public var perplexityFP32: Double?
+    public var perplexitySource: String?
     /// nil for a failed point.
     public var phase: String?
     public var cycles: Int64?
@@ -426,6 +470,10 @@ public struct SweepRow {
         areaMM2 = row["area_mm2"]
         weightSQNR = row["weight_sqnr_db"]
         kvSQNR = row["kv_sqnr_db"]
+        // Missing columns (a schema-1 file) read as nil.
+        perplexity = row["perplexity"]
+        perplexityFP32 = row["perplexity_fp32"]
+        perplexitySource = row["perplexity_source"]
         phase = row["result_phase"]
         cycles = row["cycles"]
         latencySeconds = row["latency_s"]

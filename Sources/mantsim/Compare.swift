@@ -22,6 +22,7 @@ struct Compare: ParsableCommand {
           mantsim compare --archs mant,fp16 --baseline fp16 --csv > results.csv --plot results.svg
           mantsim compare --archs int8,ant,olive,mant --prompt 1024,4096 --batch 1,16 --phase decode --tokens 16
           mantsim compare --archs int8,int4,mant,lut --iso-accuracy 18     # each at its fewest bits reaching 18 dB
+          mantsim compare --archs int8,int4,mant,lut --iso-accuracy ppl:+5%   # ... staying within 5% of the FP32 model's perplexity
         """
     )
 
@@ -36,8 +37,10 @@ struct Compare: ParsableCommand {
     @Option(help: "pe: every array as its config sizes it. area: every other array resized to the largest square array whose compute area (PEs, SAC rows, decoders, KV engine) fits the baseline's, buffers held as configured, as the M-ANT, ANT and OliVe papers compare; buffer ports (banks) and the weight link scale with the columns. chip: the same against the whole chip's area (buffers and vector unit included). Areas come from the energy table's area section.")
     var iso: IsoChoice = .pe
 
-    @Option(name: .customLong("iso-accuracy"), help: "Compare at equal accuracy: give each architecture the weight format of its own family that stores the fewest bits per weight and reaches this weight SQNR (dB) on the run's weights (INT 2-8 bits, M-ANT 3-4, NF 2-4; ANT, OliVe and MXFP4 have one width). Hardware, KV cache and activations stay as configured.")
-    var isoAccuracy: Double?
+    @Option(name: .customLong("iso-accuracy"), help: ArgumentHelp("Compare at equal accuracy: give each architecture the weight format of its own family that stores the fewest bits per weight and reaches the target (INT 2-8 bits, M-ANT 3-4, NF 2-4; ANT, OliVe and MXFP4 have one width). The target is a weight SQNR in dB on the run's weights (18, or sqnr:18), or a perplexity on the evaluation model within P percent of the FP32 model's (ppl:+P%, with the array's activations and KV cache as configured). Hardware, KV cache and activations stay as configured.", valueName: "target"))
+    var isoAccuracy: String?
+
+    var isoTarget: IsoAccuracy.Target? { isoAccuracy.flatMap(IsoAccuracy.Target.init(parsing:)) }
 
     @OptionGroup var output: ReportOptions
     @OptionGroup var dram: DRAMOption
@@ -53,6 +56,12 @@ struct Compare: ParsableCommand {
         guard names.contains(baseline) else { throw ValidationError("--baseline \(baseline) is not among --archs \(names.joined(separator: ","))") }
         guard Set(names).count == names.count else { throw ValidationError("--archs names an architecture twice") }
         if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot writes SVG: give a FILE.svg") }
+        if let isoAccuracy, isoTarget == nil {
+            throw ValidationError("--iso-accuracy '\(isoAccuracy)': give a weight SQNR in dB (18 or sqnr:18) or a perplexity target within a percentage of at least 0 of the FP32 model's (ppl:+2%)")
+        }
+        if case .perplexity = isoTarget, evaluation.noPerplexity {
+            throw ValidationError("--iso-accuracy \(isoAccuracy!) needs a perplexity; --no-perplexity leaves it out")
+        }
     }
 
     func run() throws {
@@ -111,14 +120,27 @@ struct Compare: ParsableCommand {
         }
         if !problems.isEmpty { throw CLIError(problems.joined(separator: "\n")) }
         for request in requests { try request.validate() }
-        if let target = isoAccuracy {
+        if let target = isoTarget {
+            let measure: (ArchitectureConfig) throws -> Double
+            var fp32: Double?
+            switch target {
+            case .weightSQNR:
+                measure = { try IsoAccuracy.weightSQNR(of: $0, request: requests[0]) ?? .infinity }
+            case .perplexity:
+                let session = try evaluation.session(required: "--iso-accuracy \(isoAccuracy!)")!
+                fp32 = try session.fp32()
+                measure = session.perplexity(of:)
+            }
             for name in names {
-                let (choice, best) = try IsoAccuracy.choose(architectures[name]!, request: requests[0], target: target)
+                let (choice, _, best) = try IsoAccuracy.cheapest(architectures[name]!, target: target, fp32: fp32, measure: measure)
                 if let choice {
-                    architectures[name] = choice.architecture
+                    architectures[name] = choice
                 } else {
-                    problems.append("--iso-accuracy \(target): no \(architectures[name]!.array.peType.rawValue) format on \(architectures[name]!.name) "
-                        + "reaches it (best \(best.map { String(format: "%.2f", $0) } ?? "none") dB)")
+                    let shown = best.map { value -> String in
+                        if case .weightSQNR = target { return String(format: "%.2f dB", value) }
+                        return String(format: "perplexity %.3f, %+.2f%% over the FP32 model's %.3f", value, 100 * (value / fp32! - 1), fp32!)
+                    } ?? "none"
+                    problems.append("--iso-accuracy \(isoAccuracy!): no \(architectures[name]!.array.peType.rawValue) format on \(architectures[name]!.name) reaches it (best \(shown))")
                 }
             }
             if !problems.isEmpty { throw CLIError(problems.joined(separator: "\n")) }

@@ -24,6 +24,18 @@ struct EvaluationOptions: ParsableArguments {
     @Flag(help: "Compute every perplexity again instead of taking it from the cache.")
     var noCache = false
 
+    /// The same options as arguments, paths made absolute (for a batch script run elsewhere).
+    var arguments: [String] {
+        func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardized.path }
+        var result = [String]()
+        if let evalModel { result += ["--eval-model", absolute(evalModel)] }
+        if let evalText { result += ["--eval-text", absolute(evalText)] }
+        result += ["--eval-tokens", "\(evalTokens)", "--eval-context", "\(evalContext)"]
+        if noPerplexity { result.append("--no-perplexity") }
+        if noCache { result.append("--no-cache") }
+        return result
+    }
+
     func validate() throws {
         if evalTokens < 2 { throw ValidationError("--eval-tokens is \(evalTokens); perplexity needs at least 2 tokens") }
         if evalContext < 2 { throw ValidationError("--eval-context is \(evalContext); a window needs at least 2 tokens") }
@@ -36,10 +48,24 @@ struct EvaluationOptions: ParsableArguments {
 
     /// The FP32 model's perplexity and each evaluation's (by label), or nil when left out.
     func summary(_ evaluations: () throws -> [PerplexityEvaluator.Evaluation]) throws -> PerplexitySummary? {
-        guard !noPerplexity else { return nil }
+        guard let session = try session() else { return nil }
+        let rows = try session.evaluate(try evaluations())
+        return PerplexitySummary(model: session.model, text: session.text, tokens: session.ids, context: evalContext,
+                                 fp32: rows[0].result.perplexity,
+                                 values: Dictionary(rows.dropFirst().map { ($0.architecture, $0.result.perplexity) }, uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// The evaluation model and text opened once, or nil when left out (`required` names what
+    /// needs them, and then their absence is an error).
+    func session(required: String? = nil) throws -> EvaluationSession? {
+        if noPerplexity {
+            if let required { throw ValidationError("\(required) needs a perplexity; --no-perplexity leaves it out") }
+            return nil
+        }
         let path = evalModel ?? PerplexityCommand.defaultModel
         guard FileManager.default.fileExists(atPath: path) else {
             if evalModel != nil { throw ValidationError("--eval-model: \(path) does not exist") }
+            if let required { throw ValidationError("\(required) needs the evaluation model: \(path) is missing (`make model` fetches it; --eval-model names another)") }
             FileHandle.standardError.write(Data("note: perplexity left out: \(path) is missing (`make model` fetches it; --eval-model names another, --no-perplexity silences this)\n".utf8))
             return nil
         }
@@ -48,13 +74,30 @@ struct EvaluationOptions: ParsableArguments {
         let text = try source.readText()
         let ids = Array(try checkpoint.tokenizer().encode(text.string).prefix(evalTokens))
         guard ids.count >= 2 else { throw ValidationError("--eval-text: \(text.path) gives \(ids.count) tokens; perplexity needs at least 2") }
+        let evaluator = try PerplexityEvaluator(checkpoint: checkpoint, modelFile: path, ids: ids, context: evalContext, useCache: !noCache)
+        return EvaluationSession(evaluator: evaluator, model: checkpoint.config.shape.name, text: text.path, ids: ids.count)
+    }
+}
+
+/// One evaluation model on one text: perplexities on demand, each from the cache when it holds it.
+struct EvaluationSession {
+    let evaluator: PerplexityEvaluator
+    let model: String
+    let text: String
+    let ids: Int
+
+    func evaluate(_ evaluations: [PerplexityEvaluator.Evaluation]) throws -> [PerplexityReport.Row] {
         let progress = SimulationProgress()
         defer { progress.finish() }
-        let evaluator = try PerplexityEvaluator(checkpoint: checkpoint, modelFile: path, ids: ids, context: evalContext, useCache: !noCache)
-        let rows = try evaluator.evaluate(try evaluations(), progress: progress)
-        return PerplexitySummary(model: checkpoint.config.shape.name, text: text.path, tokens: ids.count, context: evalContext,
-                                 fp32: rows[0].result.perplexity,
-                                 values: Dictionary(rows.dropFirst().map { ($0.architecture, $0.result.perplexity) }, uniquingKeysWith: { first, _ in first }))
+        return try evaluator.evaluate(evaluations, progress: progress)
+    }
+
+    /// The FP32 model's perplexity.
+    func fp32() throws -> Double { try evaluate([PerplexityEvaluator.fp32])[0].result.perplexity }
+
+    /// One architecture's perplexity under its formats.
+    func perplexity(of architecture: ArchitectureConfig) throws -> Double {
+        try evaluate([(architecture.name, try architecture.modelNumerics(quantizeEmbedding: false), architecture.numericsSummary)])[0].result.perplexity
     }
 }
 

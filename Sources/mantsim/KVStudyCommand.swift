@@ -57,7 +57,7 @@ struct KVStudyCommand: ParsableCommand {
         let window = setup.window
         var note: String?
         if let summary = try evaluation.summary({
-            try [("fp32", .fp32, ("as stored", "fp32", "fp32"))] + KVStudy.Scheme.allCases.map { scheme in
+            try [PerplexityEvaluator.fp32] + KVStudy.Scheme.allCases.map { scheme in
                 (scheme.rawValue, ModelNumerics(label: scheme.rawValue, kvCache: try KVStudy.kvCache(scheme, window: window)), ("as stored", "fp32", scheme.rawValue))
             }
         }) {

@@ -25,9 +25,12 @@ struct PerplexityEvaluator {
             : "mantsim \(mantsimVersion); model \(try PerplexityCommand.digest(ofModel: modelFile)); tokens \(PerplexityCommand.digest(ofTokens: ids)); context \(context)"
     }
 
+    /// The checkpoint as stored, computed in FP32.
+    static let fp32: Evaluation = ("fp32", .fp32, ("as stored", "fp32", "fp32"))
+
     /// The FP32 checkpoint first, then each architecture's formats.
     static func evaluations(of architectures: [ArchitectureConfig], quantizeEmbeddings: Bool) throws -> [Evaluation] {
-        try [("fp32", .fp32, ("as stored", "fp32", "fp32"))]
+        try [fp32]
             + architectures.map { ($0.name, try $0.modelNumerics(quantizeEmbedding: quantizeEmbeddings), $0.numericsSummary) }
     }
 

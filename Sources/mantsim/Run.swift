@@ -140,19 +140,21 @@ enum WorkloadReport {
             + "\(decibels(accuracy.kvAttentionSQNR)) dB at context \(accuracy.kvContext) (kv-study's measure)"
     }
 
-    static let csvHeader = "architecture,model,phase,operator,unit,m,k,n,instances,cycles,latency_s,energy_pj,dram_read_bits,dram_write_bits"
+    /// Perplexity (of the architecture's formats and of the FP32 model) is on each phase's total row.
+    static let csvHeader = "architecture,model,phase,operator,unit,m,k,n,instances,cycles,latency_s,energy_pj,dram_read_bits,dram_write_bits,perplexity,perplexity_fp32"
 
     static func csv(_ results: [RunResult]) -> String {
         var lines = [csvHeader]
         for result in results {
+            let perplexity = [result.perplexity?.values[result.architecture], result.perplexity?.fp32].map { $0.map { "\($0)" } ?? "" }
             for phase in result.phases {
-                lines.append([result.architecture, result.model, phase.phase.rawValue, "total", "", "", "", "", "1", "\(phase.cycles)",
-                              "\(phase.latencySeconds)", "\(phase.totalEnergy)", "\(phase.dramReadBits)", "\(phase.dramWriteBits)"]
+                lines.append(([result.architecture, result.model, phase.phase.rawValue, "total", "", "", "", "", "1", "\(phase.cycles)",
+                               "\(phase.latencySeconds)", "\(phase.totalEnergy)", "\(phase.dramReadBits)", "\(phase.dramWriteBits)"] + perplexity)
                     .map(csvField).joined(separator: ","))
                 for op in phase.operations {
                     lines.append([result.architecture, result.model, phase.phase.rawValue, op.name, op.unit, "\(op.m)", "\(op.k)", "\(op.n)",
                                   "\(op.instances)", "\(op.cycles)", "\(Double(op.cycles) / (result.clockMHz * 1e6))", "\(op.totalEnergy)",
-                                  "\(op.dramReadBits)", "\(op.dramWriteBits)"].map(csvField).joined(separator: ","))
+                                  "\(op.dramReadBits)", "\(op.dramWriteBits)", "", ""].map(csvField).joined(separator: ","))
                 }
             }
         }

@@ -23,6 +23,8 @@ struct Sweep: ParsableCommand {
               array.rows: [16, 32]
               dram.bits_per_cycle: [256, 1024]
 
+        Each point's perplexity on a real model under its formats (weights, activations, KV cache; as         `mantsim compare` reports it, the same options) is recorded beside its cost once its points have run:         points with the same formats are evaluated once, and from the perplexity cache when it holds them.
+
         Every point is resolved and checked before any runs (whether each GEMM fits its buffers is checked when the point runs, or up front with --check-mapping). Each point's result is written in one \
         transaction to the database (--db, default: the spec's name with .sqlite). A rerun skips \
         the points already recorded (failed ones run again), so an interrupted sweep resumes where it \
@@ -85,6 +87,8 @@ struct SweepRun: ParsableCommand {
 
     @Flag(name: .customLong("check-mapping"), help: "Before running, also plan every GEMM of every point on its array (buffer fits), which quantizes each point's operands: about as long as running them. Without it, a point whose GEMM does not fit is recorded as failed when it runs.")
     var checkMapping = false
+
+    @OptionGroup(title: "Perplexity") var evaluation: EvaluationOptions
 
     @Option(help: .hidden) var done: String?
     @Flag(help: .hidden) var worker = false
@@ -149,10 +153,48 @@ struct SweepRun: ParsableCommand {
             if backend == .slurm { print("", try SlurmSubmission(self, plan: plan, points: toRun.count).script, separator: "\n") }
             return
         }
-        if toRun.isEmpty { printErr("nothing to run: every point is in \(databasePath)"); return }
-        switch backend {
-        case .local: try runLocally(plan, points: toRun, database: database!, workers: workers)
-        case .slurm: try SlurmSubmission(self, plan: plan, points: toRun.count).submit()
+        if toRun.isEmpty {
+            printErr("nothing to run: every point is in \(databasePath)")
+        } else {
+            switch backend {
+            case .local: try runLocally(plan, points: toRun, database: database!, workers: workers)
+            case .slurm: try SlurmSubmission(self, plan: plan, points: toRun.count).submit()
+            }
+        }
+        if backend == .local || wait { try recordPerplexity(points, database: backend == .local ? database! : try SweepDatabase(path: databasePath)) }
+    }
+
+    /// The perplexity of every recorded point that has none yet, each distinct set of formats evaluated once.
+    private func recordPerplexity(_ points: [SweepPoint], database: SweepDatabase) throws {
+        let missing = try database.keysWithoutPerplexity()
+        let pending = points.filter { missing.contains($0.key) }
+        guard !pending.isEmpty, let session = try evaluation.session() else { return }
+        var groups = [String: [SweepPoint]]()
+        var order = [String]()
+        var problems = [String]()
+        for point in pending {
+            do {
+                let settings = try point.architecture.modelNumerics(quantizeEmbedding: false).settings
+                if groups[settings] == nil { order.append(settings) }
+                groups[settings, default: []].append(point)
+            } catch {
+                problems.append("\(point.architectureName) (point \(point.index)): \(error)")
+            }
+        }
+        let fp32 = try session.fp32()
+        let source = "\(session.model) on \(session.text), \(session.ids) tokens in windows of \(evaluation.evalContext)"
+        printErr("perplexity of \(pending.count) point\(pending.count == 1 ? "" : "s") (\(order.count) distinct set\(order.count == 1 ? "" : "s") of formats) on \(source)")
+        for settings in order {
+            let group = groups[settings]!
+            do {
+                let value = try session.perplexity(of: group[0].architecture)
+                try database.recordPerplexity(value, fp32: fp32, source: source, keys: group.map(\.key))
+            } catch {
+                problems.append("\(group[0].architectureName) (\(group.count) point\(group.count == 1 ? "" : "s")): \(error)")
+            }
+        }
+        if !problems.isEmpty {
+            throw CLIError("perplexity not recorded for:\n" + problems.joined(separator: "\n") + "\n(their costs are recorded; --no-perplexity skips the evaluation)")
         }
     }
 
@@ -272,7 +314,8 @@ struct SlurmSubmission {
             "# then: mantsim sweep collect --db \(database) \(folder)/shard-*.sqlite",
             "set -euo pipefail",
             "exec \(shellQuoted(executable)) sweep \(shellQuoted(plan.spec.path)) --chunk \"$SLURM_ARRAY_TASK_ID/\(tasks)\" "
-                + "--jobs \"${SLURM_CPUS_PER_TASK:-1}\" --db \(shellQuoted(folder))/shard-\"$SLURM_ARRAY_TASK_ID\".sqlite --done \(shellQuoted(database))",
+                + "--jobs \"${SLURM_CPUS_PER_TASK:-1}\" --db \(shellQuoted(folder))/shard-\"$SLURM_ARRAY_TASK_ID\".sqlite --done \(shellQuoted(database))"
+                + options.evaluation.arguments.map { " " + shellQuoted($0) }.joined(),
         ]
         return lines.joined(separator: "\n") + "\n"
     }

@@ -8,10 +8,11 @@ struct Report: ParsableCommand {
         abstract: "Summarise a sweep's results database: the best points per objective, the Pareto front, charts and CSV.",
         discussion: """
         For each phase: the best point by latency, tokens/s, energy, energy per token, energy-delay \
-        product and area, and the points on the Pareto front of time and energy per token (no other \
+        product, area and perplexity, and the points on the Pareto front of time and energy per token (no other \
         point is at least as fast and as frugal per token; for one workload, latency and energy), \
-        then of those two and area. --plot writes two SVG charts: PREFIX-pareto.svg \
-        (energy per token and area against time per token, each front marked) and \
+        then of those two and area, then of perplexity and energy per token (the perplexity of a real \
+        model under each point's formats, which `mantsim sweep` records). --plot writes two SVG charts: PREFIX-pareto.svg \
+        (energy per token and area against time per token, perplexity against energy per token, each front marked) and \
         PREFIX-throughput.svg (tokens/s against batch, or against prompt length when batch does \
         not vary: per architecture, the best over the other axes).
 
@@ -122,6 +123,7 @@ struct SweepDiff {
         ("cycles", { $0.cycles.map(Double.init) }), ("utilization", { $0.utilization }),
         ("dram_bits", { row in row.dramReadBits.flatMap { read in row.dramWriteBits.map { Double(read + $0) } } }),
         ("area_mm2", { $0.areaMM2 }), ("weight_sqnr_db", { $0.weightSQNR }), ("kv_sqnr_db", { $0.kvSQNR }),
+        ("perplexity", { $0.perplexity }),
     ]
 
     init(before: [SweepRow], after: [SweepRow], tolerance: Double) {
@@ -183,6 +185,7 @@ enum SweepTables {
         ("energy/token", "mJ", true, { $0.energyPerToken.map { $0 * 1e3 } }),
         ("energy x delay", "mJ*s", true, { row in row.energyJoules.flatMap { e in row.latencySeconds.map { e * 1e3 * $0 } } }),
         ("area", "mm^2", true, { $0.areaMM2 }),
+        ("perplexity", "", true, { $0.perplexity }),
     ]
 
     static func text(_ rows: [SweepRow], runs: [SweepRunRecord], database: String) -> String {
@@ -205,13 +208,22 @@ enum SweepTables {
                                   "\(number(winner.1))\(objective.unit.isEmpty ? "" : " \(objective.unit)")", winner.0.label])
             }
             lines += ["", "\(phase): best points", best.render()]
+            let measured = phaseRows.filter { $0.perplexity != nil }
+            if let source = measured.first?.perplexitySource {
+                let sources = Set(measured.compactMap(\.perplexitySource))
+                lines += ["", "\(phase): perplexity of \(sources.count == 1 ? source : "\(sources.count) evaluations (see --csv)") under each point's formats, "
+                    + "\(measured.count) of \(phaseRows.count) points measured"]
+            }
             for (title, points) in [("time and energy per token", pareto(phaseRows)),
-                                    ("time and energy per token and area", front(phaseRows, [{ $0.secondsPerToken }, { $0.energyPerToken }, { $0.areaMM2 }]))] {
-                var table = TextTable(header: ["point", "latency (ms)", "energy (mJ)", "tokens/s", "area (mm^2)", "weight SQNR (dB)", "KV SQNR (dB)"])
+                                    ("time and energy per token and area", front(phaseRows, [{ $0.secondsPerToken }, { $0.energyPerToken }, { $0.areaMM2 }])),
+                                    ("perplexity and energy per token", accuracyFront(phaseRows))] {
+                var table = TextTable(header: ["point", "latency (ms)", "energy (mJ)", "mJ/token", "tokens/s", "area (mm^2)", "weight SQNR (dB)", "KV SQNR (dB)", "perplexity", "vs FP32"])
                 for row in points {
                     table.rows.append([row.label, number((row.latencySeconds ?? 0) * 1e3), number((row.energyJoules ?? 0) * 1e3),
+                                       row.energyPerToken.map { number($0 * 1e3) } ?? "-",
                                        number(row.tokensPerSecond ?? 0), row.areaMM2.map(number) ?? "-", row.weightSQNR.map { String(format: "%.2f", $0) } ?? "-",
-                                       row.kvSQNR.map { String(format: "%.2f", $0) } ?? "-"])
+                                       row.kvSQNR.map { String(format: "%.2f", $0) } ?? "-", row.perplexity.map(number) ?? "-",
+                                       row.perplexity.flatMap { value in row.perplexityFP32.map { String(format: "%+.2f%%", 100 * (value / $0 - 1)) } } ?? "-"])
                 }
                 if table.rows.isEmpty { continue }
                 lines += ["", "\(phase): Pareto front of \(title) (\(table.rows.count) of \(phaseRows.count) points)", table.render()]
@@ -223,6 +235,10 @@ enum SweepTables {
     /// Points no other point beats on both time and energy per token (for one workload, latency
     /// and energy), fastest first.
     static func pareto(_ rows: [SweepRow]) -> [SweepRow] { front(rows, [{ $0.secondsPerToken }, { $0.energyPerToken }]) }
+
+    /// Points no other point beats on both perplexity and energy per token (points without a
+    /// perplexity left out), fastest first.
+    static func accuracyFront(_ rows: [SweepRow]) -> [SweepRow] { front(rows, [{ $0.perplexity }, { $0.energyPerToken }]) }
 
     /// Points that no other point matches or beats on every objective and beats on one (lower is
     /// better), fastest first; points missing an objective are left out.
@@ -244,7 +260,7 @@ enum SweepTables {
 
     static let csvHeader = ["point", "architecture", "label", "fields", "model", "phases", "batch", "prompt", "tokens", "energy_table", "pe_area", "dram_standard",
                             "seed", "fidelity", "mantsim", "key", "status", "error", "array", "weight_format", "kv_format", "area_mm2",
-                            "weight_sqnr_db", "kv_sqnr_db", "phase", "cycles", "latency_s", "tokens_per_s", "energy_j", "utilization",
+                            "weight_sqnr_db", "kv_sqnr_db", "perplexity", "perplexity_fp32", "perplexity_source", "phase", "cycles", "latency_s", "tokens_per_s", "energy_j", "utilization",
                             "dram_read_bits", "dram_write_bits"]
 
     static func csv(_ rows: [SweepRow]) -> String {
@@ -253,7 +269,8 @@ enum SweepTables {
             [value(row.index), field(row.architecture), field(row.label), field(row.fields), field(row.model), row.phases, value(row.batch),
              value(row.prompt), value(row.tokens), field(row.energyTable), row.peArea, value(row.dramStandard), value(row.seed), row.fidelity, row.toolVersion,
              row.key, row.ok ? "ok" : "failed", field((row.error ?? "").replacingOccurrences(of: "\n", with: "; ")), value(row.array), value(row.weightFormat), value(row.kvFormat),
-             value(row.areaMM2), value(row.weightSQNR), value(row.kvSQNR), value(row.phase), value(row.cycles), value(row.latencySeconds),
+             value(row.areaMM2), value(row.weightSQNR), value(row.kvSQNR), value(row.perplexity), value(row.perplexityFP32),
+             field(row.perplexitySource ?? ""), value(row.phase), value(row.cycles), value(row.latencySeconds),
              value(row.tokensPerSecond), value(row.energyJoules), value(row.utilization), value(row.dramReadBits), value(row.dramWriteBits)]
                 .joined(separator: ",")
         }).joined(separator: "\n") + "\n"

@@ -19,10 +19,12 @@ struct SweepReportChart {
         SweepChart.palette[(architectures.firstIndex(of: architecture) ?? 0) % SweepChart.palette.count]
     }
 
-    /// Energy per token (left) and area (right) against time per token, a row per phase; the
-    /// points on each panel's Pareto front ringed and joined. Per token, points of different
-    /// batches and prompts compare as costs of the same thing.
+    /// Energy per token (left) and area (middle) against time per token, and, when the points have
+    /// one, perplexity against energy per token (right), a row per phase; the points on each
+    /// panel's Pareto front ringed and joined. Per token, points of different batches and prompts
+    /// compare as costs of the same thing.
     func pareto() -> String {
+        let accuracy = rows.contains { $0.perplexity != nil }
         let cell = (width: SweepReportChart.panel.width + 2 * SweepReportChart.margin, height: SweepReportChart.panel.height + 2 * SweepReportChart.margin)
         var body = [String]()
         for (row, phase) in phases.enumerated() {
@@ -38,8 +40,14 @@ struct SweepReportChart {
             body += scatter(withArea.map { ($0.0, $0.1, $0.0.areaMM2!) }, front: areaFront,
                             origin: (cell.width + SweepReportChart.margin, top), title: "\(phase): area against time per token",
                             x: "time per token (ms)", y: "area (mm^2)")
+            if accuracy {
+                let scored = points.compactMap { row in row.energyPerToken.flatMap { energy in row.perplexity.map { (row, energy * 1e3, $0) } } }
+                body += scatter(scored, front: Set(SweepTables.accuracyFront(points).map { "\($0.runID) \($0.index)" }),
+                                origin: (2 * cell.width + SweepReportChart.margin, top), title: "\(phase): perplexity against energy per token",
+                                x: "energy per token (mJ)", y: "perplexity")
+            }
         }
-        return document(title: "Sweep: Pareto fronts per token (ringed), \(rows.count) point phases", cells: (2, phases.count), cell: cell, body: body)
+        return document(title: "Sweep: Pareto fronts per token (ringed), \(rows.count) point phases", cells: (accuracy ? 3 : 2, phases.count), cell: cell, body: body)
     }
 
     /// Tokens/s against batch (or prompt), a line per architecture: the best over the other axes.

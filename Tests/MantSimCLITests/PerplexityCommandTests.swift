@@ -117,10 +117,46 @@ final class PerplexityCommandTests: CLITestCase {
         XCTAssertTrue(try String(contentsOfFile: path("chart.svg"), encoding: .utf8).contains("perplexity / FP32 model's"))
         let without = try mantsim(common + ["--no-perplexity"])
         XCTAssertFalse(without.output.contains("vs FP32"), without.output)
+        // run: its array's perplexity in text, JSON and on each phase's total row of the CSV.
+        let run = ["run", "--arch", "int4", "--model", path("workload.json"), "--prompt", "16", "--tokens", "1", "--phase", "decode"] + common.suffix(8)
+        let runJSON = try json(try mantsim(run + ["--json"]))
+        let runValue = try XCTUnwrap(((runJSON["perplexity"] as? [String: Any])?["values"] as? [String: Double])?["INT4 group (W4A8)"])
+        XCTAssertEqual(runValue, values["INT4 group (W4A8)"])
+        let runCSV = try mantsim(run + ["--csv"]).output.split(separator: "\n").map(String.init)
+        XCTAssertTrue(runCSV[0].hasSuffix(",perplexity,perplexity_fp32"), runCSV[0])
+        let total = runCSV[1].split(separator: ",", omittingEmptySubsequences: false)
+        XCTAssertEqual(total[3], "total")
+        XCTAssertEqual(try XCTUnwrap(Double(total[total.count - 2])), runValue, accuracy: runValue * 1e-14)
+        XCTAssertEqual(try XCTUnwrap(Double(total[total.count - 1])), try XCTUnwrap(perplexity["fp32"] as? Double), accuracy: 1e-9)
+        XCTAssertTrue(runCSV[2].hasSuffix(",,"), "operator rows carry no perplexity: \(runCSV[2])")
         let missing = try mantsim(["compare", "--archs", "int8", "--model", path("workload.json"), "--prompt", "16", "--tokens", "1",
                                    "--eval-model", path("nothing.gguf")])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.error.contains("--eval-model") && missing.error.contains("nothing.gguf"), missing.error)
+    }
+
+    /// --iso-accuracy ppl:+P%: each array runs its cheapest format whose perplexity on the
+    /// evaluation model stays within P% of the FP32 model's, and the report shows that perplexity.
+    func testCompareAtEqualPerplexity() throws {
+        let model = try tinyModel()
+        try WorkloadCommandTests.tinyConfig.write(toFile: path("workload.json"), atomically: true, encoding: .utf8)
+        let common = ["compare", "--archs", "int8,int4", "--baseline", "int8", "--model", path("workload.json"), "--prompt", "16", "--tokens", "1", "--phase", "decode",
+                      "--eval-model", model, "--eval-text", path("text.txt"), "--eval-tokens", "20", "--eval-context", "8"]
+        let report = try json(try mantsim(common + ["--iso-accuracy", "ppl:+10%", "--json"]))
+        let perplexity = try XCTUnwrap(report["perplexity"] as? [String: Any])
+        let fp32 = try XCTUnwrap(perplexity["fp32"] as? Double)
+        let values = try XCTUnwrap(perplexity["values"] as? [String: Double])
+        for entry in try XCTUnwrap(report["runs"] as? [[String: Any]]) {
+            let name = try XCTUnwrap(entry["architecture"] as? String)
+            XCTAssertTrue(name.contains(" with int"), name)
+            XCTAssertLessThanOrEqual(try XCTUnwrap(values[name], name), fp32 * 1.1, name)
+        }
+        let malformed = try mantsim(common + ["--iso-accuracy", "ppl:ten"])
+        XCTAssertNotEqual(malformed.status, 0)
+        XCTAssertTrue(malformed.error.contains("--iso-accuracy 'ppl:ten'") && malformed.error.contains("ppl:+2%"), malformed.error)
+        let off = try mantsim(common + ["--iso-accuracy", "ppl:+2%", "--no-perplexity"])
+        XCTAssertNotEqual(off.status, 0)
+        XCTAssertTrue(off.error.contains("needs a perplexity"), off.error)
     }
 
     func testBadInputIsRefusedByName() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import _TestSupport
 
 /// `mantsim sweep`, `report` and `diff` end to end, on a small model.
 final class SweepCommandTests: CLITestCase {
@@ -18,6 +19,21 @@ final class SweepCommandTests: CLITestCase {
         let report = try mantsim("report", db, "--csv")
         XCTAssertEqual(report.status, 0, report.error)
         return report.output
+    }
+
+    /// One CSV line's fields (quoted fields may hold commas and doubled quotes).
+    static func fields(_ line: String) -> [String] {
+        var fields = [String](), current = "", quoted = false
+        var characters = line.makeIterator()
+        while let character = characters.next() {
+            switch (character, quoted) {
+            case ("\"", true): quoted = false
+            case ("\"", false): if !current.isEmpty { current.append("\"") }; quoted = true
+            case (",", false): fields.append(current); current = ""
+            default: current.append(character)
+            }
+        }
+        return fields + [current]
     }
 
     func testSweepRecordsEveryPointResumesAndRepeatsItself() throws {
@@ -57,6 +73,56 @@ final class SweepCommandTests: CLITestCase {
             let svg = try String(contentsOfFile: path(chart), encoding: .utf8)
             XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("mant") && svg.contains("int8"), chart)
         }
+    }
+
+    /// Each point's perplexity under its formats is recorded beside its cost (the numbers
+    /// `perplexity --archs` gives), points with the same formats share one evaluation, a sweep
+    /// recorded without it gets it on the next run, and `report` ranks and fronts on it.
+    func testSweepRecordsEachPointsPerplexity() throws {
+        let model = path("tiny.gguf")
+        try TinyGGUF.write(to: model)
+        let text = try write("hello hello 123, hell is hot.\n<s>hello again", "text.txt")
+        let evaluation = ["--eval-model", model, "--eval-text", text, "--eval-tokens", "20", "--eval-context", "8"]
+        let spec = try self.spec("architectures: [int8]\naxes:\n  array.rows: [16, 32]\n  formats.weights: [int4, int8]\n")
+        let costs = try mantsim(["sweep", spec, "--jobs", "2", "--no-perplexity"])
+        XCTAssertEqual(costs.status, 0, costs.error)
+        XCTAssertTrue(try csv(path("spec.sqlite")).split(separator: "\n").dropFirst().allSatisfy { $0.contains(",,,,decode,") }, "no perplexity yet")
+
+        let filled = try mantsim(["sweep", spec] + evaluation)
+        XCTAssertEqual(filled.status, 0, filled.error)
+        XCTAssertTrue(filled.error.contains("nothing to run") && filled.error.contains("perplexity of 4 points (2 distinct sets of formats) on tiny on"), filled.error)
+        let lines = try csv(path("spec.sqlite")).split(separator: "\n").map(String.init)
+        let header = SweepCommandTests.fields(lines[0])
+        let column = try XCTUnwrap(header.firstIndex(of: "perplexity"))
+        XCTAssertEqual(header[column + 1], "perplexity_fp32")
+        var byFormat = [String: Set<String>]()
+        for line in lines.dropFirst() {
+            let fields = SweepCommandTests.fields(line)
+            byFormat[fields[header.firstIndex(of: "weight_format")!], default: []].insert(fields[column])
+        }
+        XCTAssertEqual(byFormat.count, 2)
+        XCTAssertTrue(byFormat.values.allSatisfy { $0.count == 1 && Double($0.first!) != nil }, "\(byFormat)")
+        // The same numbers as perplexity --archs with those formats.
+        for weights in ["int4", "int8"] {
+            let formats = try write("weights: \(weights)\n", "\(weights).yaml")
+            let direct = try mantsim("perplexity", "--model-file", model, "--text", text, "--max-tokens", "20", "--context", "8",
+                                     "--archs", "int8", "--formats", formats, "--json")
+            XCTAssertEqual(direct.status, 0, direct.error)
+            let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(direct.output.utf8)) as? [String: Any])
+            let row = try XCTUnwrap((report["architectures"] as? [[String: Any]])?.first)
+            let value = try XCTUnwrap((row["perplexity"] as? [String: Any])?["perplexity"] as? Double)
+            // (JSON text round trips a double to within an ulp, not always exactly.)
+            let recorded = try XCTUnwrap(byFormat.first { $0.key.hasPrefix(weights) }?.value.first.flatMap(Double.init), "\(weights) in \(byFormat)")
+            XCTAssertEqual(recorded, value, accuracy: value * 1e-14, weights)
+        }
+
+        let report = try mantsim("report", path("spec.sqlite"), "--plot", path("charts"))
+        XCTAssertEqual(report.status, 0, report.error)
+        for needle in ["decode: perplexity of tiny on", "4 of 4 points measured", "decode: Pareto front of perplexity and energy per token", "vs FP32"] {
+            XCTAssertTrue(report.output.contains(needle), "missing \(needle) in\n\(report.output)")
+        }
+        XCTAssertTrue(report.output.split(separator: "\n").contains { $0.hasPrefix("perplexity ") && $0.contains("lowest") }, report.output)
+        XCTAssertTrue(try String(contentsOfFile: path("charts-pareto.svg"), encoding: .utf8).contains("perplexity against energy per token"))
     }
 
     func testDryRunListsThePointsAndWritesNothing() throws {

@@ -98,4 +98,37 @@ final class IsoAccuracyTests: XCTestCase {
         XCTAssertNil(none)
         XCTAssertLessThan(try XCTUnwrap(best), 60)
     }
+
+    /// A perplexity target: lower is better, the bound is relative to the FP32 model's, and the
+    /// cheapest candidate within it is taken without measuring the dearer ones.
+    func testAPerplexityTargetTakesTheCheapestFormatWithinIt() throws {
+        let architecture = try bundledArchitecture("int8")
+        let candidates = try IsoAccuracy.candidates(of: architecture)
+        // A made-up perplexity that falls with each stored bit: 2^(8 - bits) above an FP32 of 10.
+        func perplexity(_ candidate: ArchitectureConfig) -> Double { 10 * (1 + pow(2, Double(8 - candidate.weightFormat.bits)) / 100) }
+        var measured = [String]()
+        let (choice, value, best) = try IsoAccuracy.cheapest(architecture, target: .perplexity(percentAboveFP32: 5), fp32: 10) {
+            measured.append($0.weightFormat.name)
+            return perplexity($0)
+        }
+        // 2^(8 - b) <= 5 first holds at b = 6.
+        XCTAssertEqual(choice?.weightFormat.name, "int6/channel")
+        XCTAssertEqual(try XCTUnwrap(value), 10.4, accuracy: 1e-12)
+        XCTAssertEqual(best, value)
+        XCTAssertEqual(measured, candidates.prefix { $0.weightFormat.bits <= 6 }.map(\.weightFormat.name), "measured cheapest first, no further than needed")
+        let (none, nothing, closest) = try IsoAccuracy.cheapest(architecture, target: .perplexity(percentAboveFP32: 0.5), fp32: 10, measure: perplexity)
+        XCTAssertNil(none)
+        XCTAssertNil(nothing)
+        XCTAssertEqual(try XCTUnwrap(closest), 10.1, accuracy: 1e-12, "the best is the lowest perplexity")
+    }
+
+    func testTargetsParse() {
+        XCTAssertEqual(IsoAccuracy.Target(parsing: "18"), .weightSQNR(decibels: 18))
+        XCTAssertEqual(IsoAccuracy.Target(parsing: "sqnr:16.5"), .weightSQNR(decibels: 16.5))
+        XCTAssertEqual(IsoAccuracy.Target(parsing: "ppl:+2%"), .perplexity(percentAboveFP32: 2))
+        XCTAssertEqual(IsoAccuracy.Target(parsing: "PPL:0.5"), .perplexity(percentAboveFP32: 0.5))
+        for bad in ["", "ppl:", "ppl:-1%", "ppl:+x%", "nan", "sqnr:inf", "18 dB", "ppl:+2%%"] {
+            XCTAssertNil(IsoAccuracy.Target(parsing: bad), bad)
+        }
+    }
 }

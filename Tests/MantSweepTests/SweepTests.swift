@@ -236,4 +236,45 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(try main.runs().map(\.chunk), ["1/1"])
         XCTAssertThrowsError(try main.merge(main))
     }
+
+    /// A point's perplexity is filled in after it ran, only on ok rows and only with a perplexity;
+    /// a file an older MantSim wrote (schema 1, no perplexity columns) reads with none, merges
+    /// without one, and is upgraded in place when opened for writing.
+    func testPerplexityIsRecordedPerPointAndASchemaOneFileIsUpgraded() throws {
+        let plan = try self.plan("architectures: [int8]\nmodel: tiny.json\nphase: decode\nprompt: 16\ntokens: 1\naxes: {array.rows: [16, 32]}")
+        let path = scratch.appendingPathComponent("old.sqlite").path
+        let database = try SweepDatabase(path: path)
+        let run = try database.beginRun(spec: plan.spec, backend: "local", chunk: nil)
+        let rtl = try RTLModel.shared()
+        for point in plan.points { try database.record(runPoint(point, label: point.label(varying: plan.varying), rtl: rtl), runID: run) }
+        let retry = try database.beginRun(spec: plan.spec, backend: "local", chunk: nil)
+        try database.record(PointOutcome(point: plan.points[1], label: "failed", result: nil, error: "boom", seconds: nil), runID: retry)
+        XCTAssertEqual(try database.keysWithoutPerplexity(), Set(plan.points.map(\.key)))
+
+        try database.recordPerplexity(12.5, fp32: 12, source: "tiny on a text", keys: [plan.points[0].key])
+        let rows = try database.rows().filter(\.ok)
+        XCTAssertEqual(rows.map(\.perplexity), [12.5, nil])
+        XCTAssertEqual(rows.map(\.perplexityFP32), [12, nil])
+        XCTAssertEqual(rows[0].perplexitySource, "tiny on a text")
+        XCTAssertEqual(try database.keysWithoutPerplexity(), [plan.points[1].key])
+        for (value, fp32) in [(Double.nan, 12.0), (0.5, 12), (12, .infinity)] {
+            XCTAssertThrowsError(try database.recordPerplexity(value, fp32: fp32, source: "x", keys: [plan.points[1].key]))
+        }
+        XCTAssertEqual(try database.keysWithoutPerplexity(), [plan.points[1].key], "a refused value is not written")
+
+        // As MantSim wrote it before perplexity was recorded.
+        try DatabaseQueue(path: path).writeWithoutTransaction { db in
+            for column in ["perplexity", "perplexity_fp32", "perplexity_source"] { try db.execute(sql: "ALTER TABLE points DROP COLUMN \(column)") }
+            try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        let old = try SweepDatabase(path: path, readOnly: true)
+        XCTAssertEqual(try old.rows().filter(\.ok).map(\.perplexity), [nil, nil])
+        let merged = try self.database("merged.sqlite")
+        XCTAssertEqual(try merged.merge(old), 2)
+        XCTAssertEqual(try merged.keysWithoutPerplexity(), Set(plan.points.map(\.key)))
+        let upgraded = try SweepDatabase(path: path)
+        XCTAssertEqual(try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "PRAGMA user_version") }, SweepDatabase.schemaVersion)
+        try upgraded.recordPerplexity(13, fp32: 12, source: "tiny", keys: plan.points.map(\.key))
+        XCTAssertEqual(try upgraded.rows().filter(\.ok).map(\.perplexity), [13, 13])
+    }
 }

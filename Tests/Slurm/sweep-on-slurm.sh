@@ -116,8 +116,12 @@ axes:
 EOF
 
 cd "$(dirname "$here")/.."
-timeout 300 "$mantsim" sweep "$work/sweep.yaml" --backend slurm --tasks 2 --cpus-per-task 1 --time 00:05:00 --wait --db "$work/sweep.sqlite"
-timeout 300 "$mantsim" sweep "$work/sweep.yaml" --jobs 2 --db "$work/local.sqlite" 2>/dev/null
+# Each task also records its points' perplexity on the shipped model (when `make model` has fetched it)
+# with the options given here, which the batch script passes on: on 64 tokens, to stay short.
+evaluation="--eval-tokens 64 --eval-context 32"
+export XDG_CACHE_HOME="$work/cache"
+timeout 300 "$mantsim" sweep "$work/sweep.yaml" --backend slurm --tasks 2 --cpus-per-task 1 --time 00:05:00 --wait --db "$work/sweep.sqlite" $evaluation
+timeout 300 "$mantsim" sweep "$work/sweep.yaml" --jobs 2 --db "$work/local.sqlite" $evaluation 2>/dev/null
 "$mantsim" report "$work/sweep.sqlite" --csv > "$work/slurm.csv"
 "$mantsim" report "$work/local.sqlite" --csv > "$work/local.csv"
 rows=$(($(wc -l < "$work/slurm.csv") - 1))
@@ -128,4 +132,7 @@ if ! diff "$work/local.csv" "$work/slurm.csv"; then echo "slurm test: Slurm's ro
 for chunk in 1/2 2/2; do
     if ! grep -q " $chunk " "$work/report.txt"; then echo "slurm test: no run of chunk $chunk in the collected database" >&2; cat "$work/report.txt" >&2; exit 1; fi
 done
-echo "slurm test: passed (4 points over 2 Slurm tasks, collected rows equal the local backend's)"
+if [ -f .build/models/SmolLM2-135M-Instruct.Q4_1.gguf ] && grep -q ",ok,.*,,,,decode," "$work/slurm.csv"; then
+    echo "slurm test: a point has no perplexity" >&2; cat "$work/slurm.csv" >&2; exit 1
+fi
+echo "slurm test: passed (4 points over 2 Slurm tasks, collected rows, perplexity included, equal the local backend's)"
