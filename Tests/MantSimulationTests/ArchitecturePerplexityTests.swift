@@ -38,8 +38,12 @@ final class ArchitecturePerplexityTests: XCTestCase {
         XCTAssertEqual(fp32, 22.198, accuracy: 0.01, "the FP32 model as the independent implementation scores it")
         let weightsOnly = try perplexity(ModelNumerics(label: "w8", weights: try IntegerFormat(bits: 8, granularity: .channel)))
         XCTAssertLessThan(abs(weightsOnly / fp32 - 1), 0.005, "INT8 per channel on weights alone")
+        // Per-token INT8 activations cost most, and make the figure sensitive to the last bit of
+        // the inputs: on these 513 tokens, scaling every activation by 1 +- 1e-6 moves the
+        // independent implementation's W8A8 perplexity over +0.8% to +7.0% (Tests/Reference/check.sh
+        // compares the two on 2,049 tokens, where the spread is 1.2%).
         let int8 = try perplexity(try bundledArchitecture("int8").modelNumerics())
-        XCTAssertLessThan(int8 / fp32 - 1, 0.05, "W8A8 with an INT8 KV cache: per-token INT8 activations cost most")
+        XCTAssertLessThan(int8 / fp32 - 1, 0.08, "W8A8 with an INT8 KV cache")
         let int4 = try perplexity(ModelNumerics(label: "w4", weights: try IntegerFormat(bits: 4, granularity: .channel), activations: .integer(bits: 8)))
         XCTAssertGreaterThan(int4 / fp32 - 1, 0.3, "INT4 symmetric per channel")
     }

@@ -129,7 +129,74 @@ def rotate(x, cos, sin):
     return np.concatenate([first * cos - second * sin, first * sin + second * cos], axis=-1)
 
 
-def forward(config, w, tokens):
+# ---------------------------------------------------------------------------------------------
+# The INT8 array's numerics (W8A8, INT8 KV cache), from the formats' definitions:
+# - symmetric INT8: S = fp16(max |x| / 127) (saturating), q = clamp(round_half_even(x * fp32(1 / S)), +-127),
+#   value = q * S; a zero S gives 0;
+# - weights per output channel; the input of every linear layer (and of the output head) per token;
+# - K per token in groups of 64 along the head dimension; V per channel in groups of 64 tokens, a
+#   group held in FP16 until its last token is cached (query i reads token j quantized once the
+#   group of j has closed at or before i).
+
+def int8_symmetric(x, group=None):
+    """x quantized and dequantized along its last axis in groups (whole rows without a group)."""
+    x = np.asarray(x, dtype=np.float32)
+    rows = x.reshape(-1, x.shape[-1])
+    size = rows.shape[1] if group is None else group
+    out = np.empty_like(rows)
+    for start in range(0, rows.shape[1], size):
+        block = rows[:, start:start + size]
+        scale = np.minimum(np.abs(block).max(axis=1, keepdims=True) / np.float32(127), np.float32(65504))
+        scale = scale.astype(np.float16).astype(np.float32)
+        with np.errstate(divide="ignore"):
+            reciprocal = np.where(scale > 0, np.float32(1) / scale, np.float32(0)).astype(np.float32)
+        out[:, start:start + size] = np.clip(np.rint(block * reciprocal), -127, 127).astype(np.float32) * scale
+    return out.reshape(x.shape)
+
+
+class Exact:
+    """The checkpoint's numbers in FP32."""
+    def weight(self, w):
+        return w
+
+    def activations(self, x):
+        return x
+
+    def attend(self, probabilities, k, v):
+        return probabilities @ v
+
+    def keys(self, k):
+        return k
+
+
+class W8A8(Exact):
+    """The INT8 array's weight, activation and KV-cache formats."""
+    group = 64
+
+    def __init__(self):
+        self.quantized = {}
+
+    def weight(self, w):
+        if id(w) not in self.quantized:
+            self.quantized[id(w)] = int8_symmetric(w)
+        return self.quantized[id(w)]
+
+    def activations(self, x):
+        return int8_symmetric(x)
+
+    def keys(self, k):
+        return int8_symmetric(k, self.group)
+
+    def attend(self, probabilities, k, v):
+        heads, t, d = v.shape
+        closed = int8_symmetric(v.transpose(0, 2, 1), self.group).transpose(0, 2, 1)
+        held = v.astype(np.float16).astype(np.float32)
+        ends = (np.arange(t) // self.group + 1) * self.group - 1
+        reads_closed = np.arange(t)[:, None] >= np.where(ends < t, ends, np.iinfo(np.int64).max)[None, :]
+        return (probabilities * reads_closed) @ closed + (probabilities * ~reads_closed) @ held
+
+
+def forward(config, w, tokens, numerics=Exact()):
     """Logits [T, vocab] of one window starting at position 0."""
     t = len(tokens)
     h, heads, kv_heads = config["hidden"], config["heads"], config["kv_heads"]
@@ -139,37 +206,39 @@ def forward(config, w, tokens):
     angles = np.arange(t, dtype=np.float64)[:, None] * inv[None, :]
     cos, sin = np.cos(angles).astype(np.float32), np.sin(angles).astype(np.float32)
     mask = np.triu(np.ones((t, t), dtype=bool), k=1)
+    linear = numerics.weight
     for layer in range(config["layers"]):
         p = f"model.layers.{layer}."
-        a = rms_norm(x, w[p + "input_layernorm.weight"], config["eps"])
-        q = (a @ w[p + "self_attn.q_proj.weight"].T).reshape(t, heads, d).transpose(1, 0, 2)
-        k = (a @ w[p + "self_attn.k_proj.weight"].T).reshape(t, kv_heads, d).transpose(1, 0, 2)
-        v = (a @ w[p + "self_attn.v_proj.weight"].T).reshape(t, kv_heads, d).transpose(1, 0, 2)
-        q, k = rotate(q, cos, sin), rotate(k, cos, sin)
+        a = numerics.activations(rms_norm(x, w[p + "input_layernorm.weight"], config["eps"]))
+        q = (a @ linear(w[p + "self_attn.q_proj.weight"]).T).reshape(t, heads, d).transpose(1, 0, 2)
+        k = (a @ linear(w[p + "self_attn.k_proj.weight"]).T).reshape(t, kv_heads, d).transpose(1, 0, 2)
+        v = (a @ linear(w[p + "self_attn.v_proj.weight"]).T).reshape(t, kv_heads, d).transpose(1, 0, 2)
+        q, k = rotate(q, cos, sin), numerics.keys(rotate(k, cos, sin))
         k = np.repeat(k, heads // kv_heads, axis=0)
         v = np.repeat(v, heads // kv_heads, axis=0)
         scores = (q @ k.transpose(0, 2, 1)) / np.float32(np.sqrt(d))
         scores = np.where(mask[None], -np.inf, scores)
         scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
         probabilities = scores / scores.sum(axis=-1, keepdims=True)
-        attention = (probabilities @ v).transpose(1, 0, 2).reshape(t, h)
-        x = x + attention @ w[p + "self_attn.o_proj.weight"].T
-        a = rms_norm(x, w[p + "post_attention_layernorm.weight"], config["eps"])
-        gate = a @ w[p + "mlp.gate_proj.weight"].T
-        up = a @ w[p + "mlp.up_proj.weight"].T
-        x = x + ((gate / (1 + np.exp(-gate))) * up) @ w[p + "mlp.down_proj.weight"].T
-    x = rms_norm(x, w["model.norm.weight"], config["eps"])
-    head = w.get("lm_head.weight", w["model.embed_tokens.weight"])
+        attention = numerics.activations(numerics.attend(probabilities, k, v).transpose(1, 0, 2).reshape(t, h))
+        x = x + attention @ linear(w[p + "self_attn.o_proj.weight"]).T
+        a = numerics.activations(rms_norm(x, w[p + "post_attention_layernorm.weight"], config["eps"]))
+        gate = a @ linear(w[p + "mlp.gate_proj.weight"]).T
+        up = a @ linear(w[p + "mlp.up_proj.weight"]).T
+        x = x + numerics.activations((gate / (1 + np.exp(-gate))) * up) @ linear(w[p + "mlp.down_proj.weight"]).T
+    x = numerics.activations(rms_norm(x, w["model.norm.weight"], config["eps"]))
+    # A separate output head is a linear layer; a tied one is the embedding as stored.
+    head = linear(w["lm_head.weight"]) if "lm_head.weight" in w else w["model.embed_tokens.weight"]
     return x @ head.T
 
 
-def perplexity(config, w, tokens, context):
+def perplexity(config, w, tokens, context, numerics=Exact()):
     total, predictions, windows = 0.0, 0, 0
     for start in range(0, len(tokens), context):
         window = tokens[start:start + context]
         if len(window) < 2:
             continue
-        logits = forward(config, w, np.array(window)).astype(np.float64)[:-1]
+        logits = forward(config, w, np.array(window), numerics).astype(np.float64)[:-1]
         shifted = logits - logits.max(axis=-1, keepdims=True)
         log_probabilities = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
         total -= log_probabilities[np.arange(len(window) - 1), window[1:]].sum()
@@ -371,6 +440,8 @@ def main():
     parser.add_argument("--context", type=int, default=512)
     parser.add_argument("--max-tokens", type=int)
     parser.add_argument("--out")
+    parser.add_argument("--numerics", choices=["fp32", "w8a8"], default="fp32",
+                        help="perplexity: the checkpoint in FP32, or under the INT8 array's formats")
     args = parser.parse_args()
     if args.command == "tiny":
         tiny(args.out, args.text)
@@ -391,7 +462,7 @@ def main():
     if args.max_tokens:
         ids = ids[:args.max_tokens]
     started = time.perf_counter()
-    result = perplexity(config, weights, ids, args.context)
+    result = perplexity(config, weights, ids, args.context, W8A8() if args.numerics == "w8a8" else Exact())
     result["scoring_seconds"] = time.perf_counter() - started
     json.dump(result, sys.stdout, indent=1)
 
