@@ -93,7 +93,13 @@ enum {
     ROW(MAC_OLIVE_W8A8, "pe.mac_olive_w8a8")                          /* OliVe: decoded pair value (outliers up to 96, 8 bits signed) x INT8 */ \
     ROW(MAC_OLIVE_W8A4, "pe.mac_olive_w8a4") \
     ROW(MAC_MXFP4_W5A8, "pe.mac_mxfp4_w5a8")                          /* MXFP4: twice the E2M1 value (up to 12, 5 bits signed) x INT8 */ \
-    ROW(MAC_MXFP4_W5A4, "pe.mac_mxfp4_w5a4")
+    ROW(MAC_MXFP4_W5A4, "pe.mac_mxfp4_w5a4") \
+    ROW(DRAM_ACTIVATES, "dram.activates")                             /* banked DRAM: row activations (ACT) */ \
+    ROW(DRAM_PRECHARGES, "dram.precharges")                           /* precharges of an open row before another's ACT */ \
+    ROW(DRAM_READ_BURSTS, "dram.read_bursts")                         /* read bursts (RD), BL transfers each */ \
+    ROW(DRAM_WRITE_BURSTS, "dram.write_bursts")                       /* write bursts (WR) */ \
+    ROW(DRAM_ACTIVE_STANDBY_CYCLES, "dram.active_standby_cycles")     /* channel-cycles with a row open */ \
+    ROW(DRAM_PRECHARGED_STANDBY_CYCLES, "dram.precharged_standby_cycles") /* channel-cycles with every bank closed */
 
 /* Counters every block reports, one per row of MANTSIM_COUNTERS; mantsim_rtl_read_counters reads
  * them all at once. */
@@ -224,6 +230,20 @@ typedef struct {
  * studies of a standard. */
 int mantsim_dram_timing_run(const mantsim_dram_timing *timing, const uint64_t *addresses, const uint64_t *bytes, size_t count,
                             uint64_t *finish_ps);
+
+/* The commands a run of transfers issued, and the standby time of its channels from 0 to an end
+ * time: what DRAM energy is computed from (the rows stay open until another row of their bank is
+ * needed, so a channel is in precharged standby until its first activation, active after). */
+typedef struct {
+    uint64_t activates, precharges, read_bursts, write_bursts;
+    uint64_t active_standby_ps, precharged_standby_ps;  /* summed over channels */
+} mantsim_dram_activity;
+
+/* As mantsim_dram_timing_run, each transfer a read or (writes[i] != 0) a write, and the activity
+ * up to end_ps (0: the last transfer's finish). writes may be NULL (all reads). */
+int mantsim_dram_timing_activity(const mantsim_dram_timing *timing, const uint64_t *addresses, const uint64_t *bytes,
+                                 const uint8_t *writes, size_t count, uint64_t end_ps, uint64_t *finish_ps,
+                                 mantsim_dram_activity *activity);
 
 typedef struct {
     uint32_t rows;                 /* PE rows R (reduction axis in WS, tokens in OS) */

@@ -1,4 +1,5 @@
 import Foundation
+import MantHardware
 import Yams
 
 /// Energy per action for every counter the model emits, per node (`Configs/energy/*.yaml`), each
@@ -17,6 +18,9 @@ public struct EnergyTable: Equatable, Sendable {
     /// DRAM technology -> pJ per bit read and written.
     public var dramRead: [String: Entry]
     public var dramWrite: [String: Entry]
+    /// DRAM technology -> the part's currents (`power:` in the table's dram section): the energy of
+    /// a run on that standard's channels (a bank model), in place of the flat rate per bit.
+    public var dramPower: [String: DRAMPower] = [:]
     /// pJ per PE per cycle.
     public var peLeakage: Entry
     /// Area per unit in um^2; empty when the table has no `area` section.
@@ -83,7 +87,8 @@ public struct EnergyTable: Equatable, Sendable {
     public static let nonActions: Set<String> = ["pe.idle", "dram.busy_cycles", "dram.read_bits", "dram.write_bits", "controller.tiles",
                                                   "vector.cycles", "kv.cycles", "kv.key_vectors", "kv.value_vectors",
                                                   "kv.window_flushes", "decoder.conflict_cycles", "decoder.codebook_loads",
-                                                  "decoder.cycles"]
+                                                  "decoder.cycles", "dram.activates", "dram.precharges", "dram.read_bursts",
+                                                  "dram.write_bursts", "dram.active_standby_cycles", "dram.precharged_standby_cycles"]
 
     public static func load(path: String) throws -> EnergyTable {
         var reader = ConfigReader(path: path)
@@ -105,15 +110,23 @@ public struct EnergyTable: Equatable, Sendable {
                 if let mapping = value as? [String: Any] { reader.allow(mapping, keys: ["pj", "source"], at: "actions.\(name)") }
             }
         }
-        var reads = [String: Entry](), writes = [String: Entry]()
+        var reads = [String: Entry](), writes = [String: Entry](), powers = [String: DRAMPower]()
         if let dram = reader.mapping(top["dram"], at: "dram") {
             for (technology, value) in dram {
                 let field = "dram.\(technology)"
                 guard let mapping = reader.mapping(value, at: field) else { continue }
-                reader.allow(mapping, keys: ["read_pj_per_bit", "write_pj_per_bit", "source"], at: field)
+                reader.allow(mapping, keys: ["read_pj_per_bit", "write_pj_per_bit", "source", "power"], at: field)
                 let source = reader.string(mapping, "source", at: field) ?? ""
                 if let read = reader.number(mapping, "read_pj_per_bit", at: field, positive: true) { reads[technology] = Entry(picojoules: read, source: source) }
                 if let write = reader.number(mapping, "write_pj_per_bit", at: field, positive: true) { writes[technology] = Entry(picojoules: write, source: source) }
+                if mapping["power"] != nil, let file = reader.string(mapping, "power", at: field) {
+                    let resolved = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: path).deletingLastPathComponent()).standardizedFileURL.path
+                    do {
+                        powers[technology] = try DRAMPower.load(path: resolved)
+                    } catch {
+                        reader.problem("\(field).power: \(error)")
+                    }
+                }
             }
         }
         var leakage: Entry?
@@ -152,6 +165,7 @@ public struct EnergyTable: Equatable, Sendable {
         try reader.finish()
         var table = EnergyTable(nodeNanometres: node, actions: actions, dramRead: reads, dramWrite: writes, peLeakage: leakage!, areas: areas, sram: sram)
         table.synthesizedArea = synthesized
+        table.dramPower = powers
         return table
     }
 
@@ -225,8 +239,11 @@ public struct EnergyTable: Equatable, Sendable {
         }
     }
 
-    /// Energy of a run, per component, in pJ.
-    public func energy(counters: [String: UInt64], cycles: UInt64, processingElements: Int, dram technology: String) throws -> EnergyBreakdown {
+    /// Energy of a run, per component, in pJ. On a standard's channels (`timing`) whose part the
+    /// table has currents for, DRAM energy is the commands' and the standby time's (DRAMPower):
+    /// activate, read/write, refresh and background; otherwise bits x the flat rate per bit.
+    public func energy(counters: [String: UInt64], cycles: UInt64, processingElements: Int, dram technology: String,
+                       timing: DRAMTiming? = nil) throws -> EnergyBreakdown {
         try requireEntries(for: Array(counters.keys))
         guard let read = dramRead[technology], let write = dramWrite[technology] else {
             throw ConfigError(path: "energy table (\(nodeNanometres) nm)",
@@ -237,18 +254,26 @@ public struct EnergyTable: Equatable, Sendable {
         for name in counters.keys.sorted() where actions[name] != nil {
             components[EnergyBreakdown.component(of: name), default: 0] += Double(counters[name]!) * actions[name]!.picojoules
         }
-        components["dram", default: 0] += Double(counters["dram.read_bits"] ?? 0) * read.picojoules
-            + Double(counters["dram.write_bits"] ?? 0) * write.picojoules
+        if let timing, let power = dramPower[technology] {
+            for (name, picojoules) in power.energy(DRAMPower.activity(counters: counters, cycles: cycles, timing: timing), timing: timing) {
+                components[name] = picojoules
+            }
+        } else {
+            components["dram", default: 0] += Double(counters["dram.read_bits"] ?? 0) * read.picojoules
+                + Double(counters["dram.write_bits"] ?? 0) * write.picojoules
+        }
         components["leakage"] = Double(cycles) * Double(processingElements) * peLeakage.picojoules
         return EnergyBreakdown(picojoules: components)
     }
 }
 
-/// Energy per component (pe, sac, decoder, wbuf, abuf, obuf, vector, kv, dram, leakage) in pJ.
+/// Energy per component (pe, sac, decoder, wbuf, abuf, obuf, vector, kv, dram, leakage) in pJ; a
+/// run on a DRAM standard's channels has dram_activate, dram_rw, dram_refresh and dram_background
+/// in place of dram.
 public struct EnergyBreakdown: Equatable, Sendable, Encodable {
     public var picojoules: [String: Double]
 
-    public static let order = ["pe", "sac", "decoder", "wbuf", "abuf", "obuf", "vector", "kv", "dram", "leakage"]
+    public static let order = ["pe", "sac", "decoder", "wbuf", "abuf", "obuf", "vector", "kv", "dram"] + DRAMPower.components + ["leakage"]
 
     public var total: Double { EnergyBreakdown.total(picojoules) }
 

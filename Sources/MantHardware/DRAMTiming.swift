@@ -11,7 +11,9 @@ internal import CMantSimRTL
 /// | hbm2 | 1 ns | 14-14-14 | 4 | 128 bits | 16 | 1 KiB | 32 GB/s | JESD235 (2 Gb/s per pin); DRAMsim3 configs/HBM2_8Gb_x128.ini |
 ///
 /// Not modelled: refresh, tRAS, tRRD/tFAW, bank groups' tCCD_L, read-write turnaround, and
-/// reordering in the controller (requests are served in the order they arrive).
+/// reordering in the controller (requests are served in the order they arrive). The energy of a
+/// run on these channels comes from its commands and each part's currents (`Configs/dram/*.yaml`,
+/// MantConfig's DRAMPower); refresh energy is charged there though refresh takes no time here.
 public struct DRAMTiming: Equatable, Sendable {
     public var standard: String
     public var channels: Int
@@ -71,5 +73,28 @@ public struct DRAMTiming: Equatable, Sendable {
         }
         guard status == Int32(MANTSIM_OK) else { throw RTLModel.error(status: status, message: mantsim_rtl_last_error(nil)) }
         return finish
+    }
+
+    /// The commands the bank model issues for these transfers (all queued at time 0, in order),
+    /// and its channels' standby time from 0 to `endPicoseconds` (0: the last transfer's finish).
+    public struct Commands: Equatable, Sendable {
+        public var finishPicoseconds: [UInt64]
+        public var activates, precharges, readBursts, writeBursts: UInt64
+        /// Summed over channels.
+        public var activeStandbyPicoseconds, prechargedStandbyPicoseconds: UInt64
+    }
+
+    public func commands(_ transfers: [(address: UInt64, bytes: UInt64, write: Bool)], endPicoseconds: UInt64 = 0) throws -> Commands {
+        var timing = cTiming(clockMHz: 1000)
+        var finish = [UInt64](repeating: 0, count: transfers.count)
+        var activity = mantsim_dram_activity()
+        let status = finish.withUnsafeMutableBufferPointer { out in
+            mantsim_dram_timing_activity(&timing, transfers.map(\.address), transfers.map(\.bytes), transfers.map { $0.write ? 1 : 0 },
+                                         transfers.count, endPicoseconds, out.baseAddress, &activity)
+        }
+        guard status == Int32(MANTSIM_OK) else { throw RTLModel.error(status: status, message: mantsim_rtl_last_error(nil)) }
+        return Commands(finishPicoseconds: finish, activates: activity.activates, precharges: activity.precharges,
+                        readBursts: activity.read_bursts, writeBursts: activity.write_bursts,
+                        activeStandbyPicoseconds: activity.active_standby_ps, prechargedStandbyPicoseconds: activity.precharged_standby_ps)
     }
 }

@@ -176,7 +176,8 @@ public struct AttentionStep {
         let table = self.energy.priced(for: architecture, headDimension: model.headDimension)
         for part in all {
             let partEnergy = try table.energy(counters: part.counters, cycles: part.unit == "kv engine" ? 0 : part.cycles,
-                                                    processingElements: processingElements, dram: architecture.dramTechnology)
+                                                    processingElements: processingElements, dram: architecture.dramTechnology,
+                                              timing: architecture.array.dramTiming)
             energy.merge(partEnergy.picojoules, uniquingKeysWith: +)
         }
         energy["leakage", default: 0] += AttentionMapping.excessLeakage(excess, architecture: architecture, energy: self.energy)

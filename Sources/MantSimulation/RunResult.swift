@@ -77,6 +77,8 @@ public struct RunResult: Sendable, Codable, Equatable {
     public var perplexity: PerplexitySummary? = nil
     /// The attention unit, when attention runs on one: "16x16 fp16".
     public var attentionUnit: String? = nil
+    /// How its DRAM energy was priced: per command from a part's currents, or per bit.
+    public var dramEnergy: String? = nil
 
     public func phase(_ kind: Phase) -> PhaseResult? { phases.first { $0.phase == kind } }
 }

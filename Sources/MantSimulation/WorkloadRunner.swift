@@ -228,7 +228,20 @@ public final class WorkloadRunner {
                          energyNodeNanometres: energy.nodeNanometres, fidelity: request.fidelity.rawValue, seed: request.seed,
                          area: energy.areas.isEmpty ? [:] : try AreaModel(table: energy).area(of: architecture, headDimension: request.model.headDimension),
                          phases: phases, accuracy: measuresAccuracy ? try accuracy(request, operands: operands) : nil,
-                         attentionUnit: architecture.attentionUnit.map { "\($0.rows)x\($0.columns) \($0.peType.rawValue)" })
+                         attentionUnit: architecture.attentionUnit.map { "\($0.rows)x\($0.columns) \($0.peType.rawValue)" },
+                         dramEnergy: WorkloadRunner.dramEnergy(of: architecture, table: energy))
+    }
+
+    /// How the run's DRAM energy is priced, in words for reports.
+    static func dramEnergy(of architecture: ArchitectureConfig, table: EnergyTable) -> String {
+        let technology = architecture.dramTechnology
+        if let timing = architecture.array.dramTiming, let power = table.dramPower[technology] {
+            return "\(timing.standard) x\(timing.channels): activations, read/write bursts, refresh and standby time from the part's currents "
+                + "(\(power.path.split(separator: "/").suffix(3).joined(separator: "/")))"
+        }
+        let read = table.dramRead[technology].map { String(format: "%g", $0.picojoules) } ?? "?"
+        let write = table.dramWrite[technology].map { String(format: "%g", $0.picojoules) } ?? "?"
+        return "\(technology), ideal interface: \(read) pJ per bit read, \(write) written (energy table; `--dram \(technology)x4` prices commands instead)"
     }
 
     /// The run's formats in accuracy terms: its weights' SQNR, and its KV cache's attention SQNR at
@@ -267,7 +280,8 @@ public final class WorkloadRunner {
                 counters["controller.cycles"] = one.totalCycles * instances
                 let cycles = one.totalCycles * instances
                 let energy = try table.energy(counters: counters, cycles: cycles, processingElements: processingElements,
-                                              dram: architecture.dramTechnology).picojoules
+                                              dram: architecture.dramTechnology,
+                                              timing: architecture.array.dramTiming).picojoules
                 let macs = counters.filter { $0.key.hasPrefix("pe.mac_") }.values.reduce(0, +)
                 let part = OperationResult(name: op.name, unit: op.unit.rawValue, m: op.m, k: op.k, n: op.n, instances: Int(instances),
                                            cycles: cycles, macs: macs, dramReadBits: counters["dram.read_bits"] ?? 0,
@@ -364,7 +378,8 @@ public final class WorkloadRunner {
         }
         counters["controller.cycles"] = nil
         let table = energy.priced(for: architecture, headDimension: request.model.headDimension)
-        let energy = try table.energy(counters: counters, cycles: 0, processingElements: 0, dram: architecture.dramTechnology)
+        let energy = try table.energy(counters: counters, cycles: 0, processingElements: 0, dram: architecture.dramTechnology,
+                                              timing: architecture.array.dramTiming)
         return OperationResult(name: "kv_engine", unit: "kvEngine", m: 1, k: config.headDimension, n: tokens, instances: Int(instances),
                                cycles: cycles, macs: 0, dramReadBits: 0, dramWriteBits: counters["dram.write_bits"] ?? 0,
                                energy: energy.picojoules, counters: counters)

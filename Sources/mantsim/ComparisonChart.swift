@@ -18,6 +18,7 @@ struct ComparisonChart {
     static let colours: [String: String] = [
         "pe": "#4e79a7", "sac": "#f28e2b", "decoder": "#e15759", "wbuf": "#76b7b2", "abuf": "#59a14f",
         "obuf": "#edc948", "vector": "#b07aa1", "kv": "#ff9da7", "dram": "#9c755f", "leakage": "#bab0ac",
+        "dram_activate": "#5c3d2e", "dram_rw": "#9c755f", "dram_refresh": "#c9a27e", "dram_background": "#e6cfb3",
     ]
 
     func svg() -> String {
@@ -51,10 +52,10 @@ struct ComparisonChart {
         }
         var x = ChartPanel.margin
         let legendY = height - legendHeight / 2
-        for component in EnergyBreakdown.order {
-            body.append("<rect x=\"\(f(x))\" y=\"\(f(legendY - 9))\" width=\"12\" height=\"12\" fill=\"\(ComparisonChart.colours[component]!)\"/>")
+        for component in EnergyBreakdown.order where comparison.rows.contains(where: { ($0.breakdown[component] ?? 0) > 0 }) {
+            body.append("<rect x=\"\(f(x))\" y=\"\(f(legendY - 9))\" width=\"12\" height=\"12\" fill=\"\(ComparisonChart.colours[component] ?? "#999999")\"/>")
             body.append(text(x: x + 16, y: legendY + 1, component, size: 12, anchor: "start"))
-            x += 90
+            x += 30 + 7 * Double(component.count)
         }
         return document(width: width, height: height, body: body)
     }

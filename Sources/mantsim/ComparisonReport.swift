@@ -43,6 +43,12 @@ extension Comparison {
             lines += ["", "SQNR: weights against FP32 over the \(accuracy.weights) weights each array quantized; KV cache: attention output "
                       + "against an FP32 cache at context \(accuracy.kvContext), kv-study's measure (queries and probabilities in FP32)"]
         }
+        let pricing = runs.compactMap(\.dramEnergy)
+        if Set(pricing).count == 1 {
+            lines += ["DRAM energy: \(pricing[0])"]
+        } else if !pricing.isEmpty {
+            lines += ["DRAM energy:"] + runs.compactMap { run in run.dramEnergy.map { "  \(run.architecture): \($0)" } }
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -134,7 +134,8 @@ struct Gemm: ParsableCommand {
             if let table {
                 report.energyPicojoules = try table.energy(counters: report.counters, cycles: report.totalCycles,
                                                            processingElements: architecture.array.rows * architecture.array.columns,
-                                                           dram: architecture.dramTechnology).picojoules
+                                                           dram: architecture.dramTechnology,
+                                              timing: architecture.array.dramTiming).picojoules
             }
             reports.append(report)
         }

@@ -97,6 +97,7 @@ enum WorkloadReport {
             lines.append("area \(String(format: "%.3f", area)) mm^2: " + parts.joined(separator: ", "))
         }
         if let accuracy = result.accuracy { lines.append(accuracyLine(accuracy)) }
+        if let pricing = result.dramEnergy { lines.append("DRAM energy: \(pricing)") }
         if let perplexity = result.perplexity {
             lines.append("perplexity \(Comparison.perplexityText(perplexity.values[result.architecture])) (\(Comparison.increaseText(perplexity.increase(of: result.architecture))) "
                          + "over the FP32 model's \(String(format: "%.3f", perplexity.fp32))) on \(perplexity.model), \(perplexity.tokens) tokens of \(perplexity.text) "

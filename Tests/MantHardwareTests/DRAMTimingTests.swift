@@ -81,6 +81,14 @@ final class DRAMTimingTests: XCTestCase {
             if dramBound {
                 XCTAssertLessThan(Double(result.totalCycles), bound * 1.05, "\(technology): \(result.totalCycles) cycles against \(bound)")
             }
+            // The commands behind the energy: whole bursts for the bits moved, an activation per
+            // row touched at least, and every channel in one standby state or the other all along.
+            let burstBits = UInt64(timing.burstBytes * 8)
+            XCTAssertEqual(result.counters["dram.read_bursts"]!, (result.counters["dram.read_bits"]! + burstBits - 1) / burstBits, accuracy: UInt64(channels * 16), technology)
+            XCTAssertGreaterThanOrEqual(result.counters["dram.write_bursts"]! * burstBits, result.counters["dram.write_bits"]!, technology)
+            XCTAssertGreaterThanOrEqual(result.counters["dram.activates"]! * UInt64(timing.rowBytes * 8), result.counters["dram.read_bits"]!, technology)
+            let standby = result.counters["dram.active_standby_cycles"]! + result.counters["dram.precharged_standby_cycles"]!
+            XCTAssertEqual(standby, UInt64(channels) * result.totalCycles, accuracy: 2, technology)
         }
     }
 }

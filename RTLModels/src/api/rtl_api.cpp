@@ -318,6 +318,26 @@ int mantsim_dram_timing_run(const mantsim_dram_timing *timing, const uint64_t *a
     });
 }
 
+int mantsim_dram_timing_activity(const mantsim_dram_timing *timing, const uint64_t *addresses, const uint64_t *bytes,
+                                 const uint8_t *writes, size_t count, uint64_t end_ps, uint64_t *finish_ps,
+                                 mantsim_dram_activity *activity) {
+    return guarded(detached_error(), [&]() -> int {
+        if (timing == nullptr || activity == nullptr || (count > 0 && (addresses == nullptr || bytes == nullptr || finish_ps == nullptr))) {
+            throw std::invalid_argument("dram_timing_activity: timing, activity, addresses, bytes and finish_ps must not be NULL");
+        }
+        mantsim::check_dram_timing(*timing);
+        mantsim::DramBanks banks;
+        banks.reset(*timing);
+        uint64_t last = 0;
+        for (size_t i = 0; i < count; ++i) {
+            finish_ps[i] = banks.transfer(addresses[i], bytes[i], 0, writes != nullptr && writes[i] != 0);
+            last = std::max(last, finish_ps[i]);
+        }
+        *activity = banks.activity(end_ps == 0 ? last : end_ps);
+        return MANTSIM_OK;
+    });
+}
+
 const char *mantsim_rtl_last_error(const mantsim_rtl *handle) {
     return handle ? handle->error.c_str() : detached_error().c_str();
 }

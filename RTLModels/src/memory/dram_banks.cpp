@@ -20,9 +20,10 @@ void check_dram_timing(const mantsim_dram_timing &t) {
 
 void DramBanks::reset(const mantsim_dram_timing &timing) {
     timing_ = timing;
-    bus_busy_ps_ = activations_ = 0;
+    bus_busy_ps_ = activations_ = precharges_ = read_bursts_ = write_bursts_ = 0;
     banks_.clear();
     bus_free_.clear();
+    first_activation_ps_.clear();
     if (!enabled()) return;
     check_dram_timing(timing);
     burst_bytes_ = uint64_t(timing.bus_bits) / 8 * timing.burst_length;
@@ -30,19 +31,24 @@ void DramBanks::reset(const mantsim_dram_timing &timing) {
     bursts_per_row_ = timing.row_bytes / burst_bytes_;
     banks_.assign(size_t(timing.channels) * timing.banks, Bank{});
     bus_free_.assign(timing.channels, 0);
+    first_activation_ps_.assign(timing.channels, UINT64_MAX);
 }
 
-uint64_t DramBanks::segment(uint32_t channel, uint32_t bank_index, int64_t row, uint64_t bursts, uint64_t start_ps) {
+uint64_t DramBanks::segment(uint32_t channel, uint32_t bank_index, int64_t row, uint64_t bursts, uint64_t start_ps, bool write) {
     Bank &bank = banks_[size_t(channel) * timing_.banks + bank_index];
     const uint64_t tck = timing_.tck_ps;
     uint64_t cas = std::max(start_ps, bank.cas_ready);
     if (bank.open_row != row) {
         // Precharge (when a row is open) once the bank's last data has left, then activate.
         const uint64_t begin = std::max(start_ps, bank.data_end);
-        cas = begin + (bank.open_row >= 0 ? uint64_t(timing_.trp) * tck : 0) + uint64_t(timing_.trcd) * tck;
+        const uint64_t activate = begin + (bank.open_row >= 0 ? uint64_t(timing_.trp) * tck : 0);
+        cas = activate + uint64_t(timing_.trcd) * tck;
+        precharges_ += bank.open_row >= 0 ? 1 : 0;
         bank.open_row = row;
         activations_ += 1;
+        first_activation_ps_[channel] = std::min(first_activation_ps_[channel], activate);
     }
+    (write ? write_bursts_ : read_bursts_) += bursts;
     // Reads to the open row issue one burst slot apart; data follows CL later, in bus order.
     const uint64_t first = std::max(cas + uint64_t(timing_.cl) * tck, bus_free_[channel]);
     const uint64_t end = first + bursts * burst_ps_;
@@ -53,7 +59,21 @@ uint64_t DramBanks::segment(uint32_t channel, uint32_t bank_index, int64_t row, 
     return end;
 }
 
-uint64_t DramBanks::transfer(uint64_t address, uint64_t bytes, uint64_t start_ps) {
+mantsim_dram_activity DramBanks::activity(uint64_t end_ps) const {
+    mantsim_dram_activity out{};
+    out.activates = activations_;
+    out.precharges = precharges_;
+    out.read_bursts = read_bursts_;
+    out.write_bursts = write_bursts_;
+    for (uint64_t first : first_activation_ps_) {
+        const uint64_t precharged = std::min(first, end_ps);
+        out.precharged_standby_ps += precharged;
+        out.active_standby_ps += end_ps - precharged;
+    }
+    return out;
+}
+
+uint64_t DramBanks::transfer(uint64_t address, uint64_t bytes, uint64_t start_ps, bool write) {
     if (bytes == 0) return start_ps;
     const uint64_t channels = timing_.channels, banks = timing_.banks;
     const uint64_t first = address / burst_bytes_, last = (address + bytes - 1) / burst_bytes_;
@@ -69,7 +89,7 @@ uint64_t DramBanks::transfer(uint64_t address, uint64_t bytes, uint64_t start_ps
             const uint64_t in_row = slot % bursts_per_row_;
             const uint64_t count = std::min(bursts_per_row_ - in_row, end_slot - slot + 1);
             const uint64_t row_index = slot / bursts_per_row_;   // bank-row pairs in address order
-            finish = std::max(finish, segment(channel, uint32_t(row_index % banks), int64_t(row_index / banks), count, start_ps));
+            finish = std::max(finish, segment(channel, uint32_t(row_index % banks), int64_t(row_index / banks), count, start_ps, write));
             slot += count;
         }
     }

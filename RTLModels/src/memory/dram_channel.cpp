@@ -31,7 +31,7 @@ size_t DramChannel::request(uint64_t bits, bool write, Stream stream) {
     const uint64_t address = (uint64_t(stream) << 44) + cursor_[stream];
     cursor_[stream] += (bytes + burst - 1) / burst * burst;
     const uint64_t cycle_ps = banks_.timing().cycle_ps;
-    const uint64_t finish_ps = banks_.transfer(address, bytes, now_ * cycle_ps);
+    const uint64_t finish_ps = banks_.transfer(address, bytes, now_ * cycle_ps, write);
     last_finish_ = std::max({last_finish_, now_ + 1, (finish_ps + cycle_ps - 1) / cycle_ps});
     queue_.push_back(Transfer{ticket, bits, last_finish_, write});
     return ticket;
@@ -136,6 +136,16 @@ void DramChannel::report(CounterArray &counters) const {
     // Banked: the cycles the buses moved data, averaged over the channels.
     const uint64_t banked = banks_.enabled() ? (banks_.bus_busy_ps() / banks_.timing().channels + banks_.timing().cycle_ps - 1) / banks_.timing().cycle_ps : 0;
     counters[MANTSIM_COUNTER_DRAM_BUSY_CYCLES] += busy_cycles_ + banked;
+    if (!banks_.enabled()) return;
+    // Commands and standby time over the job's cycles, in channel-cycles of the accelerator's clock.
+    const uint64_t cycle_ps = banks_.timing().cycle_ps;
+    const mantsim_dram_activity activity = banks_.activity(now_ * cycle_ps);
+    counters[MANTSIM_COUNTER_DRAM_ACTIVATES] += activity.activates;
+    counters[MANTSIM_COUNTER_DRAM_PRECHARGES] += activity.precharges;
+    counters[MANTSIM_COUNTER_DRAM_READ_BURSTS] += activity.read_bursts;
+    counters[MANTSIM_COUNTER_DRAM_WRITE_BURSTS] += activity.write_bursts;
+    counters[MANTSIM_COUNTER_DRAM_ACTIVE_STANDBY_CYCLES] += activity.active_standby_ps / cycle_ps;
+    counters[MANTSIM_COUNTER_DRAM_PRECHARGED_STANDBY_CYCLES] += activity.precharged_standby_ps / cycle_ps;
 }
 
 }  // namespace mantsim
