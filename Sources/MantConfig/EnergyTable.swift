@@ -27,6 +27,9 @@ public struct EnergyTable: Equatable, Sendable {
     public var areas: [String: Entry] = [:]
     /// On-chip memories priced from CACTI: nil when the table prices SRAM counters as fixed actions.
     public var sram: SRAMPricing?
+    /// The leakage of an architecture's SRAMs per cycle of its clock, in pJ (`priced(for:)` sets it
+    /// from the CACTI table: each bank's leakage power x the node rule of its energy); 0 unpriced.
+    public var sramLeakagePicojoulesPerCycle: Double = 0
     /// PE areas from gates (`synthesized_area`): nil when the table has none.
     public var synthesizedArea: SynthesizedArea? = nil
     /// Where the area model takes PE areas from: the `area` section's composed figures, or the
@@ -206,16 +209,20 @@ public struct EnergyTable: Equatable, Sendable {
         }
         let scale = Double(nodeNanometres) / Double(sram.cactiNode)
         return SRAMTable.Bank(readPicojoules: bank.readPicojoules * scale, writePicojoules: bank.writePicojoules * scale,
-                              areaSquareMicrons: bank.areaSquareMicrons * scale * scale)
+                              areaSquareMicrons: bank.areaSquareMicrons * scale * scale, leakageMilliwatts: bank.leakageMilliwatts * scale)
     }
 
     /// The table with every SRAM counter priced for `architecture`'s memories (their capacity,
-    /// banks and port width); unchanged when the table prices SRAM counters as fixed actions.
+    /// banks and port width), and their leakage over each cycle of its clock; unchanged when the
+    /// table prices SRAM counters as fixed actions.
     public func priced(for architecture: ArchitectureConfig, headDimension: Int = 128) -> EnergyTable {
         guard let sram else { return self }
         var result = self
+        result.sramLeakagePicojoulesPerCycle = 0
         for memory in architecture.memories(headDimension: headDimension) {
             guard let bank = bank(of: memory) else { continue }
+            // mW x ns per cycle = pJ per cycle, every bank of every memory the architecture builds.
+            if memory.built { result.sramLeakagePicojoulesPerCycle += Double(memory.banks) * bank.leakageMilliwatts * 1000 / architecture.clockMHz }
             let shape = "\(memory.name): \(memory.banks) x \(EnergyTable.describe(bytes: memory.bankBytes)) banks, \(memory.widthBits)-bit ports"
             let rule = "CACTI \(sram.cactiNode) nm (\(URL(fileURLWithPath: sram.path).lastPathComponent))"
                 + (sram.cactiNode == nodeNanometres ? "" : " x \(nodeNanometres)/\(sram.cactiNode)")
@@ -263,17 +270,19 @@ public struct EnergyTable: Equatable, Sendable {
                 + Double(counters["dram.write_bits"] ?? 0) * write.picojoules
         }
         components["leakage"] = Double(cycles) * Double(processingElements) * peLeakage.picojoules
+        if sramLeakagePicojoulesPerCycle > 0 { components["sram_leakage"] = Double(cycles) * sramLeakagePicojoulesPerCycle }
         return EnergyBreakdown(picojoules: components)
     }
 }
 
-/// Energy per component (pe, sac, decoder, wbuf, abuf, obuf, vector, kv, dram, leakage) in pJ; a
+/// Energy per component (pe, sac, decoder, wbuf, abuf, obuf, vector, kv, dram, leakage: the PEs',
+/// sram_leakage: the memories') in pJ; a
 /// run on a DRAM standard's channels has dram_activate, dram_rw, dram_refresh and dram_background
 /// in place of dram.
 public struct EnergyBreakdown: Equatable, Sendable, Encodable {
     public var picojoules: [String: Double]
 
-    public static let order = ["pe", "sac", "decoder", "wbuf", "abuf", "obuf", "vector", "kv", "dram"] + DRAMPower.components + ["leakage"]
+    public static let order = ["pe", "sac", "decoder", "wbuf", "abuf", "obuf", "vector", "kv", "dram"] + DRAMPower.components + ["leakage", "sram_leakage"]
 
     public var total: Double { EnergyBreakdown.total(picojoules) }
 

@@ -5,14 +5,19 @@ import MantHardware
 /// (`Configs/sram/cacti.csv`, written by `make sram-table`), and the interpolation the cost model
 /// prices every on-chip memory with.
 ///
-/// Between grid points the energy per access and the bank area are interpolated linearly in
-/// log2(capacity) and log2(width). Outside the grid the energy per bit of the nearest edge is
-/// kept and the area grows in proportion to capacity: a bank smaller than the smallest in the
-/// table costs its share of that bank, per bit.
+/// Between grid points the energy per access, the bank area and its leakage are interpolated
+/// linearly in log2(capacity) and log2(width). Outside the grid the energy per bit of the nearest
+/// edge is kept and the area and leakage grow in proportion to capacity: a bank smaller than the
+/// smallest in the table costs its share of that bank, per bit.
 public struct SRAMTable: Equatable, Sendable {
     public struct Bank: Equatable, Sendable {
         /// pJ per access of the bank's full width, and um^2 of the bank.
         public var readPicojoules: Double, writePicojoules: Double, areaSquareMicrons: Double
+        /// The bank's leakage power in mW: CACTI's "Standby leakage per bank", which is its total
+        /// subthreshold plus gate leakage ("Total leakage power of a bank" + "Total gate leakage
+        /// power of a bank" in CACTI's report) with power gating off, as hwcomponents-cacti
+        /// configures it (its cells and periphery are ITRS low-standby-power devices).
+        public var leakageMilliwatts: Double = 0
     }
 
     /// CACTI node (nm) -> bank bytes -> width bits -> bank.
@@ -30,13 +35,13 @@ public struct SRAMTable: Equatable, Sendable {
         for (index, line) in lines.dropFirst().enumerated() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             let integers = fields.prefix(3).compactMap { Int($0) }.filter { $0 > 0 }
-            let numbers = fields.dropFirst(3).prefix(3).compactMap { Double($0) }.filter { $0.isFinite && $0 > 0 }
-            guard fields.count == columns.count, integers.count == 3, numbers.count == 3 else {
+            let numbers = fields.dropFirst(3).prefix(4).compactMap { Double($0) }.filter { $0.isFinite && $0 > 0 }
+            guard fields.count == columns.count, integers.count == 3, numbers.count == 4 else {
                 problems.append("data row \(index + 1): expected \(columns.count) fields, positive integers then positive numbers, got \(line)")
                 continue
             }
             banks[integers[0], default: [:]][integers[1], default: [:]][integers[2]] =
-                Bank(readPicojoules: numbers[0], writePicojoules: numbers[1], areaSquareMicrons: numbers[2])
+                Bank(readPicojoules: numbers[0], writePicojoules: numbers[1], areaSquareMicrons: numbers[2], leakageMilliwatts: numbers[3])
         }
         for (node, sizes) in banks {
             let widths = Set(sizes.values.map { Set($0.keys) })
@@ -63,7 +68,8 @@ public struct SRAMTable: Equatable, Sendable {
         let clampedBytes = min(max(bytes, Double(capacities.first!)), Double(capacities.last!))
         let widthFactor = widthBits / clampedWidth
         return Bank(readPicojoules: blend(\.readPicojoules) * widthFactor, writePicojoules: blend(\.writePicojoules) * widthFactor,
-                    areaSquareMicrons: blend(\.areaSquareMicrons) * bytes / clampedBytes)
+                    areaSquareMicrons: blend(\.areaSquareMicrons) * bytes / clampedBytes,
+                    leakageMilliwatts: blend(\.leakageMilliwatts) * bytes / clampedBytes)
     }
 
     /// The grid points either side of `value` and its position between them in log2, clamped to the grid.

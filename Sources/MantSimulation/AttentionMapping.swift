@@ -19,9 +19,12 @@ enum AttentionMapping {
         engineCycles > besideCycles ? engineCycles - besideCycles : 0
     }
 
-    /// PE leakage over the cycles the engine adds, in pJ: the array idles through them.
-    static func excessLeakage(_ cycles: UInt64, architecture: ArchitectureConfig, energy: EnergyTable) -> Double {
-        Double(cycles) * Double(architecture.leakingPEs) * energy.peLeakage.picojoules
+    /// What the cycles the engine adds cost, in pJ per component: the array idles through them, so
+    /// its PEs' and memories' leakage, and on a DRAM standard's channels their standby and refresh
+    /// (`priced` is the energy table priced for the architecture).
+    static func excessEnergy(_ cycles: UInt64, architecture: ArchitectureConfig, priced: EnergyTable) throws -> [String: Double] {
+        try priced.energy(counters: [:], cycles: cycles, processingElements: architecture.leakingPEs, dram: architecture.dramTechnology,
+                          timing: architecture.array.dramTiming).picojoules.filter { $0.value > 0 }
     }
 
     /// The engine's work for one decode step's new token, per KV head: its own cycles (the DRAM

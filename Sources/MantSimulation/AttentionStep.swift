@@ -180,7 +180,7 @@ public struct AttentionStep {
                                               timing: architecture.array.dramTiming)
             energy.merge(partEnergy.picojoules, uniquingKeysWith: +)
         }
-        energy["leakage", default: 0] += AttentionMapping.excessLeakage(excess, architecture: architecture, energy: self.energy)
+        energy.merge(try AttentionMapping.excessEnergy(excess, architecture: architecture, priced: table), uniquingKeysWith: +)
         return Report(architecture: architecture.name, model: model.name, context: context, batch: batch,
                       kvFormat: kvFormat, parts: all,
                       cycles: cycles, latencySeconds: Double(cycles) / (architecture.clockMHz * 1e6), energy: energy,

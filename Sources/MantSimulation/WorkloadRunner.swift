@@ -199,7 +199,7 @@ public final class WorkloadRunner {
                     cycles += excess
                     results.append(OperationResult(name: "kv_engine_excess", unit: "kvEngine", m: 0, k: 0, n: 0, instances: 1, cycles: excess,
                                                    macs: 0, dramReadBits: 0, dramWriteBits: 0,
-                                                   energy: ["leakage": AttentionMapping.excessLeakage(excess, architecture: architecture, energy: self.energy)],
+                                                   energy: try AttentionMapping.excessEnergy(excess, architecture: architecture, priced: table),
                                                    counters: [:]))
                 }
                 var overlapped = part

@@ -19,6 +19,7 @@ struct ComparisonChart {
         "pe": "#4e79a7", "sac": "#f28e2b", "decoder": "#e15759", "wbuf": "#76b7b2", "abuf": "#59a14f",
         "obuf": "#edc948", "vector": "#b07aa1", "kv": "#ff9da7", "dram": "#9c755f", "leakage": "#bab0ac",
         "dram_activate": "#5c3d2e", "dram_rw": "#9c755f", "dram_refresh": "#c9a27e", "dram_background": "#e6cfb3",
+        "sram_leakage": "#79706e",
     ]
 
     func svg() -> String {

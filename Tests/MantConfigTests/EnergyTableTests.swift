@@ -44,6 +44,7 @@ final class EnergyTableTests: XCTestCase {
         }
         expected += Double(result.counters["dram.read_bits"]! + result.counters["dram.write_bits"]!) * 8.0
         expected += Double(result.totalCycles) * 64 * 0.129
+        expected += Double(result.totalCycles) * table.sramLeakagePicojoulesPerCycle
         XCTAssertEqual(breakdown.total, expected, accuracy: expected * 1e-12)
         XCTAssertEqual(breakdown.picojoules["pe"]!, Double(result.counters["pe.mac_w3a8"]!) * 0.1089
                        + Double(result.counters["pe.shift_add"]!) * 0.08089, accuracy: 1e-6)

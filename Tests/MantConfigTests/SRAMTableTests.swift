@@ -74,6 +74,35 @@ final class SRAMTableTests: XCTestCase {
         XCTAssertLessThan(energy.priced(for: arch).actions["wbuf.read_bits"]!.picojoules, priced.actions["wbuf.read_bits"]!.picojoules)
     }
 
+    /// SRAM leakage is charged over time: linear in the cycles, and in the capacity when the banks
+    /// multiply; each bank's is the table's (its row at 32 nm x 28/32), summed over every memory
+    /// the architecture builds, per cycle of its clock.
+    func testSRAMLeakageGrowsLinearlyWithTimeAndCapacity() throws {
+        let energy = try EnergyTable.load(path: EnergyTableTests.energy.appendingPathComponent("28nm.yaml").path)
+        var arch = try ArchitectureConfig.load(path: SRAMTableTests.configs.appendingPathComponent("arch/int8.yaml").path)
+        let priced = energy.priced(for: arch)
+        let perCycle = priced.sramLeakagePicojoulesPerCycle
+        let expected = arch.memories().filter(\.built).map { memory in
+            Double(memory.banks) * (energy.bank(of: memory)?.leakageMilliwatts ?? 0) * 1000 / arch.clockMHz
+        }.reduce(0, +)
+        XCTAssertEqual(perCycle, expected, accuracy: 1e-15)
+        let raw = try XCTUnwrap(try table().bank(node: 32, bytes: 4096, widthBits: 32))
+        let wbuf = try XCTUnwrap(arch.memories().first { $0.name == "WBUF" })
+        XCTAssertEqual(try XCTUnwrap(energy.bank(of: wbuf)).leakageMilliwatts, raw.leakageMilliwatts * 28 / 32, accuracy: 1e-15)
+        func leakage(_ table: EnergyTable, cycles: UInt64) throws -> Double {
+            try table.energy(counters: [:], cycles: cycles, processingElements: 0, dram: "ddr4").picojoules["sram_leakage"] ?? 0
+        }
+        XCTAssertGreaterThan(try leakage(priced, cycles: 1000), 0)
+        XCTAssertEqual(try leakage(priced, cycles: 3000), 3 * (try leakage(priced, cycles: 1000)), accuracy: 1e-12)
+        // Every buffer with twice the banks of the same size: twice the capacity, twice the leakage.
+        arch.array.weightBufferBytes *= 2; arch.array.weightBufferBanks *= 2
+        arch.array.activationBufferBytes *= 2; arch.array.activationBufferBanks *= 2
+        arch.array.outputBufferBytes *= 2; arch.array.outputBufferBanks *= 2
+        XCTAssertEqual(try leakage(energy.priced(for: arch), cycles: 1000), 2 * (try leakage(priced, cycles: 1000)), accuracy: 1e-12)
+        XCTAssertNil(try energy.energy(counters: [:], cycles: 1000, processingElements: 0, dram: "ddr4").picojoules["sram_leakage"],
+                     "an unpriced table charges no SRAM leakage")
+    }
+
     func testBrokenSRAMSectionsAndTablesAreRejected() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sram-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

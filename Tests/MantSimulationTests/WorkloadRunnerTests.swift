@@ -57,7 +57,8 @@ final class WorkloadRunnerTests: XCTestCase {
         for phase in result.phases {
             var total = 0.0
             for op in phase.operations {
-                var expected = op.unit == "kvEngine" ? 0 : Double(op.cycles) * pes * table.peLeakage.picojoules
+                // PE and SRAM leakage over the operator's cycles (the engine's overlap the others').
+                var expected = op.unit == "kvEngine" ? 0 : Double(op.cycles) * (pes * table.peLeakage.picojoules + priced.sramLeakagePicojoulesPerCycle)
                 for (name, count) in op.counters {
                     if let entry = priced.actions[name] { expected += Double(count) * entry.picojoules }
                 }
