@@ -105,7 +105,8 @@ public struct AreaModel {
 
     /// The architecture with the largest square array whose area of `components` (all when nil)
     /// does not exceed `budget` mm^2 (a VQ array's side a multiple of its vector lengths), buffers,
-    /// vector unit and engine as configured; nil when not even 2 x 2 fits.
+    /// vector unit and engine as configured, and an attention unit's sides scaled with the
+    /// array's, so that it keeps its share of the PEs; nil when not even 2 x 2 fits.
     public func resized(_ architecture: ArchitectureConfig, toArea budget: Double, components: Set<String>? = nil,
                         headDimension: Int = 128) throws -> ArchitectureConfig? {
         var best: ArchitectureConfig?
@@ -122,6 +123,16 @@ public struct AreaModel {
             candidate.array.weightBufferBanks = scaled(architecture.array.weightBufferBanks)
             candidate.array.activationBufferBanks = scaled(architecture.array.activationBufferBanks)
             candidate.array.outputBufferBanks = scaled(architecture.array.outputBufferBanks)
+            // An attention unit keeps its share: its sides scale with the array's (at least 2 x 2),
+            // on the resized array's buffers and DRAM as before.
+            if let unit = architecture.attentionUnit {
+                var resizedUnit = candidate.array
+                resizedUnit.peType = unit.peType
+                resizedUnit.weightLinkBits = unit.weightLinkBits
+                resizedUnit.rows = max(2, (unit.rows * side + architecture.array.rows / 2) / architecture.array.rows)
+                resizedUnit.columns = max(2, (unit.columns * side + columns / 2) / columns)
+                candidate.attentionUnit = resizedUnit
+            }
             guard try area(of: candidate, components: components, headDimension: headDimension) <= budget else { break }
             // A VQ array's tiles hold whole vectors of its weight and KV formats.
             let vectors = [architecture.weightFormat.vq?.vectorLength, architecture.kvFormat.vq?.vectorLength].compactMap { $0 }

@@ -34,7 +34,7 @@ struct Compare: ParsableCommand {
 
     @OptionGroup var workload: WorkloadOptions
 
-    @Option(help: "pe: every array as its config sizes it. area: every other array resized to the largest square array whose compute area (PEs, SAC rows, decoders, KV engine) fits the baseline's, buffers held as configured, as the M-ANT, ANT and OliVe papers compare; buffer ports (banks) and the weight link scale with the columns. chip: the same against the whole chip's area (buffers and vector unit included). Areas come from the energy table's area section.")
+    @Option(help: "pe: every array as its config sizes it. area: every other array resized to the largest square array whose compute area (PEs, SAC rows, decoders, KV engine) fits the baseline's, buffers held as configured, as the M-ANT, ANT and OliVe papers compare; buffer ports (banks) and the weight link scale with the columns, and an attention unit's sides with the array's (it keeps its share of the PEs). chip: the same against the whole chip's area (buffers and vector unit included). Areas come from the energy table's area section.")
     var iso: IsoChoice = .pe
 
     @Option(name: .customLong("iso-accuracy"), help: ArgumentHelp("Compare at equal accuracy: give each architecture the weight format of its own family that stores the fewest bits per weight and reaches the target (INT 2-8 bits, M-ANT 3-4, NF 2-4; ANT, OliVe and MXFP4 have one width). The target is a weight SQNR in dB on the run's weights (18, or sqnr:18), or a perplexity on the evaluation model within P percent of the FP32 model's (ppl:+P%, with the array's activations and KV cache as configured). Hardware, KV cache and activations stay as configured.", valueName: "target"))

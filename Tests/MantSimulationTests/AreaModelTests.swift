@@ -89,6 +89,18 @@ final class AreaModelTests: XCTestCase {
         bigger.array.columns += 1
         XCTAssertGreaterThan(try model.area(of: bigger, components: AreaModel.core), budget)
         XCTAssertNil(try model.resized(int8, toArea: 1e-9))
+        // An FP16 attention unit beside the array keeps its share of the PEs as both shrink.
+        for name in ["ant-kv16", "olive-kv16"] {
+            let original = try bundledArchitecture(name)
+            let unit = try XCTUnwrap(original.attentionUnit)
+            let resized = try XCTUnwrap(try model.resized(original, toArea: budget, components: AreaModel.core), name)
+            let shrunk = try XCTUnwrap(resized.attentionUnit)
+            XCTAssertLessThan(resized.array.rows, original.array.rows, "\(name): the FP16 unit takes area the array must give up")
+            XCTAssertEqual(Double(shrunk.rows) / Double(resized.array.rows), Double(unit.rows) / Double(original.array.rows), accuracy: 0.5 / Double(resized.array.rows) + 1e-12, name)
+            XCTAssertEqual(shrunk.peType, unit.peType)
+            XCTAssertEqual(shrunk.weightBufferBanks, resized.array.weightBufferBanks, "the unit reads the array's buffers")
+            XCTAssertLessThanOrEqual(try model.area(of: resized, components: AreaModel.core), budget, name)
+        }
         var bare = try energyTable()
         bare.areas = [:]
         XCTAssertThrowsError(try AreaModel(table: bare)) { XCTAssertTrue("\($0)".contains("area: missing")) }
