@@ -39,7 +39,7 @@ public struct SweepPoint {
 public struct SweepPlan {
     public var spec: SweepSpec
     public var points: [SweepPoint]
-    /// Points left out by constraints.
+    /// Combinations left out by `exclude` and points dropped by constraints.
     public var dropped: Int
     /// Axes (architectures included, as "architecture") with more than one value.
     public var varying: Set<String>
@@ -117,10 +117,17 @@ public struct SweepPlan {
         for axis in spec.axes { combinations = combinations.flatMap { prefix in axis.values.indices.map { prefix + [$0] } } }
         var points = [SweepPoint]()
         var seen = Set<String>()
+        var excluded = 0
         for architecture in spec.architectures {
             let name = architecture.value as! String
             let (file, base) = trees[name]!
             for combination in combinations {
+                let texts = Dictionary(uniqueKeysWithValues: zip(spec.axes, combination).map { ($0.name, $0.values[$1].text) })
+                    .merging(["architecture": name]) { first, _ in first }
+                if spec.exclude.contains(where: { rule in rule.allSatisfy { texts[$0.key].map($0.value.contains) ?? false } }) {
+                    excluded += 1
+                    continue
+                }
                 var tree = base
                 var fields = [String: Any]()
                 var settings = [(axis: String, text: String)]()
@@ -178,6 +185,7 @@ public struct SweepPlan {
         if !problems.isEmpty { throw ConfigError(path: spec.path, problems: SweepPlan.unique(problems)) }
         do {
             (self.points, self.dropped) = try SweepPlan.constrain(points, spec: spec)
+            self.dropped += excluded
         } catch let error as ConfigError where error.path != spec.path {
             // The area model's problems (an energy table without an area, a PE with no synthesized count).
             throw ConfigError(path: spec.path, problems: error.problems.map { "constraints: \(error.path): \($0)" })

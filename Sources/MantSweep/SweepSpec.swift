@@ -18,12 +18,15 @@ import Yams
 ///       iso: area                     # pe (default), area or chip: resize to the baseline's area
 ///       baseline: int8
 ///       max_area_mm2: 2.0             # drop points above this chip area (area: core for PEs only)
+///     exclude:                        # combinations left out: every key of one entry matches
+///       - {phase: prefill, batch: 16}
+///       - {model: llama-2-7b, prompt: [8188]}
 public struct SweepSpec {
     /// Workload settings an axis may name; every other axis name is an architecture field path.
     public static let workloadKeys = ["model", "phase", "batch", "prompt", "tokens", "energy", "pe_area", "dram_standard", "seed", "fidelity"]
     static let defaults: [String: Any] = ["model": "llama-2-7b", "phase": "both", "batch": 1, "prompt": 2048, "tokens": 128,
                                           "energy": "28nm", "pe_area": "composed", "seed": 2025, "fidelity": "fast"]
-    static let topKeys = ["architectures", "axes", "constraints"] + workloadKeys
+    static let topKeys = ["architectures", "axes", "constraints", "exclude"] + workloadKeys
 
     public struct Axis {
         /// `array.rows`, or a workload key such as `batch`.
@@ -55,6 +58,9 @@ public struct SweepSpec {
     /// The workload settings first (spec order), then the axes: the last varies fastest.
     public var axes: [Axis]
     public var constraints: Constraints
+    /// Combinations left out: axis name -> the values (as written) that match; a combination
+    /// matching every key of one entry is not a point.
+    public var exclude: [[String: Set<String>]] = []
     /// What is wrong with the spec itself; `SweepPlan` reports these with the points' problems,
     /// all at once.
     public var problems: [String]
@@ -89,6 +95,8 @@ public struct SweepSpec {
         var workloadOrder = [String]()
         var axes = [Axis]()
         var constraints = Constraints()
+        var exclude = [[String: Set<String>]]()
+        var excludeNodes = [(index: Int, key: String, values: [Value])]()
         for (keyNode, valueNode) in top {
             let key = keyNode.string ?? ""
             switch key {
@@ -152,6 +160,25 @@ public struct SweepSpec {
                         problems.append("constraints.\(other): unknown key (expected iso, baseline, max_area_mm2 or area)")
                     }
                 }
+            case "exclude":
+                guard let sequence = valueNode.sequence else {
+                    problems.append("exclude: expected a list of mappings of axis names to a value or a list of values")
+                    continue
+                }
+                for (index, entry) in sequence.enumerated() {
+                    guard let mapping = entry.mapping, !mapping.isEmpty else {
+                        problems.append("exclude[\(index)]: expected a mapping of axis names to a value or a list of values, got \(describe(entry))")
+                        continue
+                    }
+                    var rule = [String: Set<String>]()
+                    for (nameNode, node) in mapping {
+                        let name = nameNode.string ?? ""
+                        let values = list(node)
+                        rule[name] = Set(values.map(\.text))
+                        excludeNodes.append((index, name, values))
+                    }
+                    exclude.append(rule)
+                }
             case _ where SweepSpec.workloadKeys.contains(key):
                 let values = valueNode.sequence != nil ? list(valueNode) : [value(valueNode)]
                 if values.isEmpty { problems.append("\(key): no values (give one, or a list)"); continue }
@@ -181,7 +208,22 @@ public struct SweepSpec {
         for key in SweepSpec.workloadKeys where workload[key] == nil && axes.allSatisfy({ $0.name != key }) {
             if let fallback = SweepSpec.defaults[key] { ordered.append(Axis(name: key, values: [Value(value: fallback, text: "\(fallback)")], field: key)) }
         }
-        return SweepSpec(path: path, text: text, architectures: architectures, axes: ordered + axes, constraints: constraints, problems: problems)
+        // An exclusion names axes (or architecture) and values they take: anything else matches nothing, which is a mistake.
+        let all = ordered + axes
+        for (index, name, values) in excludeNodes {
+            let field = "exclude[\(index)].\(name)"
+            let known: [String]
+            if name == "architecture" { known = names } else if let axis = all.first(where: { $0.name == name }) { known = axis.values.map(\.text) } else {
+                problems.append("\(field): not an axis of this spec (expected architecture, a workload setting or one of the axes)")
+                continue
+            }
+            for value in values where !known.contains(value.text) {
+                problems.append("\(field): \(value.text) is not one of its values (\(known.joined(separator: ", ")))")
+            }
+        }
+        var spec = SweepSpec(path: path, text: text, architectures: architectures, axes: all, constraints: constraints, problems: problems)
+        spec.exclude = exclude
+        return spec
     }
 
     private static func list(_ node: Node) -> [Value] {

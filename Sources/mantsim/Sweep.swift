@@ -202,7 +202,7 @@ struct SweepRun: ParsableCommand {
         let shape = ["\(plan.spec.architectures.count) architecture\(plan.spec.architectures.count == 1 ? "" : "s")"]
             + plan.spec.axes.filter { $0.values.count > 1 }.map { "\($0.values.count) \($0.name)" }
         var line = "\(plan.spec.path): \(plan.points.count) points (\(shape.joined(separator: " x ")))"
-        if plan.dropped > 0 { line += ", \(plan.dropped) dropped by constraints" }
+        if plan.dropped > 0 { line += ", \(plan.dropped) left out by exclude or constraints" }
         if let chunk { line += "; chunk \(chunk): \(points.count)" }
         line += "; \(toRun) to run, \(points.count - toRun) already in \(databasePath)"
         if backend == .local { line += "; \(min(workers, max(toRun, 1))) worker\(workers == 1 ? "" : "s")" }

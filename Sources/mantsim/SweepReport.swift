@@ -16,8 +16,14 @@ struct Report: ParsableCommand {
         PREFIX-throughput.svg (tokens/s against batch, or against prompt length when batch does \
         not vary: per architecture, the best over the other axes).
 
+        --against ARCH prints instead how ARCH compares with every other architecture: its speedup \
+        (their latency over its) and energy reduction (their energy over its) at each point they \
+        share (the same workload and axis values), as geometric means per phase and overall, with \
+        the lowest and highest.
+
         Examples:
           mantsim report sweep.sqlite
+          mantsim report sweep.sqlite --against mant
           mantsim report sweep.sqlite --plot out/sweep
           mantsim report sweep.sqlite --csv > sweep.csv
           mantsim report sweep.sqlite --failed
@@ -39,12 +45,20 @@ struct Report: ParsableCommand {
     @Option(help: "Write SVG charts PREFIX-pareto.svg and PREFIX-throughput.svg.")
     var plot: String?
 
+    @Option(help: "Compare this architecture (as the spec names it) with every other: geometric-mean speedup and energy reduction per phase and overall.")
+    var against: String?
+
     func run() throws {
         let charts = plot.map { ["\($0)-pareto.svg", "\($0)-throughput.svg"] } ?? []
         for chart in charts { do { try OutputFile.check(chart) } catch { throw CLIError("--plot \(error)") } }
         let database = try SweepDatabase(path: db, readOnly: true)
         let rows = try database.rows(run: runID)
         if let run = runID, rows.isEmpty { throw CLIError("\(db): no run \(run) (see `mantsim report \(db)`)") }
+        if let against {
+            let comparison = try SweepAgainst(rows: rows, architecture: against, database: db)
+            print(csv ? comparison.csv() : comparison.text(), terminator: csv ? "" : "\n")
+            return
+        }
         if csv {
             print(SweepTables.csv(rows), terminator: "")
             return
@@ -288,5 +302,87 @@ extension SweepRow {
     var energyPerToken: Double? {
         guard let energy = energyJoules, let rate = tokensPerSecond, let latency = latencySeconds, rate * latency > 0 else { return nil }
         return energy / (rate * latency)
+    }
+}
+
+/// One architecture against each other one over the points they share: geometric means of the
+/// speedup (their latency over its) and energy reduction (their energy over its), per phase and over
+/// all phases, with the extremes. Where a point ran more than once, its latest run counts.
+struct SweepAgainst {
+    struct Ratios {
+        var speedups = [Double](), reductions = [Double]()
+        static func geomean(_ values: [Double]) -> Double { exp(values.map(log).reduce(0, +) / Double(values.count)) }
+        func cells() -> [String] {
+            guard !speedups.isEmpty else { return ["-", "-", "-", "0"] }
+            func range(_ values: [Double]) -> String { String(format: "%.2fx-%.2fx", values.min()!, values.max()!) }
+            return [String(format: "%.2fx", Ratios.geomean(speedups)) + " (\(range(speedups)))",
+                    String(format: "%.2fx", Ratios.geomean(reductions)) + " (\(range(reductions)))", "\(speedups.count)"]
+        }
+    }
+
+    let architecture: String
+    let database: String
+    /// Other architecture -> phase ("all" too) -> ratios.
+    var ratios = [String: [String: Ratios]]()
+    var others = [String]()
+
+    init(rows: [SweepRow], architecture: String, database: String) throws {
+        (self.architecture, self.database) = (architecture, database)
+        let ok = rows.filter { $0.ok && $0.phase != nil && ($0.latencySeconds ?? 0) > 0 && ($0.energyJoules ?? 0) > 0 }
+        let names = ok.reduce(into: [String]()) { if !$0.contains($1.architecture) { $0.append($1.architecture) } }
+        guard names.contains(architecture) else {
+            throw CLIError("--against \(architecture): \(database) has no successful point of it (its architectures: \(names.joined(separator: ", ")))")
+        }
+        // The shared inputs less the architecture, and the phase.
+        func key(_ row: SweepRow) -> String {
+            ([row.fields, row.model, row.phases, "\(row.batch)", "\(row.prompt)", "\(row.tokens)", row.energyTable, row.peArea,
+              row.dramStandard ?? "", "\(row.seed)", row.fidelity, row.phase ?? ""]).joined(separator: "\u{1}")
+        }
+        var latest = [String: [String: SweepRow]]()
+        for row in ok {
+            if let existing = latest[row.architecture]?[key(row)], existing.runID > row.runID { continue }
+            latest[row.architecture, default: [:]][key(row)] = row
+        }
+        others = names.filter { $0 != architecture }
+        for other in others {
+            for (point, mine) in latest[architecture] ?? [:] {
+                guard let theirs = latest[other]?[point] else { continue }
+                let speedup = theirs.latencySeconds! / mine.latencySeconds!, reduction = theirs.energyJoules! / mine.energyJoules!
+                for phase in [mine.phase!, "all"] {
+                    ratios[other, default: [:]][phase, default: Ratios()].speedups.append(speedup)
+                    ratios[other, default: [:]][phase, default: Ratios()].reductions.append(reduction)
+                }
+            }
+        }
+        if ratios.isEmpty { throw CLIError("--against \(architecture): no point of \(database) has both it and another architecture at the same settings") }
+    }
+
+    var phases: [String] { ["prefill", "decode", "all"].filter { phase in ratios.values.contains { $0[phase] != nil } } }
+
+    func text() -> String {
+        var lines = ["\(database): \(architecture) against each architecture at the points they share (speedup: their latency over \(architecture)'s; "
+            + "energy reduction: their energy over \(architecture)'s; geometric mean, lowest-highest)"]
+        var table = TextTable(header: ["against", "phase", "speedup", "energy reduction", "points"])
+        for other in others {
+            for phase in phases { table.rows.append([other, phase] + (ratios[other]?[phase] ?? Ratios()).cells()) }
+        }
+        var all = Ratios()
+        for other in others { all.speedups += ratios[other]?["all"]?.speedups ?? []; all.reductions += ratios[other]?["all"]?.reductions ?? [] }
+        table.rows.append(["every other", "all"] + all.cells())
+        lines += ["", table.render()]
+        return lines.joined(separator: "\n")
+    }
+
+    func csv() -> String {
+        var lines = ["architecture,against,phase,points,speedup_geomean,speedup_min,speedup_max,energy_reduction_geomean,energy_reduction_min,energy_reduction_max"]
+        for other in others {
+            for phase in phases {
+                guard let r = ratios[other]?[phase], !r.speedups.isEmpty else { continue }
+                lines.append([SweepTables.field(architecture), SweepTables.field(other), phase, "\(r.speedups.count)",
+                              "\(Ratios.geomean(r.speedups))", "\(r.speedups.min()!)", "\(r.speedups.max()!)",
+                              "\(Ratios.geomean(r.reductions))", "\(r.reductions.min()!)", "\(r.reductions.max()!)"].joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -125,6 +125,43 @@ final class SweepCommandTests: CLITestCase {
         XCTAssertTrue(try String(contentsOfFile: path("charts-pareto.svg"), encoding: .utf8).contains("perplexity against energy per token"))
     }
 
+    /// `report --against`: the geometric mean of the other architectures' latency and energy over
+    /// this one's at the points they share, per phase and overall, as the CSV's own rows give it.
+    func testReportAgainstOneArchitecture() throws {
+        let spec = try self.spec("architectures: [int8, mant, int4]\naxes:\n  batch: [1, 2]\n", name: "against.yaml")
+        let run = try mantsim("sweep", spec, "--jobs", "2", "--no-perplexity")
+        XCTAssertEqual(run.status, 0, run.error)
+        let lines = try csv(path("against.sqlite")).split(separator: "\n").map(String.init)
+        let header = SweepCommandTests.fields(lines[0])
+        func column(_ name: String) -> Int { header.firstIndex(of: name)! }
+        var latency = [String: Double](), energy = [String: Double]()
+        for line in lines.dropFirst() {
+            let f = SweepCommandTests.fields(line)
+            let key = "\(f[column("architecture")]) \(f[column("batch")])"
+            latency[key] = Double(f[column("latency_s")])!
+            energy[key] = Double(f[column("energy_j")])!
+        }
+        let report = try mantsim("report", path("against.sqlite"), "--against", "mant", "--csv")
+        XCTAssertEqual(report.status, 0, report.error)
+        let rows = report.output.split(separator: "\n").map { SweepCommandTests.fields(String($0)) }
+        XCTAssertEqual(rows.count, 1 + 4, "int8 and int4: decode, and all phases (the same points)")
+        for row in rows.dropFirst() where row[2] == "decode" {
+            let other = row[1]
+            let speedups = ["1", "2"].map { latency["\(other) \($0)"]! / latency["mant \($0)"]! }
+            let reductions = ["1", "2"].map { energy["\(other) \($0)"]! / energy["mant \($0)"]! }
+            XCTAssertEqual(row[3], "2")
+            XCTAssertEqual(rows.first { $0[1] == other && $0[2] == "all" }.map { Array($0[3...]) }, Array(row[3...]), "one phase: all is decode")
+            XCTAssertEqual(Double(row[4])!, (speedups[0] * speedups[1]).squareRoot(), accuracy: 1e-9, other)
+            XCTAssertEqual(Double(row[7])!, (reductions[0] * reductions[1]).squareRoot(), accuracy: 1e-9, other)
+            XCTAssertEqual(Double(row[5])!, speedups.min()!, accuracy: 1e-12)
+        }
+        let text = try mantsim("report", path("against.sqlite"), "--against", "mant")
+        XCTAssertTrue(text.output.contains("every other") && text.output.contains("energy reduction"), text.output)
+        let unknown = try mantsim("report", path("against.sqlite"), "--against", "olive")
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.error.contains("--against olive") && unknown.error.contains("int8, mant, int4"), unknown.error)
+    }
+
     func testDryRunListsThePointsAndWritesNothing() throws {
         let spec = try self.spec("architectures: [int8, int4]\naxes:\n  dram.bits_per_cycle: [256, 1024]\n  batch: [1, 4]\n")
         let dry = try mantsim("sweep", spec, "--dry-run")

@@ -92,6 +92,35 @@ final class SweepTests: XCTestCase {
                       "a format the PEs refuse is the axis' problem")
     }
 
+    /// `exclude` leaves out the combinations that match every key of one entry (a combination
+    /// that would not even be valid, such as a prompt longer than a model's positions, included),
+    /// and refuses an entry naming no axis or a value the axis does not take.
+    func testExcludeLeavesOutMatchingCombinations() throws {
+        let plan = try self.plan("""
+        architectures: [int8, mant]
+        model: tiny.json
+        phase: [prefill, decode]
+        batch: [1, 8]
+        prompt: [64, 100000]
+        tokens: 2
+        exclude:
+          - {phase: prefill, batch: 8}
+          - {phase: decode, batch: [1]}
+          - {prompt: 100000}
+          - {architecture: mant, phase: decode}
+        """)
+        // int8: prefill b1, decode b8; mant: prefill b1 only.
+        XCTAssertEqual(plan.points.map { "\($0.architectureName) \($0.workload["phase"]!) \($0.request.batch) \($0.request.promptLength)" },
+                       ["int8 prefill 1 64", "int8 decode 8 64", "mant prefill 1 64"])
+        XCTAssertEqual(plan.points.map(\.index), [0, 1, 2])
+        XCTAssertEqual(plan.dropped, 16 - 3)
+        let found = problems("architectures: [int8]\nmodel: tiny.json\nbatch: [1, 2]\nexclude:\n  - {batch: 3}\n  - {colour: red}\n  - {architecture: mant}\n  - just text").joined(separator: "\n")
+        for needle in ["exclude[0].batch: 3 is not one of its values (1, 2)", "exclude[1].colour: not an axis", "exclude[2].architecture: mant is not one of its values",
+                       "exclude[3]: expected a mapping"] {
+            XCTAssertTrue(found.contains(needle), "missing '\(needle)' in\n\(found)")
+        }
+    }
+
     func testEveryProblemAtOnceNamingTheSpecAndTheAxis() {
         let found = problems("""
         architectures: [int8, nosuch]
