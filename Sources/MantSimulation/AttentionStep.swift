@@ -112,7 +112,7 @@ public struct AttentionStep {
             let scoreJob = try GemmOperands(weights: cachedKeys, activations: queries, activationBits: architecture.activationBits)
             let scores = try rtl.run(scoreJob, on: architecture.array(running: scoreJob, attention: true), dataflow: architecture.dataflow)
             add("attention_scores", "array", scores)
-            add("softmax", "vector", vector.run(.softmax, rows: group, columns: context))
+            add("softmax", "vector", try vector.run(.softmax, rows: group, columns: context))
             let probabilities = softmax(scores.output, rows: group, columns: context, scale: Float(1 / Double(d).squareRoot()))
 
             // P*V: closed windows on the array, the open window on the vector unit.

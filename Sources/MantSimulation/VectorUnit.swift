@@ -7,7 +7,10 @@ import MantWorkload
 ///
 /// Latency model (documented in the README): a pass over E elements takes ceil(E / lanes) cycles
 /// plus the pipeline depth; an operation takes its passes back to back, overlapped with its DRAM
-/// traffic (the longer of the two), plus the DRAM latency once. Work per element and per row:
+/// traffic (the longer of the two), plus the DRAM latency once. On a DRAM standard's channels the
+/// traffic is the bank model's: the inputs read from one region and the outputs written to
+/// another, queued together, with the commands it issues counted for the energy (the array's own
+/// transfers are simulated apart, so the two do not contend). Work per element and per row:
 ///
 /// | kernel | passes | per element | per row |
 /// |---|---|---|---|
@@ -20,11 +23,14 @@ public struct VectorUnit: Sendable {
     public var config: VectorUnitConfig
     public var dramBitsPerCycle: Int
     public var dramLatencyCycles: Int
+    /// The standard's channels, when the array is on them.
+    public var dramTiming: DRAMTiming?
 
     public init(config: VectorUnitConfig, array: ArrayConfig) {
         self.config = config
         dramBitsPerCycle = array.dramBitsPerCycle
         dramLatencyCycles = array.dramLatencyCycles
+        dramTiming = array.dramTiming
     }
 
     struct Work {
@@ -48,16 +54,30 @@ public struct VectorUnit: Sendable {
     }
 
     /// Cycles and counters of one instance of `kernel` over `rows` x `columns` elements.
-    public func run(_ kernel: VectorKernel, rows: Int, columns: Int) -> GemmResult {
+    public func run(_ kernel: VectorKernel, rows: Int, columns: Int) throws -> GemmResult {
         let work = VectorUnit.work(kernel)
         let elements = UInt64(rows) * UInt64(columns)
         let lanes = UInt64(config.lanes)
         let compute = UInt64(work.passes) * ((elements + lanes - 1) / lanes + UInt64(config.pipelineCycles))
         let readBits = elements * 16 * UInt64(work.inputs), writeBits = elements * 16
-        let port = UInt64(dramBitsPerCycle)
-        let transfer = (readBits + port - 1) / port + (writeBits + port - 1) / port
-        let total = max(compute, transfer) + UInt64(dramLatencyCycles)
         var counters: [String: UInt64] = ["vector.cycles": compute, "dram.read_bits": readBits, "dram.write_bits": writeBits]
+        let total: UInt64
+        if let timing = dramTiming {
+            let commands = try timing.commands([(0, readBits / 8, false), (1 << 44, writeBits / 8, true)])
+            let cyclePicoseconds = 1e6 / timing.clockMHz
+            let transfer = UInt64((Double(commands.finishPicoseconds.max() ?? 0) / cyclePicoseconds).rounded(.up))
+            total = max(compute, transfer)
+            counters["dram.activates"] = commands.activates
+            counters["dram.precharges"] = commands.precharges
+            counters["dram.read_bursts"] = commands.readBursts
+            counters["dram.write_bursts"] = commands.writeBursts
+            // Every channel has a row open from the first activation, at the start, to the end.
+            counters["dram.active_standby_cycles"] = UInt64(timing.channels) * total
+        } else {
+            let port = UInt64(dramBitsPerCycle)
+            let transfer = (readBits + port - 1) / port + (writeBits + port - 1) / port
+            total = max(compute, transfer) + UInt64(dramLatencyCycles)
+        }
         for (name, count) in work.perElement { counters[name, default: 0] += elements * UInt64(count) }
         for (name, count) in work.perRow { counters[name, default: 0] += UInt64(rows) * UInt64(count) }
         return GemmResult(output: [], totalCycles: total, computeCycles: compute, stallCycles: total - compute, counters: counters)

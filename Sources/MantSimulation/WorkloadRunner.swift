@@ -267,7 +267,7 @@ public final class WorkloadRunner {
                 let key = ShapeKey(name: op.name, m: op.m, k: op.k, n: op.n, layer: layer)
                 let one: GemmResult
                 if let kernel = request.model.vectorKernel(of: op) {
-                    one = vectorUnit.run(kernel, rows: op.m, columns: op.n)
+                    one = try vectorUnit.run(kernel, rows: op.m, columns: op.n)
                 } else if let cached = simulated[key] {
                     one = cached
                 } else {

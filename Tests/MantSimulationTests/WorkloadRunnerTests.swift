@@ -188,14 +188,14 @@ final class WorkloadRunnerTests: XCTestCase {
 }
 
 final class VectorUnitTests: XCTestCase {
-    func testSoftmaxCyclesAndActionsFollowTheDocumentedModel() {
+    func testSoftmaxCyclesAndActionsFollowTheDocumentedModel() throws {
         var array = ArrayConfig(peType: .mant)
         array.dramBitsPerCycle = 1024
         array.dramLatencyCycles = 100
         let unit = VectorUnit(config: VectorUnitConfig(lanes: 32, pipelineCycles: 8), array: array)
         // 4 rows x 1000: 3 passes of ceil(4000 / 32) = 125 cycles plus 8 each = 399 compute cycles;
         // DRAM moves 4000 x 16 bits each way: 63 + 63 = 126 cycles, hidden; plus 100 cycles latency.
-        let result = unit.run(.softmax, rows: 4, columns: 1000)
+        let result = try unit.run(.softmax, rows: 4, columns: 1000)
         XCTAssertEqual(result.computeCycles, 399)
         XCTAssertEqual(result.totalCycles, 499)
         XCTAssertEqual(result.counters["vector.exp"], 4000)
@@ -204,7 +204,28 @@ final class VectorUnitTests: XCTestCase {
         XCTAssertEqual(result.counters["dram.read_bits"], 64000)
         // A wide element-wise kernel with a narrow DRAM port is bound by its traffic.
         array.dramBitsPerCycle = 16
-        let bound = VectorUnit(config: VectorUnitConfig(lanes: 32, pipelineCycles: 8), array: array).run(.siluMultiply, rows: 1, columns: 320)
+        let bound = try VectorUnit(config: VectorUnitConfig(lanes: 32, pipelineCycles: 8), array: array).run(.siluMultiply, rows: 1, columns: 320)
         XCTAssertEqual(bound.totalCycles, 320 * 2 + 320 + 100)
+    }
+
+    /// On a DRAM standard's channels the vector unit's traffic takes the bank model's time and
+    /// issues its commands: one DDR4-3200 channel moves 8 MiB of inputs and 8 MiB of outputs in
+    /// tRCD + CL + 262,144 bursts of 2.5 ns, with a row activated per 8 KiB.
+    func testOnAStandardsChannelsTheTrafficIsTheBankModels() throws {
+        var array = ArrayConfig(peType: .mant)
+        var timing = try XCTUnwrap(DRAMTiming(technology: "ddr4", channels: 1))
+        timing.clockMHz = 500
+        array.dramTiming = timing
+        let unit = VectorUnit(config: VectorUnitConfig(lanes: 256, pipelineCycles: 8), array: array)
+        let result = try unit.run(.relu, rows: 1024, columns: 4096)
+        let bytes: UInt64 = 1024 * 4096 * 2
+        XCTAssertEqual(result.counters["dram.read_bursts"], bytes / 64)
+        XCTAssertEqual(result.counters["dram.write_bursts"], bytes / 64)
+        XCTAssertEqual(result.counters["dram.activates"], 2 * bytes / 8192)
+        // 27.5 ns before the first data, then the bus busy: 655,387.5 ns at 2 ns a cycle.
+        let nanoseconds = 27.5 + Double(2 * bytes / 64) * 2.5
+        XCTAssertEqual(result.totalCycles, UInt64((nanoseconds / 2).rounded(.up)))
+        XCTAssertGreaterThan(result.totalCycles, result.computeCycles, "bound by the channel's 25.6 GB/s")
+        XCTAssertEqual(result.counters["dram.active_standby_cycles"], result.totalCycles)
     }
 }
