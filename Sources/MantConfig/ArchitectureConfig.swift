@@ -151,10 +151,10 @@ extension ArchitectureConfig {
     /// The same architecture on `channels` channels of a DRAM standard (ddr4, lpddr4, hbm2): its
     /// timing, peak and energy per bit in place of the file's `dram` section.
     public func withDRAM(technology: String, channels: Int) throws -> ArchitectureConfig {
-        guard (1...1024).contains(channels), var timing = DRAMTiming(technology: technology, channels: channels) else {
-            throw ConfigError(path: "--dram", problems: ["expected ddr4, lpddr4 or hbm2 with 1 to 1024 channels (hbm2x2), got \(technology)x\(channels)"])
+        guard (1...1024).contains(channels), DRAMParts.names.contains(technology) else {
+            throw ConfigError(path: "--dram", problems: ["expected a DRAM part (\(DRAMParts.names.joined(separator: ", ")); Configs/dram) with 1 to 1024 channels (hbm2x2), got \(technology)x\(channels)"])
         }
-        timing.clockMHz = clockMHz
+        let timing = try DRAMParts.timing(technology, channels: channels, clockMHz: clockMHz)
         func onTiming(_ config: ArrayConfig) -> ArrayConfig {
             var config = config
             config.dramTiming = timing
@@ -244,10 +244,10 @@ extension ConfigReader {
         allow(dram, keys: ["bits_per_cycle", "latency_cycles", "technology", "channels"], at: "dram")
         var chosen: String?
         if let technology = dram["technology"] {
-            if let name = technology as? String, ["ddr4", "lpddr4", "hbm2"].contains(name) {
+            if let name = technology as? String, DRAMParts.names.contains(name) {
                 chosen = name
             } else {
-                problem("dram.technology: expected ddr4, lpddr4 or hbm2, got \(technology)")
+                problem("dram.technology: expected one of the DRAM parts (\(DRAMParts.names.joined(separator: ", ")); Configs/dram), got \(technology)")
             }
         }
         if dram["channels"] != nil || dram["bits_per_cycle"] == nil {
@@ -255,11 +255,13 @@ extension ConfigReader {
                 problem("dram.\(key): set by dram.technology's timing when dram.channels is given; give one or the other")
             }
             let channels = integer(dram, "channels", at: "dram", range: 1...1024, required: false) ?? 1
-            if var timing = DRAMTiming(technology: chosen ?? "ddr4", channels: channels) {
-                timing.clockMHz = clockMHz
+            do {
+                let timing = try DRAMParts.timing(chosen ?? "ddr4", channels: channels, clockMHz: clockMHz)
                 config.dramTiming = timing
                 config.dramBitsPerCycle = max(1, Int(timing.peakBitsPerCycle(clockMHz: clockMHz)))
                 config.dramLatencyCycles = 0
+            } catch {
+                problem("dram.technology: \(error)")
             }
             return chosen
         }

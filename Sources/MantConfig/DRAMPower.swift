@@ -116,11 +116,43 @@ public struct DRAMPower: Equatable, Sendable {
         return activity
     }
 
-    public static func load(path: String) throws -> DRAMPower {
+    /// The currents of the part file at `path` (its timing too is read and checked).
+    public static func load(path: String) throws -> DRAMPower { try DRAMPart.load(path: path).power }
+}
+
+/// One DRAM part (`Configs/dram/<technology>.yaml`): one channel's timing for the bank model and
+/// the currents that price it, each figure with its source.
+public struct DRAMPart: Equatable, Sendable {
+    public var path: String
+    /// One channel; `DRAMParts.timing` sets the channel count and clock.
+    public var timing: DRAMTiming
+    public var power: DRAMPower
+
+    public static func load(path: String) throws -> DRAMPart {
         var reader = ConfigReader(path: path)
         let top = try reader.topMapping(try ConfigReader.text(of: path))
-        reader.allow(top, keys: ["standard", "devices_per_channel", "tras", "trfc", "trefi", "supplies"], at: "")
+        reader.allow(top, keys: ["standard", "timing", "devices_per_channel", "tras", "trfc", "trefi", "supplies"], at: "")
         let standard = reader.string(top, "standard", at: "") ?? ""
+        var timing: DRAMTiming?
+        if let mapping = reader.mapping(top["timing"], at: "timing") {
+            let keys = ["banks", "bus_bits", "burst_length", "row_bytes", "tck_ps", "cl", "trcd", "trp"]
+            reader.allow(mapping, keys: keys + ["source"], at: "timing")
+            if let source = reader.string(mapping, "source", at: "timing"), source.trimmingCharacters(in: .whitespaces).isEmpty {
+                reader.problem("timing.source: empty; every number needs its source")
+            }
+            // The ranges the SystemC model accepts (check_dram_timing), so that a bad part is named here.
+            let ranges: [String: ClosedRange<Int>] = ["banks": 1...256, "bus_bits": 8...4096, "burst_length": 2...64, "row_bytes": 1...(1 << 24),
+                                                      "tck_ps": 1...100_000, "cl": 0...1000, "trcd": 0...1000, "trp": 0...1000]
+            let v = keys.map { reader.integer(mapping, $0, at: "timing", range: ranges[$0]!) }
+            if v.allSatisfy({ $0 != nil }) {
+                let (banks, bus, burst, row, tck, cl, trcd, trp) = (v[0]!, v[1]!, v[2]!, v[3]!, v[4]!, v[5]!, v[6]!, v[7]!)
+                if bus % 8 != 0 { reader.problem("timing.bus_bits: \(bus) is not a whole number of bytes") }
+                if burst % 2 != 0 { reader.problem("timing.burst_length: \(burst) is odd (data moves on both clock edges)") }
+                if row % max(1, bus / 8 * burst) != 0 { reader.problem("timing.row_bytes: \(row) is not a whole number of bursts (\(bus / 8 * burst) bytes)") }
+                timing = DRAMTiming(standard: standard, channels: 1, banks: banks, busBits: bus, burstLength: burst, rowBytes: row,
+                                    tckPicoseconds: tck, cl: cl, trcd: trcd, trp: trp)
+            }
+        }
         func sourced(_ key: String, range: ClosedRange<Int>) -> Int? {
             guard let mapping = reader.mapping(top[key], at: key) else { return nil }
             reader.allow(mapping, keys: ["value", "source"], at: key)
@@ -130,7 +162,7 @@ public struct DRAMPower: Equatable, Sendable {
         }
         let devices = sourced("devices_per_channel", range: 1...64)
         let tras = sourced("tras", range: 1...100_000), trfc = sourced("trfc", range: 1...100_000), trefi = sourced("trefi", range: 1...10_000_000)
-        var supplies = [Supply]()
+        var supplies = [DRAMPower.Supply]()
         if let list = top["supplies"] as? [Any], !list.isEmpty {
             for (index, item) in list.enumerated() {
                 let field = "supplies[\(index)]"
@@ -146,13 +178,79 @@ public struct DRAMPower: Equatable, Sendable {
                 if v[0] < v[2] || v[3] < v[2] || v[4] < v[2] || v[5] < v[2] {
                     reader.problem("\(field): idd0, idd4r, idd4w and idd5 must each be at least idd3n (\(v[2]) mA)")
                 }
-                supplies.append(Supply(name: name, volts: volts, idd0: v[0], idd2n: v[1], idd3n: v[2], idd4r: v[3], idd4w: v[4], idd5: v[5], source: source))
+                supplies.append(DRAMPower.Supply(name: name, volts: volts, idd0: v[0], idd2n: v[1], idd3n: v[2], idd4r: v[3], idd4w: v[4], idd5: v[5], source: source))
             }
         } else {
             reader.problem("supplies: missing (expected a list of supplies, each with name, volts, idd0, idd2n, idd3n, idd4r, idd4w, idd5 and source)")
         }
         if let trfc, let trefi, trfc >= trefi { reader.problem("trfc: \(trfc) tCK is not shorter than trefi (\(trefi) tCK)") }
         try reader.finish()
-        return DRAMPower(path: path, standard: standard, devicesPerChannel: devices!, tras: tras!, trfc: trfc!, trefi: trefi!, supplies: supplies)
+        let power = DRAMPower(path: path, standard: standard, devicesPerChannel: devices!, tras: tras!, trfc: trfc!, trefi: trefi!, supplies: supplies)
+        return DRAMPart(path: path, timing: timing!, power: power)
+    }
+}
+
+/// The DRAM parts MantSim knows: one file per technology in `Configs/dram`, found as bundled
+/// configs are (the working directory, the folders above the executable, then this source tree),
+/// read once per process.
+public enum DRAMParts {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var loaded = [String: DRAMPart]()
+
+    /// The folder the parts are read from, or nil when none is found.
+    public static var folder: String? {
+        ConfigFolders.roots.map { $0.appendingPathComponent("Configs/dram").path }.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// The technologies there is a part for: ddr4, hbm2, lpddr4, ...
+    public static var names: [String] {
+        guard let folder, let files = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        return files.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// The part of `technology`, or an error naming the folder and the parts there are.
+    public static func part(_ technology: String) throws -> DRAMPart {
+        guard let folder else { throw ConfigError(path: "Configs/dram", problems: ["folder: not found beside the working directory or the executable"]) }
+        guard !technology.isEmpty, technology.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }), names.contains(technology) else {
+            throw ConfigError(path: folder, problems: ["\(technology): no such DRAM part (there are \(names.joined(separator: ", ")))"])
+        }
+        let path = "\(folder)/\(technology).yaml"
+        lock.lock()
+        defer { lock.unlock() }
+        if let part = loaded[path] { return part }
+        let part = try DRAMPart.load(path: path)
+        loaded[path] = part
+        return part
+    }
+
+    /// `channels` channels of the part of `technology`, for an accelerator clocked at `clockMHz`.
+    public static func timing(_ technology: String, channels: Int, clockMHz: Double = 500) throws -> DRAMTiming {
+        var timing = try part(technology).timing
+        timing.channels = channels
+        timing.clockMHz = clockMHz
+        return timing
+    }
+}
+
+extension DRAMTiming {
+    /// `channels` channels of the part of `technology` (Configs/dram), or nil when there is none or it does not load.
+    public init?(technology: String, channels: Int) {
+        guard let timing = try? DRAMParts.timing(technology, channels: channels) else { return nil }
+        self = timing
+    }
+}
+
+/// Where bundled configs are looked for: the working directory, the folders above the executable
+/// (a build inside the checkout), then the source tree this library was built from.
+public enum ConfigFolders {
+    public static var roots: [URL] {
+        var result = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
+        var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            result.append(folder)
+            folder = folder.deletingLastPathComponent()
+        }
+        result.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent())
+        return result
     }
 }

@@ -18,9 +18,6 @@ public struct EnergyTable: Equatable, Sendable {
     /// DRAM technology -> pJ per bit read and written.
     public var dramRead: [String: Entry]
     public var dramWrite: [String: Entry]
-    /// DRAM technology -> the part's currents (`power:` in the table's dram section): the energy of
-    /// a run on that standard's channels (a bank model), in place of the flat rate per bit.
-    public var dramPower: [String: DRAMPower] = [:]
     /// pJ per PE per cycle.
     public var peLeakage: Entry
     /// Area per unit in um^2; empty when the table has no `area` section.
@@ -113,23 +110,15 @@ public struct EnergyTable: Equatable, Sendable {
                 if let mapping = value as? [String: Any] { reader.allow(mapping, keys: ["pj", "source"], at: "actions.\(name)") }
             }
         }
-        var reads = [String: Entry](), writes = [String: Entry](), powers = [String: DRAMPower]()
+        var reads = [String: Entry](), writes = [String: Entry]()
         if let dram = reader.mapping(top["dram"], at: "dram") {
             for (technology, value) in dram {
                 let field = "dram.\(technology)"
                 guard let mapping = reader.mapping(value, at: field) else { continue }
-                reader.allow(mapping, keys: ["read_pj_per_bit", "write_pj_per_bit", "source", "power"], at: field)
+                reader.allow(mapping, keys: ["read_pj_per_bit", "write_pj_per_bit", "source"], at: field)
                 let source = reader.string(mapping, "source", at: field) ?? ""
                 if let read = reader.number(mapping, "read_pj_per_bit", at: field, positive: true) { reads[technology] = Entry(picojoules: read, source: source) }
                 if let write = reader.number(mapping, "write_pj_per_bit", at: field, positive: true) { writes[technology] = Entry(picojoules: write, source: source) }
-                if mapping["power"] != nil, let file = reader.string(mapping, "power", at: field) {
-                    let resolved = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: path).deletingLastPathComponent()).standardizedFileURL.path
-                    do {
-                        powers[technology] = try DRAMPower.load(path: resolved)
-                    } catch {
-                        reader.problem("\(field).power: \(error)")
-                    }
-                }
             }
         }
         var leakage: Entry?
@@ -168,7 +157,6 @@ public struct EnergyTable: Equatable, Sendable {
         try reader.finish()
         var table = EnergyTable(nodeNanometres: node, actions: actions, dramRead: reads, dramWrite: writes, peLeakage: leakage!, areas: areas, sram: sram)
         table.synthesizedArea = synthesized
-        table.dramPower = powers
         return table
     }
 
@@ -246,9 +234,10 @@ public struct EnergyTable: Equatable, Sendable {
         }
     }
 
-    /// Energy of a run, per component, in pJ. On a standard's channels (`timing`) whose part the
-    /// table has currents for, DRAM energy is the commands' and the standby time's (DRAMPower):
-    /// activate, read/write, refresh and background; otherwise bits x the flat rate per bit.
+    /// Energy of a run, per component, in pJ. On a part's channels (`timing`), DRAM energy is the
+    /// commands' and the standby time's, priced by the part's currents (`DRAMParts`, DRAMPower):
+    /// activate, read/write, refresh and background; on the ideal interface, bits x the table's
+    /// flat rate per bit.
     public func energy(counters: [String: UInt64], cycles: UInt64, processingElements: Int, dram technology: String,
                        timing: DRAMTiming? = nil) throws -> EnergyBreakdown {
         try requireEntries(for: Array(counters.keys))
@@ -261,7 +250,8 @@ public struct EnergyTable: Equatable, Sendable {
         for name in counters.keys.sorted() where actions[name] != nil {
             components[EnergyBreakdown.component(of: name), default: 0] += Double(counters[name]!) * actions[name]!.picojoules
         }
-        if let timing, let power = dramPower[technology] {
+        if let timing {
+            let power = try DRAMParts.part(technology).power
             for (name, picojoules) in power.energy(DRAMPower.activity(counters: counters, cycles: cycles, timing: timing), timing: timing) {
                 components[name] = picojoules
             }

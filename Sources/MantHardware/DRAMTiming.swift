@@ -1,19 +1,15 @@
 internal import CMantSimRTL
 
-/// DRAM channels of a named standard, with a row buffer per bank (the rules: mantsim_rtl.h,
+/// DRAM channels of one part, with a row buffer per bank (the rules: mantsim_rtl.h,
 /// mantsim_dram_timing). An architecture's `dram: {technology: hbm2, channels: 2}` replaces the
-/// ideal interface (bits_per_cycle, latency_cycles) with these.
-///
-/// | standard | tCK | CL-tRCD-tRP (tCK) | BL | bus | banks | row | channel peak | source |
-/// |----------|-----|-------------------|----|-----|-------|-----|--------------|--------|
-/// | ddr4 (DDR4-3200) | 0.625 ns | 22-22-22 | 8 | 64 bits | 16 | 8 KiB | 25.6 GB/s | JESD79-4 speed bin DDR4-3200AA; DRAMsim3 configs/DDR4_8Gb_x8_3200.ini (eight x8 devices, 1 KiB pages) |
-/// | lpddr4 (LPDDR4-3200) | 0.625 ns | 28-29-29 | 16 | 16 bits | 8 | 2 KiB | 6.4 GB/s | JESD209-4: RL 28 at 3200 MT/s (DBI off), tRCD = tRPpb = 18 ns, x16 channel, 2 KiB page |
-/// | hbm2 | 1 ns | 14-14-14 | 4 | 128 bits | 16 | 1 KiB | 32 GB/s | JESD235 (2 Gb/s per pin); DRAMsim3 configs/HBM2_8Gb_x128.ini |
+/// ideal interface (bits_per_cycle, latency_cycles) with these. The parts, their timing and their
+/// currents, each with its source, are files: `Configs/dram/<technology>.yaml`, which MantConfig's
+/// `DRAMParts` reads.
 ///
 /// Not modelled: refresh, tRAS, tRRD/tFAW, bank groups' tCCD_L, read-write turnaround, and
 /// reordering in the controller (requests are served in the order they arrive). The energy of a
-/// run on these channels comes from its commands and each part's currents (`Configs/dram/*.yaml`,
-/// MantConfig's DRAMPower); refresh energy is charged there though refresh takes no time here.
+/// run on these channels comes from its commands and the part's currents (MantConfig's
+/// DRAMPower); refresh energy is charged there though refresh takes no time here.
 public struct DRAMTiming: Equatable, Sendable {
     public var standard: String
     public var channels: Int
@@ -28,21 +24,7 @@ public struct DRAMTiming: Equatable, Sendable {
     /// The accelerator's clock, which the model's cycles count (ArchitectureConfig sets it).
     public var clockMHz: Double = 500
 
-    /// The standards by the energy table's technology names.
-    public static let standards: [String: DRAMTiming] = [
-        "ddr4": DRAMTiming(standard: "DDR4-3200", channels: 1, banks: 16, busBits: 64, burstLength: 8, rowBytes: 8192, tckPicoseconds: 625, cl: 22, trcd: 22, trp: 22),
-        "lpddr4": DRAMTiming(standard: "LPDDR4-3200", channels: 1, banks: 8, busBits: 16, burstLength: 16, rowBytes: 2048, tckPicoseconds: 625, cl: 28, trcd: 29, trp: 29),
-        "hbm2": DRAMTiming(standard: "HBM2", channels: 1, banks: 16, busBits: 128, burstLength: 4, rowBytes: 1024, tckPicoseconds: 1000, cl: 14, trcd: 14, trp: 14),
-    ]
-
-    /// `channels` channels of the technology named (ddr4, lpddr4, hbm2), or nil for another name.
-    public init?(technology: String, channels: Int) {
-        guard var timing = DRAMTiming.standards[technology] else { return nil }
-        timing.channels = channels
-        self = timing
-    }
-
-    init(standard: String, channels: Int, banks: Int, busBits: Int, burstLength: Int, rowBytes: Int, tckPicoseconds: Int, cl: Int, trcd: Int, trp: Int) {
+    public init(standard: String, channels: Int, banks: Int, busBits: Int, burstLength: Int, rowBytes: Int, tckPicoseconds: Int, cl: Int, trcd: Int, trp: Int) {
         (self.standard, self.channels, self.banks, self.busBits, self.burstLength) = (standard, channels, banks, busBits, burstLength)
         (self.rowBytes, self.tckPicoseconds, self.cl, self.trcd, self.trp) = (rowBytes, tckPicoseconds, cl, trcd, trp)
     }

@@ -235,9 +235,9 @@ public final class WorkloadRunner {
     /// How the run's DRAM energy is priced, in words for reports.
     static func dramEnergy(of architecture: ArchitectureConfig, table: EnergyTable) -> String {
         let technology = architecture.dramTechnology
-        if let timing = architecture.array.dramTiming, let power = table.dramPower[technology] {
+        if let timing = architecture.array.dramTiming, let part = try? DRAMParts.part(technology) {
             return "\(timing.standard) x\(timing.channels): activations, read/write bursts, refresh and standby time from the part's currents "
-                + "(\(power.path.split(separator: "/").suffix(3).joined(separator: "/")))"
+                + "(\(part.path.split(separator: "/").suffix(3).joined(separator: "/")))"
         }
         let read = table.dramRead[technology].map { String(format: "%g", $0.picojoules) } ?? "?"
         let write = table.dramWrite[technology].map { String(format: "%g", $0.picojoules) } ?? "?"

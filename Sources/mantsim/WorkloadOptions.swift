@@ -151,16 +151,8 @@ enum BundledConfig {
         return []
     }
 
-    /// The working directory, then the folders above the executable (a build inside the checkout).
-    private static var roots: [URL] {
-        var result = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            result.append(folder)
-            folder = folder.deletingLastPathComponent()
-        }
-        return result
-    }
+    /// Where bundled configs are looked for (MantConfig's ConfigFolders).
+    private static var roots: [URL] { ConfigFolders.roots }
 }
 
 /// "[3/41] INT8: attention_scores" on standard error while a terminal watches.

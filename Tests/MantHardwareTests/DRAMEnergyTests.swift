@@ -111,12 +111,27 @@ final class DRAMEnergyTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         let good = try String(contentsOf: DRAMEnergyTests.repository.appendingPathComponent("Configs/dram/ddr4.yaml"), encoding: .utf8)
         for (edit, needle) in [("idd4r: 168", "idd4r: 10"), ("trefi: {value: 12480", "trefi: {value: 100"), ("volts: 1.2", "volts: -1"),
-                               ("tras: {value: 52, source: \"DRAMsim3 DDR4_8Gb_x8_3200.ini tRAS\"}", "tras: {value: 52, source: \" \"}")] {
+                               ("tras: {value: 52, source: \"DRAMsim3 DDR4_8Gb_x8_3200.ini tRAS\"}", "tras: {value: 52, source: \" \"}"),
+                               ("bus_bits: 64", "bus_bits: 60"), ("row_bytes: 8192", "row_bytes: 100"), ("tck_ps: 625, ", "")] {
             let path = folder.appendingPathComponent("bad.yaml").path
             try good.replacingOccurrences(of: edit, with: needle).write(toFile: path, atomically: true, encoding: .utf8)
             XCTAssertThrowsError(try DRAMPower.load(path: path), needle) { error in
                 XCTAssertTrue("\(error)".hasPrefix(path), "\(error)")
             }
         }
+    }
+
+    /// The parts are files: each technology's timing comes from its file, and a technology with
+    /// no file is refused naming the ones there are.
+    func testThePartsAreTheFilesInConfigsDram() throws {
+        XCTAssertEqual(DRAMParts.names, ["ddr4", "hbm2", "lpddr4"])
+        let ddr4 = try DRAMParts.timing("ddr4", channels: 4, clockMHz: 1000)
+        XCTAssertEqual([ddr4.banks, ddr4.busBits, ddr4.burstLength, ddr4.rowBytes, ddr4.tckPicoseconds, ddr4.cl, ddr4.trcd, ddr4.trp, ddr4.channels],
+                       [16, 64, 8, 8192, 625, 22, 22, 22, 4])
+        XCTAssertEqual(ddr4.standard, "DDR4-3200")
+        XCTAssertEqual(ddr4.clockMHz, 1000)
+        XCTAssertThrowsError(try DRAMParts.part("ddr5")) { XCTAssertTrue("\($0)".contains("ddr5: no such DRAM part (there are ddr4, hbm2, lpddr4)"), "\($0)") }
+        XCTAssertThrowsError(try DRAMParts.part("../energy/28nm")) { XCTAssertTrue("\($0)".contains("no such DRAM part"), "\($0)") }
+        XCTAssertNil(DRAMTiming(technology: "ddr5", channels: 1))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import MantNumerics
+import MantConfig
 @testable import MantHardware
 
 /// The DRAM standards' timing against hand-computed values: streaming reads reach the channels'
