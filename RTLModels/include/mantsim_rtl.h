@@ -389,7 +389,8 @@ const char *mantsim_rtl_last_error(const mantsim_rtl *handle);
  * 16 candidate grids per value, then encodes; stage 1 takes an absmax pass and a quantize pass;
  * stage 2 searches and encodes head_dim x window values; every vector or window operation adds
  * latency_cycles. Quantized K vectors and closed windows are written to DRAM at
- * dram_bits_per_cycle behind the engine; the job ends when the writes have drained. */
+ * dram_bits_per_cycle behind the engine (or through a part's banks, dram_timing); the job ends when
+ * the writes have drained. */
 typedef struct {
     uint32_t head_dim;             /* a multiple of key_group */
     uint32_t key_group;            /* 64 */
@@ -397,7 +398,10 @@ typedef struct {
     uint32_t window_capacity;      /* tokens the window buffer holds */
     uint32_t lanes;                /* element operations per cycle */
     uint32_t latency_cycles;       /* pipeline latency per vector or window operation */
-    uint32_t dram_bits_per_cycle;  /* write port to the KV region */
+    uint32_t dram_bits_per_cycle;  /* write port to the KV region (the ideal interface) */
+    /* A DRAM part's channels (dram_timing.channels > 0): the writes go through their banks instead
+     * of the port, each an activation, precharge and burst count; cycle_ps is set from the job's clock. */
+    mantsim_dram_timing dram_timing;
 } mantsim_kv_config;
 
 typedef struct {

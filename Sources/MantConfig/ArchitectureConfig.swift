@@ -129,6 +129,7 @@ public struct ArchitectureConfig: Equatable, Sendable {
         var kvEngine: KVEngineConfig?
         if top["kv_engine"] != nil, let unit = reader.mapping(top["kv_engine"], at: "kv_engine") {
             kvEngine = reader.readKVEngine(unit, pe: pe, dramBitsPerCycle: config.dramBitsPerCycle)
+            kvEngine?.dramTiming = config.dramTiming
         }
         if top["decoder"] != nil, let unit = reader.mapping(top["decoder"], at: "decoder") { reader.readDecoder(unit, pe: pe, into: &config) }
         if let pe {
@@ -165,6 +166,7 @@ extension ArchitectureConfig {
         var result = self
         result.array = onTiming(array)
         result.attentionUnit = attentionUnit.map(onTiming)
+        result.kvEngine?.dramTiming = timing
         result.dramTechnology = technology
         result.name = "\(name) on \(timing.standard) x\(channels)"
         return result

@@ -11,6 +11,8 @@ public struct KVEngineConfig: Equatable, Sendable {
     public var lanes: Int
     public var latencyCycles: Int
     public var dramBitsPerCycle: Int
+    /// A DRAM part's channels, when the architecture runs on them: the writes go through their banks.
+    public var dramTiming: DRAMTiming? = nil
 
     /// Head dimension 128, K groups and V windows of 64, a 64-token window buffer; 8 lanes,
     /// 4 cycles of latency and a 1024-bit DRAM port are this model's choices.
@@ -31,6 +33,7 @@ public struct KVEngineConfig: Equatable, Sendable {
         config.lanes = UInt32(clamping: lanes)
         config.latency_cycles = UInt32(clamping: latencyCycles)
         config.dram_bits_per_cycle = UInt32(clamping: dramBitsPerCycle)
+        if let dramTiming { config.dram_timing = dramTiming.cTiming() }
         return config
     }
 }
@@ -100,7 +103,11 @@ extension RTLModel {
             let (vc, vm) = fields(valueCodes, valueScales, valueSelectors, codeCount: closed * d, groupCount: closed / window * d)
             closedValues = QuantizedTensor(format: mant(window), shape: [d, closed], codes: vc, metadata: vm)
         }
-        let counters = try jobCounters()
+        // On a part's channels the engine's writes are counted as commands, but not the channels'
+        // standby time: the engine works beside the array, whose run charges the channels' time.
+        var counters = try jobCounters()
+        counters["dram.active_standby_cycles"] = nil
+        counters["dram.precharged_standby_cycles"] = nil
         return KVEngineResult(keys: QuantizedTensor(format: mant(config.keyGroup), shape: [tokens, d], codes: kc, metadata: km),
                               closedValues: closedValues,
                               openIntegers: (0..<open).map { Array(openValues[($0 * d)..<(($0 + 1) * d)]) },

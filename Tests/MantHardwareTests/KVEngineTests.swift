@@ -68,6 +68,28 @@ final class KVEngineTests: XCTestCase {
         XCTAssertEqual(gemm.counters["kv.key_vectors"], 0)
     }
 
+    /// On a DRAM part's channels the engine's writes go through the banks: the same numbers, whole
+    /// write bursts and the rows they open counted, no standby time (the array's run charges it),
+    /// and never faster than the ideal 1024-bit port with no latency.
+    func testOnAPartsChannelsTheWritesGoThroughTheBanks() throws {
+        let model = try RTLModel()
+        let keys = try stream(130, d: 128, seed: 5), values = try stream(130, d: 128, seed: 6)
+        let ideal = try model.runKVEngine(keys: keys, values: values, config: KVEngineConfig(headDimension: 128))
+        var config = KVEngineConfig(headDimension: 128)
+        config.dramTiming = DRAMTiming(standard: "DDR4-3200", channels: 1, banks: 16, busBits: 64, burstLength: 8, rowBytes: 8192,
+                                       tckPicoseconds: 625, cl: 22, trcd: 22, trp: 22)
+        let banked = try model.runKVEngine(keys: keys, values: values, config: config)
+        XCTAssertEqual(banked.keys, ideal.keys)
+        XCTAssertEqual(banked.closedValues, ideal.closedValues)
+        let bits = try XCTUnwrap(banked.counters["dram.write_bits"])
+        XCTAssertEqual(bits, ideal.counters["dram.write_bits"])
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(banked.counters["dram.write_bursts"]) * 512, bits)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(banked.counters["dram.activates"]), 1)
+        XCTAssertNil(banked.counters["dram.active_standby_cycles"])
+        XCTAssertEqual(ideal.counters["dram.write_bursts"] ?? 0, 0, "the ideal port counts bits only")
+        XCTAssertGreaterThanOrEqual(banked.totalCycles, ideal.totalCycles)
+    }
+
     func testBadJobsAreRefusedWithTheField() throws {
         let model = try RTLModel()
         let good = try stream(4, d: 128, seed: 1)

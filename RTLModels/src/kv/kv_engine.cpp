@@ -58,7 +58,12 @@ void KVEngine::prepare(const mantsim_kv_config &config, const mantsim_kv_job &jo
     period_ps_ = period_ps;
     finished_ = false;
     now_ = 0;
-    dram_.reset(config_.dram_bits_per_cycle, 0);
+    mantsim_dram_timing timing = config_.dram_timing;
+    if (timing.channels > 0) {
+        timing.cycle_ps = uint32_t(std::min<uint64_t>(period_ps, 1000000));
+        check_dram_timing(timing);
+    }
+    dram_.reset(config_.dram_bits_per_cycle, 0, timing);
     closed_windows_ = 0;
     window_values_.clear();
     window_scales_.clear();
