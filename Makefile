@@ -37,10 +37,12 @@ demo: build model
 	$$($(SWIFT) build -c release --show-bin-path)/mantsim compare --plot out/compare-llama-2-7b.svg
 	@echo "chart: out/compare-llama-2-7b.svg"
 
-# The Swift suites; the language model against the independent implementation (Tests/Reference);
-# then `mantsim sweep --backend slurm` on a one-node Slurm cluster started here
-# (Tests/Slurm/sweep-on-slurm.sh installs slurm-wlm and munge when missing).
+# The SystemC model's folders against their layering (Tests/Layering/check.sh); the Swift suites;
+# the language model against the independent implementation (Tests/Reference); then `mantsim
+# sweep --backend slurm` on a one-node Slurm cluster started here (Tests/Slurm/sweep-on-slurm.sh
+# installs slurm-wlm and munge when missing).
 test: deps sram-check cosim area-check model reference-env
+	Tests/Layering/check.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	Tests/Reference/check.sh $$($(SWIFT) build --show-bin-path)/mantsim $(REFERENCE_ENV)/bin/python

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "kv/kv_quantizers.hpp"
+#include "common/fp16.hpp"
 #include "kinds/pe_kind.hpp"
 
 namespace mantsim {
@@ -39,26 +39,6 @@ size_t stored_weight_rows(const GemmJob &job) {
     return job.weight_row_period == 0 ? job.n : job.weight_row_period;
 }
 
-float half_to_float(uint16_t bits) {
-    const uint32_t sign = static_cast<uint32_t>(bits & 0x8000u) << 16;
-    const uint32_t exponent = (bits >> 10) & 0x1Fu;
-    const uint32_t mantissa = bits & 0x3FFu;
-    float magnitude;
-    if (exponent == 0) {
-        magnitude = static_cast<float>(mantissa) * power_of_two(-24);
-    } else if (exponent == 31) {
-        magnitude = mantissa == 0 ? INFINITY : NAN;
-    } else {
-        const uint32_t word = ((exponent + 112u) << 23) | (mantissa << 13);
-        std::memcpy(&magnitude, &word, sizeof magnitude);
-    }
-    uint32_t word;
-    std::memcpy(&word, &magnitude, sizeof word);
-    word |= sign;
-    float result;
-    std::memcpy(&result, &word, sizeof result);
-    return result;
-}
 
 DecodedWeights decode_weights(const GemmJob &job, const ArraySpec &config) {
     const PEKind &kind = pe_kind(config.pe_type);

@@ -7,11 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "common/fp16.hpp"
 #include "common/job.hpp"
 
 namespace mantsim {
-
-float half_to_float(uint16_t bits);
 
 // M-ANT's candidate coefficients a (selectors 0..14; selector 15 is linear): the candidate list
 // of MantSim's Swift MANTFormat.coefficients, used by the weight decoder and the KV engine alike.

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "kv/kv_quantizers.hpp"
+#include "common/fp16.hpp"
 #include "kinds/pe_kind.hpp"
 
 namespace mantsim {

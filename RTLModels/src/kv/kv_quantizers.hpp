@@ -6,10 +6,9 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace mantsim {
+#include "common/fp16.hpp"
 
-// binary32 -> FP16 bits, round to nearest even; `saturate` clamps finite overflow to 65504.
-uint16_t float_to_half(float value, bool saturate);
+namespace mantsim {
 
 struct MantChoice {
     uint16_t scale_code;
