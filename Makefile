@@ -97,7 +97,7 @@ fuzz: deps
 # process (one process running them all reports stale use-after-scope in later Swift frames).
 # Suites are matched by their exact class name ("[.]FuzzTests/" leaves out JobFuzzTests).
 SANITIZE_FLAGS := --sanitize=address -Xcxx -fsanitize=undefined -Xcxx -fno-sanitize-recover=undefined -Xlinker -lubsan --build-path .build/sanitize
-SANITIZE_SUITES := BitFusionTests DRAMTimingTests DigitPassesTests GemmTests GoldenGemmTests KVEngineTests LUTArrayTests \
+SANITIZE_SUITES := BitFusionTests DRAMTimingTests DRAMEnergyTests DigitPassesTests GemmTests GoldenGemmTests KVEngineTests LUTArrayTests \
 	MapperTests PipelinedTimingTests RTLModelTests VQArrayTests AttentionStepTests FuzzTests
 sanitize: deps
 	$(SWIFT) build --build-tests $(SANITIZE_FLAGS)
