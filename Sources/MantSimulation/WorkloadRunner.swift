@@ -214,7 +214,7 @@ public final class WorkloadRunner {
             phases.append(PhaseResult(
                 phase: phase, tokens: tokens, cycles: cycles, latencySeconds: latency,
                 tokensPerSecond: latency > 0 ? Double(tokens) / latency : 0,
-                utilization: Double(macs) / (Double(processingElements) * Double(max(cycles, 1))),
+                utilization: ArrayActivity.utilization(macs: macs, processingElements: processingElements, cycles: cycles),
                 dramReadBits: results.reduce(0) { $0 + $1.dramReadBits }, dramWriteBits: results.reduce(0) { $0 + $1.dramWriteBits },
                 energy: energy, totalEnergy: EnergyBreakdown.total(energy), operations: results))
         }
@@ -282,7 +282,7 @@ public final class WorkloadRunner {
                 let energy = try table.energy(counters: counters, cycles: cycles, processingElements: processingElements,
                                               dram: architecture.dramTechnology,
                                               timing: architecture.array.dramTiming).picojoules
-                let macs = counters.filter { $0.key.hasPrefix("pe.mac_") }.values.reduce(0, +)
+                let macs = ArrayActivity.macs(counters)
                 let part = OperationResult(name: op.name, unit: op.unit.rawValue, m: op.m, k: op.k, n: op.n, instances: Int(instances),
                                            cycles: cycles, macs: macs, dramReadBits: counters["dram.read_bits"] ?? 0,
                                            dramWriteBits: counters["dram.write_bits"] ?? 0, energy: energy, counters: counters,

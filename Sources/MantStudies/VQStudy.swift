@@ -157,10 +157,9 @@ public enum VQStudy {
     static func row(_ result: GemmResult, config: String, shape: Shape, banks: Int, hot: Int, pes: Int) -> Row {
         let counter = { (name: String) in result.counters[name] ?? 0 }
         let hotBits = Double(counter("decoder.hot_read_bits")), bankBits = Double(counter("decoder.codebook_read_bits"))
-        let macs = result.counters.filter { $0.key.hasPrefix("pe.mac_") }.values.reduce(0, +)
         return Row(config: config, shape: shape.name, m: shape.m, k: shape.k, n: shape.n, banks: banks, hotEntries: hot,
                    totalCycles: result.totalCycles, decoderCycles: counter("decoder.cycles"), conflictCycles: counter("decoder.conflict_cycles"),
-                   utilization: Double(macs) / Double(max(result.totalCycles, 1) * UInt64(pes)),
+                   utilization: ArrayActivity.utilization(macs: ArrayActivity.macs(result.counters), processingElements: pes, cycles: result.totalCycles),
                    hotHitRate: hotBits + bankBits > 0 ? hotBits / (hotBits + bankBits) : 0, speedup: 0)
     }
 

@@ -233,9 +233,8 @@ struct GemmReport: Encodable {
         computeCycles = result.computeCycles
         stallCycles = result.stallCycles
         latencyMicroseconds = Double(result.totalCycles) / architecture.clockMHz
-        let macs = result.counters.filter { $0.key.hasPrefix("pe.mac_") }.values.reduce(0, +)
-        let slots = Double(architecture.array.rows * architecture.array.columns) * Double(max(result.totalCycles, 1))
-        utilization = Double(macs) / slots
+        utilization = ArrayActivity.utilization(macs: ArrayActivity.macs(result.counters),
+                                                processingElements: architecture.array.rows * architecture.array.columns, cycles: result.totalCycles)
         self.bitExact = bitExact
         outputDigest = result.output.isEmpty ? "none (fast fidelity)" : String(FNV1a.digest(of: result.output), radix: 16)
         counters = result.counters
