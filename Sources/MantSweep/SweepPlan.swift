@@ -182,6 +182,7 @@ public struct SweepPlan {
                 }
             }
         }
+        if points.isEmpty && excluded > 0 { problems.append("exclude: leaves out every combination (\(excluded)); nothing would run") }
         if !problems.isEmpty { throw ConfigError(path: spec.path, problems: SweepPlan.unique(problems)) }
         do {
             (self.points, self.dropped) = try SweepPlan.constrain(points, spec: spec)

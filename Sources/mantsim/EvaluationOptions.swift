@@ -62,7 +62,7 @@ struct EvaluationOptions: ParsableArguments {
             if let required { throw ValidationError("\(required) needs a perplexity; --no-perplexity leaves it out") }
             return nil
         }
-        let path = evalModel ?? PerplexityCommand.defaultModel
+        let path = evalModel ?? PerplexityCommand.defaultModelPath
         guard FileManager.default.fileExists(atPath: path) else {
             if evalModel != nil { throw ValidationError("--eval-model: \(path) does not exist") }
             if let required { throw ValidationError("\(required) needs the evaluation model: \(path) is missing (`make model` fetches it; --eval-model names another)") }

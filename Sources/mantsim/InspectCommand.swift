@@ -16,7 +16,7 @@ struct InspectCommand: ParsableCommand {
     )
 
     @Argument(help: ArgumentHelp("A GGUF file.", valueName: "file.gguf"))
-    var file: String = PerplexityCommand.defaultModel
+    var file: String = PerplexityCommand.defaultModelPath
 
     @Option(help: "A tensor to write out (with --output).")
     var tensor: String?

@@ -9,6 +9,12 @@ import MantTensorIO
 
 struct PerplexityCommand: ParsableCommand {
     static let defaultModel = ".build/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+    /// The default model where `make model` put it: under the working directory, or under the
+    /// checkout this binary was built in (found as bundled configs are); the relative path when neither has it.
+    static var defaultModelPath: String {
+        ConfigFolders.roots.map { $0.appendingPathComponent(defaultModel).path }.first { FileManager.default.fileExists(atPath: $0) } ?? defaultModel
+    }
     static let defaultText = "/usr/share/common-licenses/GPL-3"
 
     static let configuration = CommandConfiguration(
@@ -146,14 +152,14 @@ struct PerplexityCommand: ParsableCommand {
 /// The model and the text, shared by `perplexity` and `tokenize`.
 struct LanguageModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A GGUF file or a Hugging Face checkpoint directory.", valueName: "path"))
-    var modelFile: String = PerplexityCommand.defaultModel
+    var modelFile: String = PerplexityCommand.defaultModelPath
 
     @Option(help: ArgumentHelp("UTF-8 text (default: \(PerplexityCommand.defaultText)).", valueName: "file"))
     var text: String?
 
     func checkpoint() throws -> Checkpoint {
         guard FileManager.default.fileExists(atPath: modelFile) else {
-            let hint = modelFile == PerplexityCommand.defaultModel ? " (run `make model` to fetch the default model, or pass --model-file)" : ""
+            let hint = [PerplexityCommand.defaultModel, PerplexityCommand.defaultModelPath].contains(modelFile) ? " (run `make model` to fetch the default model, or pass --model-file)" : ""
             throw ValidationError("--model-file: \(modelFile) does not exist\(hint)")
         }
         return try Checkpoint(path: modelFile)

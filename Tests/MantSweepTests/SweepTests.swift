@@ -115,6 +115,7 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(plan.points.map(\.index), [0, 1, 2])
         XCTAssertEqual(plan.dropped, 16 - 3)
         let found = problems("architectures: [int8]\nmodel: tiny.json\nbatch: [1, 2]\nexclude:\n  - {batch: 3}\n  - {colour: red}\n  - {architecture: mant}\n  - just text").joined(separator: "\n")
+        XCTAssertTrue(problems("architectures: [int8]\nmodel: tiny.json\nexclude: [{architecture: int8}]").joined().contains("exclude: leaves out every combination (1)"))
         for needle in ["exclude[0].batch: 3 is not one of its values (1, 2)", "exclude[1].colour: not an axis", "exclude[2].architecture: mant is not one of its values",
                        "exclude[3]: expected a mapping"] {
             XCTAssertTrue(found.contains(needle), "missing '\(needle)' in\n\(found)")
