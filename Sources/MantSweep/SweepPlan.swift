@@ -85,25 +85,8 @@ public struct SweepPlan {
                         guard let name = value.value as? String else { throw SweepError("expected a bundled node (28nm, 45nm) or a YAML path") }
                         let file = try path(name, kind: "energy", ext: "yaml")
                         energies[value.text] = (try EnergyTable.load(path: file), try String(contentsOfFile: file, encoding: .utf8))
-                    case "phase":
-                        guard let text = value.value as? String, Phase.selection(text) != nil else { throw SweepError("expected prefill, decode or both") }
-                    case "batch", "prompt":
-                        guard let number = value.value as? Int, number > 0 else { throw SweepError("expected a positive whole number") }
-                    case "tokens":
-                        guard let number = value.value as? Int, number >= 0 else { throw SweepError("expected a whole number of generated tokens") }
-                    case "seed":
-                        guard let number = value.value as? Int, number >= 0 else { throw SweepError("expected a whole number from 0") }
-                    case "pe_area":
-                        guard let text = value.value as? String, EnergyTable.PEAreaSource(rawValue: text) != nil else {
-                            throw SweepError("expected composed or synthesized")
-                        }
-                    case "fidelity":
-                        guard let text = value.value as? String, Fidelity(rawValue: text) != nil else { throw SweepError("expected fast or cycle") }
-                    case "dram_standard":
-                        guard let text = value.value as? String, SweepPlan.dramStandard(text) != nil else {
-                            throw SweepError("expected a standard and channels such as ddr4x2, lpddr4x1 or hbm2x2")
-                        }
-                    default: break
+                    default:
+                        if let check = SweepPlan.settingChecks[axis.name], !check.accepts(value.value) { throw SweepError(check.expected) }
                     }
                 } catch {
                     problems.append("\(axis.field): \(value.text): \(error)")
@@ -192,6 +175,19 @@ public struct SweepPlan {
             throw ConfigError(path: spec.path, problems: error.problems.map { "constraints: \(error.path): \($0)" })
         }
     }
+
+    /// The workload settings whose values are checked on their own: what each accepts, and what
+    /// the spec is told when a value is not that. (model and energy name files, read above.)
+    static let settingChecks: [String: (accepts: (Any) -> Bool, expected: String)] = [
+        "phase": ({ ($0 as? String).flatMap(Phase.selection) != nil }, "expected prefill, decode or both"),
+        "batch": ({ ($0 as? Int).map { $0 > 0 } ?? false }, "expected a positive whole number"),
+        "prompt": ({ ($0 as? Int).map { $0 > 0 } ?? false }, "expected a positive whole number"),
+        "tokens": ({ ($0 as? Int).map { $0 >= 0 } ?? false }, "expected a whole number of generated tokens"),
+        "seed": ({ ($0 as? Int).map { $0 >= 0 } ?? false }, "expected a whole number from 0"),
+        "pe_area": ({ ($0 as? String).flatMap(EnergyTable.PEAreaSource.init(rawValue:)) != nil }, "expected composed or synthesized"),
+        "fidelity": ({ ($0 as? String).flatMap(Fidelity.init(rawValue:)) != nil }, "expected fast or cycle"),
+        "dram_standard": ({ ($0 as? String).flatMap(SweepPlan.dramStandard) != nil }, "expected a DRAM part and channels such as ddr4x2, lpddr4x1 or hbm2x2"),
+    ]
 
     /// Iso-area resizing against the baseline at the same axis values, then the area cap.
     private static func constrain(_ points: [SweepPoint], spec: SweepSpec) throws -> ([SweepPoint], Int) {
