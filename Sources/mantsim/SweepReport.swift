@@ -125,51 +125,8 @@ struct Diff: ParsableCommand {
     }
 }
 
-/// Points of two runs matched by inputs and phase, and the metrics that differ.
-struct SweepDiff {
-    struct Change { var label: String, phase: String, metric: String, before: String, after: String, relative: Double? }
-
-    var changes = [Change]()
-    var matched = 0, onlyBefore = 0, onlyAfter = 0, unchanged = 0
-
-    static let metrics: [(String, (SweepRow) -> Double?)] = [
-        ("latency_s", { $0.latencySeconds }), ("tokens_per_s", { $0.tokensPerSecond }), ("energy_j", { $0.energyJoules }),
-        ("cycles", { $0.cycles.map(Double.init) }), ("utilization", { $0.utilization }),
-        ("dram_bits", { row in row.dramReadBits.flatMap { read in row.dramWriteBits.map { Double(read + $0) } } }),
-        ("area_mm2", { $0.areaMM2 }), ("weight_sqnr_db", { $0.weightSQNR }), ("kv_sqnr_db", { $0.kvSQNR }),
-        ("perplexity", { $0.perplexity }),
-    ]
-
-    init(before: [SweepRow], after: [SweepRow], tolerance: Double) {
-        func key(_ row: SweepRow) -> String { row.inputs + "\u{2}" + (row.phase ?? "") }
-        var later = [String: SweepRow]()
-        for row in after { later[key(row)] = row }
-        var seen = Set<String>()
-        for old in before {
-            let id = key(old)
-            guard seen.insert(id).inserted else { continue }
-            guard let new = later[id] else { onlyBefore += 1; continue }
-            matched += 1
-            var changed = false
-            if old.ok != new.ok {
-                changes.append(Change(label: old.label, phase: old.phase ?? "-", metric: "status", before: old.ok ? "ok" : "failed",
-                                      after: new.ok ? "ok" : "failed", relative: nil))
-                changed = true
-            }
-            for (metric, value) in SweepDiff.metrics {
-                let (a, b) = (value(old), value(new))
-                if a == b { continue }
-                let relative = a.flatMap { a in b.map { b in a == 0 ? (b == 0 ? 0 : .infinity) : (b - a) / abs(a) } }
-                if let relative, abs(relative) <= tolerance { continue }
-                changes.append(Change(label: old.label, phase: old.phase ?? "-", metric: metric, before: a.map { "\($0)" } ?? "-",
-                                      after: b.map { "\($0)" } ?? "-", relative: relative))
-                changed = true
-            }
-            if !changed { unchanged += 1 }
-        }
-        onlyAfter = Set(after.map(key)).subtracting(before.map(key)).count
-    }
-
+/// The changes between two runs, as a table or CSV.
+extension SweepDiff {
     func text(names: (String, String)) -> String {
         var lines = ["\(matched) point phases in both (\(unchanged) unchanged, \(matched - unchanged) changed); "
             + "\(onlyBefore) only in \(names.0), \(onlyAfter) only in \(names.1)"]
@@ -228,9 +185,9 @@ enum SweepTables {
                 lines += ["", "\(phase): perplexity of \(sources.count == 1 ? source : "\(sources.count) evaluations (see --csv)") under each point's formats, "
                     + "\(measured.count) of \(phaseRows.count) points measured"]
             }
-            for (title, points) in [("time and energy per token", pareto(phaseRows)),
-                                    ("time and energy per token and area", front(phaseRows, [{ $0.secondsPerToken }, { $0.energyPerToken }, { $0.areaMM2 }])),
-                                    ("perplexity and energy per token", accuracyFront(phaseRows))] {
+            for (title, points) in [("time and energy per token", SweepFront.pareto(phaseRows)),
+                                    ("time and energy per token and area", SweepFront.front(phaseRows, [{ $0.secondsPerToken }, { $0.energyPerToken }, { $0.areaMM2 }])),
+                                    ("perplexity and energy per token", SweepFront.accuracy(phaseRows))] {
                 var table = TextTable(header: ["point", "latency (ms)", "energy (mJ)", "mJ/token", "tokens/s", "area (mm^2)", "weight SQNR (dB)", "KV SQNR (dB)", "perplexity", "vs FP32"])
                 for row in points {
                     table.rows.append([row.label, number((row.latencySeconds ?? 0) * 1e3), number((row.energyJoules ?? 0) * 1e3),
@@ -244,28 +201,6 @@ enum SweepTables {
             }
         }
         return lines.joined(separator: "\n")
-    }
-
-    /// Points no other point beats on both time and energy per token (for one workload, latency
-    /// and energy), fastest first.
-    static func pareto(_ rows: [SweepRow]) -> [SweepRow] { front(rows, [{ $0.secondsPerToken }, { $0.energyPerToken }]) }
-
-    /// Points no other point beats on both perplexity and energy per token (points without a
-    /// perplexity left out), fastest first.
-    static func accuracyFront(_ rows: [SweepRow]) -> [SweepRow] { front(rows, [{ $0.perplexity }, { $0.energyPerToken }]) }
-
-    /// Points that no other point matches or beats on every objective and beats on one (lower is
-    /// better), fastest first; points missing an objective are left out.
-    static func front(_ rows: [SweepRow], _ objectives: [(SweepRow) -> Double?]) -> [SweepRow] {
-        let scored = rows.compactMap { row -> (SweepRow, [Double])? in
-            let values = objectives.compactMap { $0(row) }
-            return values.count == objectives.count ? (row, values) : nil
-        }
-        return scored.filter { candidate in
-            !scored.contains { other in
-                zip(other.1, candidate.1).allSatisfy { $0 <= $1 } && zip(other.1, candidate.1).contains { $0 < $1 }
-            }
-        }.map(\.0).sorted { ($0.secondsPerToken ?? 0, $0.index, $0.runID) < ($1.secondsPerToken ?? 0, $1.index, $1.runID) }
     }
 
     static func number(_ value: Double) -> String {
@@ -295,70 +230,8 @@ enum SweepTables {
     }
 }
 
-extension SweepRow {
-    /// 1 / tokens/s: the phase's time per token it processes or generates.
-    var secondsPerToken: Double? { tokensPerSecond.flatMap { $0 > 0 ? 1 / $0 : nil } }
-    /// The phase's energy over the tokens it processes or generates.
-    var energyPerToken: Double? {
-        guard let energy = energyJoules, let rate = tokensPerSecond, let latency = latencySeconds, rate * latency > 0 else { return nil }
-        return energy / (rate * latency)
-    }
-}
-
-/// One architecture against each other one over the points they share: geometric means of the
-/// speedup (their latency over its) and energy reduction (their energy over its), per phase and over
-/// all phases, with the extremes. Where a point ran more than once, its latest run counts.
-struct SweepAgainst {
-    struct Ratios {
-        var speedups = [Double](), reductions = [Double]()
-        static func geomean(_ values: [Double]) -> Double { exp(values.map(log).reduce(0, +) / Double(values.count)) }
-        func cells() -> [String] {
-            guard !speedups.isEmpty else { return ["-", "-", "-", "0"] }
-            func range(_ values: [Double]) -> String { String(format: "%.2fx-%.2fx", values.min()!, values.max()!) }
-            return [String(format: "%.2fx", Ratios.geomean(speedups)) + " (\(range(speedups)))",
-                    String(format: "%.2fx", Ratios.geomean(reductions)) + " (\(range(reductions)))", "\(speedups.count)"]
-        }
-    }
-
-    let architecture: String
-    let database: String
-    /// Other architecture -> phase ("all" too) -> ratios.
-    var ratios = [String: [String: Ratios]]()
-    var others = [String]()
-
-    init(rows: [SweepRow], architecture: String, database: String) throws {
-        (self.architecture, self.database) = (architecture, database)
-        let ok = rows.filter { $0.ok && $0.phase != nil && ($0.latencySeconds ?? 0) > 0 && ($0.energyJoules ?? 0) > 0 }
-        let names = ok.reduce(into: [String]()) { if !$0.contains($1.architecture) { $0.append($1.architecture) } }
-        guard names.contains(architecture) else {
-            throw CLIError("--against \(architecture): \(database) has no successful point of it (its architectures: \(names.joined(separator: ", ")))")
-        }
-        // The shared inputs less the architecture, and the phase.
-        func key(_ row: SweepRow) -> String {
-            ([row.fields, row.model, row.phases, "\(row.batch)", "\(row.prompt)", "\(row.tokens)", row.energyTable, row.peArea,
-              row.dramStandard ?? "", "\(row.seed)", row.fidelity, row.phase ?? ""]).joined(separator: "\u{1}")
-        }
-        var latest = [String: [String: SweepRow]]()
-        for row in ok {
-            if let existing = latest[row.architecture]?[key(row)], existing.runID > row.runID { continue }
-            latest[row.architecture, default: [:]][key(row)] = row
-        }
-        others = names.filter { $0 != architecture }
-        for other in others {
-            for (point, mine) in latest[architecture] ?? [:] {
-                guard let theirs = latest[other]?[point] else { continue }
-                let speedup = theirs.latencySeconds! / mine.latencySeconds!, reduction = theirs.energyJoules! / mine.energyJoules!
-                for phase in [mine.phase!, "all"] {
-                    ratios[other, default: [:]][phase, default: Ratios()].speedups.append(speedup)
-                    ratios[other, default: [:]][phase, default: Ratios()].reductions.append(reduction)
-                }
-            }
-        }
-        if ratios.isEmpty { throw CLIError("--against \(architecture): no point of \(database) has both it and another architecture at the same settings") }
-    }
-
-    var phases: [String] { ["prefill", "decode", "all"].filter { phase in ratios.values.contains { $0[phase] != nil } } }
-
+/// One architecture against the others, as a table or CSV.
+extension SweepAgainst {
     func text() -> String {
         var lines = ["\(database): \(architecture) against each architecture at the points they share (speedup: their latency over \(architecture)'s; "
             + "energy reduction: their energy over \(architecture)'s; geometric mean, lowest-highest)"]
@@ -384,5 +257,15 @@ struct SweepAgainst {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension SweepAgainst.Ratios {
+    /// Geometric mean (lowest-highest) of the speedups and the energy reductions, and the count.
+    func cells() -> [String] {
+        guard !speedups.isEmpty else { return ["-", "-", "-", "0"] }
+        func range(_ values: [Double]) -> String { String(format: "%.2fx-%.2fx", values.min()!, values.max()!) }
+        return [String(format: "%.2fx", SweepAgainst.Ratios.geomean(speedups)) + " (\(range(speedups)))",
+                String(format: "%.2fx", SweepAgainst.Ratios.geomean(reductions)) + " (\(range(reductions)))", "\(speedups.count)"]
     }
 }

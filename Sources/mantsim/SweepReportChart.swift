@@ -29,8 +29,8 @@ struct SweepReportChart {
         var body = [String]()
         for (row, phase) in phases.enumerated() {
             let points = rows.filter { $0.phase == phase }
-            let front = Set(SweepTables.pareto(points).map { "\($0.runID) \($0.index)" })
-            let areaFront = Set(SweepTables.front(points, [{ $0.secondsPerToken }, { $0.areaMM2 }]).map { "\($0.runID) \($0.index)" })
+            let front = Set(SweepFront.pareto(points).map { "\($0.runID) \($0.index)" })
+            let areaFront = Set(SweepFront.front(points, [{ $0.secondsPerToken }, { $0.areaMM2 }]).map { "\($0.runID) \($0.index)" })
             let top = SweepReportChart.titleHeight + Double(row) * cell.height + SweepReportChart.margin
             let series = points.compactMap { row in row.secondsPerToken.map { (row, $0 * 1e3) } }
             body += scatter(series.compactMap { row in row.0.energyPerToken.map { (row.0, row.1, $0 * 1e3) } }, front: front,
@@ -42,7 +42,7 @@ struct SweepReportChart {
                             x: "time per token (ms)", y: "area (mm^2)")
             if accuracy {
                 let scored = points.compactMap { row in row.energyPerToken.flatMap { energy in row.perplexity.map { (row, energy * 1e3, $0) } } }
-                body += scatter(scored, front: Set(SweepTables.accuracyFront(points).map { "\($0.runID) \($0.index)" }),
+                body += scatter(scored, front: Set(SweepFront.accuracy(points).map { "\($0.runID) \($0.index)" }),
                                 origin: (2 * cell.width + SweepReportChart.margin, top), title: "\(phase): perplexity against energy per token",
                                 x: "energy per token (mJ)", y: "perplexity")
             }
