@@ -55,44 +55,8 @@ public struct SweepPlan {
         if spec.architectures.count > 1 { varying.insert("architecture") }
         self.varying = varying
 
-        func path(_ name: String, kind: String, ext: String) throws -> String {
-            if name.contains("/") || name.hasSuffix(".\(ext)") {
-                return name.hasPrefix("/") ? name : URL(fileURLWithPath: spec.folder).appendingPathComponent(name).standardized.path
-            }
-            return try resolve(name, kind)
-        }
-        // Each file read once, its problems reported once.
-        var trees = [String: (path: String, tree: [String: Any])]()
-        for architecture in spec.architectures {
-            let name = architecture.value as! String
-            do {
-                let file = try path(name, kind: "arch", ext: "yaml")
-                trees[name] = (file, try ArchitectureConfig.tree(path: file))
-            } catch {
-                problems.append("architectures: \(name): \(error)")
-            }
-        }
-        var models = [String: (ModelConfig, String)](), energies = [String: (EnergyTable, String)]()
-        for axis in spec.axes {
-            for value in axis.values {
-                do {
-                    switch axis.name {
-                    case "model":
-                        guard let name = value.value as? String else { throw SweepError("expected a bundled model name or a config.json path") }
-                        let file = try path(name, kind: "models", ext: "json")
-                        models[value.text] = (try ModelConfig.load(path: file), try String(contentsOfFile: file, encoding: .utf8))
-                    case "energy":
-                        guard let name = value.value as? String else { throw SweepError("expected a bundled node (28nm, 45nm) or a YAML path") }
-                        let file = try path(name, kind: "energy", ext: "yaml")
-                        energies[value.text] = (try EnergyTable.load(path: file), try String(contentsOfFile: file, encoding: .utf8))
-                    default:
-                        if let check = SweepPlan.settingChecks[axis.name], !check.accepts(value.value) { throw SweepError(check.expected) }
-                    }
-                } catch {
-                    problems.append("\(axis.field): \(value.text): \(error)")
-                }
-            }
-        }
+        let (trees, models, energies, read) = SweepPlan.readFiles(spec, resolve: resolve)
+        problems += read
         if !problems.isEmpty { throw ConfigError(path: spec.path, problems: problems) }
 
         // Every combination, architectures outer and the last axis fastest.
@@ -136,20 +100,8 @@ public struct SweepPlan {
                     if let standard = workload["dram_standard"], let (technology, channels) = SweepPlan.dramStandard(standard) {
                         config = try config.withDRAM(technology: technology, channels: channels)
                     }
-                    let (model, modelText) = models[workload["model"]!]!
-                    let (table, energyText) = energies[workload["energy"]!]!
-                    let energy = try table.withPEAreas(EnergyTable.PEAreaSource(rawValue: workload["pe_area"]!)!, label: workload["energy"]!)
-                    var request = WorkloadRequest(model: model, batch: values["batch"]!.value as! Int, promptLength: values["prompt"]!.value as! Int,
-                                                  generatedTokens: values["tokens"]!.value as! Int,
-                                                  phases: Phase.selection(workload["phase"]!)!, seed: UInt64(values["seed"]!.value as! Int),
-                                                  fidelity: Fidelity(rawValue: workload["fidelity"]!)!)
-                    request.confirmsLongRuns = false
-                    try request.validate()
-                    let identity = [
-                        "mantsim \(mantsimVersion)", "architecture \(Canonical.json(tree))", "dram_standard \(workload["dram_standard"] ?? "-")",
-                        "model \(modelText)", "energy \(energyText)", "pe_area \(workload["pe_area"]!)",
-                        "workload \(workload["phase"]!) batch \(request.batch) prompt \(request.promptLength) tokens \(request.generatedTokens) seed \(request.seed) fidelity \(request.fidelity.rawValue)",
-                    ].joined(separator: "\n")
+                    let (request, energy, identity) = try SweepPlan.workloadInputs(values: values, workload: workload, tree: tree,
+                                                                                    models: models, energies: energies)
                     let point = SweepPoint(index: points.count, architectureName: name, settings: settings, fieldsJSON: Canonical.json(fields),
                                            architecture: config, request: request, energy: energy, workload: workload,
                                            key: Canonical.digest(identity))
@@ -174,6 +126,74 @@ public struct SweepPlan {
             // The area model's problems (an energy table without an area, a PE with no synthesized count).
             throw ConfigError(path: spec.path, problems: error.problems.map { "constraints: \(error.path): \($0)" })
         }
+    }
+
+    /// The files a spec names (architectures, models, energy tables), each read once, and the
+    /// settings checked on their own; every problem, attributed to the spec's key.
+    private static func readFiles(_ spec: SweepSpec, resolve: Resolver)
+        -> (trees: [String: (path: String, tree: [String: Any])], models: [String: (ModelConfig, String)],
+            energies: [String: (EnergyTable, String)], problems: [String]) {
+        var problems = [String]()
+        func path(_ name: String, kind: String, ext: String) throws -> String {
+            if name.contains("/") || name.hasSuffix(".\(ext)") {
+                return name.hasPrefix("/") ? name : URL(fileURLWithPath: spec.folder).appendingPathComponent(name).standardized.path
+            }
+            return try resolve(name, kind)
+        }
+        // Each file read once, its problems reported once.
+        var trees = [String: (path: String, tree: [String: Any])]()
+        for architecture in spec.architectures {
+            let name = architecture.value as! String
+            do {
+                let file = try path(name, kind: "arch", ext: "yaml")
+                trees[name] = (file, try ArchitectureConfig.tree(path: file))
+            } catch {
+                problems.append("architectures: \(name): \(error)")
+            }
+        }
+        var models = [String: (ModelConfig, String)](), energies = [String: (EnergyTable, String)]()
+        for axis in spec.axes {
+            for value in axis.values {
+                do {
+                    switch axis.name {
+                    case "model":
+                        guard let name = value.value as? String else { throw SweepError("expected a bundled model name or a config.json path") }
+                        let file = try path(name, kind: "models", ext: "json")
+                        models[value.text] = (try ModelConfig.load(path: file), try String(contentsOfFile: file, encoding: .utf8))
+                    case "energy":
+                        guard let name = value.value as? String else { throw SweepError("expected a bundled node (28nm, 45nm) or a YAML path") }
+                        let file = try path(name, kind: "energy", ext: "yaml")
+                        energies[value.text] = (try EnergyTable.load(path: file), try String(contentsOfFile: file, encoding: .utf8))
+                    default:
+                        if let check = SweepPlan.settingChecks[axis.name], !check.accepts(value.value) { throw SweepError(check.expected) }
+                    }
+                } catch {
+                    problems.append("\(axis.field): \(value.text): \(error)")
+                }
+            }
+        }
+        return (trees, models, energies, problems)
+    }
+
+    /// A point's workload request, its priced energy table and the text its key digests.
+    private static func workloadInputs(values: [String: SweepSpec.Value], workload: [String: String], tree: [String: Any],
+                                       models: [String: (ModelConfig, String)], energies: [String: (EnergyTable, String)]) throws
+        -> (WorkloadRequest, EnergyTable, String) {
+        let (model, modelText) = models[workload["model"]!]!
+        let (table, energyText) = energies[workload["energy"]!]!
+        let energy = try table.withPEAreas(EnergyTable.PEAreaSource(rawValue: workload["pe_area"]!)!, label: workload["energy"]!)
+        var request = WorkloadRequest(model: model, batch: values["batch"]!.value as! Int, promptLength: values["prompt"]!.value as! Int,
+                                      generatedTokens: values["tokens"]!.value as! Int,
+                                      phases: Phase.selection(workload["phase"]!)!, seed: UInt64(values["seed"]!.value as! Int),
+                                      fidelity: Fidelity(rawValue: workload["fidelity"]!)!)
+        request.confirmsLongRuns = false
+        try request.validate()
+        let identity = [
+            "mantsim \(mantsimVersion)", "architecture \(Canonical.json(tree))", "dram_standard \(workload["dram_standard"] ?? "-")",
+            "model \(modelText)", "energy \(energyText)", "pe_area \(workload["pe_area"]!)",
+            "workload \(workload["phase"]!) batch \(request.batch) prompt \(request.promptLength) tokens \(request.generatedTokens) seed \(request.seed) fidelity \(request.fidelity.rawValue)",
+        ].joined(separator: "\n")
+        return (request, energy, identity)
     }
 
     /// The workload settings whose values are checked on their own: what each accepts, and what

@@ -109,76 +109,11 @@ public struct SweepSpec {
                     }
                 }
             case "axes":
-                guard let mapping = valueNode.mapping else { problems.append("axes: expected a mapping of field paths to lists of values"); continue }
-                for (nameNode, valuesNode) in mapping {
-                    let name = nameNode.string ?? ""
-                    let field = "axes.\(name)"
-                    guard valuesNode.sequence != nil else {
-                        problems.append("\(field): expected a list of values, got \(describe(valuesNode))")
-                        continue
-                    }
-                    let values = list(valuesNode)
-                    if values.isEmpty { problems.append("\(field): no values (an axis needs at least one)"); continue }
-                    if name == "architectures" || name == "architecture" {
-                        problems.append("\(field): list the architectures under the top-level key architectures")
-                        continue
-                    }
-                    if !SweepSpec.workloadKeys.contains(name) {
-                        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-                        if name.isEmpty || parts.contains(where: { $0.isEmpty || !$0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }) {
-                            problems.append("\(field): not a field path (expected keys joined by dots, such as array.rows, or one of \(SweepSpec.workloadKeys.joined(separator: ", ")))")
-                            continue
-                        }
-                    }
-                    if axes.contains(where: { $0.name == name }) || workload[name] != nil {
-                        problems.append("\(field): named twice (also at the top level or among the axes)")
-                        continue
-                    }
-                    axes.append(Axis(name: name, values: values, field: field))
-                }
+                axes += parseAxes(valueNode, workload: workload, problems: &problems)
             case "constraints":
-                guard let mapping = valueNode.mapping else { problems.append("constraints: expected a mapping (iso, baseline, max_area_mm2, area)"); continue }
-                for (nameNode, node) in mapping {
-                    switch nameNode.string ?? "" {
-                    case "iso":
-                        if let text = node.string, ["pe", "area", "chip"].contains(text) { constraints.iso = text } else {
-                            problems.append("constraints.iso: expected pe, area or chip, got \(describe(node))")
-                        }
-                    case "baseline":
-                        if let text = node.string, !text.isEmpty { constraints.baseline = text } else {
-                            problems.append("constraints.baseline: expected one of the architectures, got \(describe(node))")
-                        }
-                    case "max_area_mm2":
-                        if let number = node.float, number.isFinite, number > 0 { constraints.maxArea = number } else {
-                            problems.append("constraints.max_area_mm2: expected a positive number, got \(describe(node))")
-                        }
-                    case "area":
-                        if let text = node.string, ["chip", "core"].contains(text) { constraints.areaScope = text } else {
-                            problems.append("constraints.area: expected chip or core, got \(describe(node))")
-                        }
-                    case let other:
-                        problems.append("constraints.\(other): unknown key (expected iso, baseline, max_area_mm2 or area)")
-                    }
-                }
+                constraints = parseConstraints(valueNode, problems: &problems)
             case "exclude":
-                guard let sequence = valueNode.sequence else {
-                    problems.append("exclude: expected a list of mappings of axis names to a value or a list of values")
-                    continue
-                }
-                for (index, entry) in sequence.enumerated() {
-                    guard let mapping = entry.mapping, !mapping.isEmpty else {
-                        problems.append("exclude[\(index)]: expected a mapping of axis names to a value or a list of values, got \(describe(entry))")
-                        continue
-                    }
-                    var rule = [String: Set<String>]()
-                    for (nameNode, node) in mapping {
-                        let name = nameNode.string ?? ""
-                        let values = list(node)
-                        rule[name] = Set(values.map(\.text))
-                        excludeNodes.append((index, name, values))
-                    }
-                    exclude.append(rule)
-                }
+                exclude += parseExclude(valueNode, problems: &problems, nodes: &excludeNodes)
             case _ where SweepSpec.workloadKeys.contains(key):
                 let values = valueNode.sequence != nil ? list(valueNode) : [value(valueNode)]
                 if values.isEmpty { problems.append("\(key): no values (give one, or a list)"); continue }
@@ -224,6 +159,94 @@ public struct SweepSpec {
         var spec = SweepSpec(path: path, text: text, architectures: architectures, axes: all, constraints: constraints, problems: problems)
         spec.exclude = exclude
         return spec
+    }
+
+    /// The `axes` mapping: field paths (or workload settings) to lists of values; `workload` holds
+    /// the settings given at the top level, which an axis may not name again.
+    private static func parseAxes(_ valueNode: Node, workload: [String: Axis], problems: inout [String]) -> [Axis] {
+        var axes = [Axis]()
+        guard let mapping = valueNode.mapping else { problems.append("axes: expected a mapping of field paths to lists of values"); return [] }
+        for (nameNode, valuesNode) in mapping {
+            let name = nameNode.string ?? ""
+            let field = "axes.\(name)"
+            guard valuesNode.sequence != nil else {
+                problems.append("\(field): expected a list of values, got \(describe(valuesNode))")
+                continue
+            }
+            let values = list(valuesNode)
+            if values.isEmpty { problems.append("\(field): no values (an axis needs at least one)"); continue }
+            if name == "architectures" || name == "architecture" {
+                problems.append("\(field): list the architectures under the top-level key architectures")
+                continue
+            }
+            if !SweepSpec.workloadKeys.contains(name) {
+                let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+                if name.isEmpty || parts.contains(where: { $0.isEmpty || !$0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }) {
+                    problems.append("\(field): not a field path (expected keys joined by dots, such as array.rows, or one of \(SweepSpec.workloadKeys.joined(separator: ", ")))")
+                    continue
+                }
+            }
+            if axes.contains(where: { $0.name == name }) || workload[name] != nil {
+                problems.append("\(field): named twice (also at the top level or among the axes)")
+                continue
+            }
+            axes.append(Axis(name: name, values: values, field: field))
+        }
+        return axes
+    }
+
+    /// The `constraints` mapping (iso, baseline, max_area_mm2, area).
+    private static func parseConstraints(_ valueNode: Node, problems: inout [String]) -> Constraints {
+        var constraints = Constraints()
+        guard let mapping = valueNode.mapping else { problems.append("constraints: expected a mapping (iso, baseline, max_area_mm2, area)"); return constraints }
+        for (nameNode, node) in mapping {
+            switch nameNode.string ?? "" {
+            case "iso":
+                if let text = node.string, ["pe", "area", "chip"].contains(text) { constraints.iso = text } else {
+                    problems.append("constraints.iso: expected pe, area or chip, got \(describe(node))")
+                }
+            case "baseline":
+                if let text = node.string, !text.isEmpty { constraints.baseline = text } else {
+                    problems.append("constraints.baseline: expected one of the architectures, got \(describe(node))")
+                }
+            case "max_area_mm2":
+                if let number = node.float, number.isFinite, number > 0 { constraints.maxArea = number } else {
+                    problems.append("constraints.max_area_mm2: expected a positive number, got \(describe(node))")
+                }
+            case "area":
+                if let text = node.string, ["chip", "core"].contains(text) { constraints.areaScope = text } else {
+                    problems.append("constraints.area: expected chip or core, got \(describe(node))")
+                }
+            case let other:
+                problems.append("constraints.\(other): unknown key (expected iso, baseline, max_area_mm2 or area)")
+            }
+        }
+        return constraints
+    }
+
+    /// The `exclude` list: one rule per entry; `nodes` keeps each key's values to check against the axes.
+    private static func parseExclude(_ valueNode: Node, problems: inout [String], nodes: inout [(index: Int, key: String, values: [Value])])
+        -> [[String: Set<String>]] {
+        var exclude = [[String: Set<String>]]()
+        guard let sequence = valueNode.sequence else {
+            problems.append("exclude: expected a list of mappings of axis names to a value or a list of values")
+            return []
+        }
+        for (index, entry) in sequence.enumerated() {
+            guard let mapping = entry.mapping, !mapping.isEmpty else {
+                problems.append("exclude[\(index)]: expected a mapping of axis names to a value or a list of values, got \(describe(entry))")
+                continue
+            }
+            var rule = [String: Set<String>]()
+            for (nameNode, node) in mapping {
+                let name = nameNode.string ?? ""
+                let values = list(node)
+                rule[name] = Set(values.map(\.text))
+                nodes.append((index, name, values))
+            }
+            exclude.append(rule)
+        }
+        return exclude
     }
 
     private static func list(_ node: Node) -> [Value] {
