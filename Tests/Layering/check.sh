@@ -20,8 +20,8 @@ rank() {
 }
 
 # Known breaks, "from -> to": the Accelerator is still defined across folders (kinds/vq_decoder.cpp,
-# trace/accelerator_trace.cpp) and the streamers read control's tile order.
-KNOWN=("control -> trace" "kinds -> control" "memory -> control")
+# trace/accelerator_trace.cpp).
+KNOWN=("control -> trace" "kinds -> control")
 
 edges=$(cd "$src" && for file in */*.cpp */*.hpp; do
     from=${file%%/*}

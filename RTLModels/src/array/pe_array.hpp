@@ -23,16 +23,11 @@
 #include <vector>
 
 #include "common/counters.hpp"
-#include "kinds/decoders.hpp"
 #include "common/job.hpp"
+#include "common/tile.hpp"
+#include "kinds/decoders.hpp"
 
 namespace mantsim {
-
-struct Tile {
-    size_t m0 = 0, mt = 0;  // tokens
-    size_t n0 = 0, nt = 0;  // output channels
-    size_t k0 = 0, kt = 0;  // reduction steps (WS: rows in use; OS: all of K)
-};
 
 // What every tile in flight shares: the job's activations as the datapath reads them, and the
 // output buffer's partial sums of unfinished groups (WS), which one tile leaves at the bottom

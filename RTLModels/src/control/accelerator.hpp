@@ -18,7 +18,7 @@
 #include "memory/dram_channel.hpp"
 #include "control/mapper.hpp"
 #include "array/pe_array.hpp"
-#include "control/tile_order.hpp"
+#include "common/tile_order.hpp"
 #include "memory/weight_streamer.hpp"
 #include "trace/vcd_writer.hpp"
 

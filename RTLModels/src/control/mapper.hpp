@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "common/job.hpp"
-#include "control/tile_order.hpp"
+#include "common/tile_order.hpp"
 
 namespace mantsim {
 

@@ -9,7 +9,7 @@
 #include "common/counters.hpp"
 #include "common/job.hpp"
 #include "memory/dram_channel.hpp"
-#include "control/tile_order.hpp"
+#include "common/tile_order.hpp"
 
 namespace mantsim {
 

@@ -11,7 +11,7 @@
 #include "common/counters.hpp"
 #include "kinds/decoders.hpp"
 #include "memory/dram_channel.hpp"
-#include "control/tile_order.hpp"
+#include "common/tile_order.hpp"
 
 namespace mantsim {
 

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cstddef>
 
-#include "array/pe_array.hpp"
+#include "common/tile.hpp"
 
 namespace mantsim {
 
