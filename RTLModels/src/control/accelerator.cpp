@@ -107,7 +107,7 @@ void Accelerator::prepare(const ArraySpec &config, const GemmJob &job) {
     check_job(config, job);
     const bool fp16 = float_datapath(config.pe_type);
     weights_ = decode_weights(job, config);
-    if (pe_kind(config.pe_type).codebook) check_vq(config, job);
+    if (pe_kind(config.pe_type).codebook) VQDecoder::check(config, job);
     if (!fp16) {
         // Integer partial sums of one group must fit the PEs' 32-bit accumulators.
         const double bound = static_cast<double>(weights_.max_magnitude) * 128.0 * static_cast<double>(std::min(job.group_size, job.k));
@@ -150,7 +150,10 @@ void Accelerator::prepare(const ArraySpec &config, const GemmJob &job) {
     finished_ = false;
     trace_written_ = true;
     if (!trace_path.empty() && fast_) throw field_error("vcd", "waveforms need cycle fidelity (fast jobs skip PE steps)");
-    if (!trace_path.empty()) begin_trace(trace_path, config);
+    if (!trace_path.empty()) {
+        tracer_.begin(trace_path, period_ps_, trace_row_, config.rows, config.columns, fp16 ? 32 : 16);
+        sample_ = CycleTracer::Sample{};
+    }
 }
 
 // Takes the job's settings and sizes its tiles to the buffers.
@@ -159,14 +162,14 @@ void Accelerator::adopt(const ArraySpec &config, const GemmJob &job) {
     job_ = job;
     fast_ = job.fidelity == MANTSIM_FIDELITY_FAST;
     ws_ = job.dataflow == MANTSIM_DATAFLOW_WEIGHT_STATIONARY;
-    serial_ = config.timing == MANTSIM_TIMING_SERIAL;
+    codebook_ = pe_kind(config.pe_type).codebook;
     check_buffers(config, job);
 }
 
 void Accelerator::plan(const ArraySpec &config, const GemmJob &job) {
     check_array(config);
     check_job(config, job);
-    if (pe_kind(config.pe_type).codebook) check_vq(config, job);
+    if (pe_kind(config.pe_type).codebook) VQDecoder::check(config, job);
     adopt(config, job);
     clear_counters();
     dram_.reset(config.dram_bits_per_cycle, config.dram_latency_cycles, config.dram_timing);
@@ -255,7 +258,7 @@ void Accelerator::fire_completions() {
         size_t pick = SIZE_MAX;
         for (size_t p = 0; p < flight_.size(); ++p) {
             const InFlight &tile = flight_[p];
-            if (!tile.active || tile.issue + tile.span > cycles_) continue;
+            if (!tile.active || tile.issue + tile.span > activity_.cycles) continue;
             if (pick == SIZE_MAX || tile.index < flight_[pick].index) pick = p;
         }
         if (pick == SIZE_MAX) return;
@@ -265,28 +268,28 @@ void Accelerator::fire_completions() {
 
 void Accelerator::account(uint64_t cycles, uint64_t &phase) {
     if (array_busy()) {
-        compute_ += cycles;
-        array_busy_ += cycles;
+        activity_.compute += cycles;
+        activity_.array_busy += cycles;
     } else {
         phase += cycles;
     }
-    cycles_ += cycles;
-    if (cycles_ > cycle_budget_) throw BudgetExceeded{};
+    activity_.cycles += cycles;
+    if (activity_.cycles > cycle_budget_) throw BudgetExceeded{};
 }
 
 void Accelerator::clock_cycle(uint64_t &phase) {
     fire_completions();
     for (size_t p = 0; p < flight_.size(); ++p) {
-        if (flight_[p].active) arrays_[p].step(cycles_ - flight_[p].issue);
+        if (flight_[p].active) arrays_[p].step(activity_.cycles - flight_[p].issue);
     }
     dram_.tick();
     account(1, phase);
-    if (trace_.active()) sample_trace(phase);
+    if (tracer_.active()) sample_trace(phase);
     wait();
 }
 
 void Accelerator::advance(uint64_t until, size_t ticket, uint64_t &phase) {
-    auto pending = [&] { return ticket == SIZE_MAX ? cycles_ < until : !dram_.done(ticket); };
+    auto pending = [&] { return ticket == SIZE_MAX ? activity_.cycles < until : !dram_.done(ticket); };
     while (pending()) {
         if (!fast_) {
             clock_cycle(phase);
@@ -298,7 +301,7 @@ void Accelerator::advance(uint64_t until, size_t ticket, uint64_t &phase) {
         fire_completions();
         const uint64_t event = next_completion();
         uint64_t limit = std::min(event, ticket == SIZE_MAX ? until : cycle_budget_ + 1);
-        limit = limit > cycles_ ? limit - cycles_ : 1;
+        limit = limit > activity_.cycles ? limit - activity_.cycles : 1;
         uint64_t taken = limit;
         if (ticket == SIZE_MAX) {
             dram_.advance(limit);
@@ -310,10 +313,8 @@ void Accelerator::advance(uint64_t until, size_t ticket, uint64_t &phase) {
 }
 
 void Accelerator::clear_counters() {
-    cycles_ = compute_ = preload_ = stall_ = drain_ = buffer_stall_ = tiles_ = output_scales_ = decoder_lookups_ = decoder_scales_ = 0;
-    array_busy_ = link_bits_ = metadata_bits_ = 0;
-    codebook_reads_ = hot_reads_ = residual_adds_ = conflict_cycles_ = decoder_cycles_ = 0;
-    wbuf_read_ = abuf_read_ = obuf_read_ = obuf_write_ = 0;
+    activity_ = ControllerActivity{};
+    vq_.clear_counters();
     for (PEArray &array : arrays_) array.reset_counters();
     recorder_.reset_counters();
     dram_.reset(1, 0);
@@ -330,7 +331,7 @@ void Accelerator::run() {
         } catch (const BudgetExceeded &) {
             timed_out_ = true;
         }
-        trace_written_ = trace_.finish(!timed_out_);
+        trace_written_ = tracer_.finish(!timed_out_);
         finished_ = true;
         sc_core::sc_pause();
     }
@@ -338,9 +339,9 @@ void Accelerator::run() {
 
 mantsim_gemm_result Accelerator::result() const {
     mantsim_gemm_result result;
-    result.total_cycles = cycles_;
-    result.compute_cycles = compute_ + preload_;
-    result.stall_cycles = stall_ + drain_ + buffer_stall_;
+    result.total_cycles = activity_.cycles;
+    result.compute_cycles = activity_.compute + activity_.preload;
+    result.stall_cycles = activity_.stall + activity_.drain + activity_.buffer_stall;
     result.m_tile = order_.m_tile;
     result.n_block_columns = std::min<uint64_t>(static_cast<uint64_t>(order_.n_block) * order_.columns, order_.n);
     result.k_chunk = std::min<uint64_t>(static_cast<uint64_t>(order_.chunk_tiles()) * order_.k_step, order_.k);
@@ -351,41 +352,72 @@ mantsim_gemm_result Accelerator::result() const {
     return result;
 }
 
+void ControllerActivity::report(CounterArray &counters) const {
+    counters[MANTSIM_COUNTER_CYCLES_TOTAL] += cycles;
+    counters[MANTSIM_COUNTER_CYCLES_COMPUTE] += compute;
+    counters[MANTSIM_COUNTER_CYCLES_PRELOAD] += preload;
+    counters[MANTSIM_COUNTER_CYCLES_STALL] += stall;
+    counters[MANTSIM_COUNTER_CYCLES_DRAIN] += drain;
+    counters[MANTSIM_COUNTER_CYCLES_BUFFER_STALL] += buffer_stall;
+    counters[MANTSIM_COUNTER_CYCLES_ARRAY_BUSY] += array_busy;
+    counters[MANTSIM_COUNTER_OUTPUT_SCALE] += output_scales;
+    counters[MANTSIM_COUNTER_DECODER_LOOKUPS] += decoder_lookups;
+    counters[MANTSIM_COUNTER_DECODER_SCALE] += decoder_scales;
+    counters[MANTSIM_COUNTER_WBUF_READ_BITS] += wbuf_read;
+    counters[MANTSIM_COUNTER_ABUF_READ_BITS] += abuf_read;
+    counters[MANTSIM_COUNTER_OBUF_READ_BITS] += obuf_read;
+    counters[MANTSIM_COUNTER_OBUF_WRITE_BITS] += obuf_write;
+    counters[MANTSIM_COUNTER_TILES] += tiles;
+    counters[MANTSIM_COUNTER_WEIGHT_LINK_BITS] += link_bits;
+    counters[MANTSIM_COUNTER_METADATA_BITS] += metadata_bits;
+}
+
 void Accelerator::report(CounterArray &counters) const {
-    counters[MANTSIM_COUNTER_CYCLES_TOTAL] += cycles_;
-    counters[MANTSIM_COUNTER_CYCLES_COMPUTE] += compute_;
-    counters[MANTSIM_COUNTER_CYCLES_PRELOAD] += preload_;
-    counters[MANTSIM_COUNTER_CYCLES_STALL] += stall_;
-    counters[MANTSIM_COUNTER_CYCLES_DRAIN] += drain_;
-    counters[MANTSIM_COUNTER_CYCLES_BUFFER_STALL] += buffer_stall_;
-    counters[MANTSIM_COUNTER_CYCLES_ARRAY_BUSY] += array_busy_;
-    counters[MANTSIM_COUNTER_OUTPUT_SCALE] += output_scales_;
-    counters[MANTSIM_COUNTER_DECODER_LOOKUPS] += decoder_lookups_;
-    counters[MANTSIM_COUNTER_DECODER_SCALE] += decoder_scales_;
-    const uint64_t entry_bits = static_cast<uint64_t>(job_.vq.vector_length) * 16;
-    counters[MANTSIM_COUNTER_DECODER_CODEBOOK_READ_BITS] += codebook_reads_ * entry_bits;
-    counters[MANTSIM_COUNTER_DECODER_HOT_READ_BITS] += hot_reads_ * entry_bits;
-    counters[MANTSIM_COUNTER_DECODER_RESIDUAL_ADD] += residual_adds_;
-    counters[MANTSIM_COUNTER_DECODER_CONFLICT_CYCLES] += conflict_cycles_;
-    counters[MANTSIM_COUNTER_DECODER_CYCLES] += decoder_cycles_;
-    counters[MANTSIM_COUNTER_WBUF_READ_BITS] += wbuf_read_;
-    counters[MANTSIM_COUNTER_ABUF_READ_BITS] += abuf_read_;
-    counters[MANTSIM_COUNTER_OBUF_READ_BITS] += obuf_read_;
-    counters[MANTSIM_COUNTER_OBUF_WRITE_BITS] += obuf_write_;
-    counters[MANTSIM_COUNTER_TILES] += tiles_;
-    counters[MANTSIM_COUNTER_WEIGHT_LINK_BITS] += link_bits_;
-    counters[MANTSIM_COUNTER_METADATA_BITS] += metadata_bits_;
+    activity_.report(counters);
+    vq_.report(counters);
     // Every PE of a busy array cycle that did not MAC idles, whichever tile its band belongs to.
     CounterArray pe{};
     for (const PEArray &array : arrays_) array.report(pe);
     recorder_.report(pe);
     uint64_t macs = 0;
     for (int c = 0; c < MANTSIM_COUNTER_COUNT; ++c) macs += is_mac_counter(c) ? pe[c] : 0;
-    pe[MANTSIM_COUNTER_PE_IDLE] = array_busy_ * config_.rows * config_.columns - macs;
+    pe[MANTSIM_COUNTER_PE_IDLE] = activity_.array_busy * config_.rows * config_.columns - macs;
     for (size_t c = 0; c < pe.size(); ++c) counters[c] += pe[c];
     streamer_.report(counters);
     rows_.report(counters);
     dram_.report(counters);
+}
+
+void Accelerator::sample_trace(const uint64_t &phase) {
+    CycleTracer::Sample &sample = sample_;
+    sample.state = &phase == &activity_.preload ? CycleTracer::kPreload
+                   : &phase == &activity_.stall ? CycleTracer::kStall
+                   : &phase == &activity_.drain ? CycleTracer::kDrain
+                   : &phase == &activity_.buffer_stall ? CycleTracer::kBufferStall
+                                                       : CycleTracer::kIdle;
+    // The newest tile in flight shows its registers in the traced row.
+    const InFlight *newest = nullptr;
+    uint64_t in_flight = 0, inputs = 0;
+    for (size_t p = 0; p < flight_.size(); ++p) {
+        if (!flight_[p].active) continue;
+        in_flight += 1;
+        inputs += arrays_[p].last_inputs();
+        if (newest == nullptr || flight_[p].index > newest->index) newest = &flight_[p];
+    }
+    if (in_flight > 0) sample.state = CycleTracer::kCompute;
+    sample.tile = newest ? newest->index : 0;
+    sample.in_flight = in_flight;
+    sample.dram_bits = dram_.last_moved_bits();
+    sample.abuf_bits = inputs * job_.activation_bits;
+    sample.row.clear();
+    if (newest != nullptr) {
+        arrays_[static_cast<size_t>(newest - flight_.data())].row_state(tracer_.row(), sample.row);
+    } else {
+        sample.row.assign(2 * config_.columns, 0);
+    }
+    tracer_.sample(activity_.cycles, sample);
+    sample.wbuf_bits = 0;
+    sample.obuf_bits = 0;
 }
 
 }  // namespace mantsim

@@ -1,8 +1,9 @@
-// The accelerator: a controller that issues a job's tiles into the PE array, a weight streamer
-// (WBUF ring, DRAM prefetch, VQ codebooks) and a weight link into the PEs' shadow registers, an
-// activation streamer (double-buffered ABUF), an output writer, and one DRAM channel. One clocked
-// thread advances every block each cycle, so a job's timing and counters depend only on its
-// inputs. The tile order is TileOrder's; the issue rules are mantsim_rtl.h's MANTSIM_TIMING_*.
+// The accelerator's controller: it owns a job's blocks (the PE array, a weight streamer with the
+// WBUF ring, DRAM prefetch and VQ codebooks, the VQ decoder, an activation streamer with a
+// double-buffered ABUF, an output writer, one DRAM channel) and runs the issue loop: each tile
+// issues when the tile scheduler (tile_schedule.hpp) allows it. One clocked thread advances every
+// block each cycle, so a job's timing and counters depend only on its inputs. A tracer, when
+// asked for, observes one sample per cycle. The tile order is TileOrder's.
 #pragma once
 
 #include <systemc>
@@ -12,17 +13,28 @@
 #include <tuple>
 #include <vector>
 
-#include "memory/activation_streamer.hpp"
-#include "common/counters.hpp"
-#include "kinds/decoders.hpp"
-#include "memory/dram_channel.hpp"
-#include "control/mapper.hpp"
 #include "array/pe_array.hpp"
+#include "common/counters.hpp"
 #include "common/tile_order.hpp"
+#include "control/mapper.hpp"
+#include "control/tile_schedule.hpp"
+#include "kinds/decoders.hpp"
+#include "kinds/vq_decoder.hpp"
+#include "memory/activation_streamer.hpp"
+#include "memory/dram_channel.hpp"
 #include "memory/weight_streamer.hpp"
-#include "trace/vcd_writer.hpp"
+#include "trace/cycle_tracer.hpp"
 
 namespace mantsim {
+
+// What the controller itself counts: where its cycles went, and what its tiles moved through the
+// buffers, the link and the decoders.
+struct ControllerActivity {
+    uint64_t cycles = 0, compute = 0, preload = 0, stall = 0, drain = 0, buffer_stall = 0, array_busy = 0, tiles = 0;
+    uint64_t output_scales = 0, decoder_lookups = 0, decoder_scales = 0, link_bits = 0, metadata_bits = 0;
+    uint64_t wbuf_read = 0, abuf_read = 0, obuf_read = 0, obuf_write = 0;
+    void report(CounterArray &counters) const;
+};
 
 struct Accelerator : sc_core::sc_module {
     sc_core::sc_in<bool> clk;
@@ -59,9 +71,6 @@ struct Accelerator : sc_core::sc_module {
     void run_job();
     // One tile: when it may issue, and what issuing it does.
     uint64_t weights_ready(size_t index, const Tile &tile);
-    void partial_sum_bits(const Tile &tile, uint64_t &in, uint64_t &out) const;
-    uint64_t stream_cycles(const Tile &tile) const;
-    uint64_t span_cycles(const Tile &tile) const;
     void issue(size_t index, const Tile &tile);
     void count_issue(const Tile &tile);
     void complete(size_t plane);
@@ -72,7 +81,7 @@ struct Accelerator : sc_core::sc_module {
     // Advances until `ticket` (SIZE_MAX: none) completes or the clock reaches `until`.
     void advance(uint64_t until, size_t ticket, uint64_t &phase);
     void advance_to(uint64_t until, uint64_t &phase) { advance(until, SIZE_MAX, phase); }
-    void wait_for(size_t ticket) { advance(UINT64_MAX, ticket, stall_); }
+    void wait_for(size_t ticket) { advance(UINT64_MAX, ticket, activity_.stall); }
     bool array_busy() const;
     uint64_t next_completion() const;
     void fire_completions();
@@ -88,23 +97,16 @@ struct Accelerator : sc_core::sc_module {
         }
     };
     void replay_tile(const Tile &tile, size_t index);
-    // VQ: what decoding one weight tile costs, from its index stream.
-    struct DecodeCost {
-        uint64_t cycles = 0, bank_reads = 0, hot_reads = 0, conflict_cycles = 0;
-    };
-    DecodeCost decode_cost(const Tile &tile);
-    const DecodeCost &decode(size_t index, const Tile &tile);
-    void check_vq(const ArraySpec &config, const GemmJob &job) const;
     void adopt(const ArraySpec &config, const GemmJob &job);
     void check_buffers(const ArraySpec &config, const GemmJob &job);
-    void begin_trace(const std::string &path, const ArraySpec &config);
+    // The tracer's view of the cycle just ended, counted in `phase`.
     void sample_trace(const uint64_t &phase);
 
     std::string trace_path_;
     uint32_t trace_row_ = 0;
-    VcdWriter trace_;
-    std::vector<uint64_t> trace_values_;
-    uint64_t trace_wbuf_ = 0, trace_obuf_ = 0, period_ps_ = 1;
+    CycleTracer tracer_;
+    CycleTracer::Sample sample_;
+    uint64_t period_ps_ = 1;
     bool start_requested_ = false;
     bool finished_ = true;
     bool timed_out_ = false;
@@ -121,8 +123,10 @@ struct Accelerator : sc_core::sc_module {
     DramChannel dram_;
     WeightStreamer streamer_;
     ActivationStreamer rows_;
+    VQDecoder vq_;
     TileOrder order_;
-    bool fast_ = false, ws_ = true, serial_ = false;
+    TileScheduler scheduler_;
+    bool fast_ = false, ws_ = true, codebook_ = false;
 
     // Tiles in flight, one PE-state instance each (grown on demand).
     struct InFlight {
@@ -137,22 +141,7 @@ struct Accelerator : sc_core::sc_module {
     std::map<TileKey, CounterArray> tile_cache_;
     std::vector<uint64_t> shift_weights_;
 
-    // Issue history: the last tile's issue cycle and stream, the bank-free cycle of each row (the
-    // cycle the tile that last used the shadow set left it), the link's next free cycle, and each N
-    // tile's last issue (a later K tile of it reads the partial sums that tile leaves).
-    uint64_t last_issue_ = 0, last_stream_ = 0, last_end_ = 0, last_drain_ = 0, link_free_ = 0, busy_until_ = 0;
-    bool any_issued_ = false;
-    std::vector<std::vector<uint64_t>> row_free_;
-    std::vector<uint64_t> n_issue_;
-    std::vector<DecodeCost> decode_costs_;
-    std::vector<bool> decoded_;
-
-    uint64_t cycles_ = 0, compute_ = 0, preload_ = 0, stall_ = 0, drain_ = 0, buffer_stall_ = 0, tiles_ = 0;
-    uint64_t array_busy_ = 0;
-    uint64_t output_scales_ = 0, decoder_lookups_ = 0, decoder_scales_ = 0, link_bits_ = 0, metadata_bits_ = 0;
-    uint64_t codebook_reads_ = 0, hot_reads_ = 0, residual_adds_ = 0, conflict_cycles_ = 0, decoder_cycles_ = 0;
-    std::vector<uint32_t> bank_stamp_;
-    uint64_t wbuf_read_ = 0, abuf_read_ = 0, obuf_read_ = 0, obuf_write_ = 0;
+    ControllerActivity activity_;
 };
 
 }  // namespace mantsim

@@ -1,14 +1,10 @@
-// The VQ array's decoder as the controller sees it: the checks a VQ job must pass, and what
-// decoding one weight tile costs, lookup by lookup, from its index stream. Per weight vector the
-// decoder reads one entry per residual stage from the banked codebook SRAM, or from the hot-entry
-// store when the index is below hot_entries; the stages are summed in binary32 and rounded to
-// FP16. A decoded tile fills the shadow registers while the previous tile computes, in max(WBUF
-// port cycles, decode cycles). Decode issues lookups in stream order (the tile's K steps, then its
-// columns, then stages; a vector is looked up once, at its first K step and column), at most
+// The VQ decoder (vq_decoder.hpp). Decode issues lookups in stream order (the tile's K steps, then
+// its columns, then stages; a vector is looked up once, at its first K step and column), at most
 // `lanes` per cycle; a cycle ends at the first lookup whose bank (address % codebook_banks, one
 // read per bank per cycle) or hot-store port (hot_ports per cycle) is taken.
-#include "control/accelerator.hpp"
+#include "kinds/vq_decoder.hpp"
 #include "common/field_error.hpp"
+#include "kinds/decoders.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -16,7 +12,7 @@
 
 namespace mantsim {
 
-void Accelerator::check_vq(const ArraySpec &config, const GemmJob &job) const {
+void VQDecoder::check(const ArraySpec &config, const GemmJob &job) {
     const VQLayoutParams &vq = job.vq;
     if (vq.vector_length != 2 && vq.vector_length != 4 && vq.vector_length != 8) {
         throw field_error("job.layout.vq.vector_length", "expected 2, 4 or 8, got " + std::to_string(vq.vector_length));
@@ -73,15 +69,52 @@ void Accelerator::check_vq(const ArraySpec &config, const GemmJob &job) const {
     }
 }
 
-Accelerator::DecodeCost Accelerator::decode_cost(const Tile &tile) {
+void VQDecoder::start(const ArraySpec &config, const GemmJob &job, size_t per_m_tile) {
+    params_ = config.vq;
+    job_ = job;
+    costs_.assign(per_m_tile, Cost{});
+    known_.assign(per_m_tile, false);
+}
+
+const VQDecoder::Cost &VQDecoder::cost(size_t index, const Tile &tile) {
+    // Every M tile decodes the same weight tiles again: cost them once per (N tile, K tile).
+    const size_t slot = index % costs_.size();
+    if (!known_[slot]) {
+        costs_[slot] = decode(tile);
+        known_[slot] = true;
+    }
+    return costs_[slot];
+}
+
+void VQDecoder::issued(size_t index, const Tile &tile) {
+    const Cost &tile_cost = cost(index, tile);
+    codebook_reads_ += tile_cost.bank_reads;
+    hot_reads_ += tile_cost.hot_reads;
+    conflict_cycles_ += tile_cost.conflict_cycles;
+    cycles_ += tile_cost.cycles;
+    residual_adds_ += static_cast<uint64_t>(tile.nt) * tile.kt * (job_.vq.stages - 1);
+}
+
+void VQDecoder::clear_counters() { codebook_reads_ = hot_reads_ = residual_adds_ = conflict_cycles_ = cycles_ = 0; }
+
+void VQDecoder::report(CounterArray &counters) const {
+    const uint64_t entry_bits = static_cast<uint64_t>(job_.vq.vector_length) * 16;
+    counters[MANTSIM_COUNTER_DECODER_CODEBOOK_READ_BITS] += codebook_reads_ * entry_bits;
+    counters[MANTSIM_COUNTER_DECODER_HOT_READ_BITS] += hot_reads_ * entry_bits;
+    counters[MANTSIM_COUNTER_DECODER_RESIDUAL_ADD] += residual_adds_;
+    counters[MANTSIM_COUNTER_DECODER_CONFLICT_CYCLES] += conflict_cycles_;
+    counters[MANTSIM_COUNTER_DECODER_CYCLES] += cycles_;
+}
+
+VQDecoder::Cost VQDecoder::decode(const Tile &tile) {
     // Lookups in stream order: the tile's K steps, then its columns, then residual stages; each
     // vector once.
     const VQLayout layout(job_);
-    const uint32_t banks = config_.vq.codebook_banks, lanes = config_.vq.lanes;
-    const uint32_t hot = config_.vq.hot_entries, hot_ports = config_.vq.hot_ports;
+    const uint32_t banks = params_.codebook_banks, lanes = params_.lanes;
+    const uint32_t hot = params_.hot_entries, hot_ports = params_.hot_ports;
     if (bank_stamp_.size() != banks) bank_stamp_.assign(banks, 0);
     std::fill(bank_stamp_.begin(), bank_stamp_.end(), 0);
-    DecodeCost cost;
+    Cost cost;
     uint32_t stamp = 0, issued = lanes, hot_used = 0;
     auto new_cycle = [&] {
         cost.cycles += 1;
