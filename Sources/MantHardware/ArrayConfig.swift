@@ -6,13 +6,14 @@ public enum PEType: String, CaseIterable, Sendable, Codable {
     case fp16, int, mant, ant, olive, mxfp4, lut, vq, bitfusion
 
     /// The model's MANTSIM_PE_* value: the PE kind of the same name (pe_kinds.cpp lists them).
-    var code: Int32 { PEType.codes[self]! }
+    var code: mantsim_pe_type { PEType.codes[self]! }
 
-    private static let codes: [PEType: Int32] = {
-        var codes = [PEType: Int32]()
-        for code in 0..<Int32(MANTSIM_PE_TYPE_COUNT) {
+    private static let codes: [PEType: mantsim_pe_type] = {
+        var codes = [PEType: mantsim_pe_type]()
+        for raw in 0..<MANTSIM_PE_TYPE_COUNT.rawValue {
             var info = mantsim_pe_kind_info()
-            guard mantsim_pe_kind(code, 8, 8, &info) == Int32(MANTSIM_OK), let type = PEType(rawValue: String(cString: info.name)) else { continue }
+            let code = mantsim_pe_type(rawValue: raw)
+            guard mantsim_pe_kind(code, 8, 8, &info) == MANTSIM_OK, let type = PEType(rawValue: String(cString: info.name)) else { continue }
             codes[type] = code
         }
         precondition(codes.count == PEType.allCases.count, "every PEType names a PE kind of the model")
@@ -35,7 +36,7 @@ public enum PEType: String, CaseIterable, Sendable, Codable {
     public func kind(weightBits: Int = 8, activationBits: Int = 8) -> Kind {
         var info = mantsim_pe_kind_info()
         let status = mantsim_pe_kind(code, UInt32(clamping: weightBits), UInt32(clamping: activationBits), &info)
-        precondition(status == Int32(MANTSIM_OK), "every PEType has a PE kind in the model")
+        precondition(status == MANTSIM_OK, "every PEType has a PE kind in the model")
         return Kind(multipliesFP16: info.float_datapath != 0, shiftLane: info.shift_lane != 0, groupMetadata: info.group_metadata != 0,
                     macCounter: String(cString: mantsim_rtl_counter_name(info.mac_counter)), productsPerCycle: Int(info.products_per_cycle))
     }
@@ -67,17 +68,15 @@ public enum Dataflow: String, CaseIterable, Sendable, Codable {
     case weightStationary = "ws"
     case outputStationary = "os"
 
-    var code: Int32 {
-        self == .weightStationary ? Int32(MANTSIM_DATAFLOW_WEIGHT_STATIONARY) : Int32(MANTSIM_DATAFLOW_OUTPUT_STATIONARY)
-    }
+    var code: mantsim_dataflow { self == .weightStationary ? MANTSIM_DATAFLOW_WEIGHT_STATIONARY : MANTSIM_DATAFLOW_OUTPUT_STATIONARY }
 }
 
-/// How tiles follow each other in the array: overlapped (the default; see mantsim_rtl.h) or one
+/// How tiles follow each other in the array: overlapped (the default; RTLModels/README.md) or one
 /// after another with a full weight preload per fold, as SCALE-Sim schedules them.
 public enum Timing: String, CaseIterable, Sendable, Codable {
     case pipelined, serial
 
-    var code: Int32 { self == .pipelined ? Int32(MANTSIM_TIMING_PIPELINED) : Int32(MANTSIM_TIMING_SERIAL) }
+    var code: mantsim_timing { self == .pipelined ? MANTSIM_TIMING_PIPELINED : MANTSIM_TIMING_SERIAL }
 }
 
 /// How a weight-stationary GEMM is laid onto the array: searched per GEMM for the least DRAM
@@ -85,7 +84,7 @@ public enum Timing: String, CaseIterable, Sendable, Codable {
 public enum Mapping: String, CaseIterable, Sendable, Codable {
     case searched, fixed
 
-    var code: Int32 { self == .searched ? Int32(MANTSIM_MAPPING_SEARCHED) : Int32(MANTSIM_MAPPING_FIXED) }
+    var code: mantsim_mapping { self == .searched ? MANTSIM_MAPPING_SEARCHED : MANTSIM_MAPPING_FIXED }
 }
 
 /// Where a LUT array applies each group's FP16 scale: multiplied into the table entry at the
@@ -93,7 +92,7 @@ public enum Mapping: String, CaseIterable, Sendable, Codable {
 public enum LUTScale: String, CaseIterable, Sendable, Codable {
     case decoder, sac
 
-    var code: Int32 { self == .decoder ? Int32(MANTSIM_LUT_SCALE_DECODER) : Int32(MANTSIM_LUT_SCALE_SAC) }
+    var code: mantsim_lut_scale { self == .decoder ? MANTSIM_LUT_SCALE_DECODER : MANTSIM_LUT_SCALE_SAC }
 }
 
 /// Array size, PE type, buffers and DRAM interface of one accelerator instance.
@@ -141,50 +140,43 @@ public struct ArrayConfig: Equatable, Sendable {
     /// LUT array: where the group scale is applied.
     public var lutScale: LUTScale = .decoder
 
-    /// The ANT simulator's array (clevercool/ANT-Quantization, ant_simulator): 32 x 32 PEs, WBUF
-    /// 128 KB, ABUF 256 KB, OBUF 128 KB, 32 banks per buffer as its WBUF (32 x 4 KB) and IBUF
-    /// (32 x 8 KB), a 1024-bit/cycle DRAM interface. This model's choices: bank widths wide enough
-    /// that a 32 x 32 array is never port-bound (one INT8 activation per row, a weight tile in well
-    /// under one tile's cycles, one FP32 sum and one INT32 carry per column), 100 cycles of DRAM
-    /// latency, and a VQ decoder with room for two codebook sets of AQLM-3 <8,12,2> (2 x 128 KiB),
-    /// 16 banks, no hot-entry store (4 ports when there is one) and 16 lookups per cycle.
+    /// The model's default array (`mantsim_array_config_default`, whose comment gives the sources:
+    /// the ANT simulator's 32 x 32 array and buffers, this model's ports, DRAM latency and VQ
+    /// decoder), with this PE type and size.
     public init(peType: PEType, rows: Int = 32, columns: Int = 32) {
+        let model = mantsim_array_config_default()
         self.rows = rows
         self.columns = columns
         self.peType = peType
-        (weightBufferBytes, activationBufferBytes, outputBufferBytes) = (128 * 1024, 256 * 1024, 128 * 1024)
-        (weightBufferBanks, weightBufferBankBits) = (32, 32)
-        (activationBufferBanks, activationBufferBankBits) = (32, 16)
-        (outputBufferBanks, outputBufferBankBits) = (32, 128)
-        (dramBitsPerCycle, dramLatencyCycles) = (1024, 100)
-        (codebookBytes, codebookBanks, hotEntries, hotPorts, decoderLanes) = (512 * 1024, 16, 0, 4, 16)
+        (weightBufferBytes, weightBufferBanks, weightBufferBankBits) = ArrayConfig.buffer(model.weight_buffer)
+        (activationBufferBytes, activationBufferBanks, activationBufferBankBits) = ArrayConfig.buffer(model.activation_buffer)
+        (outputBufferBytes, outputBufferBanks, outputBufferBankBits) = ArrayConfig.buffer(model.output_buffer)
+        (dramBitsPerCycle, dramLatencyCycles) = (Int(model.dram.bits_per_cycle), Int(model.dram.latency_cycles))
+        weightSets = Int(model.weight_sets)
+        (codebookBytes, codebookBanks, hotEntries, hotPorts, decoderLanes) =
+            (Int(model.vq.codebook_bytes), Int(model.vq.codebook_banks), Int(model.vq.hot_entries), Int(model.vq.hot_ports), Int(model.vq.lanes))
     }
 
+    private static func buffer(_ buffer: mantsim_buffer) -> (Int, Int, Int) { (Int(buffer.bytes), Int(buffer.banks), Int(buffer.bank_bits)) }
+
     var cConfig: mantsim_array_config {
-        var config = mantsim_array_config()
+        var config = mantsim_array_config_default()
         config.rows = UInt32(clamping: rows)
         config.columns = UInt32(clamping: columns)
         config.pe_type = peType.code
-        config.weight_buffer_bytes = UInt64(clamping: weightBufferBytes)
-        config.activation_buffer_bytes = UInt64(clamping: activationBufferBytes)
-        config.output_buffer_bytes = UInt64(clamping: outputBufferBytes)
-        config.weight_buffer_banks = UInt32(clamping: weightBufferBanks)
-        config.weight_buffer_bank_bits = UInt32(clamping: weightBufferBankBits)
-        config.activation_buffer_banks = UInt32(clamping: activationBufferBanks)
-        config.activation_buffer_bank_bits = UInt32(clamping: activationBufferBankBits)
-        config.output_buffer_banks = UInt32(clamping: outputBufferBanks)
-        config.output_buffer_bank_bits = UInt32(clamping: outputBufferBankBits)
-        config.dram_bits_per_cycle = UInt32(clamping: dramBitsPerCycle)
-        config.dram_latency_cycles = UInt32(clamping: dramLatencyCycles)
-        if let dramTiming { config.dram_timing = dramTiming.cTiming() }
-        switch peType {
-        case .lut: config.decoder.lut.scale = lutScale.code
-        case .vq:
-            config.decoder.vq = mantsim_vq_decoder_params(codebook_bytes: UInt64(clamping: codebookBytes), codebook_banks: UInt32(clamping: codebookBanks),
-                                                          hot_entries: UInt32(clamping: hotEntries), hot_ports: UInt32(clamping: hotPorts),
-                                                          lanes: UInt32(clamping: decoderLanes))
-        default: break
+        func buffer(_ bytes: Int, _ banks: Int, _ bits: Int) -> mantsim_buffer {
+            mantsim_buffer(bytes: UInt64(clamping: bytes), banks: UInt32(clamping: banks), bank_bits: UInt32(clamping: bits))
         }
+        config.weight_buffer = buffer(weightBufferBytes, weightBufferBanks, weightBufferBankBits)
+        config.activation_buffer = buffer(activationBufferBytes, activationBufferBanks, activationBufferBankBits)
+        config.output_buffer = buffer(outputBufferBytes, outputBufferBanks, outputBufferBankBits)
+        config.dram.bits_per_cycle = UInt32(clamping: dramBitsPerCycle)
+        config.dram.latency_cycles = UInt32(clamping: dramLatencyCycles)
+        if let dramTiming { config.dram.timing = dramTiming.cTiming() }
+        config.lut_scale = lutScale.code
+        config.vq = mantsim_vq_decoder(codebook_bytes: UInt64(clamping: codebookBytes), codebook_banks: UInt32(clamping: codebookBanks),
+                                       hot_entries: UInt32(clamping: hotEntries), hot_ports: UInt32(clamping: hotPorts),
+                                       lanes: UInt32(clamping: decoderLanes))
         config.weight_link_bits = UInt32(clamping: effectiveWeightLinkBits)
         config.timing = timing.code
         config.weight_sets = UInt32(clamping: weightSets)

@@ -1,6 +1,6 @@
 internal import CMantSimRTL
 
-/// DRAM channels of one part, with a row buffer per bank (the rules: mantsim_rtl.h,
+/// DRAM channels of one part, with a row buffer per bank (the rules: RTLModels/README.md,
 /// mantsim_dram_timing). An architecture's `dram: {technology: hbm2, channels: 2}` replaces the
 /// ideal interface (bits_per_cycle, latency_cycles) with these. The parts, their timing and their
 /// currents, each with its source, are files: `Configs/dram/<technology>.yaml`, which MantConfig's
@@ -48,13 +48,7 @@ public struct DRAMTiming: Equatable, Sendable {
     /// When each transfer (byte address, bytes), all queued at time 0 in this order, finishes on
     /// these channels, in picoseconds: the model's DRAM timing alone.
     public func finishTimes(_ transfers: [(address: UInt64, bytes: UInt64)]) throws -> [UInt64] {
-        var timing = cTiming(clockMHz: 1000)
-        var finish = [UInt64](repeating: 0, count: transfers.count)
-        let status = finish.withUnsafeMutableBufferPointer { out in
-            mantsim_dram_timing_run(&timing, transfers.map(\.address), transfers.map(\.bytes), transfers.count, out.baseAddress)
-        }
-        guard status == Int32(MANTSIM_OK) else { throw RTLModel.error(status: status, message: mantsim_rtl_last_error(nil)) }
-        return finish
+        try commands(transfers.map { ($0.address, $0.bytes, false) }).finishPicoseconds
     }
 
     /// The commands the bank model issues for these transfers (all queued at time 0, in order),
@@ -74,7 +68,7 @@ public struct DRAMTiming: Equatable, Sendable {
             mantsim_dram_timing_activity(&timing, transfers.map(\.address), transfers.map(\.bytes), transfers.map { $0.write ? 1 : 0 },
                                          transfers.count, endPicoseconds, out.baseAddress, &activity)
         }
-        guard status == Int32(MANTSIM_OK) else { throw RTLModel.error(status: status, message: mantsim_rtl_last_error(nil)) }
+        guard status == MANTSIM_OK else { throw RTLModel.error(status: status, message: mantsim_rtl_last_error(nil)) }
         return Commands(finishPicoseconds: finish, activates: activity.activates, precharges: activity.precharges,
                         readBursts: activity.read_bursts, writeBursts: activity.write_bursts,
                         activeStandbyPicoseconds: activity.active_standby_ps, prechargedStandbyPicoseconds: activity.precharged_standby_ps)

@@ -1,7 +1,7 @@
 internal import CMantSimRTL
 import MantNumerics
 
-/// Parameters of the SystemC two-stage KV-cache quantization engine (mantsim_rtl.h).
+/// Parameters of the SystemC two-stage KV-cache quantization engine (RTLModels/README.md).
 public struct KVEngineConfig: Equatable, Sendable {
     public var headDimension: Int
     public var keyGroup: Int
@@ -14,18 +14,17 @@ public struct KVEngineConfig: Equatable, Sendable {
     /// A DRAM part's channels, when the architecture runs on them: the writes go through their banks.
     public var dramTiming: DRAMTiming? = nil
 
-    /// Head dimension 128, K groups and V windows of 64, a 64-token window buffer; 8 lanes,
-    /// 4 cycles of latency and a 1024-bit DRAM port are this model's choices.
+    /// The model's default engine (`mantsim_kv_config_default`: M-ANT's K groups and V windows of
+    /// 64 tokens; this model's lanes, latency and DRAM port), for heads of `headDimension`.
     public init(headDimension: Int = 128) {
+        let model = mantsim_kv_config_default()
         self.headDimension = headDimension
-        // M-ANT's group size; one V group of tokens per window.
-        (keyGroup, window, windowCapacity) = (64, 64, 64)
-        // This model's choices: 8 FP32 lanes, 4 cycles of latency, the array's 1024-bit DRAM interface.
-        (lanes, latencyCycles, dramBitsPerCycle) = (8, 4, 1024)
+        (keyGroup, window, windowCapacity) = (Int(model.key_group), Int(model.window), Int(model.window_capacity))
+        (lanes, latencyCycles, dramBitsPerCycle) = (Int(model.lanes), Int(model.latency_cycles), Int(model.dram_bits_per_cycle))
     }
 
     var cConfig: mantsim_kv_config {
-        var config = mantsim_kv_config()
+        var config = mantsim_kv_config_default()
         config.head_dim = UInt32(clamping: headDimension)
         config.key_group = UInt32(clamping: keyGroup)
         config.window = UInt32(clamping: window)

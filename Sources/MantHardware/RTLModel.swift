@@ -3,7 +3,7 @@ import Foundation
 
 /// A failure reported by the SystemC model, with the model's own message.
 public struct RTLError: Error, CustomStringConvertible, Equatable {
-    public enum Kind: Equatable, Sendable { case invalidArgument, systemC, internalFailure }
+    public enum Kind: Equatable, Sendable { case invalidArgument, systemC, internalFailure, busy }
     public let kind: Kind
     public let message: String
     public var description: String { "RTL model: \(message)" }
@@ -14,19 +14,20 @@ public struct RTLError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Owner of one handle on the process-wide SystemC model. SystemC elaborates once per process,
-/// so every `RTLModel` drives the same module tree; creating one resets it.
+/// The owner of the process-wide SystemC model. SystemC elaborates once per process, so the model
+/// has one live handle, `RTLModel.shared()`; `reset()` gives it a fresh state.
 public final class RTLModel {
     let handle: OpaquePointer
 
     public static let defaultClockPeriodPicoseconds: UInt64 = mantsim_rtl_config_default().clock_period_ps
 
-    public init(clockPeriodPicoseconds: UInt64 = RTLModel.defaultClockPeriodPicoseconds) throws {
+    /// The one handle; a second while it lives is refused by the model (RTLError.Kind.busy).
+    init(clockPeriodPicoseconds: UInt64 = RTLModel.defaultClockPeriodPicoseconds) throws {
         var config = mantsim_rtl_config_default()
         config.clock_period_ps = clockPeriodPicoseconds
         var created: OpaquePointer?
         let status = mantsim_rtl_create(&config, &created)
-        guard status == Int32(MANTSIM_OK), let created else {
+        guard status == MANTSIM_OK, let created else {
             throw RTLModel.error(status: status, message: mantsim_rtl_last_error(nil))
         }
         handle = created
@@ -38,7 +39,7 @@ public final class RTLModel {
     private static var lease: RTLModel?
 
     /// The process's one model, created on first use: every command and study runs on it (a job
-    /// resets the array and its counters itself). `RTLModel()` remains for a fresh reset handle.
+    /// resets the array and its counters itself).
     public static func shared() throws -> RTLModel {
         leaseLock.lock()
         defer { leaseLock.unlock() }
@@ -46,6 +47,18 @@ public final class RTLModel {
         let model = try RTLModel()
         lease = model
         return model
+    }
+
+    /// The shared model, reset: its heartbeat and counters start from zero.
+    public static func fresh() throws -> RTLModel {
+        let model = try shared()
+        try model.reset()
+        return model
+    }
+
+    /// Resets the model and its counters.
+    public func reset() throws {
+        try check(mantsim_rtl_reset(handle))
     }
 
     /// Advances simulated time by whole clock cycles.
@@ -75,8 +88,8 @@ public final class RTLModel {
     }
 
     /// Every counter name, in the model's enum order.
-    public static let counterNames: [String] = (0..<Int32(MANTSIM_COUNTER_COUNT.rawValue)).map {
-        String(cString: mantsim_rtl_counter_name($0))
+    public static let counterNames: [String] = (0..<MANTSIM_COUNTER_COUNT.rawValue).map {
+        String(cString: mantsim_rtl_counter_name(mantsim_counter(rawValue: $0)))
     }
 
     /// Has the kernel raise an error report and returns its message as the caller received it:
@@ -86,17 +99,18 @@ public final class RTLModel {
         return String(cString: mantsim_rtl_last_error(handle))
     }
 
-    func check(_ status: Int32) throws {
-        guard status == Int32(MANTSIM_OK) else {
+    func check(_ status: mantsim_status) throws {
+        guard status == MANTSIM_OK else {
             throw RTLModel.error(status: status, message: mantsim_rtl_last_error(handle))
         }
     }
 
-    static func error(status: Int32, message: UnsafePointer<CChar>?) -> RTLError {
+    static func error(status: mantsim_status, message: UnsafePointer<CChar>?) -> RTLError {
         let text = message.map { String(cString: $0) } ?? "no message"
         switch status {
-        case Int32(MANTSIM_E_INVALID_ARGUMENT): return RTLError(kind: .invalidArgument, message: text)
-        case Int32(MANTSIM_E_SYSTEMC): return RTLError(kind: .systemC, message: text)
+        case MANTSIM_E_INVALID_ARGUMENT: return RTLError(kind: .invalidArgument, message: text)
+        case MANTSIM_E_SYSTEMC: return RTLError(kind: .systemC, message: text)
+        case MANTSIM_E_BUSY: return RTLError(kind: .busy, message: text)
         default: return RTLError(kind: .internalFailure, message: text)
         }
     }
@@ -107,7 +121,7 @@ public final class RTLModel {
 public enum Fidelity: String, CaseIterable, Sendable, Codable {
     case cycle, fast
 
-    var code: Int32 { self == .cycle ? Int32(MANTSIM_FIDELITY_CYCLE) : Int32(MANTSIM_FIDELITY_FAST) }
+    var code: mantsim_fidelity { self == .cycle ? MANTSIM_FIDELITY_CYCLE : MANTSIM_FIDELITY_FAST }
 }
 
 /// What one GEMM on the array produced: the outputs, the cycles and every counter.
@@ -207,14 +221,14 @@ extension GemmMapping {
 
 extension GemmOperands {
     /// Hands the C model a job whose pointers stay valid for the duration of `body`.
-    func withCJob(dataflow: Dataflow, outputs: Bool = true, _ body: (inout mantsim_gemm_job) -> Int32) -> (Int32, [Float]) {
+    func withCJob(dataflow: Dataflow, outputs: Bool = true, _ body: (inout mantsim_gemm_job) -> mantsim_status) -> (mantsim_status, [Float]) {
         let pinned = PinnedBuffers()
         let scales = weights.metadata.first { $0.name == "scale" }?.values ?? []
         let selectors = weights.metadata.first { $0.name == "selector" || $0.name == "type" }?.values ?? []
         // The decoder's table: a LUT array's entries or a VQ array's codebooks.
         let table = pinned.pin(peType == .vq ? vqCodebook : lookupTableCodes)
         let output = outputs ? pinned.output(Float.self, count: m * n) : nil
-        var job = mantsim_gemm_job()
+        var job = mantsim_gemm_job_default()
         job.m = UInt32(m)
         job.k = UInt32(k)
         job.n = UInt32(n)
@@ -234,14 +248,13 @@ extension GemmOperands {
         job.decoder_payload = UnsafePointer(table)
         job.decoder_payload_values = UInt32(peType == .vq ? vqCodebook.count : lookupTableCodes.count)
         if peType == .vq, let vq = weights.format.vq {
-            let (scope, size): (Int, Int) = switch vq.scope {
+            let (scope, size): (mantsim_vq_scope, Int) = switch vq.scope {
             case .tensor: (MANTSIM_VQ_SCOPE_TENSOR, 0)
             case .tile(let size): (MANTSIM_VQ_SCOPE_TILE, size)
             case .channelGroup(let rows): (MANTSIM_VQ_SCOPE_ROWS, rows)
             }
-            job.layout.vq = mantsim_vq_layout(vector_length: UInt32(vq.vectorLength), stages: UInt32(vq.stages), scope: Int32(scope),
-                                              scope_size: UInt32(size),
-                                              axis: Int32(vq.axis == .output ? MANTSIM_VQ_AXIS_OUTPUT : MANTSIM_VQ_AXIS_REDUCTION))
+            job.vq = mantsim_vq_layout(vector_length: UInt32(vq.vectorLength), stages: UInt32(vq.stages), scope: scope, scope_size: UInt32(size),
+                                       axis: vq.axis == .output ? MANTSIM_VQ_AXIS_OUTPUT : MANTSIM_VQ_AXIS_REDUCTION)
         }
         let status = body(&job)
         return (status, output?.array(m * n) ?? [])
@@ -256,7 +269,7 @@ public enum NativeGemm {
         let (status, output) = operands.withCJob(dataflow: .weightStationary) { job in
             mantsim_native_gemm(&arrayConfig, &job)
         }
-        guard status == Int32(MANTSIM_OK) else {
+        guard status == MANTSIM_OK else {
             throw RTLModel.error(status: status, message: mantsim_rtl_last_error(nil))
         }
         return output

@@ -12,7 +12,7 @@ struct RTLCheck: ParsableCommand {
     var cycles: UInt64 = 1000
 
     func run() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         try model.run(cycles: cycles)
         var table = TextTable(header: ["counter", "value"])
         let counters = try model.counters()

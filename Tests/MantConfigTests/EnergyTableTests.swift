@@ -33,7 +33,7 @@ final class EnergyTableTests: XCTestCase {
     func testEnergyIsCountersTimesTheTable() throws {
         let table = try EnergyTable.load(path: EnergyTableTests.energy.appendingPathComponent("28nm.yaml").path)
             .priced(for: try ArchitectureConfig.load(path: EnergyTableTests.energy.deletingLastPathComponent().appendingPathComponent("arch/mant.yaml").path))
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let weights = try MANTFormat(granularity: .group(16)).quantize(try SyntheticTensor.llmLike(rows: 24, columns: 48, seed: 4))
         let operands = try GemmOperands(weights: weights, activations: try SyntheticTensor.llmLike(rows: 5, columns: 48, seed: 5))
         let result = try model.run(operands, on: ArrayConfig(peType: .mant, rows: 8, columns: 8), dataflow: .weightStationary)

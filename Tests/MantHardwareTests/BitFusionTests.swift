@@ -35,7 +35,7 @@ final class BitFusionTests: XCTestCase {
     }
 
     func testBitFusionComputesTheINTArithmeticBitForBit() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         for (format, bits) in [("int8", 8), ("int4", 8), ("int2", 8), ("int4", 4), ("int2", 4)] {
             let job = try operands(format, m: 7, k: 72, n: 19, activationBits: bits)
             let expected = try GemmReference.run(job)
@@ -51,7 +51,7 @@ final class BitFusionTests: XCTestCase {
     /// A compute-bound GEMM: never faster than MACs / (PEs x r), and within a few percent of it,
     /// so INT4 weights run twice and INT2 four times as fast as INT8 on the same PEs.
     func testCyclesFollowTheRate() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         var cycles = [Int: Double]()
         for (format, rate) in [("int8", 1), ("int4", 2), ("int2", 4)] {
             let job = try operands(format, m: 512, k: 256, n: 32)

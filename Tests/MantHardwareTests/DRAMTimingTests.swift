@@ -65,7 +65,7 @@ final class DRAMTimingTests: XCTestCase {
     /// 2 GHz array, so that one channel is slower than the array's weight path; at 500 MHz the
     /// same GEMV is array-bound and only the lower bound is checked).
     func testWeightStreamingGEMVsReachButNeverBeatThePeak() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let weights = try IntegerFormat(bits: 4, granularity: .group(64)).quantize(try SyntheticTensor.llmLike(rows: 64, columns: 2048, seed: 3))
         let job = try GemmOperands(weights: weights, outputs: 2048, activationBlock: try SyntheticTensor.llmLike(rows: 1, columns: 2048, seed: 4), tokens: 1)
         for (technology, channels, clock, dramBound) in [("ddr4", 1, 2000.0, true), ("lpddr4", 1, 2000, true), ("hbm2", 1, 2000, true), ("hbm2", 8, 500, false)] {

@@ -49,7 +49,7 @@ final class DigitPassesTests: XCTestCase {
     }
 
     func testPassesMatchTheReferenceBitForBitAndTheWideGEMM() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         for (pe, width, _, _) in DigitPassesTests.rules {
             for (format, granularity) in [("int16", Granularity.group(16)), ("int16", .channel), ("int8", .group(16))] {
                 let job = try operands(format, granularity: granularity, m: 5, k: 40, n: 13, seed: 31)
@@ -78,7 +78,7 @@ final class DigitPassesTests: XCTestCase {
     }
 
     func testCyclesMACsAndTrafficFollowThePassCount() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         for (pe, width, passes16, _) in DigitPassesTests.rules {
             let job = try operands("int16", granularity: .group(16), m: 6, k: 48, n: 24, seed: 5)
             let config = config(pe, width: width)
@@ -102,7 +102,7 @@ final class DigitPassesTests: XCTestCase {
     }
 
     func testArraysWithoutADigitPathRefuseAndTheModelRefusesWideINTCodes() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let job = try operands("int16", granularity: .group(16), m: 2, k: 32, n: 8, seed: 9)
         for pe in [PEType.mant, .mxfp4, .fp16] {
             XCTAssertThrowsError(try model.run(job, on: config(pe, width: 8), dataflow: .weightStationary), "\(pe)")

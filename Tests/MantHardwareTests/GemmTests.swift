@@ -26,7 +26,7 @@ final class GemmTests: XCTestCase {
     }
 
     func testEveryPETypeMatchesTheReferenceBitForBitInBothDataflows() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         // Shapes off every multiple: of the array (8), of the groups, and M = 1 (decode).
         let shapes = [(m: 1, k: 40, n: 13), (m: 11, k: 37, n: 9), (m: 20, k: 64, n: 24)]
         for (pe, name, granularity) in GemmTests.formats {
@@ -46,7 +46,7 @@ final class GemmTests: XCTestCase {
     /// The quantized GEMM lands near the FP32 GEMM of the unquantized operands (so the bit-exact
     /// comparison above is between real results, not two zero matrices).
     func testRepeatingOperandsMatchTheReferenceAndTheirFullForm() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         for (pe, name, granularity) in GemmTests.formats {
             let format = try FormatCatalog.parse(name, granularity: granularity).makeFormat()
             let block = try format.quantize(try SyntheticTensor.llmLike(rows: 5, columns: 40, seed: 7))
@@ -70,7 +70,7 @@ final class GemmTests: XCTestCase {
     }
 
     func testOutputsTrackTheFloatGemm() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let (m, k, n) = (4, 128, 16)
         let weights = try SyntheticTensor.llmLike(rows: n, columns: k, seed: 11)
         let activations = try SyntheticTensor.llmLike(rows: m, columns: k, seed: 12)
@@ -98,7 +98,7 @@ final class GemmTests: XCTestCase {
     }
 
     func testFourBitActivationsAndAWideArray() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let job = try operands(format: "mant4", granularity: .group(32), m: 5, k: 96, n: 40, seed: 7, activationBits: 4)
         let expected = try GemmReference.run(job)
         for dataflow in Dataflow.allCases {
@@ -112,7 +112,7 @@ final class GemmTests: XCTestCase {
     /// WS (2R + C + m_t - 2) per (K tile, N tile) and OS (K + R + C - 2) per (M tile, N tile); the
     /// pipelined default never takes longer and never loses a cycle to bookkeeping.
     func testSerialCyclesAreTheFoldsAndPipelinedTilesOverlapThem() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let (m, k, n, rows, columns) = (13, 50, 21, 8, 8)
         let job = try operands(format: "int4", granularity: .group(8), m: m, k: k, n: n, seed: 3)
         let kTiles = (k + rows - 1) / rows, nTiles = (n + columns - 1) / columns, mTiles = (m + rows - 1) / rows
@@ -141,7 +141,7 @@ final class GemmTests: XCTestCase {
     /// A narrow activation-buffer port stretches every tile to the cycles the port needs to deliver
     /// its tokens (mt x kt x 8 bits at 16 bits a cycle), which then bound the job.
     func testNarrowBufferPortBoundsTheJobByWhatItCannotDeliver() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let (m, k, n, rows, columns) = (6, 20, 8, 8, 8)
         let job = try operands(format: "int4", granularity: .group(4), m: m, k: k, n: n, seed: 13)
         var narrow = config(.int, rows: rows, columns: columns)
@@ -161,7 +161,7 @@ final class GemmTests: XCTestCase {
 
     /// Every PE type counts its MACs on its own counter, named by the widths it multiplies.
     func testEachPETypeCountsItsOwnMACs() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let expected: [(String, Granularity?, PEType, String)] = [
             ("int8", .channel, .int, "pe.mac_w8a8"), ("int4", .group(8), .int, "pe.mac_w4a8"), ("mant4", .group(8), .mant, "pe.mac_w3a8"),
             ("ant4", .group(16), .ant, "pe.mac_ant_w8a8"), ("olive4", .channel, .olive, "pe.mac_olive_w8a8"),
@@ -182,7 +182,7 @@ final class GemmTests: XCTestCase {
     }
 
     func testCountersAreConserved() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let (m, k, n) = (6, 45, 19)
         let job = try operands(format: "mant4", granularity: .group(16), m: m, k: k, n: n, seed: 5)
         for dataflow in Dataflow.allCases {
@@ -213,7 +213,7 @@ final class GemmTests: XCTestCase {
     /// A decode step whose weights arrive slower than the array consumes them: the job takes as
     /// long as DRAM needs to move every bit, and the difference shows up as stall cycles.
     func testBandwidthStarvedJobStallsByWhatTheBandwidthImplies() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let (m, k, n) = (1, 256, 64)
         let job = try operands(format: "int8", granularity: .channel, m: m, k: k, n: n, seed: 9)
         var starved = config(.int)
@@ -231,7 +231,7 @@ final class GemmTests: XCTestCase {
     }
 
     func testBadConfigurationsAreRejectedWithTheField() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let job = try operands(format: "mant4", granularity: .group(8), m: 2, k: 16, n: 8, seed: 1)
         var zero = config(.mant)
         zero.rows = 0
@@ -265,7 +265,7 @@ final class GemmTests: XCTestCase {
 /// Fast fidelity replays repeated tiles; it must agree with stepping every tile.
 final class FastFidelityTests: XCTestCase {
     func testFastModeAgreesWithCycleModeWithinOnePercent() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let cases: [(String, Granularity?, Int, Int, Int, Int)] = [
             ("mant4", .group(64), 24, 512, 200, 32), ("int4", .group(32), 1, 700, 96, 32),
             ("int8", .channel, 40, 256, 64, 16), ("fp16", nil, 9, 300, 70, 16),

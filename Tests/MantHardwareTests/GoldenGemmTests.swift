@@ -24,7 +24,7 @@ final class GoldenGemmTests: XCTestCase {
     func testGoldenGemmOfEveryArchitecture() throws {
         let root = URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent()
         let configs = root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Configs/arch")
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let (m, k, n) = (5, 200, 40)
         let weights = try SyntheticTensor.llmLike(rows: n, columns: k, seed: 77)
         let activations = try SyntheticTensor.llmLike(rows: m, columns: k, seed: 78)

@@ -19,7 +19,7 @@ final class JobFuzzTests: XCTestCase {
         func value(_ usual: [UInt32]) -> UInt32 {
             random.next() % 24 == 0 ? pick([0, 1, 2, 3, 7, 16, 33, 255, 65535, 1 << 20, UInt32(Int32.max), UInt32.max]) : pick(usual)
         }
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         // Buffers for M, K, N up to 48 and anything the other fields can ask of them: a group of one
         // weight (one scale per weight), two VQ stages of vectors of one, a 2^16-entry table.
         let side = 48, cells = side * side
@@ -29,44 +29,44 @@ final class JobFuzzTests: XCTestCase {
         let halves = [UInt16](repeating: 0x3C00, count: cells), tokenScales = [UInt16](repeating: 0x2000, count: side)
         let payload = [UInt16](repeating: 0x3800, count: 1 << 17)
         var output = [Float](repeating: 0, count: cells)
-        var statuses = [Int32: Int](), internals = Set<String>()
+        var statuses = [UInt32: Int](), internals = Set<String>()
         for _ in 0..<count {
             var config = mantsim_array_config()
             config.rows = value([4, 8, 16]); config.columns = value([4, 8, 16])
-            config.pe_type = Int32(bitPattern: value((0..<UInt32(MANTSIM_PE_TYPE_COUNT)).map { $0 }))
-            config.weight_buffer_bytes = UInt64(value([4096, 65536, 131072])); config.activation_buffer_bytes = UInt64(value([4096, 262144]))
-            config.output_buffer_bytes = UInt64(value([4096, 131072]))
-            (config.weight_buffer_banks, config.weight_buffer_bank_bits) = (value([8, 32]), value([32, 64]))
-            (config.activation_buffer_banks, config.activation_buffer_bank_bits) = (value([8, 32]), value([16, 64]))
-            (config.output_buffer_banks, config.output_buffer_bank_bits) = (value([8, 32]), value([128]))
-            (config.dram_bits_per_cycle, config.dram_latency_cycles) = (value([64, 1024]), value([0, 100]))
+            config.pe_type = mantsim_pe_type(rawValue: value((0..<MANTSIM_PE_TYPE_COUNT.rawValue).map { $0 }))
+            config.weight_buffer.bytes = UInt64(value([4096, 65536, 131072])); config.activation_buffer.bytes = UInt64(value([4096, 262144]))
+            config.output_buffer.bytes = UInt64(value([4096, 131072]))
+            (config.weight_buffer.banks, config.weight_buffer.bank_bits) = (value([8, 32]), value([32, 64]))
+            (config.activation_buffer.banks, config.activation_buffer.bank_bits) = (value([8, 32]), value([16, 64]))
+            (config.output_buffer.banks, config.output_buffer.bank_bits) = (value([8, 32]), value([128]))
+            (config.dram.bits_per_cycle, config.dram.latency_cycles) = (value([64, 1024]), value([0, 100]))
             if random.next() % 8 == 0 {
-                config.dram_timing = mantsim_dram_timing(channels: value([1, 2]), banks: value([8, 16]), bus_bits: value([64, 128]), burst_length: value([4, 8]),
+                config.dram.timing = mantsim_dram_timing(channels: value([1, 2]), banks: value([8, 16]), bus_bits: value([64, 128]), burst_length: value([4, 8]),
                                                          row_bytes: value([1024, 8192]), tck_ps: value([625, 1000]), cl: value([14, 22]), trcd: value([14, 22]),
                                                          trp: value([14, 22]), cycle_ps: value([2000]))
             }
             (config.weight_link_bits, config.weight_sets) = (value([64, 256]), value([2, 3]))
-            (config.timing, config.mapping) = (Int32(bitPattern: value([0, 1])), Int32(bitPattern: value([0, 1])))
-            config.decoder.vq = mantsim_vq_decoder_params(codebook_bytes: UInt64(value([4096, 524288])), codebook_banks: value([1, 16]),
-                                                          hot_entries: value([0, 16]), hot_ports: value([1, 4]), lanes: value([1, 16]))
-            if config.pe_type == Int32(MANTSIM_PE_LUT) { config.decoder.lut.scale = Int32(bitPattern: value([0, 1])) }
+            (config.timing, config.mapping) = (mantsim_timing(rawValue: value([0, 1])), mantsim_mapping(rawValue: value([0, 1])))
+            config.vq = mantsim_vq_decoder(codebook_bytes: UInt64(value([4096, 524288])), codebook_banks: value([1, 16]),
+                                           hot_entries: value([0, 16]), hot_ports: value([1, 4]), lanes: value([1, 16]))
+            config.lut_scale = mantsim_lut_scale(rawValue: value([0, 1]))
             let (m, k, n) = (Int(random.next() % 8) + 1, Int(random.next() % UInt64(side)) + 1, Int(random.next() % UInt64(side)) + 1)
             var job = mantsim_gemm_job()
             (job.m, job.k, job.n) = (UInt32(m), UInt32(k), UInt32(n))
-            job.dataflow = Int32(bitPattern: value([0, 1]))
+            job.dataflow = mantsim_dataflow(rawValue: value([0, 1]))
             job.group_size = value([8, 16, UInt32(k)]); job.weight_bits = value([2, 3, 4, 8, 16])
             job.metadata_bits = value([16, 18, 20]); job.activation_bits = value([4, 8, 16])
-            job.fidelity = Int32(bitPattern: value([0, 1]))
+            job.fidelity = mantsim_fidelity(rawValue: value([0, 1]))
             job.weight_row_period = value([0, UInt32(n), 1])
             job.decoder_payload_values = min(value([16, 256, 4096]), UInt32(payload.count))
-            job.layout.vq = mantsim_vq_layout(vector_length: value([1, 2, 4, 8]), stages: value([1, 2]), scope: Int32(bitPattern: value([0, 1, 2])),
-                                              scope_size: value([0, 8, 16]), axis: Int32(bitPattern: value([0, 1])))
+            job.vq = mantsim_vq_layout(vector_length: value([1, 2, 4, 8]), stages: value([1, 2]), scope: mantsim_vq_scope(rawValue: value([0, 1, 2])),
+                                       scope_size: value([0, 8, 16]), axis: mantsim_vq_axis(rawValue: value([0, 1])))
             if ProcessInfo.processInfo.environment["MANTSIM_FUZZ_TRACE"] != nil {
-                FileHandle.standardError.write(Data("job: config \(config.rows)x\(config.columns) pe \(config.pe_type) link \(config.weight_link_bits) dram \(config.dram_bits_per_cycle)/\(config.dram_latency_cycles) ch \(config.dram_timing.channels) bufs \(config.weight_buffer_bytes)/\(config.activation_buffer_bytes)/\(config.output_buffer_bytes) job \(m)x\(k)x\(n) fid \(job.fidelity) df \(job.dataflow) wb \(job.weight_bits) g \(job.group_size) period \(job.weight_row_period)\n".utf8))
+                FileHandle.standardError.write(Data("job: config \(config.rows)x\(config.columns) pe \(config.pe_type.rawValue) link \(config.weight_link_bits) dram \(config.dram.bits_per_cycle)/\(config.dram.latency_cycles) ch \(config.dram.timing.channels) bufs \(config.weight_buffer.bytes)/\(config.activation_buffer.bytes)/\(config.output_buffer.bytes) job \(m)x\(k)x\(n) fid \(job.fidelity.rawValue) df \(job.dataflow.rawValue) wb \(job.weight_bits) g \(job.group_size) period \(job.weight_row_period)\n".utf8))
             }
             let status = codes.withUnsafeBufferPointer { c in scales.withUnsafeBufferPointer { s in selectors.withUnsafeBufferPointer { g in
                 activations.withUnsafeBufferPointer { a in halves.withUnsafeBufferPointer { h in tokenScales.withUnsafeBufferPointer { t in
-                    payload.withUnsafeBufferPointer { p in output.withUnsafeMutableBufferPointer { o -> Int32 in
+                    payload.withUnsafeBufferPointer { p in output.withUnsafeMutableBufferPointer { o -> mantsim_status in
                         (job.weight_codes, job.group_scales, job.group_selectors) = (c.baseAddress, s.baseAddress, g.baseAddress)
                         (job.activations, job.activation_fp16, job.activation_scales) = (a.baseAddress, h.baseAddress, t.baseAddress)
                         (job.decoder_payload, job.output) = (p.baseAddress, o.baseAddress)
@@ -74,19 +74,19 @@ final class JobFuzzTests: XCTestCase {
                         return random.next() % 2 == 0 ? mantsim_rtl_plan_gemm(model.handle, &config, &job, &result)
                                                       : mantsim_rtl_run_gemm(model.handle, &config, &job, &result)
                     } } } } } } } }
-            statuses[status, default: 0] += 1
-            if status == Int32(MANTSIM_E_INTERNAL) { internals.insert(String(cString: mantsim_rtl_last_error(model.handle))) }
+            statuses[status.rawValue, default: 0] += 1
+            if status == MANTSIM_E_INTERNAL { internals.insert(String(cString: mantsim_rtl_last_error(model.handle))) }
         }
         // Both outcomes occur: the mutations reach the checks and also get past them.
-        XCTAssertGreaterThan(statuses[Int32(MANTSIM_OK)] ?? 0, 0)
-        XCTAssertGreaterThan(statuses[Int32(MANTSIM_E_INVALID_ARGUMENT)] ?? 0, 0)
+        XCTAssertGreaterThan(statuses[MANTSIM_OK.rawValue] ?? 0, 0)
+        XCTAssertGreaterThan(statuses[MANTSIM_E_INVALID_ARGUMENT.rawValue] ?? 0, 0)
         for message in internals.sorted() { print("internal: \(message)") }
         print("job fuzz: \(count) jobs; statuses \(statuses.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))")
     }
 
     /// What the fuzzer found, kept: each was a SIGFPE or a hang, now a refusal naming the field.
     func testJobsTheFuzzerBrokeAreRefusedNamingTheField() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let activations = try SyntheticTensor.llmLike(rows: 2, columns: 16, seed: 2)
         let fp16 = try GemmOperands(weights: try FormatCatalog.parse("fp16").makeFormat().quantize(try SyntheticTensor.llmLike(rows: 8, columns: 16, seed: 1)),
                                     activations: activations)
@@ -95,9 +95,9 @@ final class JobFuzzTests: XCTestCase {
         let cases: [(GemmOperands, PEType, String, (inout mantsim_array_config, inout mantsim_gemm_job) -> Void)] = [
             (fp16, .fp16, "job.activation_bits", { $1.activation_bits = 0 }),
             (fp16, .fp16, "job.group_size", { $1.group_size = 0 }),
-            (vq, .vq, "job.layout.vq.vector_length", { $1.layout.vq.vector_length = 0 }),
-            (vq, .vq, "job.layout.vq.scope_size", { $1.layout.vq.scope = Int32(MANTSIM_VQ_SCOPE_TILE); $1.layout.vq.scope_size = 0 }),
-            (fp16, .fp16, "dram.latency_cycles", { config, _ in config.dram_latency_cycles = UInt32(Int32.max) }),
+            (vq, .vq, "job.vq.vector_length", { $1.vq.vector_length = 0 }),
+            (vq, .vq, "job.vq.scope_size", { $1.vq.scope = MANTSIM_VQ_SCOPE_TILE; $1.vq.scope_size = 0 }),
+            (fp16, .fp16, "dram.latency_cycles", { config, _ in config.dram.latency_cycles = UInt32(Int32.max) }),
         ]
         for (operands, pe, field, mutate) in cases {
             var config = ArrayConfig(peType: pe, rows: 8, columns: 8).cConfig
@@ -106,7 +106,7 @@ final class JobFuzzTests: XCTestCase {
                 var result = mantsim_gemm_result()
                 return mantsim_rtl_run_gemm(model.handle, &config, &job, &result)
             }
-            XCTAssertEqual(status, Int32(MANTSIM_E_INVALID_ARGUMENT), field)
+            XCTAssertEqual(status, MANTSIM_E_INVALID_ARGUMENT, field)
             XCTAssertTrue(String(cString: mantsim_rtl_last_error(model.handle)).contains(field), String(cString: mantsim_rtl_last_error(model.handle)))
         }
     }

@@ -19,7 +19,7 @@ final class KVEngineTests: XCTestCase {
     }
 
     func testEngineMatchesTheReferenceAcrossWindowBoundaries() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         for (tokens, d, window) in [(63, 128, 64), (64, 128, 64), (65, 128, 64), (200, 128, 64), (37, 64, 16), (1, 64, 64)] {
             let keys = try stream(tokens, d: d, seed: UInt64(tokens)), values = try stream(tokens, d: d, seed: UInt64(tokens) + 1)
             var config = KVEngineConfig(headDimension: d)
@@ -41,7 +41,7 @@ final class KVEngineTests: XCTestCase {
     }
 
     func testCyclesFollowTheDocumentedModel() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         var config = KVEngineConfig(headDimension: 128)
         config.lanes = 64
         config.latencyCycles = 4
@@ -72,7 +72,7 @@ final class KVEngineTests: XCTestCase {
     /// write bursts and the rows they open counted, no standby time (the array's run charges it),
     /// and never faster than the ideal 1024-bit port with no latency.
     func testOnAPartsChannelsTheWritesGoThroughTheBanks() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let keys = try stream(130, d: 128, seed: 5), values = try stream(130, d: 128, seed: 6)
         let ideal = try model.runKVEngine(keys: keys, values: values, config: KVEngineConfig(headDimension: 128))
         var config = KVEngineConfig(headDimension: 128)
@@ -91,7 +91,7 @@ final class KVEngineTests: XCTestCase {
     }
 
     func testBadJobsAreRefusedWithTheField() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let good = try stream(4, d: 128, seed: 1)
         var config = KVEngineConfig(headDimension: 128)
         config.window = 128

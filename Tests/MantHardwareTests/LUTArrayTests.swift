@@ -27,7 +27,7 @@ final class LUTArrayTests: XCTestCase {
     }
 
     func testBothScalePlacementsMatchTheReferenceInBothDataflows() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         for shape in [(m: 1, k: 40, n: 13), (m: 11, k: 64, n: 9)] {
             for (name, job) in try jobs(m: shape.m, k: shape.k, n: shape.n, seed: 31) {
                 for scale in LUTScale.allCases {
@@ -45,7 +45,7 @@ final class LUTArrayTests: XCTestCase {
     /// Decoder placement: one FP16 multiply per weight decoded (per tile pass); SAC placement: one
     /// FP32 scale-accumulate per token, output and group, and none at the decoder.
     func testEachPlacementCountsItsOwnScaling() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let (m, k, n) = (6, 40, 16)
         let (_, job) = try jobs(m: m, k: k, n: n, seed: 5)[0]  // nf4, groups of 8
         for dataflow in Dataflow.allCases {

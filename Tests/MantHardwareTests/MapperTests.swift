@@ -18,7 +18,7 @@ final class MapperTests: XCTestCase {
 
     /// LLaMA-2-7B's projection shapes, prefill (2048 tokens) and decode, on three PE types.
     func testSearchedMappingNeverMovesMoreThanTheFixedNestNorLessThanCompulsory() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let shapes = [(m: 2048, k: 4096, n: 4096), (m: 2048, k: 4096, n: 11008), (m: 2048, k: 11008, n: 4096),
                       (m: 1, k: 4096, n: 4096), (m: 1, k: 4096, n: 11008), (m: 1, k: 11008, n: 4096), (m: 1, k: 4096, n: 32000)]
         for (name, pe, granularity) in [("int8", PEType.int, Granularity?.some(.channel)), ("mant4", .mant, .group(64)), ("fp16", .fp16, nil)] {
@@ -39,7 +39,7 @@ final class MapperTests: XCTestCase {
     }
 
     func testWeightsThatFitTheWeightBufferAreReadOnce() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let (m, k, n) = (300, 512, 256)
         let job = try operands("int4", .group(64), m: m, k: k, n: n)
         var config = ArrayConfig(peType: .int)
@@ -58,7 +58,7 @@ final class MapperTests: XCTestCase {
     /// Random shapes and buffer sizes push the search into every kind of mapping (K chunks reloaded
     /// per N block, narrow blocks, resident weights); every output bit still matches the reference.
     func testOutputsStayBitExactUnderEveryMappingTheSearchPicks() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         var generator = SplitMix(seed: 77)
         let formats: [(String, Granularity?, PEType)] = [("mant4", .group(16), .mant), ("int8", .channel, .int), ("int4", .group(8), .int),
                                                          ("ant4", .group(16), .ant), ("olive4", .channel, .olive), ("mxfp4", nil, .mxfp4),
@@ -93,7 +93,7 @@ final class MapperTests: XCTestCase {
     }
 
     func testBuffersTooSmallForAnyMappingNameTheSmallestThatWorks() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let job = try operands("int8", .channel, m: 4, k: 64, n: 16)
         var config = ArrayConfig(peType: .int, rows: 8, columns: 8)
         config.activationBufferBytes = 8

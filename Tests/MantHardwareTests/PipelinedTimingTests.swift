@@ -25,7 +25,7 @@ final class PipelinedTimingTests: XCTestCase {
     /// SCALE-Sim reports the index of its last cycle, so the array's cycles are one more; the DRAM's
     /// first read and last write (its compute report leaves memory out) are the only other cycles.
     func testSerialModeReproducesScaleSimClosedForms() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let shapes = [(m: 64, n: 64, k: 64), (m: 128, n: 256, k: 512), (m: 100, n: 300, k: 70), (m: 1, n: 4096, k: 4096)]
         let quoted: [String: UInt64] = ["32 ws 64": 631, "32 os 64": 503, "64 ws 1": 782_335, "64 os 1": 270_207]
         for size in [32, 64] {
@@ -68,7 +68,7 @@ final class PipelinedTimingTests: XCTestCase {
     /// An M = 1 GEMV whose weights arrive slower than the array takes them is as long as its DRAM
     /// traffic: the latencies of two formats stand as their bits do.
     func testDRAMBoundGemvLatencyFollowsTheBitsMoved() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         var results: [String: GemmResult] = [:]
         for (name, pe, granularity) in [("int8", PEType.int, Granularity.channel), ("int4", .int, .group(64)),
                                         ("fp16", .fp16, nil), ("mant4", .mant, .group(64))] {
@@ -94,7 +94,7 @@ final class PipelinedTimingTests: XCTestCase {
     /// With the bundled 1024-bit DRAM the same GEMV is bound by the weight link (C x 8 bits a
     /// cycle): INT8 loads a row a cycle, FP16 half a row; both reach that bound.
     func testLinkBoundGemvLoadsAsFastAsTheLinkCarriesCodes() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         for (name, pe, granularity) in [("int8", PEType.int, Granularity?.some(.channel)), ("fp16", .fp16, nil)] {
             let result = try model.run(try operands(name, granularity, m: 1, k: 4096, n: 4096), on: bundled(pe),
                                        dataflow: .weightStationary, fidelity: .fast)
@@ -108,7 +108,7 @@ final class PipelinedTimingTests: XCTestCase {
     /// Two weight sets bound an M = 1 tile of 4-bit codes by the waves still crossing the array; a
     /// third set lets the link run at its rate, and the GEMV then takes as long as its codes need.
     func testAThirdWeightSetLetsFourBitCodesReachTheLink() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let job = try operands("int4", .group(64), m: 1, k: 4096, n: 4096)
         var config = bundled(.int)
         let two = try model.run(job, on: config, dataflow: .weightStationary, fidelity: .fast)
@@ -127,7 +127,7 @@ final class PipelinedTimingTests: XCTestCase {
     /// Batch: decode latency stays flat while each tile's tokens take no longer than its weights
     /// take to load (M <= R x C x 8 / link = 32 here), then grows with M as the array binds.
     func testDecodeLatencyIsFlatUntilTheArrayBinds() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         var cycles: [Int: Double] = [:]
         for m in [1, 4, 16, 28, 48, 60] {
             let result = try model.run(try operands("int8", .channel, m: m, k: 4096, n: 4096), on: bundled(.int),
@@ -146,7 +146,7 @@ final class PipelinedTimingTests: XCTestCase {
     /// least 0.85 on every 32 x 32 PE type. Under the fixed nest FP16's M tiles are 32 tokens, and its
     /// codes take two cycles a row on the link, which then binds (and is reached).
     func testLargePrefillGemmReachesTheArrayBound() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let cases: [(String, PEType, Granularity?)] = [("int8", .int, .channel), ("int4", .int, .group(64)), ("mant4", .mant, .group(64)),
                                                       ("ant4", .ant, .group(64)), ("olive4", .olive, .channel), ("mxfp4", .mxfp4, nil),
                                                       ("nf4", .lut, .group(128)), ("fp16", .fp16, nil)]

@@ -37,7 +37,7 @@ final class VQArrayTests: XCTestCase {
     }
 
     func testEveryBundledConfigurationMatchesTheReferenceBitForBit() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         // quip4's 65,536-entry codebooks train on a small tensor; the others on shapes off every multiple.
         // The KV configurations also as a V cache read as V^T: vectors across output channels.
         let cases: [(String, VectorQuantizationConfig.Scope, VectorQuantizationConfig.Axis, Int, Int, Int)] = [
@@ -73,7 +73,7 @@ final class VQArrayTests: XCTestCase {
         var array = self.config(rows: 2, columns: 4)
         array.codebookBanks = 4
         array.decoderLanes = 4
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let result = try model.run(job, on: array, dataflow: .weightStationary)
         XCTAssertEqual(result.counters["decoder.cycles"], 3)
         XCTAssertEqual(result.counters["decoder.conflict_cycles"], 2)
@@ -94,7 +94,7 @@ final class VQArrayTests: XCTestCase {
         // Four decode cycles, three of them cut short by a conflict, eight bank reads.
         let weights = try handMade(rows: [[0, 1, 2, 3], [4, 6, 7, 9]])
         let job = try GemmOperands(weights: weights, activations: try SyntheticTensor.llmLike(rows: 1, columns: 8, seed: 1))
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         var array = config(rows: 8, columns: 2)
         array.codebookBanks = 4
         array.decoderLanes = 4
@@ -120,7 +120,7 @@ final class VQArrayTests: XCTestCase {
     }
 
     func testHotStoreHitsEqualWhatTheIndexHistogramImplies() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let job = try operands(try vq("gptvq2"), m: 3, k: 128, n: 24, seed: 9)
         let codes = job.weights.codes.values
         for hot in [0, 1, 16, 64, 256] {
@@ -138,7 +138,7 @@ final class VQArrayTests: XCTestCase {
     }
 
     func testSlowDecodingHoldsTheArrayAndAHotStoreRecoversIt() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let job = try operands(try vq("gptvq2"), m: 4, k: 256, n: 64, seed: 12)
         var array = config(rows: 16, columns: 16)
         array.codebookBanks = 1
@@ -158,7 +158,7 @@ final class VQArrayTests: XCTestCase {
     }
 
     func testCodebookSwitchingLoadsEachScopeAndPrefetchesWhenItFits() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         // 256 x 4 x FP16 = 2 KiB per scope; tiles of 8 x 8 weights on an 8 x 8 array: 16 scopes.
         let job = try operands(try vq("gptvq2", scope: .tile(8)), m: 2, k: 64, n: 16, seed: 21)
         var array = config()
@@ -179,7 +179,7 @@ final class VQArrayTests: XCTestCase {
     }
 
     func testFastModeAgreesWithCycleMode() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let job = try operands(try vq("gptvq2", scope: .channelGroup(16)), m: 20, k: 256, n: 48, seed: 5)
         var array = config(rows: 16, columns: 16)
         array.codebookBanks = 2
@@ -193,7 +193,7 @@ final class VQArrayTests: XCTestCase {
     }
 
     func testBadInputIsRejectedWithTheField() throws {
-        let model = try RTLModel()
+        let model = try RTLModel.fresh()
         let job = try operands(try vq("gptvq2"), m: 2, k: 32, n: 8, seed: 3)
         var small = config()
         small.codebookBytes = 1024

@@ -39,7 +39,7 @@ final class AccuracyTests: XCTestCase {
 
     /// Every run carries its accuracy; formats with more bits show less error.
     func testRunsReportAccuracyBesideCost() throws {
-        let rtl = try RTLModel()
+        let rtl = try RTLModel.fresh()
         var results = [String: RunResult]()
         for name in ["fp16", "int8", "mant"] {
             let runner = try WorkloadRunner(architecture: try bundledArchitecture(name), energy: try energyTable(), rtl: rtl)
@@ -54,7 +54,7 @@ final class AccuracyTests: XCTestCase {
 /// ANT with an FP16 KV cache, as the M-ANT artifact runs it: attention on the FP16 attention unit.
 final class AttentionUnitTests: XCTestCase {
     func testAttentionRunsOnTheUnitInTheCachesFormat() throws {
-        let rtl = try RTLModel()
+        let rtl = try RTLModel.fresh()
         let request = WorkloadRequest(model: tinyModel, promptLength: 70, generatedTokens: 2)
         let energy = try energyTable()
         let fp16KV = try WorkloadRunner(architecture: try bundledArchitecture("ant-kv16"), energy: energy, rtl: rtl).run(request)

@@ -25,7 +25,7 @@ final class ArrayAgainstFP32PathTests: XCTestCase {
         var input = [Float](repeating: 0, count: m * h)
         model.rmsNorm(x, weight: model.layers[0].attentionNorm, into: &input, rows: m)
         let weight = model.layers[0].query
-        let rtl = try RTLModel()
+        let rtl = try RTLModel.fresh()
         for name in ["int8", "mant", "int4"] {
             let architecture = try bundledArchitecture(name, rows: 16, columns: 16)
             let format = try architecture.weightFormat.makeFormat()

@@ -11,7 +11,7 @@ final class AttentionStepTests: XCTestCase {
                             vocabularySize: 100, maxPositions: 512, ffn: .gated, hasBiases: false, tiedEmbeddings: false)
 
     func testWindowBoundariesAndGroupedQueries() throws {
-        let step = AttentionStep(architecture: try bundledArchitecture("mant"), energy: try energyTable(), rtl: try RTLModel())
+        let step = AttentionStep(architecture: try bundledArchitecture("mant"), energy: try energyTable(), rtl: try RTLModel.fresh())
         for context in [63, 64, 65, 130] {
             let report = try step.run(model: model, context: context)
             let names = report.parts.map(\.name)
@@ -34,7 +34,7 @@ final class AttentionStepTests: XCTestCase {
     }
 
     func testOtherArraysReadTheirKVFormatAndBatchScales() throws {
-        let step = AttentionStep(architecture: try bundledArchitecture("int8"), energy: try energyTable(), rtl: try RTLModel())
+        let step = AttentionStep(architecture: try bundledArchitecture("int8"), energy: try energyTable(), rtl: try RTLModel.fresh())
         let one = try step.run(model: model, context: 100)
         let two = try step.run(model: model, context: 100, batch: 2)
         XCTAssertEqual(one.parts.map(\.name), ["attention_scores", "softmax", "attention_values"])
@@ -48,7 +48,7 @@ final class AttentionStepTests: XCTestCase {
     /// per vector of K (along the head dimension) and of V^T (across head channels), fewer DRAM
     /// bits as the code narrows, and less accuracy.
     func testVQArraysReadACodedCacheThroughTheDecoder() throws {
-        let rtl = try RTLModel()
+        let rtl = try RTLModel.fresh()
         var reports = [String: AttentionStep.Report]()
         for name in ["vq", "vq-cq4", "vq-cq2"] {
             let report = try AttentionStep(architecture: try bundledArchitecture(name), energy: try energyTable(), rtl: rtl).run(model: model, context: 100)
@@ -75,7 +75,7 @@ final class AttentionStepTests: XCTestCase {
     }
 
     func testImpossibleStepsAreNamed() throws {
-        let step = AttentionStep(architecture: try bundledArchitecture("mant"), energy: try energyTable(), rtl: try RTLModel())
+        let step = AttentionStep(architecture: try bundledArchitecture("mant"), energy: try energyTable(), rtl: try RTLModel.fresh())
         XCTAssertThrowsError(try step.run(model: model, context: 0, batch: 0)) { error in
             XCTAssertTrue("\(error)".contains("context: at least 1"), "\(error)")
             XCTAssertTrue("\(error)".contains("batch"), "\(error)")

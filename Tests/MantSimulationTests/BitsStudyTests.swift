@@ -44,7 +44,7 @@ final class BitsStudyTests: XCTestCase {
         let int3 = rows.first { $0.family == .int && $0.bits == 3 }!
         var architecture = setup.architectures[.int]!
         architecture.weightFormat = try FormatCatalog.parse("int3", granularity: .group(64))
-        let direct = try WorkloadRunner(architecture: architecture, energy: setup.energy, rtl: try RTLModel()).run(setup.request)
+        let direct = try WorkloadRunner(architecture: architecture, energy: setup.energy, rtl: try RTLModel.fresh()).run(setup.request)
         XCTAssertEqual(int3.phases.map(\.energy), direct.phases.map(\.totalEnergy))
         XCTAssertEqual(int3.phases.map(\.latencySeconds), direct.phases.map(\.latencySeconds))
     }

@@ -33,7 +33,7 @@ final class CheckpointWeightsTests: XCTestCase {
     }
 
     func testRealWeightsRunLayerByLayer() throws {
-        let runner = try WorkloadRunner(architecture: try bundledArchitecture("mant"), energy: try energyTable(), rtl: try RTLModel())
+        let runner = try WorkloadRunner(architecture: try bundledArchitecture("mant"), energy: try energyTable(), rtl: try RTLModel.fresh())
         var request = WorkloadRequest(model: small, promptLength: 20, generatedTokens: 2)
         let synthetic = try runner.run(request)
         request.weights = DictionaryWeights(tensors: try checkpoint(small))
@@ -54,7 +54,7 @@ final class CheckpointWeightsTests: XCTestCase {
         tensors["model.layers.1.mlp.down_proj.weight"] = nil
         tensors["model.layers.0.self_attn.k_proj.weight"] = try SyntheticTensor.llmLike(rows: 3, columns: 3, seed: 1)
         tensors["model.embed_tokens.weight"] = nil
-        let runner = try WorkloadRunner(architecture: try bundledArchitecture("int8"), energy: try energyTable(), rtl: try RTLModel())
+        let runner = try WorkloadRunner(architecture: try bundledArchitecture("int8"), energy: try energyTable(), rtl: try RTLModel.fresh())
         let request = WorkloadRequest(model: tinyModel, promptLength: 20, generatedTokens: 2, weights: DictionaryWeights(tensors: tensors))
         XCTAssertThrowsError(try runner.run(request)) { error in
             let text = "\(error)"

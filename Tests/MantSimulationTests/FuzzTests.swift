@@ -139,7 +139,7 @@ final class FuzzTests: XCTestCase {
         let count = Int(ProcessInfo.processInfo.environment["MANTSIM_FUZZ_INPUTS"] ?? "") ?? 3000
         let seed = UInt64(ProcessInfo.processInfo.environment["MANTSIM_FUZZ_SEED"] ?? "") ?? 2025
         let seeds = try corpus()
-        let rtl = try RTLModel()
+        let rtl = try RTLModel.fresh()
         let base = try bundledArchitecture("int8", rows: 32, columns: 32)
         let weights = try IntegerFormat(bits: 8, granularity: .group(16)).quantize(try SyntheticTensor.llmLike(rows: 8, columns: 32, seed: 1))
         let job = try GemmOperands(weights: weights, activations: try SyntheticTensor.llmLike(rows: 2, columns: 32, seed: 2))

@@ -49,7 +49,7 @@ final class RooflineBoundTests: XCTestCase {
 
     func testEveryOperatorStaysBetweenItsPhysicalBounds() throws {
         let model = try ModelConfig.load(path: repository.appendingPathComponent("Configs/models/llama-2-7b.json").path)
-        let rtl = try RTLModel()
+        let rtl = try RTLModel.fresh()
         // vq-aqlm3 and vq-quip4 train 4096-entry codebooks per operator (minutes each); their
         // decoder shares the path of vq, vq-cq4 and vq-cq2, which run here.
         let names = ["fp16", "int8", "int4", "mant", "ant", "olive", "mxfp4", "lut", "lut-sac", "vq", "vq-cq4", "vq-cq2"]

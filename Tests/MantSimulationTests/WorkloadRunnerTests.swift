@@ -25,7 +25,7 @@ func energyTable(_ node: String = "28nm") throws -> EnergyTable {
 
 final class WorkloadRunnerTests: XCTestCase {
     func testFastFidelityAgreesWithCycleFidelityOnEveryOperator() throws {
-        let rtl = try RTLModel()
+        let rtl = try RTLModel.fresh()
         for name in ["mant", "int8", "fp16", "olive", "lut", "vq-cq2"] {
             let runner = try WorkloadRunner(architecture: try bundledArchitecture(name), energy: try energyTable(), rtl: rtl)
             var request = WorkloadRequest(model: tinyModel, batch: 2, promptLength: 66, generatedTokens: 3, fidelity: .cycle)
@@ -48,7 +48,7 @@ final class WorkloadRunnerTests: XCTestCase {
     func testEnergyIsCountersTimesTheTable() throws {
         let table = try energyTable("45nm")
         let architecture = try bundledArchitecture("mant")
-        let runner = try WorkloadRunner(architecture: architecture, energy: table, rtl: try RTLModel())
+        let runner = try WorkloadRunner(architecture: architecture, energy: table, rtl: try RTLModel.fresh())
         let result = try runner.run(WorkloadRequest(model: tinyModel, promptLength: 40, generatedTokens: 2))
         let pes = Double(architecture.array.rows * architecture.array.columns)
         // SRAM counters at the prices of this architecture's memories (the model's head dimension sizes the KV window).
@@ -73,7 +73,7 @@ final class WorkloadRunnerTests: XCTestCase {
     }
 
     func testDecodeAttendsOverAGrowingCacheAndRepeatsProjections() throws {
-        let runner = try WorkloadRunner(architecture: try bundledArchitecture("int4"), energy: try energyTable(), rtl: try RTLModel())
+        let runner = try WorkloadRunner(architecture: try bundledArchitecture("int4"), energy: try energyTable(), rtl: try RTLModel.fresh())
         let result = try runner.run(WorkloadRequest(model: tinyModel, batch: 1, promptLength: 30, generatedTokens: 4, phases: [.decode]))
         let decode = try XCTUnwrap(result.phase(.decode))
         XCTAssertEqual(decode.tokens, 4)
@@ -96,7 +96,7 @@ final class WorkloadRunnerTests: XCTestCase {
     /// widths), while the projections are untouched.
     func testAnINT16CacheInDigitPassesCostsFiveTimesTheAttentionOfA4BitOne() throws {
         let request = WorkloadRequest(model: tinyModel, batch: 1, promptLength: 62, generatedTokens: 2, phases: [.decode])
-        let rtl = try RTLModel()
+        let rtl = try RTLModel.fresh()
         func operations(_ name: String) throws -> [String: OperationResult] {
             let result = try WorkloadRunner(architecture: try bundledArchitecture(name), energy: try energyTable(), rtl: rtl).run(request)
             return Dictionary(uniqueKeysWithValues: try XCTUnwrap(result.phase(.decode)).operations.map { ($0.name, $0) })
@@ -111,7 +111,7 @@ final class WorkloadRunnerTests: XCTestCase {
     }
 
     func testTheKVEngineQuantizesEveryNewTokenBesideTheArray() throws {
-        let runner = try WorkloadRunner(architecture: try bundledArchitecture("mant"), energy: try energyTable(), rtl: try RTLModel())
+        let runner = try WorkloadRunner(architecture: try bundledArchitecture("mant"), energy: try energyTable(), rtl: try RTLModel.fresh())
         // Contexts 63...66 during decode: the step reaching 64 tokens closes a window.
         let result = try runner.run(WorkloadRequest(model: tinyModel, batch: 2, promptLength: 40, generatedTokens: 26))
         let heads = UInt64(2 * 2 * 2)  // layers x KV heads x batch
@@ -132,7 +132,7 @@ final class WorkloadRunnerTests: XCTestCase {
     }
 
     func testBadRequestsAreRefusedWithEveryProblem() throws {
-        let runner = try WorkloadRunner(architecture: try bundledArchitecture("mant"), energy: try energyTable(), rtl: try RTLModel())
+        let runner = try WorkloadRunner(architecture: try bundledArchitecture("mant"), energy: try energyTable(), rtl: try RTLModel.fresh())
         XCTAssertThrowsError(try runner.run(WorkloadRequest(model: tinyModel, batch: 0, promptLength: 600, generatedTokens: 0))) { error in
             let text = "\(error)"
             for needle in ["batch", "generated tokens", "max_position_embeddings 512"] { XCTAssertTrue(text.contains(needle), text) }
@@ -140,7 +140,7 @@ final class WorkloadRunnerTests: XCTestCase {
         var small = try bundledArchitecture("mant")
         // Too small for any mapping: one token's K tile of 8 INT8 values and its scale, twice, is 20 bytes.
         small.array.activationBufferBytes = 16
-        let cramped = try WorkloadRunner(architecture: small, energy: try energyTable(), rtl: try RTLModel())
+        let cramped = try WorkloadRunner(architecture: small, energy: try energyTable(), rtl: try RTLModel.fresh())
         var simulations = 0
         cramped.progress = { _, _ in simulations += 1 }
         XCTAssertThrowsError(try cramped.run(WorkloadRequest(model: tinyModel, promptLength: 8, generatedTokens: 1))) { error in
@@ -160,7 +160,7 @@ final class WorkloadRunnerTests: XCTestCase {
     func testFormatsTheArrayCannotHoldAreRefusedBeforeRunning() throws {
         var vq = try bundledArchitecture("vq")
         vq.array.hotEntries = 1000
-        let runner = try WorkloadRunner(architecture: vq, energy: try energyTable(), rtl: try RTLModel())
+        let runner = try WorkloadRunner(architecture: vq, energy: try energyTable(), rtl: try RTLModel.fresh())
         XCTAssertThrowsError(try runner.check(WorkloadRequest(model: tinyModel, promptLength: 8, generatedTokens: 1))) { error in
             XCTAssertEqual((error as? WorkloadError)?.problems,
                            ["\(vq.label): decoder.hot_entries: 1000 is more than the formats.weights (vq<4,8,1>/tensor) codebook's 256 entries"])
@@ -168,7 +168,7 @@ final class WorkloadRunnerTests: XCTestCase {
     }
 
     func testComparisonDoesNotDependOnArgumentOrder() throws {
-        let rtl = try RTLModel()
+        let rtl = try RTLModel.fresh()
         var runs = [RunResult]()
         for name in ["int8", "mant", "fp16"] {
             let runner = try WorkloadRunner(architecture: try bundledArchitecture(name), energy: try energyTable(), rtl: rtl)

@@ -1,10 +1,12 @@
-// The array and the GEMM job as the model's blocks read them. api/rtl_api.cpp turns the C structs
-// of mantsim_rtl.h into these at the boundary; nothing past it takes an ABI struct. Each PE kind's
-// own parameters sit in their own block (lut, vq), filled only for that kind.
+// The array and the GEMM job as the model's blocks read them. api/job.cpp turns the C structs of
+// mantsim_rtl.h into these at the boundary; nothing past it takes an ABI struct (the enumeration
+// constants are shared). Each PE kind's own parameters sit in their own block (lut, vq), filled
+// only for that kind.
 #pragma once
 
 #include <cstdint>
 
+#include "common/dram_timing.hpp"
 #include "mantsim_rtl.h"
 
 namespace mantsim {
@@ -29,7 +31,7 @@ struct ArraySpec {
     uint32_t output_buffer_banks = 0, output_buffer_bank_bits = 0;
     uint32_t dram_bits_per_cycle = 0, dram_latency_cycles = 0;
     // A DRAM standard's timing (channels > 0), the standard's numbers as the C struct carries them.
-    mantsim_dram_timing dram_timing{};
+    DramTiming dram_timing{};
     uint32_t weight_link_bits = 0, weight_sets = 0;
     int32_t timing = MANTSIM_TIMING_PIPELINED, mapping = MANTSIM_MAPPING_SEARCHED;
     LutParams lut;
@@ -62,9 +64,5 @@ struct GemmJob {
     uint32_t payload_values = 0;
     VQLayoutParams vq;
 };
-
-// The boundary's conversions: the kind-specific members are read only for the kind that owns them.
-ArraySpec array_spec(const mantsim_array_config &config);
-GemmJob gemm_job(const mantsim_gemm_job &job, int32_t pe_type);
 
 }  // namespace mantsim

@@ -50,6 +50,9 @@ static void check_array(const ArraySpec &config) {
     if (config.timing != MANTSIM_TIMING_PIPELINED && config.timing != MANTSIM_TIMING_SERIAL) {
         throw field_error("array.timing", "expected pipelined or serial, got code " + std::to_string(config.timing));
     }
+    if (config.mapping != MANTSIM_MAPPING_SEARCHED && config.mapping != MANTSIM_MAPPING_FIXED) {
+        throw field_error("array.mapping", "expected searched or fixed, got code " + std::to_string(config.mapping));
+    }
     const uint32_t ports[3][2] = {{config.weight_buffer_banks, config.weight_buffer_bank_bits},
                                   {config.activation_buffer_banks, config.activation_buffer_bank_bits},
                                   {config.output_buffer_banks, config.output_buffer_bank_bits}};
@@ -337,15 +340,15 @@ void Accelerator::run() {
     }
 }
 
-mantsim_gemm_result Accelerator::result() const {
-    mantsim_gemm_result result;
+JobSummary Accelerator::result() const {
+    JobSummary result;
     result.total_cycles = activity_.cycles;
     result.compute_cycles = activity_.compute + activity_.preload;
     result.stall_cycles = activity_.stall + activity_.drain + activity_.buffer_stall;
     result.m_tile = order_.m_tile;
     result.n_block_columns = std::min<uint64_t>(static_cast<uint64_t>(order_.n_block) * order_.columns, order_.n);
     result.k_chunk = std::min<uint64_t>(static_cast<uint64_t>(order_.chunk_tiles()) * order_.k_step, order_.k);
-    result.weights_resident = streamer_.resident() ? 1 : 0;
+    result.weights_resident = streamer_.resident();
     const bool fp16 = float_datapath(config_.pe_type);
     result.compulsory_dram_bits = streamer_.total_bits() + static_cast<uint64_t>(order_.m) * (order_.k * job_.activation_bits + (fp16 ? 0 : 16)) +
                                   static_cast<uint64_t>(order_.m) * order_.n * 32;

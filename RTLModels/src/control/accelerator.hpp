@@ -36,6 +36,14 @@ struct ControllerActivity {
     void report(CounterArray &counters) const;
 };
 
+// What a job took and how it was mapped (or, planned only, the mapping with zero cycles).
+struct JobSummary {
+    uint64_t total_cycles = 0, compute_cycles = 0, stall_cycles = 0;
+    uint64_t m_tile = 0, n_block_columns = 0, k_chunk = 0;
+    bool weights_resident = false;
+    uint64_t compulsory_dram_bits = 0;
+};
+
 struct Accelerator : sc_core::sc_module {
     sc_core::sc_in<bool> clk;
 
@@ -63,7 +71,7 @@ struct Accelerator : sc_core::sc_module {
     void clear_counters();
 
     const std::vector<float> &output() const { return output_; }
-    mantsim_gemm_result result() const;
+    JobSummary result() const;
     void report(CounterArray &counters) const;
 
   private:

@@ -1,8 +1,7 @@
 // The controller's tile scheduler: when each tile may issue into the array, from the issue history
 // it keeps (the last tile's issue cycle and stream, the cycle each row of each weight set is free
 // again, the weight link's next free cycle, and each N tile's last issue), and how long a tile
-// occupies the array's edge and the array itself. The issue rules are mantsim_rtl.h's
-// MANTSIM_TIMING_*.
+// occupies the array's edge and the array itself. The issue rules: RTLModels/README.md, "Timing".
 #pragma once
 
 #include <cstdint>

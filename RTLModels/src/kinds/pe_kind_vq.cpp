@@ -17,10 +17,10 @@ int mac_counter(uint32_t, bool) { return MANTSIM_COUNTER_MAC_FP16; }
 DecodedWeights decode_all(const GemmJob &job, const ArraySpec &) {
     const VQLayout layout(job);
     const size_t v = layout.v;
-    if (v != 2 && v != 4 && v != 8) throw std::invalid_argument("job.layout.vq.vector_length: expected 2, 4 or 8");
-    if (layout.stages != 1 && layout.stages != 2) throw std::invalid_argument("job.layout.vq.stages: expected 1 or 2");
+    if (v != 2 && v != 4 && v != 8) throw std::invalid_argument("job.vq.vector_length: expected 2, 4 or 8");
+    if (layout.stages != 1 && layout.stages != 2) throw std::invalid_argument("job.vq.stages: expected 1 or 2");
     if (job.vq.axis != MANTSIM_VQ_AXIS_REDUCTION && job.vq.axis != MANTSIM_VQ_AXIS_OUTPUT) {
-        throw std::invalid_argument("job.layout.vq.axis: expected reduction or output");
+        throw std::invalid_argument("job.vq.axis: expected reduction or output");
     }
     if (layout.along_output && (layout.rows % v != 0 || job.n % v != 0)) {
         throw std::invalid_argument("job.n: " + std::to_string(job.n) + " output channels (" + std::to_string(layout.rows) +
@@ -30,9 +30,9 @@ DecodedWeights decode_all(const GemmJob &job, const ArraySpec &) {
         throw std::invalid_argument("job.k: " + std::to_string(job.k) + " is not a whole number of VQ vectors of " + std::to_string(v));
     }
     if (job.vq.scope != MANTSIM_VQ_SCOPE_TENSOR && job.vq.scope != MANTSIM_VQ_SCOPE_TILE && job.vq.scope != MANTSIM_VQ_SCOPE_ROWS) {
-        throw std::invalid_argument("job.layout.vq.scope: expected tensor, tile or rows");
+        throw std::invalid_argument("job.vq.scope: expected tensor, tile or rows");
     }
-    if (job.vq.scope != MANTSIM_VQ_SCOPE_TENSOR && job.vq.scope_size == 0) throw std::invalid_argument("job.layout.vq.scope_size: must be positive");
+    if (job.vq.scope != MANTSIM_VQ_SCOPE_TENSOR && job.vq.scope_size == 0) throw std::invalid_argument("job.vq.scope_size: must be positive");
     if (job.payload == nullptr) throw std::invalid_argument("job.decoder_payload: required by the VQ array");
     if (job.payload_values != layout.scope_count() * layout.set_values()) {
         throw std::invalid_argument("job.decoder_payload_values: " + std::to_string(layout.scope_count()) + " scope(s) of " +

@@ -15,15 +15,15 @@ namespace mantsim {
 void VQDecoder::check(const ArraySpec &config, const GemmJob &job) {
     const VQLayoutParams &vq = job.vq;
     if (vq.vector_length != 2 && vq.vector_length != 4 && vq.vector_length != 8) {
-        throw field_error("job.layout.vq.vector_length", "expected 2, 4 or 8, got " + std::to_string(vq.vector_length));
+        throw field_error("job.vq.vector_length", "expected 2, 4 or 8, got " + std::to_string(vq.vector_length));
     }
-    if (vq.stages != 1 && vq.stages != 2) throw field_error("job.layout.vq.stages", "expected 1 or 2, got " + std::to_string(vq.stages));
+    if (vq.stages != 1 && vq.stages != 2) throw field_error("job.vq.stages", "expected 1 or 2, got " + std::to_string(vq.stages));
     if (vq.scope != MANTSIM_VQ_SCOPE_TENSOR && vq.scope != MANTSIM_VQ_SCOPE_TILE && vq.scope != MANTSIM_VQ_SCOPE_ROWS) {
-        throw field_error("job.layout.vq.scope", "expected tensor, tile or rows, got code " + std::to_string(vq.scope));
+        throw field_error("job.vq.scope", "expected tensor, tile or rows, got code " + std::to_string(vq.scope));
     }
-    if (vq.scope != MANTSIM_VQ_SCOPE_TENSOR && vq.scope_size == 0) throw field_error("job.layout.vq.scope_size", "must be positive for tile and rows scopes");
+    if (vq.scope != MANTSIM_VQ_SCOPE_TENSOR && vq.scope_size == 0) throw field_error("job.vq.scope_size", "must be positive for tile and rows scopes");
     if (vq.axis != MANTSIM_VQ_AXIS_REDUCTION && vq.axis != MANTSIM_VQ_AXIS_OUTPUT) {
-        throw field_error("job.layout.vq.axis", "expected reduction or output, got code " + std::to_string(vq.axis));
+        throw field_error("job.vq.axis", "expected reduction or output, got code " + std::to_string(vq.axis));
     }
     const VQLayout layout(job);
     if (job.dataflow != MANTSIM_DATAFLOW_WEIGHT_STATIONARY) {
@@ -55,7 +55,7 @@ void VQDecoder::check(const ArraySpec &config, const GemmJob &job) {
         const size_t first = layout.scope_of(n0 % layout.rows, 0);
         for (size_t n = n0; n < std::min<size_t>(job.n, n0 + columns); ++n) {
             if (layout.scope_of(n % layout.rows, 0) != first) {
-                throw field_error("job.layout.vq.scope", "the weight tile of output channels " + std::to_string(n0) + ".." +
+                throw field_error("job.vq.scope", "the weight tile of output channels " + std::to_string(n0) + ".." +
                                                       std::to_string(std::min<size_t>(job.n, n0 + columns) - 1) +
                                                       " spans codebook scopes; use a scope that is a multiple of the array's columns");
             }
@@ -63,7 +63,7 @@ void VQDecoder::check(const ArraySpec &config, const GemmJob &job) {
     }
     for (size_t k0 = 0; k0 < job.k; k0 += rows) {
         if (layout.scope_of(0, k0) != layout.scope_of(0, std::min<size_t>(job.k, k0 + rows) - 1)) {
-            throw field_error("job.layout.vq.scope", "the weight tile of K " + std::to_string(k0) + ".." + std::to_string(std::min<size_t>(job.k, k0 + rows) - 1) +
+            throw field_error("job.vq.scope", "the weight tile of K " + std::to_string(k0) + ".." + std::to_string(std::min<size_t>(job.k, k0 + rows) - 1) +
                                                   " spans codebook scopes; use a scope that is a multiple of the array's rows");
         }
     }

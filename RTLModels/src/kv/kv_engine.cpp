@@ -27,7 +27,7 @@ KVEngine::KVEngine(sc_core::sc_module_name name) : sc_core::sc_module(name) {
     dont_initialize();
 }
 
-void KVEngine::prepare(const mantsim_kv_config &config, const mantsim_kv_job &job, uint64_t period_ps) {
+void KVEngine::prepare(const KVConfig &config, const KVJob &job, uint64_t period_ps) {
     if (config.key_group == 0 || config.head_dim == 0 || config.head_dim % config.key_group != 0) {
         throw field_error("kv.head_dim", "expected a positive multiple of key_group " + std::to_string(config.key_group) + ", got " +
                                              std::to_string(config.head_dim));
@@ -58,7 +58,7 @@ void KVEngine::prepare(const mantsim_kv_config &config, const mantsim_kv_job &jo
     period_ps_ = period_ps;
     finished_ = false;
     now_ = 0;
-    mantsim_dram_timing timing = config_.dram_timing;
+    DramTiming timing = config_.dram_timing;
     if (timing.channels > 0) {
         timing.cycle_ps = uint32_t(std::min<uint64_t>(period_ps, 1000000));
         check_dram_timing(timing);
@@ -67,7 +67,7 @@ void KVEngine::prepare(const mantsim_kv_config &config, const mantsim_kv_job &jo
     closed_windows_ = 0;
     window_values_.clear();
     window_scales_.clear();
-    result_ = mantsim_kv_result{};
+    result_ = KVResult{};
     counters_.fill(0);
 }
 

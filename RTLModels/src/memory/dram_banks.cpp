@@ -6,7 +6,7 @@
 
 namespace mantsim {
 
-void check_dram_timing(const mantsim_dram_timing &t) {
+void check_dram_timing(const DramTiming &t) {
     if (t.channels == 0 || t.channels > 1024) throw field_error("dram.channels", "expected 1..1024");
     if (t.banks == 0 || t.banks > 256) throw field_error("dram.banks", "expected 1..256");
     if (t.bus_bits == 0 || t.bus_bits % 8 != 0 || t.bus_bits > 4096) throw field_error("dram.bus_bits", "expected a multiple of 8 up to 4096");
@@ -18,7 +18,7 @@ void check_dram_timing(const mantsim_dram_timing &t) {
     if (t.cl > 1000 || t.trcd > 1000 || t.trp > 1000) throw field_error("dram.cl/trcd/trp", "expected at most 1000 tCK each");
 }
 
-void DramBanks::reset(const mantsim_dram_timing &timing) {
+void DramBanks::reset(const DramTiming &timing) {
     timing_ = timing;
     bus_busy_ps_ = activations_ = precharges_ = read_bursts_ = write_bursts_ = 0;
     banks_.clear();
@@ -59,8 +59,8 @@ uint64_t DramBanks::segment(uint32_t channel, uint32_t bank_index, int64_t row, 
     return end;
 }
 
-mantsim_dram_activity DramBanks::activity(uint64_t end_ps) const {
-    mantsim_dram_activity out{};
+DramActivity DramBanks::activity(uint64_t end_ps) const {
+    DramActivity out{};
     out.activates = activations_;
     out.precharges = precharges_;
     out.read_bursts = read_bursts_;

@@ -4,7 +4,7 @@
 
 namespace mantsim {
 
-void DramChannel::reset(uint32_t bits_per_cycle, uint32_t latency_cycles, const mantsim_dram_timing &timing) {
+void DramChannel::reset(uint32_t bits_per_cycle, uint32_t latency_cycles, const DramTiming &timing) {
     banks_.reset(timing);
     std::fill(std::begin(cursor_), std::end(cursor_), 0);
     last_finish_ = 0;
@@ -139,7 +139,7 @@ void DramChannel::report(CounterArray &counters) const {
     if (!banks_.enabled()) return;
     // Commands and standby time over the job's cycles, in channel-cycles of the accelerator's clock.
     const uint64_t cycle_ps = banks_.timing().cycle_ps;
-    const mantsim_dram_activity activity = banks_.activity(now_ * cycle_ps);
+    const DramActivity activity = banks_.activity(now_ * cycle_ps);
     counters[MANTSIM_COUNTER_DRAM_ACTIVATES] += activity.activates;
     counters[MANTSIM_COUNTER_DRAM_PRECHARGES] += activity.precharges;
     counters[MANTSIM_COUNTER_DRAM_READ_BURSTS] += activity.read_bursts;

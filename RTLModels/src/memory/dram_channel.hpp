@@ -22,7 +22,7 @@ class DramChannel {
     // The address streams requests name.
     enum Stream : uint32_t { WEIGHTS = 0, ACTIVATIONS = 1, OUTPUTS = 2, STREAMS = 3 };
 
-    void reset(uint32_t bits_per_cycle, uint32_t latency_cycles, const mantsim_dram_timing &timing = mantsim_dram_timing{});
+    void reset(uint32_t bits_per_cycle, uint32_t latency_cycles, const DramTiming &timing = DramTiming{});
 
     // Queues a transfer and returns its ticket; `done(ticket)` turns true when it completes.
     size_t request(uint64_t bits, bool write, Stream stream = WEIGHTS);
