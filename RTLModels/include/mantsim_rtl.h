@@ -128,6 +128,18 @@ typedef struct {
     mantsim_vq_decoder vq;         /* read for MANTSIM_PE_VQ only */
 } mantsim_array_config;
 
+/* The bounds the model accepts for an array (inclusive); the model refuses a field outside them. */
+typedef struct {
+    uint32_t min_side, max_side;   /* PE rows and columns */
+    uint32_t min_weight_sets, max_weight_sets;
+    uint64_t max_buffer_bytes;
+    uint32_t max_buffer_banks, max_bank_bits; /* a buffer port: at least one bank of one bit */
+    uint32_t max_dram_bits_per_cycle, max_dram_latency_cycles;
+    uint32_t max_weight_link_bits; /* at least 1 */
+} mantsim_array_limits;
+
+mantsim_array_limits mantsim_array_limits_get(void);
+
 /* The ANT simulator's 32 x 32 INT8 array and this model's port, DRAM and decoder choices
  * (MantHardware's ArrayConfig documents their sources). */
 mantsim_array_config mantsim_array_config_default(void);

@@ -213,11 +213,12 @@ extension ConfigReader {
     /// The `array` section: size, weight link, weight sets, timing and mapping.
     mutating func readArray(_ array: [String: Any], into config: inout ArrayConfig) {
         allow(array, keys: ["rows", "columns", "weight_link_bits", "weight_sets", "timing", "mapping"], at: "array")
-        config.rows = integer(array, "rows", at: "array", range: 2...4096) ?? config.rows
-        config.columns = integer(array, "columns", at: "array", range: 2...4096) ?? config.columns
-        config.weightLinkBits = integer(array, "weight_link_bits", at: "array", range: 1...(1 << 24), required: false) ?? 0
+        let limits = ArrayLimits.model
+        config.rows = integer(array, "rows", at: "array", range: limits.side) ?? config.rows
+        config.columns = integer(array, "columns", at: "array", range: limits.side) ?? config.columns
+        config.weightLinkBits = integer(array, "weight_link_bits", at: "array", range: limits.weightLinkBits, required: false) ?? 0
         config.timing = choice(array, "timing", at: "array", Timing.self, default: .pipelined) ?? .pipelined
-        config.weightSets = integer(array, "weight_sets", at: "array", range: 2...8, required: false) ?? 2
+        config.weightSets = integer(array, "weight_sets", at: "array", range: limits.weightSets, required: false) ?? config.weightSets
         config.mapping = choice(array, "mapping", at: "array", Mapping.self, default: .searched) ?? .searched
     }
 
@@ -225,18 +226,19 @@ extension ConfigReader {
     mutating func readBuffers(_ buffers: [String: Any], into config: inout ArrayConfig) {
         allow(buffers, keys: ["weight_bytes", "activation_bytes", "output_bytes", "weight_banks", "weight_bank_bits",
                               "activation_banks", "activation_bank_bits", "output_banks", "output_bank_bits"], at: "buffers")
-        func port(_ key: String, _ fallback: Int) -> Int {
-            integer(buffers, key, at: "buffers", range: 1...4096, required: false) ?? fallback
+        let limits = ArrayLimits.model
+        func port(_ key: String, _ range: ClosedRange<Int>, _ fallback: Int) -> Int {
+            integer(buffers, key, at: "buffers", range: range, required: false) ?? fallback
         }
-        config.weightBufferBanks = port("weight_banks", config.weightBufferBanks)
-        config.weightBufferBankBits = port("weight_bank_bits", config.weightBufferBankBits)
-        config.activationBufferBanks = port("activation_banks", config.activationBufferBanks)
-        config.activationBufferBankBits = port("activation_bank_bits", config.activationBufferBankBits)
-        config.outputBufferBanks = port("output_banks", config.outputBufferBanks)
-        config.outputBufferBankBits = port("output_bank_bits", config.outputBufferBankBits)
-        config.weightBufferBytes = integer(buffers, "weight_bytes", at: "buffers", range: 1...(1 << 30)) ?? 0
-        config.activationBufferBytes = integer(buffers, "activation_bytes", at: "buffers", range: 1...(1 << 30)) ?? 0
-        config.outputBufferBytes = integer(buffers, "output_bytes", at: "buffers", range: 1...(1 << 30)) ?? 0
+        config.weightBufferBanks = port("weight_banks", limits.bufferBanks, config.weightBufferBanks)
+        config.weightBufferBankBits = port("weight_bank_bits", limits.bankBits, config.weightBufferBankBits)
+        config.activationBufferBanks = port("activation_banks", limits.bufferBanks, config.activationBufferBanks)
+        config.activationBufferBankBits = port("activation_bank_bits", limits.bankBits, config.activationBufferBankBits)
+        config.outputBufferBanks = port("output_banks", limits.bufferBanks, config.outputBufferBanks)
+        config.outputBufferBankBits = port("output_bank_bits", limits.bankBits, config.outputBufferBankBits)
+        config.weightBufferBytes = integer(buffers, "weight_bytes", at: "buffers", range: limits.bufferBytes) ?? 0
+        config.activationBufferBytes = integer(buffers, "activation_bytes", at: "buffers", range: limits.bufferBytes) ?? 0
+        config.outputBufferBytes = integer(buffers, "output_bytes", at: "buffers", range: limits.bufferBytes) ?? 0
     }
 
     /// The `dram` section; returns the technology when it names a known one. The technology's
@@ -267,8 +269,8 @@ extension ConfigReader {
             }
             return chosen
         }
-        config.dramBitsPerCycle = integer(dram, "bits_per_cycle", at: "dram", range: 1...(1 << 20)) ?? 1
-        config.dramLatencyCycles = integer(dram, "latency_cycles", at: "dram", range: 0...1_000_000) ?? 0
+        config.dramBitsPerCycle = integer(dram, "bits_per_cycle", at: "dram", range: ArrayLimits.model.dramBitsPerCycle) ?? 1
+        config.dramLatencyCycles = integer(dram, "latency_cycles", at: "dram", range: ArrayLimits.model.dramLatencyCycles) ?? 0
         return chosen
     }
 }
@@ -331,8 +333,8 @@ extension ConfigReader {
         if pe == .lut || pe == .vq { problem("attention_unit.pe: an attention unit reads its operands as they are stored, without a decoder: fp16, int, mant, ant, olive or mxfp4") }
         var config = main
         config.peType = pe
-        config.rows = integer(unit, "rows", at: "attention_unit", range: 2...4096, required: false) ?? main.rows
-        config.columns = integer(unit, "columns", at: "attention_unit", range: 2...4096, required: false) ?? main.columns
+        config.rows = integer(unit, "rows", at: "attention_unit", range: ArrayLimits.model.side, required: false) ?? main.rows
+        config.columns = integer(unit, "columns", at: "attention_unit", range: ArrayLimits.model.side, required: false) ?? main.columns
         config.weightLinkBits = 0
         return config
     }

@@ -95,6 +95,28 @@ public enum LUTScale: String, CaseIterable, Sendable, Codable {
     var code: mantsim_lut_scale { self == .decoder ? MANTSIM_LUT_SCALE_DECODER : MANTSIM_LUT_SCALE_SAC }
 }
 
+/// The bounds the model accepts for an array (`mantsim_array_limits_get`, common/limits.hpp): the
+/// config reader checks the same numbers the model does.
+public struct ArrayLimits: Sendable {
+    public let side: ClosedRange<Int>
+    public let weightSets: ClosedRange<Int>
+    public let bufferBytes: ClosedRange<Int>
+    public let bufferBanks: ClosedRange<Int>
+    public let bankBits: ClosedRange<Int>
+    public let dramBitsPerCycle: ClosedRange<Int>
+    public let dramLatencyCycles: ClosedRange<Int>
+    public let weightLinkBits: ClosedRange<Int>
+
+    public static let model: ArrayLimits = {
+        let limits = mantsim_array_limits_get()
+        return ArrayLimits(side: Int(limits.min_side)...Int(limits.max_side),
+                           weightSets: Int(limits.min_weight_sets)...Int(limits.max_weight_sets),
+                           bufferBytes: 1...Int(limits.max_buffer_bytes), bufferBanks: 1...Int(limits.max_buffer_banks),
+                           bankBits: 1...Int(limits.max_bank_bits), dramBitsPerCycle: 1...Int(limits.max_dram_bits_per_cycle),
+                           dramLatencyCycles: 0...Int(limits.max_dram_latency_cycles), weightLinkBits: 1...Int(limits.max_weight_link_bits))
+    }()
+}
+
 /// Array size, PE type, buffers and DRAM interface of one accelerator instance.
 public struct ArrayConfig: Equatable, Sendable {
     public var rows: Int

@@ -44,18 +44,28 @@ public struct WorkloadRequest {
         }
     }
 
+    /// The rules for the settings that need no model, written once: `validate()`, the CLI's
+    /// options and sweep specs all check against them.
+    public enum Rule {
+        public static let batch = 1...WorkloadRequest.maxBatch
+        public static let prompt = 1...Int.max
+        public static let tokens = 0...Int.max
+        /// Decode generates at least one token.
+        public static let decodeTokens = 1...Int.max
+    }
+
     public func validate() throws {
         var problems = [String]()
-        if batch < 1 || batch > WorkloadRequest.maxBatch { problems.append("batch: expected 1 to \(WorkloadRequest.maxBatch), got \(batch)") }
-        if promptLength < 1 { problems.append("prompt length: expected at least 1 token, got \(promptLength)") }
-        if generatedTokens < 0 || generatedTokens > model.maxPositions {
+        if !Rule.batch.contains(batch) { problems.append("batch: expected 1 to \(WorkloadRequest.maxBatch), got \(batch)") }
+        if !Rule.prompt.contains(promptLength) { problems.append("prompt length: expected at least 1 token, got \(promptLength)") }
+        if !Rule.tokens.contains(generatedTokens) || generatedTokens > model.maxPositions {
             problems.append("generated tokens: expected 0 to \(model.name)'s max_position_embeddings \(model.maxPositions), got \(generatedTokens)")
         }
         let (tokens, overflow) = batch.multipliedReportingOverflow(by: max(promptLength, 1))
         if phases.contains(.prefill), batch >= 1, overflow || tokens > WorkloadRequest.maxTokensPerGEMM {
             problems.append("batch x prompt: \(overflow ? "more than \(Int.max)" : "\(tokens)") tokens in one prefill GEMM; at most \(WorkloadRequest.maxTokensPerGEMM)")
         }
-        if phases.contains(.decode) && generatedTokens < 1 {
+        if phases.contains(.decode) && !Rule.decodeTokens.contains(generatedTokens) {
             problems.append("generated tokens: decode needs at least 1, got \(generatedTokens)")
         }
         if phases.isEmpty { problems.append("phases: choose prefill, decode or both") }

@@ -200,9 +200,11 @@ public struct SweepPlan {
     /// the spec is told when a value is not that. (model and energy name files, read above.)
     static let settingChecks: [String: (accepts: (Any) -> Bool, expected: String)] = [
         "phase": ({ ($0 as? String).flatMap(Phase.selection) != nil }, "expected prefill, decode or both"),
-        "batch": ({ ($0 as? Int).map { $0 > 0 } ?? false }, "expected a positive whole number"),
-        "prompt": ({ ($0 as? Int).map { $0 > 0 } ?? false }, "expected a positive whole number"),
-        "tokens": ({ ($0 as? Int).map { $0 >= 0 } ?? false }, "expected a whole number of generated tokens"),
+        "batch": ({ ($0 as? Int).map(WorkloadRequest.Rule.batch.contains) ?? false },
+                  "expected a positive whole number, at most \(WorkloadRequest.Rule.batch.upperBound)"),
+        "prompt": ({ ($0 as? Int).map(WorkloadRequest.Rule.prompt.contains) ?? false }, "expected a positive whole number"),
+        "tokens": ({ ($0 as? Int).map(WorkloadRequest.Rule.tokens.contains) ?? false },
+                   "expected a whole number of generated tokens (at least 1 when the phase has decode)"),
         "seed": ({ ($0 as? Int).map { $0 >= 0 } ?? false }, "expected a whole number from 0"),
         "pe_area": ({ ($0 as? String).flatMap(EnergyTable.PEAreaSource.init(rawValue:)) != nil }, "expected composed or synthesized"),
         "fidelity": ({ ($0 as? String).flatMap(Fidelity.init(rawValue:)) != nil }, "expected fast or cycle"),

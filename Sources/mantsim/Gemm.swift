@@ -103,7 +103,10 @@ struct Gemm: ParsableCommand {
             throw ValidationError("--check and --vcd need --fidelity cycle: fast jobs compute no outputs")
         }
         if json && csv { throw ValidationError("choose one of --json and --csv") }
-        if let weightSets, !(2...8).contains(weightSets) { throw ValidationError("--weight-sets takes 2 to 8 weight registers per PE, got \(weightSets)") }
+        let sets = ArrayLimits.model.weightSets
+        if let weightSets, !sets.contains(weightSets) {
+            throw ValidationError("--weight-sets takes \(sets.lowerBound) to \(sets.upperBound) weight registers per PE, got \(weightSets)")
+        }
         if topology != nil && vcd != nil { throw ValidationError("--vcd traces one GEMM; leave it out with --topology") }
         if let vcd { do { try OutputFile.check(vcd) } catch { throw ValidationError("--vcd \(error)") } }
     }

@@ -54,13 +54,16 @@ struct WorkloadOptions: ParsableArguments {
 
     func validate() throws {
         guard Phase.selection(phase) != nil else { throw ValidationError("--phase takes prefill, decode or both, got '\(phase)'") }
-        for (option, text) in [("--batch", batch), ("--prompt", prompt)] {
+        for (option, text, rule) in [("--batch", batch, WorkloadRequest.Rule.batch), ("--prompt", prompt, WorkloadRequest.Rule.prompt)] {
             let values = WorkloadOptions.integers(text)
-            guard !values.isEmpty, values.count == text.split(separator: ",").count, values.allSatisfy({ $0 > 0 }) else {
+            // The upper bound is the request's to report (WorkloadRequest.validate names it).
+            guard !values.isEmpty, values.count == text.split(separator: ",").count, values.allSatisfy({ $0 >= rule.lowerBound }) else {
                 throw ValidationError("\(option) takes positive whole numbers (a comma-separated list for compare), got '\(text)'")
             }
         }
-        if phases.contains(.decode) && tokens < 1 { throw ValidationError("--tokens must be at least 1 for decode, got \(tokens)") }
+        if phases.contains(.decode) && !WorkloadRequest.Rule.decodeTokens.contains(tokens) {
+            throw ValidationError("--tokens must be at least 1 for decode, got \(tokens)")
+        }
     }
 
     /// The one workload --batch and --prompt name; a list is for compare.
@@ -72,7 +75,7 @@ struct WorkloadOptions: ParsableArguments {
     /// Every combination of --prompt and --batch, prompts first.
     func requests() throws -> [WorkloadRequest] {
         let config = try ModelConfig.load(path: try BundledConfig.path(model, kind: .model))
-        let source = try weights.map { try SafetensorsWeights(file: try SafetensorsFile(path: $0)) }
+        let source = try weights.map { SafetensorsWeights(file: try SafetensorsFile(path: $0)) }
         return prompts.flatMap { prompt in
             batches.map { batch in
                 var request = WorkloadRequest(model: config, batch: batch, promptLength: prompt, generatedTokens: tokens, phases: phases,

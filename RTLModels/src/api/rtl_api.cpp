@@ -15,6 +15,7 @@
 #include "api/job.hpp"
 #include "control/accelerator.hpp"
 #include "common/counters.hpp"
+#include "common/limits.hpp"
 #include "control/heartbeat.hpp"
 #include "kv/kv_engine.hpp"
 #include "api/native_gemm.hpp"
@@ -159,6 +160,8 @@ mantsim_array_config mantsim_array_config_default(void) {
     config.vq = {512 * 1024, 16, 0, 4, 16};
     return config;
 }
+
+mantsim_array_limits mantsim_array_limits_get(void) { return mantsim::kArrayLimits; }
 
 mantsim_gemm_job mantsim_gemm_job_default(void) {
     mantsim_gemm_job job{};

@@ -1,5 +1,6 @@
 #include "control/accelerator.hpp"
 #include "common/field_error.hpp"
+#include "common/limits.hpp"
 #include "control/mapper.hpp"
 #include "kinds/pe_kind.hpp"
 
@@ -27,11 +28,13 @@ Accelerator::Accelerator(sc_core::sc_module_name name) : sc_core::sc_module(name
     dont_initialize();
 }
 
-// The array's own fields; throws std::invalid_argument naming the field at fault.
+// The array's own fields against kArrayLimits; throws std::invalid_argument naming the field at fault.
 static void check_array(const ArraySpec &config) {
-    if (config.rows < 2 || config.columns < 2 || config.rows > 4096 || config.columns > 4096) {
-        throw field_error("array.rows/columns", "expected 2..4096 PEs per side, got " + std::to_string(config.rows) + " x " +
-                                                    std::to_string(config.columns));
+    const mantsim_array_limits &limits = kArrayLimits;
+    const auto range = [](uint64_t low, uint64_t high) { return std::to_string(low) + ".." + std::to_string(high); };
+    if (config.rows < limits.min_side || config.columns < limits.min_side || config.rows > limits.max_side || config.columns > limits.max_side) {
+        throw field_error("array.rows/columns", "expected " + range(limits.min_side, limits.max_side) + " PEs per side, got " +
+                                                    std::to_string(config.rows) + " x " + std::to_string(config.columns));
     }
     if (config.pe_type < 0 || config.pe_type >= MANTSIM_PE_TYPE_COUNT) {
         throw field_error("array.pe_type", "unknown PE type " + std::to_string(config.pe_type));
@@ -39,13 +42,18 @@ static void check_array(const ArraySpec &config) {
     if (config.lut.scale != MANTSIM_LUT_SCALE_DECODER && config.lut.scale != MANTSIM_LUT_SCALE_SAC) {
         throw field_error("decoder.scale", "expected decoder or sac, got code " + std::to_string(config.lut.scale));
     }
-    if (config.dram_bits_per_cycle == 0 || config.dram_bits_per_cycle > (1u << 20)) throw field_error("dram.bits_per_cycle", "expected 1..1048576");
-    if (config.dram_latency_cycles > 1000000) throw field_error("dram.latency_cycles", "expected 0..1000000, got " + std::to_string(config.dram_latency_cycles));
-    if (config.weight_link_bits > (1u << 24)) throw field_error("array.weight_link_bits", "expected at most 16777216");
+    if (config.dram_bits_per_cycle == 0 || config.dram_bits_per_cycle > limits.max_dram_bits_per_cycle) {
+        throw field_error("dram.bits_per_cycle", "expected " + range(1, limits.max_dram_bits_per_cycle));
+    }
+    if (config.dram_latency_cycles > limits.max_dram_latency_cycles) {
+        throw field_error("dram.latency_cycles", "expected " + range(0, limits.max_dram_latency_cycles) + ", got " + std::to_string(config.dram_latency_cycles));
+    }
+    if (config.weight_link_bits > limits.max_weight_link_bits) throw field_error("array.weight_link_bits", "expected at most " + std::to_string(limits.max_weight_link_bits));
     if (config.dram_timing.channels > 0) check_dram_timing(config.dram_timing);
     if (config.weight_link_bits == 0) throw field_error("array.weight_link_bits", "must be positive (bits per cycle into the array)");
-    if (config.weight_sets < 2 || config.weight_sets > 8) {
-        throw field_error("array.weight_sets", "expected 2..8 weight registers per PE, got " + std::to_string(config.weight_sets));
+    if (config.weight_sets < limits.min_weight_sets || config.weight_sets > limits.max_weight_sets) {
+        throw field_error("array.weight_sets", "expected " + range(limits.min_weight_sets, limits.max_weight_sets) + " weight registers per PE, got " +
+                                                   std::to_string(config.weight_sets));
     }
     if (config.timing != MANTSIM_TIMING_PIPELINED && config.timing != MANTSIM_TIMING_SERIAL) {
         throw field_error("array.timing", "expected pipelined or serial, got code " + std::to_string(config.timing));
@@ -57,16 +65,17 @@ static void check_array(const ArraySpec &config) {
                                   {config.activation_buffer_banks, config.activation_buffer_bank_bits},
                                   {config.output_buffer_banks, config.output_buffer_bank_bits}};
     const char *const port_names[3] = {"buffers.weight", "buffers.activation", "buffers.output"};
-    // On-chip buffers of at most 1 GiB each: the model sizes its rings and queues from them.
     const uint64_t bytes[3] = {config.weight_buffer_bytes, config.activation_buffer_bytes, config.output_buffer_bytes};
     for (int port = 0; port < 3; ++port) {
-        if (bytes[port] > (uint64_t(1) << 30)) {
-            throw field_error(std::string(port_names[port]) + "_bytes", "at most 1073741824 (1 GiB), got " + std::to_string(bytes[port]));
+        if (bytes[port] > limits.max_buffer_bytes) {
+            throw field_error(std::string(port_names[port]) + "_bytes", "at most " + std::to_string(limits.max_buffer_bytes) + " (1 GiB), got " +
+                                                                          std::to_string(bytes[port]));
         }
     }
     for (int port = 0; port < 3; ++port) {
-        if (ports[port][0] == 0 || ports[port][1] == 0) {
-            throw field_error(std::string(port_names[port]) + "_banks/_bank_bits", "a buffer port needs at least one bank of at least one bit");
+        if (ports[port][0] == 0 || ports[port][1] == 0 || ports[port][0] > limits.max_buffer_banks || ports[port][1] > limits.max_bank_bits) {
+            throw field_error(std::string(port_names[port]) + "_banks/_bank_bits", "a buffer port needs " + range(1, limits.max_buffer_banks) +
+                                                                                       " banks of " + range(1, limits.max_bank_bits) + " bits");
         }
     }
 }
