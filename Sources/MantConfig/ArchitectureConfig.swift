@@ -7,7 +7,7 @@ import Yams
 /// interface, its clock, and the formats it runs.
 ///
 ///     name: M-ANT
-///     pe: mant                  # fp16, int, mant, ant, olive, mxfp4, lut or vq
+///     pe: mant                  # a PE type (MantHardware's PEType: fp16, int, mant, ...)
 ///     clock_mhz: 500
 ///     dataflow: ws              # default dataflow: ws or os
 ///     array: {rows: 32, columns: 32, weight_link_bits: 256, timing: pipelined}
@@ -330,7 +330,11 @@ extension ConfigReader {
     mutating func readAttentionUnit(_ unit: [String: Any], main: ArrayConfig) -> ArrayConfig? {
         allow(unit, keys: ["pe", "rows", "columns"], at: "attention_unit")
         guard let pe = choice(unit, "pe", at: "attention_unit", PEType.self) else { return nil }
-        if pe == .lut || pe == .vq { problem("attention_unit.pe: an attention unit reads its operands as they are stored, without a decoder: fp16, int, mant, ant, olive or mxfp4") }
+        let decoded: Set<PEType> = [.lut, .vq]
+        if decoded.contains(pe) {
+            let plain = PEType.allCases.filter { !decoded.contains($0) }.map(\.rawValue)
+            problem("attention_unit.pe: an attention unit reads its operands as they are stored, without a decoder: \(plain.dropLast().joined(separator: ", ")) or \(plain.last!)")
+        }
         var config = main
         config.peType = pe
         config.rows = integer(unit, "rows", at: "attention_unit", range: ArrayLimits.model.side, required: false) ?? main.rows

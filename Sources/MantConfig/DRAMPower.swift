@@ -239,18 +239,3 @@ extension DRAMTiming {
         self = timing
     }
 }
-
-/// Where bundled configs are looked for: the working directory, the folders above the executable
-/// (a build inside the checkout), then the source tree this library was built from.
-public enum ConfigFolders {
-    public static var roots: [URL] {
-        var result = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
-        var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            result.append(folder)
-            folder = folder.deletingLastPathComponent()
-        }
-        result.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent())
-        return result
-    }
-}

@@ -14,6 +14,8 @@
 /// clipping search. Metadata: an FP16 scale and a 2-bit type per channel or group; ties between
 /// types go to the earlier type in the table.
 public struct ANTFormat: QuantizationFormat {
+    public var groupMetadataBits: Int { 16 + ANTFormat.typeBits }
+
     public enum NumericType: Int, CaseIterable, Sendable {
         case int, flint, pot, float
 

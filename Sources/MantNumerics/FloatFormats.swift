@@ -1,5 +1,7 @@
 /// Plain FP16 or BF16 storage: each value rounded to the format (nearest, ties to even), no scale.
 public struct FloatCastFormat: QuantizationFormat {
+    public var groupMetadataBits: Int { 0 }
+
     public let element: MiniFloat
     let kind: FormatDescriptor.Kind
 
@@ -30,6 +32,8 @@ public struct FloatCastFormat: QuantizationFormat {
 /// FP8 (E4M3 or E5M2, OCP 8-bit floating point) with an FP16 scale per tensor, channel or group:
 /// S = fp16(absmax / largest finite FP8), code = fp8(x * (1/S)) with saturation, value = fp8 * S.
 public struct ScaledFloatFormat: QuantizationFormat {
+    public var groupMetadataBits: Int { 16 }
+
     public let element: MiniFloat
     public let granularity: Granularity
     let kind: FormatDescriptor.Kind

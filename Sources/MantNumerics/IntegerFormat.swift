@@ -8,6 +8,8 @@
 /// q = clamp(rne(x * (1/S)) + z); value = (q - z) * S.
 /// All arithmetic is binary32; rne is round to nearest, ties to even. A zero scale gives q = 0.
 public struct IntegerFormat: QuantizationFormat {
+    public var groupMetadataBits: Int { 16 + (symmetric ? 0 : bits) }
+
     public let bits: Int
     public let symmetric: Bool
     public let granularity: Granularity

@@ -5,6 +5,8 @@
 /// the lowest index (any order of table entries works, so learned tables need no sorting);
 /// value = table[q] * s in binary32. Table entries are rounded to FP16 when the format is built.
 public struct LookupTableFormat: QuantizationFormat {
+    public var groupMetadataBits: Int { 16 }
+
     public let bits: Int
     public let tableName: String
     /// The table as given; `entries` is what the hardware stores (FP16-rounded).

@@ -10,6 +10,8 @@
 /// error (`SignMagnitude.squaredError`) wins, ties to the lowest selector. An all-zero group gets
 /// S = 0 and selector 0; every value then decodes to exactly 0.
 public struct MANTFormat: QuantizationFormat {
+    public var groupMetadataBits: Int { 16 + MANTFormat.selectorBits }
+
     public static let coefficients: [Int] = [0, 5, 10, 17, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120]
     public static let linearSelector = 15
     public static let selectorCount = 16

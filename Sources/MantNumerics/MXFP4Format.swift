@@ -5,6 +5,9 @@
 /// exponent), clamped to the E8M0 range [-127, 127]; each element is x / X rounded to E2M1, nearest
 /// with ties to even, saturating at 6. An all-zero block gets e = -127. value = element * X.
 public struct MXFP4Format: QuantizationFormat {
+    /// One E8M0 exponent per block.
+    public var groupMetadataBits: Int { 8 }
+
     public static let blockSize = 32
     static let elementMaxExponent = 2
     public init() {}

@@ -14,6 +14,8 @@
 /// group (sample standard deviation, binary64), OliVe's outlier threshold without its clipping
 /// search.
 public struct OliVeFormat: QuantizationFormat {
+    public var groupMetadataBits: Int { 16 }
+
     public static let victimCode: UInt32 = 0b1000
     static let normalLevels = 8
     public static let unionGrid = MagnitudeGrid(levels: [0, 1, 2, 3, 4, 5, 6, 7, 12, 16, 24, 32, 48, 64, 96])

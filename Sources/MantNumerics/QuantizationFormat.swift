@@ -6,6 +6,9 @@ public protocol QuantizationFormat: Sendable {
     func quantize(_ tensor: Tensor) throws -> QuantizedTensor
     /// Decodes codes and metadata back to FP32 values, exactly as the format defines them.
     func dequantize(_ quantized: QuantizedTensor) throws -> Tensor
+    /// Metadata bits stored per group (or channel): its scale and any selector, type or zero point.
+    /// Per-tensor data (a table, codebooks) is not counted.
+    var groupMetadataBits: Int { get }
 }
 
 extension QuantizationFormat {

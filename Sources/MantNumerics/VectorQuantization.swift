@@ -116,6 +116,8 @@ public struct VectorQuantizationConfig: Hashable, Sendable, Codable {
 /// entry, element order. Vectors are numbered row by row (reduction axis) or block of v rows by
 /// column (output axis); the vector axis must divide evenly by v.
 public struct VectorQuantizationFormat: QuantizationFormat {
+    public var groupMetadataBits: Int { 0 }
+
     public let config: VectorQuantizationConfig
 
     public init(config: VectorQuantizationConfig) throws {

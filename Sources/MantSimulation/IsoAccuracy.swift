@@ -114,14 +114,12 @@ public enum IsoAccuracy {
 }
 
 extension FormatDescriptor {
-    /// Code bits plus metadata bits per weight: one FP16 scale per group or channel (MXFP4: 8 bits per
-    /// 32), M-ANT's and ANT's selector; a VQ index per vector per stage.
+    /// Code bits plus the format's own metadata bits per group (QuantizationFormat.groupMetadataBits)
+    /// shared by the group's weights; a VQ index per vector per stage.
     var nominalBitsPerWeight: Double {
         if let vq { return Double(vq.indexBits * vq.stages) / Double(vq.vectorLength) }
-        let scale: Double = kind == .mxfp4 ? 8 : (kind == .fp16 ? 0 : 16)
-        let selector: Double = kind == .mant || kind == .ant ? 4 : 0
         switch granularity {
-        case .group(let size): return Double(bits) + (scale + selector) / Double(size)
+        case .group(let size): return Double(bits) + Double((try? makeFormat())?.groupMetadataBits ?? 0) / Double(size)
         default: return Double(bits)
         }
     }

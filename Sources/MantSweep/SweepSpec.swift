@@ -255,7 +255,7 @@ public struct SweepSpec {
     }
 
     private static func value(_ node: Node) -> Value {
-        let built = (try? Constructor.default.any(from: node)) ?? node.string ?? ""
+        let built = Constructor.default.any(from: node)
         return Value(value: built, text: describe(node))
     }
 

@@ -1,9 +1,10 @@
 import Foundation
+import MantConfig
 
 /// The shipped model under each default array's formats: weight quantization time, and the
 /// quantized evaluation's time against the FP32 forward pass on the same tokens.
 enum ArrayPerplexityBenchmark {
-    static let architectures = "fp16,int8,int4,ant,olive,mxfp4,lut,vq,mant"
+    static let architectures = BundledConfig.comparison.joined(separator: ",")
 
     static func run(mantsim: String) throws -> String {
         guard FileManager.default.fileExists(atPath: LanguageModelBenchmark.model) else {

@@ -8,7 +8,7 @@ import MantWorkload
 /// Whole-workload speed: LLaMA-2-7B, prefill 2048 tokens and decode 128, on every bundled
 /// architecture in fast fidelity; and fast against cycle fidelity on one projection, same run.
 enum WorkloadBenchmark {
-    static let architectures = ["fp16", "int8", "int4", "ant", "olive", "mxfp4", "lut", "vq", "mant"]
+    static let architectures = BundledConfig.comparison
 
     /// The share of the array operators' cycles that their roofline bound, max(MACs / PEs, DRAM
     /// bits / DRAM width), accounts for; and the same with the weight link's bits / width as a

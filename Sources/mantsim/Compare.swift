@@ -27,7 +27,7 @@ struct Compare: ParsableCommand {
     )
 
     @Option(help: "Architectures, comma-separated: bundled names or YAML paths.")
-    var archs: String = "fp16,int8,int4,ant,olive,mxfp4,lut,vq,mant"
+    var archs: String = BundledConfig.comparison.joined(separator: ",")
 
     @Option(help: "The architecture the others are compared with (one of --archs).")
     var baseline: String = "int8"

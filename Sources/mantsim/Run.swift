@@ -21,7 +21,7 @@ struct Run: ParsableCommand {
         """
     )
 
-    @Option(help: "Architecture: a bundled name (fp16, int8, int4, ant, ant-kv16, ant-kv16-passes, olive, olive-kv16, olive-kv16-passes, bitfusion, mxfp4, lut, lut-sac, vq, vq-cq4, vq-cq2, vq-aqlm3, vq-quip4, mant) or a YAML path.")
+    @Option(help: ArgumentHelp("Architecture: a bundled name (\(BundledConfig.names(.arch).joined(separator: ", "))) or a YAML path."))
     var arch: String = "mant"
 
     @OptionGroup var formats: FormatsOption

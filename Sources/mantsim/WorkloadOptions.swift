@@ -121,43 +121,6 @@ struct DRAMOption: ParsableArguments {
     }
 }
 
-/// Finds bundled configs by short name (`mant`, `llama-2-7b`, `28nm`) or takes a path as it is.
-enum BundledConfig {
-    enum Kind: String {
-        case arch, model = "models", energy, formats
-
-        var fileExtension: String { self == .model ? "json" : "yaml" }
-    }
-
-    static func path(_ name: String, kind: Kind) throws -> String {
-        let manager = FileManager.default
-        if name.contains("/") || name.hasSuffix(".\(kind.fileExtension)") {
-            guard manager.fileExists(atPath: name) else { throw CLIError("\(name): no such file") }
-            return name
-        }
-        for root in roots {
-            let candidate = root.appendingPathComponent("Configs/\(kind.rawValue)/\(name).\(kind.fileExtension)").path
-            if manager.fileExists(atPath: candidate) { return candidate }
-        }
-        let known = names(kind)
-        throw CLIError("'\(name)' is neither a file nor a bundled \(kind == .model ? "model" : kind.rawValue) config"
-            + (known.isEmpty ? "" : " (bundled: \(known.joined(separator: ", ")))"))
-    }
-
-    static func names(_ kind: Kind) -> [String] {
-        for root in roots {
-            let folder = root.appendingPathComponent("Configs/\(kind.rawValue)")
-            if let files = try? FileManager.default.contentsOfDirectory(atPath: folder.path) {
-                return files.filter { $0.hasSuffix(".\(kind.fileExtension)") }.map { String($0.dropLast(kind.fileExtension.count + 1)) }.sorted()
-            }
-        }
-        return []
-    }
-
-    /// Where bundled configs are looked for (MantConfig's ConfigFolders).
-    private static var roots: [URL] { ConfigFolders.roots }
-}
-
 /// "[3/41] INT8: attention_scores" on standard error while a terminal watches.
 struct SimulationProgress {
     private let enabled = isatty(STDERR_FILENO) == 1
