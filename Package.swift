@@ -44,7 +44,7 @@ let package = Package(
         // Configuration files (architectures), validated in full before anything runs.
         .target(name: "MantConfig", dependencies: ["MantHardware", "MantNumerics", .product(name: "Yams", package: "Yams")]),
         // Workloads on architectures: operators through the array and vector unit, latency and energy.
-        .target(name: "MantSimulation", dependencies: ["MantConfig", "MantHardware", "MantModels", "MantNumerics", "MantWorkload"]),
+        .target(name: "MantSimulation", dependencies: ["MantConfig", "MantHardware", "MantModels", "MantNumerics", "MantTensorIO", "MantWorkload"]),
         // Studies built on the simulation: bits-study, kv-study, vq-study.
         .target(name: "MantStudies", dependencies: ["MantConfig", "MantHardware", "MantModels", "MantNumerics", "MantWorkload", "MantSimulation"]),
         // Design-space sweeps: spec files, points, and their results in a SQLite database.

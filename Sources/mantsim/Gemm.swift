@@ -3,6 +3,7 @@ import Foundation
 import MantConfig
 import MantHardware
 import MantNumerics
+import MantSimulation
 import MantTensorIO
 import MantWorkload
 
@@ -89,7 +90,6 @@ struct Gemm: ParsableCommand {
     @Flag(help: "Print CSV instead of tables (one row per GEMM).")
     var csv = false
 
-    static let traceCycleLimit = 200_000
 
     func validate() throws {
         guard m > 0, k > 0, n > 0 else { throw ValidationError("-M, -K and -N must be positive") }
@@ -116,14 +116,16 @@ struct Gemm: ParsableCommand {
         if let timing { architecture.array.timing = timing }
         if let mapping { architecture.array.mapping = mapping }
         if let weightSets { architecture.array.weightSets = weightSets }
-        let table = try energy.map { try EnergyTable.load(path: try BundledConfig.path($0, kind: .energy)).priced(for: architecture) }
-        var weightFormat = architecture.weightFormat
-        if let format {
-            weightFormat = try FormatCatalog.parse(format, granularity: nil)
-            guard architecture.array.peType.takes(weightFormat) else {
-                throw ValidationError("--format \(format) does not run on the \(architecture.array.peType.rawValue) array of \(arch)")
-            }
+        var experiment: GemmExperiment
+        do {
+            experiment = try GemmExperiment(architecture: architecture, format: try format.map { try FormatCatalog.parse($0, granularity: nil) },
+                                            dataflow: dataflow, fidelity: fidelity, seed: seed)
+        } catch GemmExperiment.Problem.formatNotRunByArray(_, let peType) {
+            throw ValidationError("--format \(format ?? "") does not run on the \(peType) array of \(arch)")
         }
+        experiment.check = check
+        experiment.trace = vcd.map { ($0, vcdRow) }
+        experiment.energy = try energy.map { try EnergyTable.load(path: try BundledConfig.path($0, kind: .energy)).priced(for: architecture) }
         let layers: [GemmTopology.Layer]
         if let topology {
             do { layers = try GemmTopology.load(path: topology).layers } catch let error as GemmTopology.ParseError { throw CLIError(error.description) }
@@ -133,13 +135,16 @@ struct Gemm: ParsableCommand {
         let model = try RTLModel.shared()
         var reports: [GemmReport] = []
         for layer in layers {
-            var report = try simulate(layer, architecture: architecture, format: weightFormat, model: model)
-            if let table {
-                report.energyPicojoules = try table.energy(counters: report.counters, cycles: report.totalCycles,
-                                                           processingElements: architecture.array.rows * architecture.array.columns,
-                                                           dram: architecture.dramTechnology,
-                                              timing: architecture.array.dramTiming).picojoules
+            let outcome: GemmExperiment.Outcome
+            do {
+                outcome = try experiment.run(m: layer.m, k: layer.k, n: layer.n, on: model)
+            } catch let problem as GemmExperiment.Problem {
+                throw ValidationError("--vcd: \(problem.description)")
             }
+            var report = GemmReport(architecture: architecture, format: experiment.format.name, m: layer.m, k: layer.k, n: layer.n,
+                                    dataflow: experiment.dataflow, result: outcome.result, bitExact: outcome.bitExact)
+            report.layer = layer.name
+            report.energyPicojoules = outcome.energyPicojoules
             reports.append(report)
         }
         if topology != nil {
@@ -154,46 +159,6 @@ struct Gemm: ParsableCommand {
             print(json ? try reports[0].jsonText() : reports[0].text())
         }
         if reports.contains(where: { $0.bitExact == false }) { throw ExitCode(2) }
-    }
-
-    private func simulate(_ layer: GemmTopology.Layer, architecture: ArchitectureConfig, format weightFormat: FormatDescriptor,
-                          model: RTLModel) throws -> GemmReport {
-        let (m, k, n) = (layer.m, layer.k, layer.n)
-        let flow = dataflow ?? architecture.dataflow
-        if vcd != nil {
-            // One sample per cycle and two registers per PE column: keep traces to small jobs.
-            let (rows, columns) = (architecture.array.rows, architecture.array.columns)
-            let tiles = (n + columns - 1) / columns * (flow == .weightStationary ? (k + rows - 1) / rows : (m + rows - 1) / rows)
-            let estimate = tiles * ((flow == .weightStationary ? m : k) + rows + columns)
-            guard estimate <= Gemm.traceCycleLimit else {
-                throw ValidationError("--vcd is for small jobs: this one computes for about \(estimate) cycles (limit \(Gemm.traceCycleLimit))")
-            }
-        }
-        let weights = try SyntheticTensor.llmLike(rows: n, columns: k, seed: seed)
-        let activations = try SyntheticTensor.llmLike(rows: m, columns: k, seed: seed &+ 1)
-        let quantized = try weightFormat.makeFormat().quantize(weights)
-        let operands = try GemmOperands(weights: quantized, activations: activations, activationBits: architecture.activationBits)
-        // The model writes the trace into a fresh temporary file; it replaces --vcd's path only
-        // once the job has succeeded.
-        let temporary = try vcd.map { try OutputFile.temporary(for: $0) }
-        let result: GemmResult
-        do {
-            result = try model.run(operands, on: architecture.array, dataflow: flow, fidelity: fidelity,
-                                   trace: temporary.map { ($0, vcdRow) })
-            if let temporary, let vcd { try OutputFile.commit(temporary, to: vcd) }
-        } catch {
-            if let temporary { OutputFile.discard(temporary) }
-            throw error
-        }
-        var bitExact: Bool?
-        if check {
-            let expected = try GemmReference.run(operands, lutScale: architecture.array.lutScale)
-            bitExact = expected.map(\.bitPattern) == result.output.map(\.bitPattern)
-        }
-        var report = GemmReport(architecture: architecture, format: weightFormat.name, m: m, k: k, n: n, dataflow: flow,
-                                result: result, bitExact: bitExact)
-        report.layer = layer.name
-        return report
     }
 }
 
