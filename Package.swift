@@ -48,7 +48,7 @@ let package = Package(
         // Studies built on the simulation: bits-study, kv-study, vq-study.
         .target(name: "MantStudies", dependencies: ["MantConfig", "MantHardware", "MantModels", "MantNumerics", "MantWorkload", "MantSimulation"]),
         // Design-space sweeps: spec files, points, and their results in a SQLite database.
-        .target(name: "MantSweep", dependencies: ["MantConfig", "MantHardware", "MantModels", "MantWorkload", "MantSimulation",
+        .target(name: "MantSweep", dependencies: ["MantConfig", "MantHardware", "MantModels", "MantTensorIO", "MantWorkload", "MantSimulation",
                                                    .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "mantsim",

@@ -3,6 +3,7 @@ import Foundation
 import MantConfig
 import MantModels
 import MantSimulation
+import MantSweep
 
 /// The real model whose perplexity `compare` reports beside each array's cost.
 struct EvaluationOptions: ParsableArguments {
@@ -80,7 +81,7 @@ struct EvaluationOptions: ParsableArguments {
 }
 
 /// One evaluation model on one text: perplexities on demand, each from the cache when it holds it.
-struct EvaluationSession {
+struct EvaluationSession: PerplexityMeasure {
     let evaluator: PerplexityEvaluator
     let model: String
     let text: String

@@ -150,7 +150,7 @@ struct SweepRun: ParsableCommand {
                                    completed.contains(point.key) ? "recorded" : "to run"])
             }
             print(table.render())
-            if backend == .slurm { print("", try SlurmSubmission(self, plan: plan, points: toRun.count).script, separator: "\n") }
+            if backend == .slurm { print("", try slurmJob(plan, points: toRun.count).script, separator: "\n") }
             return
         }
         if toRun.isEmpty {
@@ -158,7 +158,7 @@ struct SweepRun: ParsableCommand {
         } else {
             switch backend {
             case .local: try runLocally(plan, points: toRun, database: database!, workers: workers)
-            case .slurm: try SlurmSubmission(self, plan: plan, points: toRun.count).submit()
+            case .slurm: try slurmJob(plan, points: toRun.count).submit(log: printErr)
             }
         }
         if backend == .local || wait { try recordPerplexity(points, database: backend == .local ? database! : try SweepDatabase(path: databasePath)) }
@@ -166,36 +166,15 @@ struct SweepRun: ParsableCommand {
 
     /// The perplexity of every recorded point that has none yet, each distinct set of formats evaluated once.
     private func recordPerplexity(_ points: [SweepPoint], database: SweepDatabase) throws {
-        let missing = try database.keysWithoutPerplexity()
-        let pending = points.filter { missing.contains($0.key) }
-        guard !pending.isEmpty, let session = try evaluation.session() else { return }
-        var groups = [String: [SweepPoint]]()
-        var order = [String]()
-        var problems = [String]()
-        for point in pending {
-            do {
-                let settings = try point.architecture.modelNumerics(quantizeEmbedding: false).settings
-                if groups[settings] == nil { order.append(settings) }
-                groups[settings, default: []].append(point)
-            } catch {
-                problems.append("\(point.architectureName) (point \(point.index)): \(error)")
-            }
-        }
-        let fp32 = try session.fp32()
-        let source = "\(session.model) on \(session.text), \(session.ids) tokens in windows of \(evaluation.evalContext)"
-        printErr("perplexity of \(pending.count) point\(pending.count == 1 ? "" : "s") (\(order.count) distinct set\(order.count == 1 ? "" : "s") of formats) on \(source)")
-        for settings in order {
-            let group = groups[settings]!
-            do {
-                let value = try session.perplexity(of: group[0].architecture)
-                try database.recordPerplexity(value, fp32: fp32, source: source, keys: group.map(\.key))
-            } catch {
-                problems.append("\(group[0].architectureName) (\(group.count) point\(group.count == 1 ? "" : "s")): \(error)")
-            }
-        }
-        if !problems.isEmpty {
-            throw CLIError("perplexity not recorded for:\n" + problems.joined(separator: "\n") + "\n(their costs are recorded; --no-perplexity skips the evaluation)")
-        }
+        try database.recordPerplexity(of: points, measure: {
+            guard let session = try evaluation.session() else { return nil }
+            return (session, "\(session.model) on \(session.text), \(session.ids) tokens in windows of \(evaluation.evalContext)")
+        }, log: printErr)
+    }
+
+    private func slurmJob(_ plan: SweepPlan, points: Int) throws -> SlurmJob {
+        SlurmJob(specPath: plan.spec.path, specPoints: plan.points.count, points: points, databasePath: databasePath, tasks: tasks, cpusPerTask: cpusPerTask,
+                 partition: partition, time: time, wait: wait, executable: try executablePath(), passedOptions: evaluation.arguments)
     }
 
     private func header(_ plan: SweepPlan, points: [SweepPoint], toRun: Int, workers: Int) -> String {
@@ -278,92 +257,9 @@ struct SweepCollect: ParsableCommand {
     }
 
     func run() throws {
-        // Every shard is opened (and checked) before anything is written.
-        let sources = try shards.map { try SweepDatabase(path: $0, readOnly: true) }
-        let target = try SweepDatabase(path: db)
-        var copied = 0
-        for source in sources { copied += try target.merge(source) }
+        let copied = try SweepDatabase.collect(shards, into: db)
         printErr("collected \(copied) point\(copied == 1 ? "" : "s") from \(shards.count) database\(shards.count == 1 ? "" : "s") into \(db)")
     }
-}
-
-/// A Slurm job array for a sweep: the batch script, its submission and, with --wait, the collection.
-struct SlurmSubmission {
-    let options: SweepRun
-    let plan: SweepPlan
-    let tasks: Int
-    let folder: String
-    let executable: String
-
-    init(_ options: SweepRun, plan: SweepPlan, points: Int) throws {
-        self.options = options
-        self.plan = plan
-        tasks = min(options.tasks ?? min(64, max(1, (points + 3) / 4)), max(points, 1))
-        folder = URL(fileURLWithPath: options.databasePath).deletingPathExtension().appendingPathExtension("slurm").standardized.path
-        executable = try executablePath()
-    }
-
-    var script: String {
-        let database = URL(fileURLWithPath: options.databasePath).standardized.path
-        var lines = ["#!/bin/bash", "#SBATCH --job-name=mantsim-sweep", "#SBATCH --array=1-\(tasks)", "#SBATCH --cpus-per-task=\(options.cpusPerTask)",
-                     "#SBATCH --chdir=\(FileManager.default.currentDirectoryPath)", "#SBATCH --output=\(folder)/task-%a.log"]
-        if let partition = options.partition { lines.append("#SBATCH --partition=\(partition)") }
-        if let time = options.time { lines.append("#SBATCH --time=\(time)") }
-        lines += [
-            "# \(plan.points.count) points of \(plan.spec.path), chunk i of \(tasks) per task, each into its own shard;",
-            "# then: mantsim sweep collect --db \(database) \(folder)/shard-*.sqlite",
-            "set -euo pipefail",
-            "exec \(shellQuoted(executable)) sweep \(shellQuoted(plan.spec.path)) --chunk \"$SLURM_ARRAY_TASK_ID/\(tasks)\" "
-                + "--jobs \"${SLURM_CPUS_PER_TASK:-1}\" --db \(shellQuoted(folder))/shard-\"$SLURM_ARRAY_TASK_ID\".sqlite --done \(shellQuoted(database))"
-                + options.evaluation.arguments.map { " " + shellQuoted($0) }.joined(),
-        ]
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    func submit() throws {
-        guard let sbatch = findExecutable("sbatch") else {
-            throw CLIError("--backend slurm: sbatch is not on PATH (install Slurm's client, e.g. Debian's slurm-client, or run on a login node)")
-        }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let scriptPath = "\(folder)/sweep.sbatch"
-        try script.writeAtomically(to: scriptPath)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: sbatch)
-        process.arguments = ["--parsable"] + (options.wait ? ["--wait"] : []) + [scriptPath]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        if options.wait { printErr("submitted \(tasks) Slurm tasks (\(scriptPath)); waiting for them to end ...") }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        process.waitUntilExit()
-        let job = text.split(separator: ";").first.map(String.init) ?? text
-        guard process.terminationStatus == 0 else {
-            throw CLIError("sbatch \(scriptPath) failed (status \(process.terminationStatus))\(job.isEmpty ? "" : ": \(job)"); task logs: \(folder)/task-*.log")
-        }
-        guard options.wait else {
-            printErr("submitted job \(job): \(tasks) tasks (\(scriptPath)); when they end: mantsim sweep collect --db \(options.databasePath) \(folder)/shard-*.sqlite")
-            return
-        }
-        let shards = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasPrefix("shard-") && $0.hasSuffix(".sqlite") }
-            .sorted().map { "\(folder)/\($0)" }
-        let target = try SweepDatabase(path: options.databasePath)
-        var copied = 0
-        for shard in shards { copied += try target.merge(try SweepDatabase(path: shard, readOnly: true)) }
-        printErr("job \(job) ended: collected \(copied) points from \(shards.count) shards into \(options.databasePath)")
-    }
-}
-
-func shellQuoted(_ text: String) -> String {
-    text.allSatisfy({ $0.isLetter || $0.isNumber || "/._-+=:,".contains($0) }) ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-}
-
-func findExecutable(_ name: String) -> String? {
-    for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-        let candidate = "\(folder)/\(name)"
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-    }
-    return nil
 }
 
 /// This program's own file, for worker processes and batch scripts.
