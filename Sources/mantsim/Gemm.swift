@@ -84,11 +84,7 @@ struct Gemm: ParsableCommand {
     @Flag(help: "Also run the Swift reference GEMM and compare every output bit.")
     var check = false
 
-    @Flag(help: "Print JSON instead of tables.")
-    var json = false
-
-    @Flag(help: "Print CSV instead of tables (one row per GEMM).")
-    var csv = false
+    @OptionGroup var output: ReportOptions
 
 
     func validate() throws {
@@ -102,7 +98,6 @@ struct Gemm: ParsableCommand {
         if fidelity == .fast && (check || vcd != nil) {
             throw ValidationError("--check and --vcd need --fidelity cycle: fast jobs compute no outputs")
         }
-        if json && csv { throw ValidationError("choose one of --json and --csv") }
         let sets = ArrayLimits.model.weightSets
         if let weightSets, !sets.contains(weightSets) {
             throw ValidationError("--weight-sets takes \(sets.lowerBound) to \(sets.upperBound) weight registers per PE, got \(weightSets)")
@@ -148,15 +143,9 @@ struct Gemm: ParsableCommand {
             reports.append(report)
         }
         if topology != nil {
-            if json {
-                print(try GemmReport.jsonText(reports))
-            } else {
-                print(csv ? GemmReport.csvText(reports) : GemmReport.layerTable(reports))
-            }
-        } else if csv {
-            print(GemmReport.csvText(reports))
+            try output.print(reports, csv: { GemmReport.csvText(reports) + "\n" }, text: { GemmReport.layerTable(reports) })
         } else {
-            print(json ? try reports[0].jsonText() : reports[0].text())
+            try output.print(reports[0], csv: { GemmReport.csvText(reports) + "\n" }, text: { reports[0].text() })
         }
         if reports.contains(where: { $0.bitExact == false }) { throw ExitCode(2) }
     }
@@ -208,12 +197,6 @@ struct GemmReport: Encodable {
         counters = result.counters
     }
 
-    static func jsonText(_ reports: [GemmReport]) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(reports), as: UTF8.self)
-    }
-
     static let layerColumns = ["layer", "M", "N", "K", "cycles", "compute_cycles", "stall_cycles", "utilization",
                                "dram_read_bytes", "dram_write_bytes"]
 
@@ -232,12 +215,6 @@ struct GemmReport: Encodable {
         table.rows = reports.map(\.layerRow)
         return "\(first.architecture): \(first.array) PEs, \(first.format) weights, dataflow \(first.dataflow), timing \(first.timing)\n\n"
             + table.render()
-    }
-
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
     func text() -> String {

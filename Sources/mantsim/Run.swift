@@ -48,10 +48,10 @@ struct Run: ParsableCommand {
 
 /// --json or --csv instead of tables; one of them at most.
 struct ReportOptions: ParsableArguments {
-    @Flag(help: "Print JSON (every number, per operator and counter) instead of tables.")
+    @Flag(help: "Print JSON (every number the report has) instead of tables.")
     var json = false
 
-    @Flag(help: "Print CSV (one row per architecture, phase and operator or total) instead of tables.")
+    @Flag(help: "Print CSV (one row per item the table lists: architecture, phase and operator or total; GEMM; format) instead of tables.")
     var csv = false
 
     func validate() throws {
