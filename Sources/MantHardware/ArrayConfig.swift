@@ -216,15 +216,4 @@ extension ArrayConfig {
         config.peType = .fp16
         return config
     }
-
-    /// The PE rows the model steps for `operands`: a precision-scalable PE making r products a
-    /// cycle is r consecutive rows of its column (the r products are r consecutive reduction
-    /// steps summed in the PE), so the model runs r x rows; every other array as it is.
-    public func modelled(for operands: GemmOperands) -> ArrayConfig {
-        let rate = peType.kind(weightBits: operands.weights.format.bits, activationBits: operands.activationBits).productsPerCycle
-        guard rate > 1 else { return self }
-        var config = self
-        config.rows = rows * rate
-        return config
-    }
 }

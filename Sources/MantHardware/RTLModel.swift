@@ -177,7 +177,7 @@ extension RTLModel {
             try check(mantsim_rtl_set_trace(handle, trace.path, UInt32(clamping: trace.peRow)))
         }
         var result = mantsim_gemm_result()
-        var arrayConfig = config.modelled(for: operands).cConfig
+        var arrayConfig = config.cConfig
         let handle = self.handle
         let (status, output) = operands.withCJob(dataflow: dataflow, outputs: fidelity == .cycle) { job in
             job.fidelity = fidelity.code
@@ -201,7 +201,7 @@ extension RTLModel {
                            message: "array.pe_type: a \(config.peType.rawValue) array cannot run \(operands.weights.format.name) weights")
         }
         var result = mantsim_gemm_result()
-        var arrayConfig = config.modelled(for: operands).cConfig
+        var arrayConfig = config.cConfig
         let handle = self.handle
         let (status, _) = operands.withCJob(dataflow: dataflow, outputs: false) { job in
             job.fidelity = Fidelity.fast.code

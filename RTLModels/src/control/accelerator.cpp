@@ -80,6 +80,17 @@ static void check_array(const ArraySpec &config) {
     }
 }
 
+// The array as the model steps it for this job: a precision-scalable PE making r products a cycle
+// is r consecutive rows of its column (the r products are r consecutive reduction steps summed in
+// the PE), so the model runs r x rows; every other array as declared.
+static ArraySpec stepped_array(const ArraySpec &declared, const GemmJob &job) {
+    const PEKind &kind = pe_kind(declared.pe_type);
+    if (kind.products_per_cycle == nullptr) return declared;
+    ArraySpec stepped = declared;
+    stepped.rows *= kind.products_per_cycle(job.weight_bits, job.activation_bits <= 4);
+    return stepped;
+}
+
 // The job's operands against the array that runs them.
 static void check_job(const ArraySpec &config, const GemmJob &job) {
     if (job.m == 0 || job.k == 0 || job.n == 0) throw field_error("job", "M, K and N must be positive");
@@ -111,11 +122,12 @@ static void check_job(const ArraySpec &config, const GemmJob &job) {
     }
 }
 
-void Accelerator::prepare(const ArraySpec &config, const GemmJob &job) {
+void Accelerator::prepare(const ArraySpec &declared, const GemmJob &job) {
     // A trace request applies to this job only, whether or not it is accepted.
     const std::string trace_path = trace_path_;
     trace_path_.clear();
-    check_array(config);
+    check_array(declared);
+    const ArraySpec config = stepped_array(declared, job);
     check_job(config, job);
     const bool fp16 = float_datapath(config.pe_type);
     weights_ = decode_weights(job, config);
@@ -178,8 +190,9 @@ void Accelerator::adopt(const ArraySpec &config, const GemmJob &job) {
     check_buffers(config, job);
 }
 
-void Accelerator::plan(const ArraySpec &config, const GemmJob &job) {
-    check_array(config);
+void Accelerator::plan(const ArraySpec &declared, const GemmJob &job) {
+    check_array(declared);
+    const ArraySpec config = stepped_array(declared, job);
     check_job(config, job);
     if (pe_kind(config.pe_type).codebook) VQDecoder::check(config, job);
     adopt(config, job);
