@@ -159,6 +159,7 @@ typedef struct {
     uint32_t m, k, n;
     mantsim_dataflow dataflow;
     mantsim_fidelity fidelity;
+    uint32_t weights_fp16;         /* 1: FP16 weights (an FP16 KV cache); a LUT or VQ array bypasses its decoder */
     uint32_t group_size;
     uint32_t weight_bits;          /* bits per code (VQ: per index) */
     uint32_t metadata_bits;        /* per group */

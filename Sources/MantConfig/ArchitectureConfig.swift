@@ -68,7 +68,7 @@ public struct ArchitectureConfig: Equatable, Sendable {
     /// its PEs: an INT array's PEs take the weight format's width (an attention unit's, the KV
     /// format's), and a wider int operand runs in digit passes.
     public func array(running job: GemmOperands, attention: Bool) -> ArrayConfig {
-        var config = (attention ? attentionArray : array).reading(job)
+        var config = attention ? attentionArray : array
         if config.peType == .int { config.peWeightBits = attention && attentionUnit != nil ? kvFormat.bits : weightFormat.bits }
         return config
     }

@@ -59,8 +59,11 @@ public enum PEType: String, CaseIterable, Sendable, Codable {
         return own == self || self == .bitfusion && own == .int && format.bits <= 8
     }
 
-    /// Whether these PEs run operands prepared for `other`'s (BitFusion runs INT operands).
-    public func takes(_ other: PEType) -> Bool { other == self || self == .bitfusion && other == .int }
+    /// Whether these PEs run operands prepared for `other`'s: BitFusion runs INT operands, and the
+    /// model runs FP16 operands on a LUT or VQ array's FP16 datapath with its decoder bypassed.
+    public func takes(_ other: PEType) -> Bool {
+        other == self || self == .bitfusion && other == .int || other == .fp16 && kind().multipliesFP16
+    }
 }
 
 /// Weight-stationary or output-stationary, chosen per job.
@@ -203,17 +206,6 @@ public struct ArrayConfig: Equatable, Sendable {
         config.timing = timing.code
         config.weight_sets = UInt32(clamping: weightSets)
         config.mapping = mapping.code
-        return config
-    }
-}
-
-extension ArrayConfig {
-    /// The array as it runs `operands`: a LUT or VQ array reads FP16 operands (an FP16 KV cache)
-    /// through its FP16 datapath with the decoder bypassed; every other array as it is.
-    public func reading(_ operands: GemmOperands) -> ArrayConfig {
-        guard peType == .lut || peType == .vq, operands.peType == .fp16 else { return self }
-        var config = self
-        config.peType = .fp16
         return config
     }
 }

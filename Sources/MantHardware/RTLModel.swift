@@ -245,6 +245,7 @@ extension GemmOperands {
         job.activation_scales = UnsafePointer(pinned.pin(activationScaleCodes))
         job.activation_fp16 = UnsafePointer(pinned.pin(activationHalfCodes))
         job.output = output
+        job.weights_fp16 = peType == .fp16 ? 1 : 0
         job.decoder_payload = UnsafePointer(table)
         job.decoder_payload_values = UInt32(peType == .vq ? vqCodebook.count : lookupTableCodes.count)
         if peType == .vq, let vq = weights.format.vq {

@@ -67,6 +67,7 @@ GemmJob gemm_job(const mantsim_gemm_job &job, int32_t pe_type) {
     out.activation_scales = job.activation_scales;
     out.output = job.output;
     out.fidelity = raw(job.fidelity);
+    out.weights_fp16 = job.weights_fp16 != 0;
     out.weight_row_period = job.weight_row_period;
     if (pe_type == MANTSIM_PE_LUT || pe_type == MANTSIM_PE_VQ) {
         out.payload = job.decoder_payload;

@@ -58,6 +58,7 @@ struct GemmJob {
     const uint16_t *activation_scales = nullptr;
     float *output = nullptr;
     int32_t fidelity = MANTSIM_FIDELITY_CYCLE;
+    bool weights_fp16 = false;
     uint32_t weight_row_period = 0;
     // The decoder's payload (FP16 bits): a LUT table, VQ codebooks.
     const uint16_t *payload = nullptr;

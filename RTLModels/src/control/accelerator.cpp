@@ -80,14 +80,18 @@ static void check_array(const ArraySpec &config) {
     }
 }
 
-// The array as the model steps it for this job: a precision-scalable PE making r products a cycle
-// is r consecutive rows of its column (the r products are r consecutive reduction steps summed in
-// the PE), so the model runs r x rows; every other array as declared.
+// The array as the model steps it for this job. FP16 weights on an FP16-datapath array with a
+// decoder (LUT, VQ) bypass the decoder: the array runs as FP16 PEs. A precision-scalable PE making
+// r products a cycle is r consecutive rows of its column (the r products are r consecutive
+// reduction steps summed in the PE), so the model runs r x rows. Every other array as declared.
 static ArraySpec stepped_array(const ArraySpec &declared, const GemmJob &job) {
     const PEKind &kind = pe_kind(declared.pe_type);
-    if (kind.products_per_cycle == nullptr) return declared;
     ArraySpec stepped = declared;
-    stepped.rows *= kind.products_per_cycle(job.weight_bits, job.activation_bits <= 4);
+    if (job.weights_fp16) {
+        if (!kind.float_datapath) throw field_error("job.weights_fp16", std::string("the ") + kind.name + " array has no FP16 datapath");
+        stepped.pe_type = MANTSIM_PE_FP16;
+    }
+    if (kind.products_per_cycle != nullptr) stepped.rows *= kind.products_per_cycle(job.weight_bits, job.activation_bits <= 4);
     return stepped;
 }
 
