@@ -75,45 +75,11 @@ public struct SweepPlan {
                     excluded += 1
                     continue
                 }
-                var tree = base
-                var fields = [String: Any]()
-                var settings = [(axis: String, text: String)]()
-                var workload = [String: String]()
-                var values = [String: SweepSpec.Value]()
-                for (axis, choice) in zip(spec.axes, combination) {
-                    let value = axis.values[choice]
-                    settings.append((axis.name, value.text))
-                    values[axis.name] = value
-                    if axis.isWorkload {
-                        workload[axis.name] = value.text
-                    } else {
-                        fields[axis.name] = value.value
-                        if let problem = SweepPlan.set(value.value, at: axis.name.split(separator: ".").map(String.init), in: &tree) {
-                            problems.append("\(axis.field): \(problem)")
-                        }
-                    }
-                }
-                let place = ([name] + settings.map { "\($0.axis)=\($0.text)" }).joined(separator: " ")
-                do {
-                    var config = try ArchitectureConfig.parse(tree: tree, path: file)
-                    config.sourcePath = file
-                    if let standard = workload["dram_standard"], let (technology, channels) = SweepPlan.dramStandard(standard) {
-                        config = try config.withDRAM(technology: technology, channels: channels)
-                    }
-                    let (request, energy, identity) = try SweepPlan.workloadInputs(values: values, workload: workload, tree: tree,
-                                                                                    models: models, energies: energies)
-                    let point = SweepPoint(index: points.count, architectureName: name, settings: settings, fieldsJSON: Canonical.json(fields),
-                                           architecture: config, request: request, energy: energy, workload: workload,
-                                           key: Canonical.digest(identity))
-                    if seen.insert(point.key).inserted { points.append(point) } else {
-                        problems.append("axes: two points are the same configuration (\(place)); an axis repeats a value")
-                    }
-                } catch let error as ConfigError {
-                    problems += error.problems.map { "\(SweepPlan.attribute($0, axes: spec.axes)) (\(place); \(error.path))" }
-                } catch let error as WorkloadError {
-                    problems += error.problems.map { "workload: \($0) (\(place))" }
-                } catch {
-                    problems.append("\(error) (\(place))")
+                guard let point = SweepPlan.point(index: points.count, of: name, file: file, base: base, choices: combination, spec: spec,
+                                                  models: models, energies: energies, problems: &problems) else { continue }
+                if seen.insert(point.key).inserted { points.append(point) } else {
+                    let place = ([point.architectureName] + point.settings.map { "\($0.axis)=\($0.text)" }).joined(separator: " ")
+                    problems.append("axes: two points are the same configuration (\(place)); an axis repeats a value")
                 }
             }
         }
@@ -126,6 +92,50 @@ public struct SweepPlan {
             // The area model's problems (an energy table without an area, a PE with no synthesized count).
             throw ConfigError(path: spec.path, problems: error.problems.map { "constraints: \(error.path): \($0)" })
         }
+    }
+
+    /// One combination of one architecture as a point, or nil with its problems noted, each
+    /// attributed to the spec's key and the point.
+    private static func point(index: Int, of name: String, file: String, base: [String: Any], choices: [Int], spec: SweepSpec,
+                              models: [String: (ModelConfig, String)], energies: [String: (EnergyTable, String)],
+                              problems: inout [String]) -> SweepPoint? {
+        var tree = base
+        var fields = [String: Any]()
+        var settings = [(axis: String, text: String)]()
+        var workload = [String: String]()
+        var values = [String: SweepSpec.Value]()
+        for (axis, choice) in zip(spec.axes, choices) {
+            let value = axis.values[choice]
+            settings.append((axis.name, value.text))
+            values[axis.name] = value
+            if axis.isWorkload {
+                workload[axis.name] = value.text
+            } else {
+                fields[axis.name] = value.value
+                if let problem = SweepPlan.set(value.value, at: axis.name.split(separator: ".").map(String.init), in: &tree) {
+                    problems.append("\(axis.field): \(problem)")
+                }
+            }
+        }
+        let place = ([name] + settings.map { "\($0.axis)=\($0.text)" }).joined(separator: " ")
+        do {
+            var config = try ArchitectureConfig.parse(tree: tree, path: file)
+            config.sourcePath = file
+            if let standard = workload["dram_standard"], let (technology, channels) = SweepPlan.dramStandard(standard) {
+                config = try config.withDRAM(technology: technology, channels: channels)
+            }
+            let (request, energy, identity) = try SweepPlan.workloadInputs(values: values, workload: workload, tree: tree,
+                                                                            models: models, energies: energies)
+            return SweepPoint(index: index, architectureName: name, settings: settings, fieldsJSON: Canonical.json(fields),
+                              architecture: config, request: request, energy: energy, workload: workload, key: Canonical.digest(identity))
+        } catch let error as ConfigError {
+            problems += error.problems.map { "\(SweepPlan.attribute($0, axes: spec.axes)) (\(place); \(error.path))" }
+        } catch let error as WorkloadError {
+            problems += error.problems.map { "workload: \($0) (\(place))" }
+        } catch {
+            problems.append("\(error) (\(place))")
+        }
+        return nil
     }
 
     /// The files a spec names (architectures, models, energy tables), each read once, and the

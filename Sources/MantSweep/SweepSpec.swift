@@ -101,13 +101,7 @@ public struct SweepSpec {
             let key = keyNode.string ?? ""
             switch key {
             case "architectures":
-                let values = list(valueNode)
-                if values.isEmpty { problems.append("architectures: expected a list of bundled names or YAML paths, with at least one") }
-                for value in values {
-                    if let name = value.value as? String, !name.isEmpty { architectures.append(value) } else {
-                        problems.append("architectures: expected names or paths, got \(value.text)")
-                    }
-                }
+                architectures += parseArchitectures(valueNode, problems: &problems)
             case "axes":
                 axes += parseAxes(valueNode, workload: workload, problems: &problems)
             case "constraints":
@@ -126,29 +120,56 @@ public struct SweepSpec {
         if top["architectures"] == nil { problems.append("architectures: missing (a list of bundled names or YAML paths)") }
         let names = architectures.compactMap { $0.value as? String }
         if Set(names).count != names.count { problems.append("architectures: an architecture is named twice") }
-        if constraints.iso != "pe" {
-            if let baseline = constraints.baseline {
-                if !names.contains(baseline) { problems.append("constraints.baseline: \(baseline) is not among the architectures \(names.joined(separator: ", "))") }
-            } else {
-                problems.append("constraints.baseline: missing (iso \(constraints.iso) resizes every architecture to the baseline's area)")
-            }
-            for axis in axes where ["array.rows", "array.columns", "array"].contains(axis.name) {
-                problems.append("\(axis.field): iso \(constraints.iso) sets the array's rows and columns itself; sweep them with iso pe")
-            }
-        } else if constraints.baseline != nil {
-            problems.append("constraints.baseline: only used with iso area or chip")
-        }
+        problems += checkConstraints(constraints, axes: axes, architectures: names)
         // Workload settings the spec leaves out take the defaults `mantsim run` has.
         var ordered = workloadOrder.map { workload[$0]! }
         for key in SweepSpec.workloadKeys where workload[key] == nil && axes.allSatisfy({ $0.name != key }) {
             if let fallback = SweepSpec.defaults[key] { ordered.append(Axis(name: key, values: [Value(value: fallback, text: "\(fallback)")], field: key)) }
         }
-        // An exclusion names axes (or architecture) and values they take: anything else matches nothing, which is a mistake.
         let all = ordered + axes
-        for (index, name, values) in excludeNodes {
+        problems += checkExclusions(excludeNodes, axes: all, architectures: names)
+        var spec = SweepSpec(path: path, text: text, architectures: architectures, axes: all, constraints: constraints, problems: problems)
+        spec.exclude = exclude
+        return spec
+    }
+
+    /// The `architectures` list: bundled names or paths, at least one.
+    private static func parseArchitectures(_ node: Node, problems: inout [String]) -> [Value] {
+        let values = list(node)
+        if values.isEmpty { problems.append("architectures: expected a list of bundled names or YAML paths, with at least one") }
+        return values.filter { value in
+            if let name = value.value as? String, !name.isEmpty { return true }
+            problems.append("architectures: expected names or paths, got \(value.text)")
+            return false
+        }
+    }
+
+    /// Iso area or chip needs a baseline among the architectures and sets the array's size itself.
+    private static func checkConstraints(_ constraints: Constraints, axes: [Axis], architectures names: [String]) -> [String] {
+        var problems = [String]()
+        guard constraints.iso != "pe" else {
+            if constraints.baseline != nil { problems.append("constraints.baseline: only used with iso area or chip") }
+            return problems
+        }
+        if let baseline = constraints.baseline {
+            if !names.contains(baseline) { problems.append("constraints.baseline: \(baseline) is not among the architectures \(names.joined(separator: ", "))") }
+        } else {
+            problems.append("constraints.baseline: missing (iso \(constraints.iso) resizes every architecture to the baseline's area)")
+        }
+        for axis in axes where ["array.rows", "array.columns", "array"].contains(axis.name) {
+            problems.append("\(axis.field): iso \(constraints.iso) sets the array's rows and columns itself; sweep them with iso pe")
+        }
+        return problems
+    }
+
+    /// An exclusion names axes (or architecture) and values they take: anything else matches
+    /// nothing, which is a mistake.
+    private static func checkExclusions(_ nodes: [(index: Int, key: String, values: [Value])], axes: [Axis], architectures names: [String]) -> [String] {
+        var problems = [String]()
+        for (index, name, values) in nodes {
             let field = "exclude[\(index)].\(name)"
             let known: [String]
-            if name == "architecture" { known = names } else if let axis = all.first(where: { $0.name == name }) { known = axis.values.map(\.text) } else {
+            if name == "architecture" { known = names } else if let axis = axes.first(where: { $0.name == name }) { known = axis.values.map(\.text) } else {
                 problems.append("\(field): not an axis of this spec (expected architecture, a workload setting or one of the axes)")
                 continue
             }
@@ -156,9 +177,7 @@ public struct SweepSpec {
                 problems.append("\(field): \(value.text) is not one of its values (\(known.joined(separator: ", ")))")
             }
         }
-        var spec = SweepSpec(path: path, text: text, architectures: architectures, axes: all, constraints: constraints, problems: problems)
-        spec.exclude = exclude
-        return spec
+        return problems
     }
 
     /// The `axes` mapping: field paths (or workload settings) to lists of values; `workload` holds
