@@ -86,6 +86,8 @@ public final class LocalSweep {
     public var progress: ((Int, Int, Int, Double, PointOutcome) -> Void)?
 
     private let lock = NSLock()
+    /// The first error a worker thread met (under `lock`).
+    private var failure: Error?
     private var pending: [SweepPoint] = []
     private var running: [Process] = []
     private var stopping = false
@@ -101,11 +103,13 @@ public final class LocalSweep {
 
     public func run(_ points: [SweepPoint]) throws -> Summary {
         pending = LocalSweep.order(points).reversed()
+        failure = nil
         let total = points.count
         let start = DispatchTime.now().uptimeNanoseconds
         // Signals come to a dispatch source instead of ending the process mid-write.
         var sources = [DispatchSourceSignal]()
-        for number in [SIGINT, SIGTERM] {
+        let stopping = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+        for number in stopping {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [weak self] in self?.stop() }
@@ -116,20 +120,27 @@ public final class LocalSweep {
         signal(SIGPIPE, SIG_IGN)
         defer {
             for source in sources { source.cancel() }
-            signal(SIGINT, SIG_DFL)
-            signal(SIGTERM, SIG_DFL)
+            for number in stopping { signal(number, SIG_DFL) }
         }
-        var failure: Error?
-        DispatchQueue.concurrentPerform(iterations: min(jobs, max(total, 1))) { _ in
-            do {
-                try self.serve(total: total, start: start)
-            } catch {
-                self.lock.lock()
-                if failure == nil { failure = error }
-                self.lock.unlock()
-                self.stop()
+        // One thread per worker process, as many as asked for (a dispatch queue's concurrentPerform
+        // would cap them at the core count).
+        let group = DispatchGroup()
+        for _ in 0..<min(jobs, max(total, 1)) {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                do {
+                    try self.serve(total: total, start: start)
+                } catch {
+                    self.lock.lock()
+                    if self.failure == nil { self.failure = error }
+                    self.lock.unlock()
+                    self.stop()
+                }
             }
+            thread.start()
         }
+        group.wait()
         summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         if let failure { throw failure }
         return summary

@@ -6,7 +6,7 @@ import Foundation
 /// - `check(_:)` before any work: the folder exists and is writable, and the path names a regular
 ///   file or nothing (a symlink, device, folder or FIFO is refused, never replaced).
 /// - `temporary(for:)` makes a unique file (O_EXCL, a random name) in the target's folder,
-///   registered before it exists, so that SIGINT or SIGTERM removes it before the process ends.
+///   registered before it exists, so that SIGINT, SIGTERM, SIGHUP or SIGQUIT removes it before the process ends.
 /// - `commit(_:to:)` flushes it to disk (fsync), checks the target again and renames it over the
 ///   target (atomic on one file system); any failure removes the temporary and names the path.
 public enum OutputFile {
@@ -46,7 +46,7 @@ public enum OutputFile {
         }
     }
 
-    /// A fresh file beside `path`, removed on SIGINT or SIGTERM until committed or discarded. Its
+    /// A fresh file beside `path`, removed on SIGINT, SIGTERM, SIGHUP or SIGQUIT until committed or discarded. Its
     /// name is registered before the file exists (O_CREAT | O_EXCL), so a signal at any moment
     /// finds it; the mode is 0666 less the umask, as the final file's.
     public static func temporary(for path: String) throws -> String {
@@ -127,7 +127,7 @@ public enum OutputFile {
     }
 }
 
-/// Temporary output files in flight, removed by a SIGINT or SIGTERM handler before the process
+/// Temporary output files in flight, removed by a SIGINT, SIGTERM, SIGHUP or SIGQUIT handler before the process
 /// ends with the signal's usual status. The handler reads fixed C buffers only (unlink is
 /// async-signal-safe).
 final class PendingFiles: @unchecked Sendable {
@@ -140,7 +140,7 @@ final class PendingFiles: @unchecked Sendable {
         paths = UnsafeMutablePointer<CChar>.allocate(capacity: PendingFiles.slots * PendingFiles.length)
         paths.initialize(repeating: 0, count: PendingFiles.slots * PendingFiles.length)
         pendingPaths = paths
-        for signal in [SIGINT, SIGTERM] {
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { number in
                 if let paths = pendingPaths {

@@ -267,6 +267,28 @@ final class SweepTests: XCTestCase {
         XCTAssertThrowsError(try main.merge(main))
     }
 
+    /// `--jobs` workers run at once even above the core count: a fake worker notes when it starts,
+    /// waits, and dies (its point is recorded as failed); every one must have started before the
+    /// first ended.
+    func testAsManyWorkersRunAsAskedEvenAboveTheCoreCount() throws {
+        let jobs = ProcessInfo.processInfo.activeProcessorCount + 2
+        let axis = (1...jobs).map { "\(16 + 2 * $0)" }.joined(separator: ", ")
+        let plan = try self.plan("architectures: [int8]\nmodel: tiny.json\nphase: decode\naxes: {array.rows: [\(axis)]}")
+        XCTAssertEqual(plan.points.count, jobs)
+        let log = scratch.appendingPathComponent("workers.log").path
+        let script = "read line; echo \"start $(date +%s%N)\" >> \(log); sleep 2; echo \"end $(date +%s%N)\" >> \(log); exit 3"
+        let database = try database("jobs.sqlite")
+        let run = try database.beginRun(spec: plan.spec, backend: "local", chunk: nil)
+        let sweep = LocalSweep(plan: plan, database: database, runID: run, worker: ("/bin/sh", ["-c", script]), jobs: jobs)
+        let summary = try sweep.run(plan.points)
+        XCTAssertEqual(summary.failed, jobs)
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        let starts = lines.filter { $0.hasPrefix("start") }.compactMap { UInt64($0.dropFirst(6)) }
+        let ends = lines.filter { $0.hasPrefix("end") }.compactMap { UInt64($0.dropFirst(4)) }
+        XCTAssertEqual(starts.count, jobs)
+        XCTAssertLessThan(starts.max()!, ends.min()!, "\(jobs) workers at once on \(jobs - 2) cores")
+    }
+
     /// A point's perplexity is filled in after it ran, only on ok rows and only with a perplexity;
     /// a file an older MantSim wrote (schema 1, no perplexity columns) reads with none, merges
     /// without one, and is upgraded in place when opened for writing.
