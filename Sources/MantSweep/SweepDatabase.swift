@@ -1,4 +1,5 @@
 import Foundation
+import MantTensorIO
 import GRDB
 import MantConfig
 import MantSimulation
@@ -34,6 +35,11 @@ public final class SweepDatabase {
         var isFolder: ObjCBool = false
         let exists = manager.fileExists(atPath: path, isDirectory: &isFolder)
         if isFolder.boolValue { throw SweepError("\(path): is a folder, not a results database") }
+        // Only a regular file (through links) or a new path: opening a FIFO or a device would block or read garbage.
+        var status = stat()
+        if exists, stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
+            throw SweepError("\(path): is not a regular file (\(OutputFile.kind(status.st_mode))), not a results database")
+        }
         if readOnly && !exists { throw SweepError("\(path): no such results database") }
         if exists, let handle = FileHandle(forReadingAtPath: path) {
             let header = handle.readData(ofLength: 16)

@@ -46,6 +46,20 @@ public enum OutputFile {
         }
     }
 
+    /// `check`, and refuses an output that is the same file as one of `inputs` (same device and
+    /// inode, through links and other names): writing it would replace what is being read.
+    public static func check(_ path: String, notOverwriting inputs: [String]) throws {
+        try check(path)
+        var output = stat()
+        guard stat(path, &output) == 0 else { return }
+        for input in inputs {
+            var status = stat()
+            if stat(input, &status) == 0, status.st_dev == output.st_dev, status.st_ino == output.st_ino {
+                throw TensorFileError(path: path, field: "file", message: "is the input \(input) itself; writing it would replace what is read")
+            }
+        }
+    }
+
     /// A fresh file beside `path`, removed on SIGINT, SIGTERM, SIGHUP or SIGQUIT until committed or discarded. Its
     /// name is registered before the file exists (O_CREAT | O_EXCL), so a signal at any moment
     /// finds it; the mode is 0666 less the umask, as the final file's.
@@ -115,7 +129,8 @@ public enum OutputFile {
         }
     }
 
-    private static func kind(_ mode: mode_t) -> String {
+    /// What a file that is not a regular one is, in words ("a FIFO", "a device", ...).
+    public static func kind(_ mode: mode_t) -> String {
         switch mode & S_IFMT {
         case S_IFLNK: return "a symbolic link"
         case S_IFDIR: return "a folder"

@@ -62,7 +62,10 @@ struct Quantize: ParsableCommand {
         if group != nil && granularity != nil { throw ValidationError("use either --group or --granularity, not both") }
         // Every name is checked before any work, so a typo fails at once with the list of names.
         _ = try descriptors()
-        if let output { do { try OutputFile.check(output) } catch { throw ValidationError("--output \(error)") } }
+        if let output {
+            let inputs = [source.file, table].compactMap { $0 }
+            do { try OutputFile.check(output, notOverwriting: inputs) } catch { throw ValidationError("--output \(error)") }
+        }
     }
 
     private var requestedNames: [String] {

@@ -32,6 +32,13 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(help: "Also decode the ids and say whether the text comes back byte for byte.")
     var decode = false
 
+    func validate() throws {
+        if let output {
+            let inputs = [source.modelFile, source.text, tokenizer].compactMap { $0 }
+            do { try OutputFile.check(output, notOverwriting: inputs) } catch { throw ValidationError("--output \(error)") }
+        }
+    }
+
     func run() throws {
         let string = try source.readText().string
         let tokenizer = try self.tokenizer.map { try BPETokenizer.load(tokenizerJSON: $0) } ?? source.checkpoint().tokenizer()

@@ -72,4 +72,24 @@ final class HostileInputTests: CLITestCase {
         try refused(["quantize", path("big.npy"), "-f", "int8,fp16", "--output", path("big.mqt")], saying: "fp16: values beyond FP16's range")
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("big.mqt")))
     }
+
+    /// An output that is one of the inputs (by any name: the same device and inode) is refused
+    /// before anything is written, and the input is left as it was.
+    func testAnOutputThatIsAnInputIsRefused() throws {
+        var npy = Data([0x93]) + Data("NUMPY".utf8) + Data([1, 0])
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        npy += Data([UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]) + Data(header.utf8)
+        for value: Float in [1, -2, 3, 4] { withUnsafeBytes(of: value.bitPattern.littleEndian) { npy.append(contentsOf: $0) } }
+        let input = path("w.npy")
+        try npy.write(to: URL(fileURLWithPath: input))
+        try FileManager.default.linkItem(atPath: input, toPath: path("hard.npy"))
+        for output in [input, path("hard.npy"), scratch.path + "/./w.npy"] {
+            try refused(["quantize", input, "-f", "int4", "--output", output], saying: "is the input \(input) itself")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: input)), npy)
+        try "ab".write(toFile: path("text.txt"), atomically: true, encoding: .utf8)
+        try refused(["tokenize", "--text", path("text.txt"), "--output", path("text.txt")], saying: "is the input")
+    }
 }

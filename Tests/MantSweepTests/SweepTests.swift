@@ -245,6 +245,13 @@ final class SweepTests: XCTestCase {
         }
         XCTAssertThrowsError(try SweepDatabase(path: scratch.path)) { XCTAssertTrue("\($0)".contains("is a folder"), "\($0)") }
         XCTAssertThrowsError(try SweepDatabase(path: scratch.appendingPathComponent("missing.sqlite").path, readOnly: true))
+        // A FIFO would block the open forever; a device would read garbage.
+        let fifo = scratch.appendingPathComponent("fifo.sqlite").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        for readOnly in [false, true] {
+            XCTAssertThrowsError(try SweepDatabase(path: fifo, readOnly: readOnly)) { XCTAssertTrue("\($0)".contains("not a regular file (a FIFO)"), "\($0)") }
+        }
+        XCTAssertThrowsError(try SweepDatabase(path: "/dev/zero", readOnly: true)) { XCTAssertTrue("\($0)".contains("a device"), "\($0)") }
     }
 
     func testFailedPointsAreRecordedRetriedAndMergedOnce() throws {
