@@ -20,6 +20,19 @@ public struct GemmTopology: Equatable, Sendable {
         public let description: String
     }
 
+    /// The largest GEMM one run holds in memory: at most 2^20 along any axis and 2^28 values in X,
+    /// W and Y together (1 GiB of FP32). `gemm`'s -M/-K/-N and every topology row are held to it.
+    public static let maxSide = 1 << 20, maxValues = 1 << 28
+
+    /// What is wrong with a GEMM shape (nil: nothing), in words that follow "M x K x N: ".
+    public static func shapeProblem(m: Int, k: Int, n: Int) -> String? {
+        guard m > 0, k > 0, n > 0 else { return "M, K and N must be positive" }
+        guard m <= maxSide, k <= maxSide, n <= maxSide else { return "at most \(maxSide) each, got \(m) x \(k) x \(n)" }
+        let values = m * k + k * n + m * n
+        guard values <= maxValues else { return "at most \(maxSide) each and 2^28 values in X, W and Y together, got \(m) x \(k) x \(n) (\(values) values)" }
+        return nil
+    }
+
     public static func load(path: String) throws -> GemmTopology {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ParseError(description: "\(path): cannot be read (expected a SCALE-Sim GEMM topology CSV)")
@@ -57,6 +70,9 @@ public struct GemmTopology: Equatable, Sendable {
                     throw ParseError(description: "\(path): line \(row.line), column \(columns[index]): expected a positive whole number, got '\(field)'")
                 }
                 sizes.append(value)
+            }
+            if let problem = shapeProblem(m: sizes[0], k: sizes[2], n: sizes[1]) {
+                throw ParseError(description: "\(path): line \(row.line): layer \(row.fields[0]): \(problem)")
             }
             layers.append(Layer(name: row.fields[0], m: sizes[0], n: sizes[1], k: sizes[2]))
         }

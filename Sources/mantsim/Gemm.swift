@@ -88,12 +88,7 @@ struct Gemm: ParsableCommand {
 
 
     func validate() throws {
-        guard m > 0, k > 0, n > 0 else { throw ValidationError("-M, -K and -N must be positive") }
-        // X, W and Y are held in memory: at most 2^20 along any axis and 2^28 values in all (1 GiB of FP32).
-        let limit = 1 << 20
-        guard m <= limit, k <= limit, n <= limit, m * k + k * n + m * n <= 1 << 28 else {
-            throw ValidationError("-M, -K and -N: at most \(limit) each and 2^28 values in X, W and Y together, got \(m) x \(k) x \(n)")
-        }
+        if let problem = GemmTopology.shapeProblem(m: m, k: k, n: n) { throw ValidationError("-M, -K and -N: \(problem)") }
         guard vcdRow >= 0 else { throw ValidationError("--vcd-row must be a PE row index") }
         if fidelity == .fast && (check || vcd != nil) {
             throw ValidationError("--check and --vcd need --fidelity cycle: fast jobs compute no outputs")

@@ -52,7 +52,10 @@ final class GemmCommandTests: CLITestCase {
                      ("short.csv", "Layer, M, N, K,\na, 4, 8,\n", "line 2: expected 4 fields (Layer, M, N, K), got 3"),
                      ("word.csv", "Layer, M, N, K,\na, 4, x, 8,\n", "line 2, column N: expected a positive whole number, got 'x'"),
                      ("zero.csv", "Layer, M, N, K,\na, 4, 8, 0,\n", "line 2, column K: expected a positive whole number, got '0'"),
-                     ("negative.csv", "Layer, M, N, K,\na, -4, 8, 8,\n", "line 2, column M: expected a positive whole number, got '-4'")]
+                     ("negative.csv", "Layer, M, N, K,\na, -4, 8, 8,\n", "line 2, column M: expected a positive whole number, got '-4'"),
+                     // The shape limits of -M/-K/-N hold for every row.
+                     ("huge.csv", "Layer, M, N, K,\nok, 2, 2, 2,\nbig, 9223372036854775807, 2, 2,\n", "line 3: layer big: at most 1048576 each"),
+                     ("cube.csv", "Layer, M, N, K,\ncube, 1048576, 1048576, 1048576,\n", "line 2: layer cube: at most 1048576 each and 2^28 values")]
         for (name, text, message) in cases {
             let file = path(name)
             try text.write(toFile: file, atomically: true, encoding: .utf8)
