@@ -42,7 +42,7 @@ let package = Package(
         // LLM workloads: model configs and the operators of prefill and decode.
         .target(name: "MantWorkload"),
         // Configuration files (architectures), validated in full before anything runs.
-        .target(name: "MantConfig", dependencies: ["MantHardware", "MantNumerics", .product(name: "Yams", package: "Yams")]),
+        .target(name: "MantConfig", dependencies: ["MantHardware", "MantNumerics", "MantWorkload", .product(name: "Yams", package: "Yams")]),
         // Workloads on architectures: operators through the array and vector unit, latency and energy.
         .target(name: "MantSimulation", dependencies: ["MantConfig", "MantHardware", "MantModels", "MantNumerics", "MantTensorIO", "MantWorkload"]),
         // Studies built on the simulation: bits-study, kv-study, vq-study.

@@ -1,4 +1,5 @@
 import Foundation
+import MantWorkload
 import Yams
 
 /// Every problem found in one config file.
@@ -39,7 +40,8 @@ struct ConfigReader {
             throw ConfigError(path: path, problems: ["file: does not exist"])
         }
         if isFolder.boolValue { throw ConfigError(path: path, problems: ["file: is a folder, not a config file"]) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError(path: path, problems: ["file: cannot be read (permissions?)"]) }
+        let data: Data
+        do { data = try BoundedFile.read(path, limit: YAMLGuard.maxBytes) } catch { throw ConfigError(path: path, problems: ["file: \(error)"]) }
         guard let text = String(data: data, encoding: .utf8), !text.contains("\0") else {
             throw ConfigError(path: path, problems: ["file: is not UTF-8 text (a YAML config was expected)"])
         }

@@ -1,4 +1,5 @@
 import Foundation
+import MantWorkload
 import MantHardware
 import Yams
 
@@ -52,8 +53,8 @@ public struct EnergyTable: Equatable, Sendable {
 
         /// The table's CSV: lines starting with # are comments; the entry and transistors columns are read.
         static func load(path: String) throws -> [String: Int] {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw ConfigError(path: path, problems: ["file: cannot be read (make area writes it)"])
+            guard let data = try? BoundedFile.read(path), let text = String(data: data, encoding: .utf8) else {
+                throw ConfigError(path: path, problems: ["file: cannot be read, or not a CSV of at most 1 MiB (make area writes it)"])
             }
             var lines = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty }
             guard !lines.isEmpty else { throw ConfigError(path: path, problems: ["file: no header (make area writes it)"]) }

@@ -1,4 +1,5 @@
 import Foundation
+import MantWorkload
 import MantConfig
 import Yams
 
@@ -74,7 +75,8 @@ public struct SweepSpec {
             throw ConfigError(path: path, problems: ["file: does not exist (expected a sweep spec in YAML)"])
         }
         if isFolder.boolValue { throw ConfigError(path: path, problems: ["file: is a folder, not a sweep spec"]) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError(path: path, problems: ["file: cannot be read (permissions?)"]) }
+        let data: Data
+        do { data = try BoundedFile.read(path, limit: YAMLGuard.maxBytes) } catch { throw ConfigError(path: path, problems: ["file: \(error)"]) }
         guard let text = String(data: data, encoding: .utf8), !text.contains("\0") else {
             throw ConfigError(path: path, problems: ["file: is not UTF-8 text (a YAML sweep spec was expected)"])
         }

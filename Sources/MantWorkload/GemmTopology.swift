@@ -34,8 +34,9 @@ public struct GemmTopology: Equatable, Sendable {
     }
 
     public static func load(path: String) throws -> GemmTopology {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ParseError(description: "\(path): cannot be read (expected a SCALE-Sim GEMM topology CSV)")
+        let data: Data
+        do { data = try BoundedFile.read(path) } catch {
+            throw ParseError(description: "\(path): \(error) (expected a SCALE-Sim GEMM topology CSV)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ParseError(description: "\(path): not UTF-8 text (expected a SCALE-Sim GEMM topology CSV)")

@@ -40,9 +40,8 @@ public struct ModelConfig: Equatable, Sendable {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw ModelConfigError(path: path, problems: ["file: does not exist"]) }
         if isFolder.boolValue { throw ModelConfigError(path: path, problems: ["file: is a folder, not a config.json"]) }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelConfigError(path: path, problems: ["file: cannot be read (permissions?)"])
-        }
+        let data: Data
+        do { data = try BoundedFile.read(path, limit: JSONGuard.maxBytes) } catch { throw ModelConfigError(path: path, problems: ["file: \(error)"]) }
         let unsafe = JSONGuard.problems(data)
         if !unsafe.isEmpty { throw ModelConfigError(path: path, problems: unsafe) }
         guard let object = try? JSONSerialization.jsonObject(with: data), let json = object as? [String: Any] else {

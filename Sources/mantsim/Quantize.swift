@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MantWorkload
 import MantNumerics
 import MantTensorIO
 
@@ -146,7 +147,9 @@ struct Quantize: ParsableCommand {
 
     /// One number per line or separated by commas or spaces; '#' starts a comment.
     static func readTable(_ path: String) throws -> [Float] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        let data: Data
+        do { data = try BoundedFile.read(path) } catch { throw TensorFileError(path: path, field: "file", message: "\(error)") }
+        guard let text = String(data: data, encoding: .utf8) else {
             throw TensorFileError(path: path, field: "file", message: "cannot be read as text")
         }
         var entries = [Float]()

@@ -92,4 +92,25 @@ final class HostileInputTests: CLITestCase {
         try "ab".write(toFile: path("text.txt"), atomically: true, encoding: .utf8)
         try refused(["tokenize", "--text", path("text.txt"), "--output", path("text.txt")], saying: "is the input")
     }
+
+    /// A 4 GiB sparse file is refused from its size before it is read, wherever a config-sized
+    /// file is expected.
+    func testHugeFilesAreRefusedBeforeTheyAreRead() throws {
+        let huge = path("huge.yaml")
+        XCTAssertTrue(FileManager.default.createFile(atPath: huge, contents: nil))
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: huge))
+        try handle.truncate(atOffset: 4 << 30)
+        try handle.close()
+        let energy = try String(contentsOf: HostileInputTests.repository.appendingPathComponent("Configs/energy/28nm.yaml"), encoding: .utf8)
+        XCTAssertTrue(energy.contains("table: ../sram/cacti.csv"))
+        let sram = path("sram.yaml")
+        try energy.replacingOccurrences(of: "table: ../sram/cacti.csv", with: "table: \(huge)").write(toFile: sram, atomically: true, encoding: .utf8)
+        let message = "4294967296 bytes; a file of this kind holds at most 1048576 bytes (1 MiB)"
+        try refused(["run", "--arch", huge], saying: message)
+        try refused(["run", "--model", huge], saying: message)
+        try refused(["quantize", "-f", "lut", "--table", huge], saying: message)
+        try refused(["gemm", "--arch", "int8", "--topology", huge], saying: message)
+        try refused(["sweep", huge, "--dry-run"], saying: message)
+        try refused(["run", "--energy", sram], saying: message)
+    }
 }
