@@ -50,28 +50,39 @@ public struct SafetensorsFile {
         }
         guard let object = value as? [String: Any] else { throw fail("entry", "expected an object with dtype, shape, data_offsets") }
         guard let dtype = object["dtype"] as? String else { throw fail("dtype", "missing or not a string") }
-        guard let shapeValues = object["shape"] as? [Any], let shape = shapeValues.map({ ($0 as? NSNumber)?.intValue }) as? [Int],
-              shape.allSatisfy({ $0 >= 0 }) else {
-            throw fail("shape", "expected a list of non-negative integers")
+        guard let shapeValues = object["shape"] as? [Any] else { throw fail("shape", "expected a list of non-negative integers") }
+        let shape = shapeValues.map(SafetensorsFile.wholeNumber)
+        if let bad = zip(shapeValues, shape).first(where: { $0.1 == nil }) {
+            throw fail("shape", "expected a list of non-negative integers, got \(bad.0) (a fraction, or out of range)")
         }
-        guard let offsetValues = object["data_offsets"] as? [Any], offsetValues.count == 2,
-              let begin = (offsetValues[0] as? NSNumber)?.intValue, let end = (offsetValues[1] as? NSNumber)?.intValue,
-              0 <= begin, begin <= end else {
+        guard let offsetValues = object["data_offsets"] as? [Any], offsetValues.count == 2 else {
             throw fail("data_offsets", "expected [begin, end] with 0 <= begin <= end")
         }
+        guard let begin = wholeNumber(offsetValues[0]), let end = wholeNumber(offsetValues[1]), begin <= end else {
+            throw fail("data_offsets", "expected [begin, end] with 0 <= begin <= end, whole numbers in range, got [\(offsetValues[0]), \(offsetValues[1])]")
+        }
+        let dimensions = shape.map { $0! }
         guard end <= dataSize else {
             throw fail("data_offsets", "ends at \(end) but the data section has \(dataSize) bytes (truncated file?)")
         }
-        guard let count = Tensor.elementCount(of: shape), count <= dataSize else {
-            throw fail("shape", "\(shape) holds more values than the file has bytes")
+        guard let count = Tensor.elementCount(of: dimensions), count <= dataSize else {
+            throw fail("shape", "\(dimensions) holds more values than the file has bytes")
         }
         if let type = ElementType(rawValue: dtype) {
             let expected = count * type.size
             guard end - begin == expected else {
-                throw fail("data_offsets", "span \(end - begin) bytes but shape \(shape) of \(dtype) needs \(expected)")
+                throw fail("data_offsets", "span \(end - begin) bytes but shape \(dimensions) of \(dtype) needs \(expected)")
             }
         }
-        return Entry(name: name, dtype: dtype, shape: shape, dataRange: begin..<end)
+        return Entry(name: name, dtype: dtype, shape: dimensions, dataRange: begin..<end)
+    }
+
+    /// A JSON number that is exactly a non-negative whole number an Int holds, as written; nil for
+    /// a fraction, a value out of range (which would wrap or round), or anything not a number.
+    static func wholeNumber(_ value: Any) -> Int? {
+        guard let number = value as? NSNumber else { return nil }
+        guard let whole = Int(number.stringValue), whole >= 0 else { return nil }
+        return whole
     }
 
     public var tensorNames: [String] { entries.keys.sorted() }

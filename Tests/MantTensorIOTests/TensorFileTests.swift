@@ -98,6 +98,24 @@ final class TensorFileTests: XCTestCase {
         garbage.append(contentsOf: Array("nope".utf8))
         try garbage.write(to: URL(fileURLWithPath: path("garbage.safetensors")))
         expectError(path("garbage.safetensors"), mentions: "not a JSON object")
+        // Numbers are read exactly: a shape or offset that would wrap past 2^64 or lose a fraction
+        // is refused, never read as the 2 x 2 tensor it would become.
+        func raw(_ header: String, _ name: String) throws -> String {
+            var file = Data()
+            withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { file.append(contentsOf: $0) }
+            file.append(Data(header.utf8))
+            file.append(good)
+            try file.write(to: URL(fileURLWithPath: path(name)))
+            return path(name)
+        }
+        for (name, shape, offsets, field) in [("wrap-shape", "[18446744073709551618, 2]", "[0, 16]", "shape"),
+                                              ("wrap-offset", "[2, 2]", "[18446744073709551616, 16]", "data_offsets"),
+                                              ("fraction-shape", "[2.9, 2]", "[0, 16]", "shape"),
+                                              ("fraction-offset", "[2, 2]", "[0, 16.9]", "data_offsets")] {
+            let file = try raw("{\"x\": {\"dtype\": \"F32\", \"shape\": \(shape), \"data_offsets\": \(offsets)}}", "\(name).safetensors")
+            expectError(file, mentions: "tensor 'x' \(field)")
+        }
+        XCTAssertNoThrow(try SafetensorsFile(path: try raw("{\"x\": {\"dtype\": \"F32\", \"shape\": [2, 2], \"data_offsets\": [0, 16]}}", "exact.safetensors")))
     }
 
     func testNumpyRoundTripFortranOrderAndErrors() throws {
