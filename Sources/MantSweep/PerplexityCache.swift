@@ -84,8 +84,10 @@ public final class PerplexityCache {
     public func lookup(_ key: String) -> Perplexity? {
         try? queue.inDatabase { db -> Perplexity? in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM results WHERE key = ?", arguments: [key]) else { return nil }
-            let context: Int? = row["context"], tokens: Int? = row["tokens"], windows: Int? = row["windows"], predictions: Int? = row["predictions"]
-            let loss: Double? = row["negative_log_likelihood"]
+            // A value of the wrong type reads as nil (and the row is deleted), never a trap.
+            func value<T: DatabaseValueConvertible>(_ column: String) -> T? { (try? row.decode(T?.self, forColumn: column)) ?? nil }
+            let context: Int? = value("context"), tokens: Int? = value("tokens"), windows: Int? = value("windows"), predictions: Int? = value("predictions")
+            let loss: Double? = value("negative_log_likelihood")
             guard let context, let tokens, let windows, let predictions, let loss, context >= 2, tokens >= 2, windows >= 1,
                   predictions >= 1, predictions < tokens, loss.isFinite, loss >= 0 else {
                 try db.execute(sql: "DELETE FROM results WHERE key = ?", arguments: [key])

@@ -22,11 +22,12 @@ extension SweepDatabase {
                     var runs = [Int64: Int64]()
                     let points = try Row.fetchAll(db, sql: "SELECT id, run_id, key, status FROM shard.points ORDER BY point_index, id")
                     for point in points {
-                        let key: String = point["key"], old: Int64 = point["id"], oldRun: Int64 = point["run_id"]
+                        let read = CheckedRow(row: point, table: "points", database: shard.path, place: "point id \(point["id"] as DatabaseValue)")
+                        let key: String = try read("key"), old: Int64 = try read("id"), oldRun: Int64 = try read("run_id")
                         if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM main.points WHERE key = ? AND status = 'ok')", arguments: [key]) == true {
                             continue
                         }
-                        let status: String = point["status"]
+                        let status: String = try read("status")
                         if status == "failed",
                            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM main.points WHERE key = ?)", arguments: [key]) == true {
                             continue
@@ -70,9 +71,10 @@ extension SweepDatabase {
     /// The runs recorded, oldest first.
     public func runs() throws -> [SweepRunRecord] {
         try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT r.*, (SELECT count(*) FROM points p WHERE p.run_id = r.id) AS points FROM runs r ORDER BY id").map {
-                SweepRunRecord(id: $0["id"], spec: $0["spec"], toolVersion: $0["tool_version"], backend: $0["backend"], chunk: $0["chunk"],
-                         startedAt: $0["started_at"], points: $0["points"])
+            try Row.fetchAll(db, sql: "SELECT r.*, (SELECT count(*) FROM points p WHERE p.run_id = r.id) AS points FROM runs r ORDER BY id").map { row in
+                let read = CheckedRow(row: row, table: "runs", database: path, place: "run \(row["id"] as DatabaseValue)")
+                return SweepRunRecord(id: try read("id"), spec: try read("spec"), toolVersion: try read("tool_version"), backend: try read("backend"),
+                                      chunk: try read("chunk"), startedAt: try read("started_at"), points: try read("points"))
             }
         }
     }
@@ -88,7 +90,7 @@ extension SweepDatabase {
                 \(run == nil ? "" : "WHERE p.run_id = ?")
                 ORDER BY p.point_index, p.run_id, CASE r.phase WHEN 'prefill' THEN 0 ELSE 1 END
                 """
-            return try Row.fetchAll(db, sql: sql, arguments: run.map { [$0] } ?? []).map(SweepRow.init)
+            return try Row.fetchAll(db, sql: sql, arguments: run.map { [$0] } ?? []).map { try SweepRow($0, database: path) }
         }
     }
 
@@ -98,7 +100,10 @@ extension SweepDatabase {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT e.component, e.joules FROM energy e JOIN points p ON p.id = e.point_id WHERE p.key = ? AND p.run_id = ? AND e.phase = ?
                 """, arguments: [key, run, phase])
-            return Dictionary(uniqueKeysWithValues: rows.map { ($0["component"] as String, $0["joules"] as Double) })
+            return Dictionary(try rows.map { row in
+                let read = CheckedRow(row: row, table: "energy", database: path, place: "point \(key), phase \(phase)")
+                return (try read("component") as String, try read("joules") as Double)
+            }) { first, _ in first }
         }
     }
 }
@@ -156,49 +161,70 @@ public struct SweepRow {
     public var dramReadBits: Int64?
     public var dramWriteBits: Int64?
 
-    init(_ row: Row) {
-        runID = row["run_id"]
-        index = row["point_index"]
-        key = row["key"]
-        label = row["label"]
-        architecture = row["architecture"]
-        fields = row["fields"]
-        model = row["model"]
-        phases = row["phase"]
-        batch = row["batch"]
-        prompt = row["prompt"]
-        tokens = row["tokens"]
-        energyTable = row["energy_table"]
-        peArea = row["pe_area"]
-        dramStandard = row["dram_standard"]
-        seed = row["seed"]
-        fidelity = row["fidelity"]
-        toolVersion = row["tool_version"]
-        ok = (row["status"] as String) == "ok"
-        error = row["error"]
-        array = row["array"]
-        weightFormat = row["weight_format"]
-        kvFormat = row["kv_format"]
-        areaMM2 = row["area_mm2"]
-        weightSQNR = row["weight_sqnr_db"]
-        kvSQNR = row["kv_sqnr_db"]
+    /// Every value checked: a value of the wrong type is refused naming the column and the point.
+    init(_ row: Row, database: String) throws {
+        let read = CheckedRow(row: row, table: "points and phase_results", database: database, place: "point \(row["point_index"] as DatabaseValue)")
+        runID = try read("run_id")
+        index = try read("point_index")
+        key = try read("key")
+        label = try read("label")
+        architecture = try read("architecture")
+        fields = try read("fields")
+        model = try read("model")
+        phases = try read("phase")
+        batch = try read("batch")
+        prompt = try read("prompt")
+        tokens = try read("tokens")
+        energyTable = try read("energy_table")
+        peArea = try read("pe_area")
+        dramStandard = try read("dram_standard")
+        seed = try read("seed")
+        fidelity = try read("fidelity")
+        toolVersion = try read("tool_version")
+        ok = (try read("status") as String) == "ok"
+        error = try read("error")
+        array = try read("array")
+        weightFormat = try read("weight_format")
+        kvFormat = try read("kv_format")
+        areaMM2 = try read("area_mm2")
+        weightSQNR = try read("weight_sqnr_db")
+        kvSQNR = try read("kv_sqnr_db")
         // Missing columns (a schema-1 file) read as nil.
-        perplexity = row["perplexity"]
-        perplexityFP32 = row["perplexity_fp32"]
-        perplexitySource = row["perplexity_source"]
-        phase = row["result_phase"]
-        cycles = row["cycles"]
-        latencySeconds = row["latency_s"]
-        tokensPerSecond = row["tokens_per_s"]
-        energyJoules = row["energy_j"]
-        utilization = row["utilization"]
-        dramReadBits = row["dram_read_bits"]
-        dramWriteBits = row["dram_write_bits"]
+        perplexity = try read("perplexity")
+        perplexityFP32 = try read("perplexity_fp32")
+        perplexitySource = try read("perplexity_source")
+        phase = try read("result_phase")
+        cycles = try read("cycles")
+        latencySeconds = try read("latency_s")
+        tokensPerSecond = try read("tokens_per_s")
+        energyJoules = try read("energy_j")
+        utilization = try read("utilization")
+        dramReadBits = try read("dram_read_bits")
+        dramWriteBits = try read("dram_write_bits")
     }
 
     /// The point's inputs, without the run or tool: what matches a point across runs and databases.
     public var inputs: String {
         [architecture, fields, model, phases, "\(batch)", "\(prompt)", "\(tokens)", energyTable, peArea, dramStandard ?? "", "\(seed)", fidelity]
             .joined(separator: "\u{1}")
+    }
+}
+
+/// Reads a database row's values, each checked against the type the reader expects: a value of
+/// another type (text in a REAL column, a NULL where one is required) is an error naming the file,
+/// the table, the column and the row, not a trap.
+struct CheckedRow {
+    let row: Row
+    let table: String
+    let database: String
+    let place: String
+
+    func callAsFunction<Value: DatabaseValueConvertible>(_ column: String) throws -> Value {
+        do {
+            return try row.decode(Value.self, forColumn: column)
+        } catch {
+            let stored = row[column] as DatabaseValue? ?? .null
+            throw SweepError("\(database): \(table).\(column) of \(place): expected \(Value.self), got \(stored) (a damaged or hand-edited database?)")
+        }
     }
 }

@@ -175,7 +175,10 @@ public final class SweepDatabase {
             try Row.fetchAll(db, sql: "SELECT p.architecture, t.seconds FROM points p JOIN timings t ON t.point_id = p.id WHERE p.status = 'ok'")
         }
         var seconds = [String: [Double]]()
-        for row in rows { seconds[row["architecture"], default: []].append(row["seconds"]) }
+        for row in rows {
+            let read = CheckedRow(row: row, table: "timings", database: path, place: "a point of \(row["architecture"] as DatabaseValue)")
+            seconds[try read("architecture"), default: []].append(try read("seconds"))
+        }
         return seconds.mapValues { $0.sorted()[$0.count / 2] }
     }
 

@@ -296,6 +296,25 @@ final class SweepTests: XCTestCase {
         XCTAssertLessThan(starts.max()!, ends.min()!, "\(jobs) workers at once on \(jobs - 2) cores")
     }
 
+    /// Every value read back is checked: text in a REAL column, or a NULL where a value is
+    /// required, is refused naming the file, table, column and point (GRDB's subscripts trapped).
+    func testValuesOfTheWrongTypeAreRefusedNamingTheColumn() throws {
+        let plan = try self.plan("architectures: [int8]\nmodel: tiny.json\nphase: decode\nprompt: 16\ntokens: 1")
+        let path = scratch.appendingPathComponent("typed.sqlite").path
+        let database = try SweepDatabase(path: path)
+        let run = try database.beginRun(spec: plan.spec, backend: "local", chunk: nil)
+        let outcome = runPoint(plan.points[0], label: "int8", rtl: try RTLModel.shared())
+        try database.record(outcome, runID: run)
+        XCTAssertEqual(try database.rows().count, 1)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: "UPDATE phase_results SET energy_j = 'lots'; UPDATE energy SET joules = 'x'; UPDATE timings SET seconds = 'slow'") }
+        XCTAssertThrowsError(try database.rows()) { XCTAssertTrue("\($0)".contains("points and phase_results.energy_j of point 0: expected Optional<Double>, got \"lots\""), "\($0)") }
+        XCTAssertThrowsError(try database.energy(point: plan.points[0].key, run: run, phase: "decode")) { XCTAssertTrue("\($0)".contains("energy.joules"), "\($0)") }
+        XCTAssertThrowsError(try database.medianSeconds()) { XCTAssertTrue("\($0)".contains("timings.seconds"), "\($0)") }
+        try queue.write { try $0.execute(sql: "UPDATE runs SET tool_version = x'ff'") }
+        XCTAssertThrowsError(try database.runs()) { XCTAssertTrue("\($0)".contains("runs.tool_version of run 1"), "\($0)") }
+    }
+
     /// A point's perplexity is filled in after it ran, only on ok rows and only with a perplexity;
     /// a file an older MantSim wrote (schema 1, no perplexity columns) reads with none, merges
     /// without one, and is upgraded in place when opened for writing.
