@@ -48,9 +48,32 @@ public struct SweepPlan {
     /// being "arch", "models" or "energy".
     public typealias Resolver = (String, String) throws -> String
 
-    public init(spec: SweepSpec, resolve: Resolver) throws {
+    /// The most points a spec may have unless the caller raises it (`sweep --max-points`): each
+    /// point is resolved and checked before any runs, about a millisecond each.
+    public static let defaultMaxPoints = 20_000
+
+    /// The points a spec's architectures and axes make (before exclusions and constraints), or nil
+    /// when the count passes Int's range.
+    public static func pointCount(_ spec: SweepSpec) -> Int? {
+        var count = spec.architectures.count
+        for axis in spec.axes {
+            let (product, overflow) = count.multipliedReportingOverflow(by: axis.values.count)
+            if overflow { return nil }
+            count = product
+        }
+        return count
+    }
+
+    public init(spec: SweepSpec, maxPoints: Int = SweepPlan.defaultMaxPoints, resolve: Resolver) throws {
         self.spec = spec
         var problems = spec.problems
+        // Counted before any point is built: 10^9 combinations would exhaust memory.
+        let count = SweepPlan.pointCount(spec)
+        if count.map({ $0 > maxPoints }) ?? true {
+            let shape = ([spec.architectures.count] + spec.axes.map(\.values.count)).map(String.init).joined(separator: " x ")
+            throw ConfigError(path: spec.path, problems: ["axes: \(shape) = \(count.map(String.init) ?? "more than \(Int.max)") points, above the "
+                + "\(maxPoints) a sweep plans at once; split the sweep, or raise the limit with --max-points"])
+        }
         var varying = Set(spec.axes.filter { $0.values.count > 1 }.map(\.name))
         if spec.architectures.count > 1 { varying.insert("architecture") }
         self.varying = varying

@@ -85,6 +85,9 @@ struct SweepRun: ParsableCommand {
     @Flag(help: "Slurm: wait for the job array to end (sbatch --wait), then collect its shards into --db.")
     var wait = false
 
+    @Option(help: "The most points a spec may make before it is planned (architectures x every axis's values); each point is resolved and checked before any runs.")
+    var maxPoints: Int = SweepPlan.defaultMaxPoints
+
     @Flag(name: .customLong("check-mapping"), help: "Before running, also plan every GEMM of every point on its array (buffer fits), which quantizes each point's operands: about as long as running them. Without it, a point whose GEMM does not fit is recorded as failed when it runs.")
     var checkMapping = false
 
@@ -95,6 +98,7 @@ struct SweepRun: ParsableCommand {
 
     func validate() throws {
         if let jobs, !(1...1024).contains(jobs) { throw ValidationError("--jobs takes 1 to 1024, got \(jobs)") }
+        if !(1...10_000_000).contains(maxPoints) { throw ValidationError("--max-points takes 1 to 10000000, got \(maxPoints)") }
         if let tasks, !(1...10_000).contains(tasks) { throw ValidationError("--tasks takes 1 to 10000, got \(tasks)") }
         if !(1...1024).contains(cpusPerTask) { throw ValidationError("--cpus-per-task takes 1 to 1024, got \(cpusPerTask)") }
         if chunk != nil && parsedChunk == nil { throw ValidationError("--chunk takes I/N with 1 <= I <= N, such as 3/8, got '\(chunk!)'") }
@@ -125,7 +129,7 @@ struct SweepRun: ParsableCommand {
 
     func run() throws {
         let spec = try SweepSpec.load(path: URL(fileURLWithPath: self.spec).standardized.path)
-        let plan = try SweepPlan(spec: spec) { name, kind in try BundledConfig.path(name, kind: BundledConfig.Kind(rawValue: kind)!) }
+        let plan = try SweepPlan(spec: spec, maxPoints: maxPoints) { name, kind in try BundledConfig.path(name, kind: BundledConfig.Kind(rawValue: kind)!) }
         if worker {
             SweepWorker.serve(plan, rtl: try RTLModel.shared())
             return
@@ -174,7 +178,8 @@ struct SweepRun: ParsableCommand {
 
     private func slurmJob(_ plan: SweepPlan, points: Int) throws -> SlurmJob {
         SlurmJob(specPath: plan.spec.path, specPoints: plan.points.count, points: points, databasePath: databasePath, tasks: tasks, cpusPerTask: cpusPerTask,
-                 partition: partition, time: time, wait: wait, executable: try executablePath(), passedOptions: evaluation.arguments)
+                 partition: partition, time: time, wait: wait, executable: try executablePath(),
+                 passedOptions: ["--max-points", "\(maxPoints)"] + evaluation.arguments)
     }
 
     private func header(_ plan: SweepPlan, points: [SweepPoint], toRun: Int, workers: Int) -> String {
@@ -202,7 +207,7 @@ struct SweepRun: ParsableCommand {
 
     private func runLocally(_ plan: SweepPlan, points: [SweepPoint], database: SweepDatabase, workers: Int) throws {
         let runID = try database.beginRun(spec: plan.spec, backend: "local", chunk: chunk)
-        var arguments = ["sweep", plan.spec.path, "--worker"]
+        var arguments = ["sweep", plan.spec.path, "--worker", "--max-points", "\(maxPoints)"]
         if let done { arguments += ["--done", done] }
         let sweep = LocalSweep(plan: plan, database: database, runID: runID, worker: (try executablePath(), arguments), jobs: workers)
         let terminal = isatty(STDERR_FILENO) == 1

@@ -315,6 +315,22 @@ final class SweepTests: XCTestCase {
         XCTAssertThrowsError(try database.runs()) { XCTAssertTrue("\($0)".contains("runs.tool_version of run 1"), "\($0)") }
     }
 
+    /// The points are counted before any is built: a small spec of 10^9 combinations is refused
+    /// with the count and how to raise the limit, at once.
+    func testASpecOfTooManyPointsIsRefusedBeforeAnyIsBuilt() throws {
+        let values = (1...1000).map(String.init).joined(separator: ", ")
+        let yaml = "architectures: [int8]\nmodel: tiny.json\naxes: {array.rows: [\(values)], array.columns: [\(values)], dram.bits_per_cycle: [\(values)]}"
+        let found = problems(yaml)
+        XCTAssertEqual(found.count, 1)
+        XCTAssertTrue(found[0].contains("1 x 1000 x 1000 x 1000 = 1000000000 points, above the 20000 a sweep plans at once")
+                      && found[0].contains("--max-points"), "\(found)")
+        let path = scratch.appendingPathComponent("spec.yaml").path
+        XCTAssertThrowsError(try SweepPlan(spec: try SweepSpec.load(path: path), maxPoints: 999_999_999) { name, kind in
+            SweepTests.configs.appendingPathComponent("\(kind)/\(name).\(kind == "models" ? "json" : "yaml")").path
+        })
+        XCTAssertEqual(SweepPlan.pointCount(try SweepSpec.load(path: path)), 1_000_000_000)
+    }
+
     /// A point's perplexity is filled in after it ran, only on ok rows and only with a perplexity;
     /// a file an older MantSim wrote (schema 1, no perplexity columns) reads with none, merges
     /// without one, and is upgraded in place when opened for writing.
