@@ -108,6 +108,10 @@ public struct LanguageModelConfig: Equatable, Sendable {
         guard config.ropeBase.isFinite, config.ropeBase > 1, config.ropeBase <= 1e9 else {
             throw TensorFileError(path: path, field: baseField, message: "is \(config.ropeBase); expected a number above 1 and up to 1e9")
         }
+        guard config.shape.queryWidth == config.shape.hiddenSize else {
+            throw TensorFileError(path: path, field: "head_dim", message: "\(config.shape.heads) heads x \(config.headDimension) = \(config.shape.queryWidth) "
+                                  + "query channels, not the hidden size \(config.shape.hiddenSize); the forward pass here needs them equal")
+        }
         guard config.headDimension % 2 == 0 else {
             throw TensorFileError(path: path, field: "head dimension", message: "is \(config.headDimension); RoPE needs an even head dimension")
         }

@@ -18,10 +18,15 @@ public struct ModelConfig: Equatable, Sendable {
     public var hasBiases: Bool
     public var tiedEmbeddings: Bool
 
-    public var headDimension: Int { hiddenSize / heads }
+    /// Channels per attention head: config.json's head_dim, or hidden / heads when it gives none.
+    public var headDimension: Int
+    /// Query channels, heads x head dimension: what q_proj makes and o_proj reads (the hidden size
+    /// unless head_dim says otherwise, as in Mistral-NeMo).
+    public var queryWidth: Int { heads * headDimension }
 
     public init(name: String, hiddenSize: Int, intermediateSize: Int, heads: Int, kvHeads: Int, layers: Int,
-                vocabularySize: Int, maxPositions: Int, ffn: FFNKind, hasBiases: Bool, tiedEmbeddings: Bool) {
+                vocabularySize: Int, maxPositions: Int, ffn: FFNKind, hasBiases: Bool, tiedEmbeddings: Bool, headDimension: Int? = nil) {
+        self.headDimension = headDimension ?? hiddenSize / heads
         self.name = name
         self.hiddenSize = hiddenSize
         self.intermediateSize = intermediateSize
@@ -57,8 +62,28 @@ public struct ModelConfig: Equatable, Sendable {
     public static let limits: [String: Int] = [
         "hidden_size": 65536, "n_embd": 65536, "d_model": 65536, "intermediate_size": 262_144, "ffn_dim": 262_144,
         "num_attention_heads": 1024, "n_head": 1024, "num_key_value_heads": 1024, "num_hidden_layers": 1024, "n_layer": 1024,
-        "vocab_size": 1 << 20, "max_position_embeddings": 1 << 20,
+        "vocab_size": 1 << 20, "max_position_embeddings": 1 << 20, "head_dim": 4096,
     ]
+    /// Keys that change a model in ways MantSim does not model, each refused by name when it is on:
+    /// biases in a LLaMA-style block, a mixture of experts, attention over a sliding window.
+    public static let unmodelledKeys = ["attention_bias", "mlp_bias", "num_local_experts", "num_experts", "sliding_window"]
+
+    static func unmodelled(_ json: [String: Any]) -> [String] {
+        var problems = [String]()
+        func on(_ key: String) -> Any? { json[key].flatMap { $0 is NSNull ? nil : $0 } }
+        for key in ["attention_bias", "mlp_bias"] where on(key) as? Bool == true {
+            problems.append("\(key): true means biases on the \(key == "mlp_bias" ? "FFN" : "attention") projections, which MantSim does not model")
+        }
+        for key in ["num_local_experts", "num_experts"] where on(key) != nil {
+            problems.append("\(key): \(on(key)!) means a mixture of experts, which MantSim does not model")
+        }
+        if let window = on("sliding_window"), window is Int, json["use_sliding_window"] as? Bool != false {
+            problems.append("sliding_window: \(window) means attention over a sliding window, which MantSim does not model "
+                + "(every token attends to the whole context here); set it to null to model full attention")
+        }
+        return problems
+    }
+
     /// model_type values modelled: LLaMA-style decoders (gated FFN) and OPT.
     public static let modelTypes = ["llama", "mistral", "qwen2", "opt"]
 
@@ -90,9 +115,11 @@ public struct ModelConfig: Equatable, Sendable {
         let layers = integer(["num_hidden_layers", "n_layer"])
         let vocabulary = integer(["vocab_size"])
         let positions = integer(["max_position_embeddings"], required: false) ?? 2048
-        if let hidden, let heads, hidden % heads != 0 {
-            problems.append("num_attention_heads: \(heads) does not divide hidden_size \(hidden)")
+        let headDimension = json["head_dim"] is NSNull ? nil : integer(["head_dim"], required: false)
+        if let hidden, let heads, headDimension == nil, hidden % heads != 0 {
+            problems.append("num_attention_heads: \(heads) does not divide hidden_size \(hidden) (and no head_dim is given)")
         }
+        if !isOPT { problems += ModelConfig.unmodelled(json) }
         if let heads, let kvHeads, heads % kvHeads != 0 {
             problems.append("num_key_value_heads: \(kvHeads) does not divide num_attention_heads \(heads)")
         }
@@ -105,16 +132,16 @@ public struct ModelConfig: Equatable, Sendable {
         let tied = (json["tie_word_embeddings"] as? Bool) ?? isOPT
         return ModelConfig(name: name, hiddenSize: hidden, intermediateSize: intermediate, heads: heads, kvHeads: kvHeads,
                            layers: layers, vocabularySize: vocabulary, maxPositions: positions, ffn: isOPT ? .mlp : .gated,
-                           hasBiases: isOPT, tiedEmbeddings: tied)
+                           hasBiases: isOPT, tiedEmbeddings: tied, headDimension: headDimension)
     }
 
     /// Every weight of the model, embeddings and norms included.
     public var parameterCount: Int {
-        let h = hiddenSize, i = intermediateSize, kvWidth = kvHeads * headDimension
-        var perLayer = 2 * h * h + 2 * h * kvWidth
+        let h = hiddenSize, i = intermediateSize, kvWidth = kvHeads * headDimension, q = queryWidth
+        var perLayer = 2 * h * q + 2 * h * kvWidth
         perLayer += ffn == .gated ? 3 * h * i : 2 * h * i
         if hasBiases {
-            perLayer += 2 * h + 2 * kvWidth + i + h  // q, o, k, v, fc1, fc2 biases
+            perLayer += q + h + 2 * kvWidth + i + h  // q, o, k, v, fc1, fc2 biases
             perLayer += 4 * h                         // two LayerNorms, weight and bias
         } else {
             perLayer += 2 * h                         // two RMSNorm weights

@@ -51,7 +51,7 @@ extension ModelConfig {
     /// heads, so attention runs as kvHeads GEMMs with M = batch x (query heads per KV head).
     /// `length`: the prompt's tokens for prefill; for a decode step, its context (the new token included).
     public func operations(_ phase: Phase, batch: Int, length: Int) -> [Operation] {
-        let h = hiddenSize, d = headDimension, kv = kvHeads * d
+        let h = hiddenSize, d = headDimension, kv = kvHeads * d, q = queryWidth
         let group = heads / kvHeads
         let tokens: Int, queries: Int, context = length
         switch phase {
@@ -61,13 +61,13 @@ extension ModelConfig {
         let L = layers
         var ops: [Operation] = [
             Operation(name: "input_norm", unit: .vector, m: tokens, k: 1, n: h, repeats: L),
-            Operation(name: "q_proj", unit: .array, m: tokens, k: h, n: h, repeats: L),
+            Operation(name: "q_proj", unit: .array, m: tokens, k: h, n: q, repeats: L),
             Operation(name: "k_proj", unit: .array, m: tokens, k: h, n: kv, repeats: L),
             Operation(name: "v_proj", unit: .array, m: tokens, k: h, n: kv, repeats: L),
             Operation(name: "attention_scores", unit: .arrayKV, m: queries * group, k: d, n: context, repeats: L * kvHeads * batch),
             Operation(name: "softmax", unit: .vector, m: queries * heads, k: 1, n: context, repeats: L * batch),
             Operation(name: "attention_values", unit: .arrayKV, m: queries * group, k: context, n: d, repeats: L * kvHeads * batch),
-            Operation(name: "o_proj", unit: .array, m: tokens, k: h, n: h, repeats: L),
+            Operation(name: "o_proj", unit: .array, m: tokens, k: q, n: h, repeats: L),
             Operation(name: "post_attention_norm", unit: .vector, m: tokens, k: 1, n: h, repeats: L),
         ]
         switch ffn {

@@ -51,6 +51,35 @@ final class WorkloadTests: XCTestCase {
         XCTAssertEqual(opt.operations(.prefill, batch: 1, length: 8).map(\.name).filter { $0.hasPrefix("fc") }, ["fc1", "fc2"])
     }
 
+    /// head_dim, where a config gives it (Mistral-NeMo), sizes q_proj, o_proj and attention; keys
+    /// that change the model in ways not modelled are refused by name.
+    func testHeadDimIsHonouredAndUnmodelledKeysAreRefused() throws {
+        var json: [String: Any] = ["model_type": "mistral", "hidden_size": 320, "intermediate_size": 640, "num_attention_heads": 4,
+                                   "num_key_value_heads": 2, "num_hidden_layers": 2, "vocab_size": 1000, "head_dim": 64]
+        let nemo = try ModelConfig.parse(json, name: "nemo", path: "nemo.json")
+        XCTAssertEqual([nemo.headDimension, nemo.queryWidth], [64, 256])
+        let ops = nemo.operations(.decode, batch: 1, length: 10)
+        func shape(_ name: String) -> [Int] { ops.first { $0.name == name }.map { [$0.k, $0.n] } ?? [] }
+        XCTAssertEqual(shape("q_proj"), [320, 256])
+        XCTAssertEqual(shape("k_proj"), [320, 128])
+        XCTAssertEqual(shape("o_proj"), [256, 320])
+        XCTAssertEqual(shape("attention_scores"), [64, 10])
+        XCTAssertEqual(nemo.parameterCount, 1000 * 320 * 2 + 2 * (2 * 320 * 256 + 2 * 320 * 128 + 3 * 320 * 640 + 2 * 320) + 320)
+        json["head_dim"] = NSNull()
+        XCTAssertEqual(try ModelConfig.parse(json, name: "nemo", path: "nemo.json").headDimension, 80)
+        json["head_dim"] = 64
+        for (key, value) in [("attention_bias", true as Any), ("mlp_bias", true), ("num_local_experts", 8), ("sliding_window", 4096)] {
+            var refused = json
+            refused[key] = value
+            XCTAssertThrowsError(try ModelConfig.parse(refused, name: "x", path: "x.json")) {
+                XCTAssertTrue("\($0)".contains("x.json: \(key): ") && "\($0)".contains("which MantSim does not model"), "\($0)")
+            }
+        }
+        var qwen = json
+        (qwen["sliding_window"], qwen["use_sliding_window"]) = (131072, false)
+        XCTAssertNoThrow(try ModelConfig.parse(qwen, name: "qwen", path: "qwen.json"), "a window that is off is no problem")
+    }
+
     func testBadConfigsNameEveryProblem() {
         XCTAssertThrowsError(try ModelConfig.parse(["hidden_size": 4096, "num_attention_heads": 30, "num_key_value_heads": 7,
                                                     "vocab_size": -1], name: "x", path: "x.json")) { error in
