@@ -93,6 +93,13 @@ public final class SweepDatabase {
                     }
                 }
             }
+            // Points being run, claimed one at a time so that sweeps sharing a database share the
+            // work (any schema; readers ignore it).
+            if !readOnly {
+                try queue.inDatabase { db in
+                    try db.execute(sql: "CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, run_id INTEGER NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL)")
+                }
+            }
         } catch let error as SweepError {
             throw error
         } catch {
@@ -158,11 +165,53 @@ public final class SweepDatabase {
     public func beginRun(spec: SweepSpec, backend: String, chunk: String?) throws -> Int64 {
         let started = ISO8601DateFormatter().string(from: Date())
         return try write { db in
+            try releaseStaleClaims(db)
             try db.execute(sql: "INSERT INTO runs (spec, spec_digest, tool_version, backend, chunk, started_at) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [spec.path, Canonical.digest(spec.text), mantsimVersion, backend, chunk, started])
             return db.lastInsertedRowID
         }
     }
+
+    /// Claims `key` for `runID` before it runs, atomically: false when another live sweep has
+    /// claimed it, or (unless `rerun`) when it is recorded as ok already. Concurrent sweeps of one
+    /// spec into one database thus share the work and record each point once.
+    public func claim(_ key: String, runID: Int64, rerun: Bool = false) throws -> Bool {
+        do {
+            return try queue.inDatabase { db in
+                var claimed = false
+                try db.inTransaction(.immediate) {
+                    if !rerun, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM points WHERE key = ? AND status = 'ok')", arguments: [key]) == true {
+                        return .commit
+                    }
+                    try db.execute(sql: "INSERT OR IGNORE INTO claims (key, run_id, pid, host) VALUES (?, ?, ?, ?)",
+                                   arguments: [key, runID, Int(getpid()), SweepDatabase.host])
+                    claimed = db.changesCount > 0
+                    return .commit
+                }
+                return claimed
+            }
+        } catch {
+            throw SweepError("\(path): \(SweepDatabase.message(error))")
+        }
+    }
+
+    /// Releases a run's claims that were not recorded (an interrupted or failing sweep).
+    public func releaseClaims(runID: Int64) throws {
+        try write { db in try db.execute(sql: "DELETE FROM claims WHERE run_id = ?", arguments: [runID]) }
+    }
+
+    /// Removes claims left by sweeps on this machine that are no longer running (killed ones).
+    func releaseStaleClaims(_ db: Database) throws {
+        let rows = try Row.fetchAll(db, sql: "SELECT key, pid FROM claims WHERE host = ?", arguments: [SweepDatabase.host])
+        for row in rows {
+            let pid: Int = (try? row.decode(Int.self, forColumn: "pid")) ?? 0
+            if pid <= 0 || (kill(pid_t(pid), 0) != 0 && errno == ESRCH) {
+                try db.execute(sql: "DELETE FROM claims WHERE key = ?", arguments: [row["key"] as DatabaseValue])
+            }
+        }
+    }
+
+    static let host = ProcessInfo.processInfo.hostName
 
     /// Keys of points recorded as ok: a resumed sweep skips them.
     public func completedKeys() throws -> Set<String> {
@@ -192,6 +241,7 @@ public final class SweepDatabase {
         try write { db in
             try db.execute(sql: "DELETE FROM points WHERE key = ? AND status = 'failed'", arguments: [outcome.key])
             try SweepDatabase.insert(outcome, runID: runID, db: db)
+            try db.execute(sql: "DELETE FROM claims WHERE key = ? AND run_id = ?", arguments: [outcome.key, runID])
         }
     }
 

@@ -74,6 +74,8 @@ public final class LocalSweep {
         public var failed = 0
         public var interrupted = false
         public var seconds = 0.0
+        /// Points another sweep on the same database claimed or recorded first.
+        public var leftToOthers = 0
     }
 
     let plan: SweepPlan
@@ -82,6 +84,8 @@ public final class LocalSweep {
     /// The executable and the arguments that make it a worker for this spec.
     let worker: (executable: String, arguments: [String])
     let jobs: Int
+    /// Runs points recorded as ok again (a claim then only waits for live sweeps).
+    public var rerun = false
     /// Called after each point, under the lock: (done, total, failed, elapsed seconds, the outcome).
     public var progress: ((Int, Int, Int, Double, PointOutcome) -> Void)?
 
@@ -142,6 +146,8 @@ public final class LocalSweep {
         }
         group.wait()
         summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        // Claims not recorded (an interrupted sweep, a failure) go back for the next sweep.
+        try? database.releaseClaims(runID: runID)
         if let failure { throw failure }
         return summary
     }
@@ -165,10 +171,15 @@ public final class LocalSweep {
         lock.unlock()
     }
 
-    private func take() -> SweepPoint? {
+    /// The next point this sweep has claimed; points another sweep has are passed over.
+    private func take() throws -> SweepPoint? {
         lock.lock()
         defer { lock.unlock() }
-        return stopping ? nil : pending.popLast()
+        while !stopping, let point = pending.popLast() {
+            if try database.claim(point.key, runID: runID, rerun: rerun) { return point }
+            summary.leftToOthers += 1
+        }
+        return nil
     }
 
     /// One worker process at a time, fed a point per line until none are left; a worker that dies
@@ -181,7 +192,7 @@ public final class LocalSweep {
                 current.process.waitUntilExit()
             }
         }
-        while let point = take() {
+        while let point = try take() {
             if current == nil {
                 guard let launched = try launch() else { return }
                 current = launched

@@ -210,6 +210,7 @@ struct SweepRun: ParsableCommand {
         var arguments = ["sweep", plan.spec.path, "--worker", "--max-points", "\(maxPoints)"]
         if let done { arguments += ["--done", done] }
         let sweep = LocalSweep(plan: plan, database: database, runID: runID, worker: (try executablePath(), arguments), jobs: workers)
+        sweep.rerun = rerun
         let terminal = isatty(STDERR_FILENO) == 1
         var estimate = SweepEstimate(points: points, workers: workers, recorded: (try? database.medianSeconds()) ?? [:])
         var announced = estimate.secondsLeft != nil
@@ -237,6 +238,9 @@ struct SweepRun: ParsableCommand {
         let rate = summary.seconds > 0 ? String(format: "%.2f", Double(summary.recorded) / summary.seconds) : "-"
         printErr("\(summary.recorded) point\(summary.recorded == 1 ? "" : "s") recorded in \(databasePath) (run \(runID)) in \(duration(summary.seconds)), "
             + "\(rate) points/s" + (summary.failed > 0 ? "; \(summary.failed) failed (their errors: mantsim report \(databasePath) --failed)" : ""))
+        if summary.leftToOthers > 0 {
+            printErr("\(summary.leftToOthers) point\(summary.leftToOthers == 1 ? " was" : "s were") run by another sweep on \(databasePath)")
+        }
         if summary.interrupted {
             printErr("interrupted: \(points.count - summary.recorded) points left; run the same command to resume")
             throw ExitCode(130)

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import GRDB
 import MantConfig
@@ -329,6 +330,40 @@ final class SweepTests: XCTestCase {
             SweepTests.configs.appendingPathComponent("\(kind)/\(name).\(kind == "models" ? "json" : "yaml")").path
         })
         XCTAssertEqual(SweepPlan.pointCount(try SweepSpec.load(path: path)), 1_000_000_000)
+    }
+
+    /// Two sweeps of one spec into one database share the work: a point is claimed atomically
+    /// before it runs, so it is run by one sweep and recorded once.
+    func testConcurrentSweepsClaimEachPointOnce() throws {
+        let plan = try self.plan("architectures: [int8]\nmodel: tiny.json\nphase: decode\nprompt: 16\ntokens: 1\naxes: {array.rows: [16, 18, 20, 22, 24, 26]}")
+        let path = scratch.appendingPathComponent("shared.sqlite").path
+        let first = try SweepDatabase(path: path), second = try SweepDatabase(path: path)
+        let (runA, runB) = (try first.beginRun(spec: plan.spec, backend: "local", chunk: nil), try second.beginRun(spec: plan.spec, backend: "local", chunk: nil))
+        let key = plan.points[0].key
+        XCTAssertTrue(try first.claim(key, runID: runA))
+        XCTAssertFalse(try second.claim(key, runID: runB), "claimed by a live sweep")
+        try first.record(runPoint(plan.points[0], label: "ok", rtl: try RTLModel.shared()), runID: runA)
+        XCTAssertFalse(try second.claim(key, runID: runB), "recorded as ok")
+        XCTAssertTrue(try second.claim(key, runID: runB, rerun: true), "a rerun runs it again once no one holds it")
+        try second.releaseClaims(runID: runB)
+
+        // Two sweeps at once with workers that fail each point: every key ends up recorded once.
+        let script = "while read line; do sleep 0.2; exit 3; done"
+        let sweeps = [(first, runA), (second, runB)].map { database, run in
+            LocalSweep(plan: plan, database: database, runID: run, worker: ("/bin/sh", ["-c", script]), jobs: 2)
+        }
+        let rest = Array(plan.points.dropFirst())
+        var summaries = [LocalSweep.Summary?](repeating: nil, count: 2)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let summary = try? sweeps[index].run(rest)
+            lock.lock()
+            summaries[index] = summary
+            lock.unlock()
+        }
+        XCTAssertEqual(try first.rows().map(\.key).sorted(), plan.points.map(\.key).sorted(), "each point once")
+        XCTAssertGreaterThanOrEqual(summaries.compactMap { $0?.recorded }.reduce(0, +), rest.count)
+        XCTAssertEqual(try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM claims") }, 0, "no claim is left")
     }
 
     /// A point's perplexity is filled in after it ran, only on ok rows and only with a perplexity;
