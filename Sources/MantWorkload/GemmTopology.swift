@@ -36,7 +36,7 @@ public struct GemmTopology: Equatable, Sendable {
     public static func load(path: String) throws -> GemmTopology {
         let data: Data
         do { data = try BoundedFile.read(path) } catch {
-            throw ParseError(description: "\(path): \(error) (expected a SCALE-Sim GEMM topology CSV)")
+            throw ParseError(description: "\(path): cannot be read: \(error) (expected a SCALE-Sim GEMM topology CSV)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ParseError(description: "\(path): not UTF-8 text (expected a SCALE-Sim GEMM topology CSV)")

@@ -44,8 +44,8 @@ struct Attention: ParsableCommand {
     @OptionGroup var output: ReportOptions
 
     func validate() throws {
-        guard context > 0 else { throw ValidationError("--context must be at least 1 token (the new one), got \(context)") }
-        guard batch > 0 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        try OptionBounds.check("attention", "--context", context)
+        try OptionBounds.check("attention", "--batch", batch)
     }
 
     func run() throws {

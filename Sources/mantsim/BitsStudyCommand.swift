@@ -71,8 +71,12 @@ struct BitsStudyCommand: ParsableCommand {
     @OptionGroup(title: "Perplexity") var evaluation: EvaluationOptions
 
     func validate() throws {
-        guard rows > 0, columns > 0, queries > 0 else { throw ValidationError("--rows, --columns and --queries must be positive") }
-        guard group > 0 else { throw ValidationError("--group must be positive") }
+        for (option, value) in [("--rows", rows), ("--columns", columns), ("--queries", queries), ("--group", group)] {
+            try OptionBounds.check("bits-study", option, value)
+        }
+        guard rows * columns <= TensorSourceOptions.maxValues else {
+            throw ValidationError("--rows x --columns: a synthetic tensor holds at most \(TensorSourceOptions.maxValues) values, got \(rows) x \(columns)")
+        }
         if tensorFile == nil, tensor != nil { throw ValidationError("--tensor names a tensor inside --tensor-file; give the file too") }
     }
 

@@ -38,8 +38,8 @@ struct EvaluationOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if evalTokens < 2 { throw ValidationError("--eval-tokens is \(evalTokens); perplexity needs at least 2 tokens") }
-        if evalContext < 2 { throw ValidationError("--eval-context is \(evalContext); a window needs at least 2 tokens") }
+        try OptionBounds.check("(perplexity options)", "--eval-tokens", evalTokens)
+        try OptionBounds.check("(perplexity options)", "--eval-context", evalContext)
     }
 
     /// Each architecture's perplexity beside the FP32 model's, or nil when left out.

@@ -89,7 +89,7 @@ struct Gemm: ParsableCommand {
 
     func validate() throws {
         if let problem = GemmTopology.shapeProblem(m: m, k: k, n: n) { throw ValidationError("-M, -K and -N: \(problem)") }
-        guard vcdRow >= 0 else { throw ValidationError("--vcd-row must be a PE row index") }
+        try OptionBounds.check("gemm", "--vcd-row", vcdRow)
         if fidelity == .fast && (check || vcd != nil) {
             throw ValidationError("--check and --vcd need --fidelity cycle: fast jobs compute no outputs")
         }

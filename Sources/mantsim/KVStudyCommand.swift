@@ -44,11 +44,22 @@ struct KVStudyCommand: ParsableCommand {
     @OptionGroup var output: ReportOptions
     @OptionGroup(title: "Perplexity") var evaluation: EvaluationOptions
 
+    private var parsedContexts: [Int]? {
+        let parsed = contexts.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return parsed.isEmpty || parsed.contains(nil) ? nil : parsed.map { $0! }
+    }
+
+    func validate() throws {
+        guard let parsed = parsedContexts else { throw ValidationError("--contexts takes whole numbers, e.g. 64,256,1024") }
+        try OptionBounds.check("kv-study", "--contexts", parsed)
+        for (option, value) in [("--head-dim", headDim), ("--heads", heads), ("--kv-heads", kvHeads), ("--queries", queries), ("--window", window)] {
+            try OptionBounds.check("kv-study", option, value)
+        }
+    }
+
     func run() throws {
         var setup = KVStudy.Setup()
-        let parsed = contexts.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else { throw ValidationError("--contexts takes whole numbers, e.g. 64,256,1024") }
-        setup.contexts = parsed.map { $0! }
+        setup.contexts = parsedContexts ?? []
         (setup.headDimension, setup.heads, setup.kvHeads, setup.queriesPerHead, setup.window, setup.seed) = (headDim, heads, kvHeads, queries, window, seed)
         let progress = SimulationProgress()
         var rows = try KVStudy.run(setup) { done, total in progress.report("KV heads studied", done: done, total: total) }

@@ -11,6 +11,6 @@ struct MantSim: ParsableCommand {
         every format MantSim models and reports bits per weight and the error of each.
         """,
         version: mantsimVersion,
-        subcommands: [Run.self, Compare.self, Sweep.self, Report.self, Diff.self, Attention.self, KVStudyCommand.self, VQStudyCommand.self, BitsStudyCommand.self, Quantize.self, PerplexityCommand.self, TokenizeCommand.self, InspectCommand.self, Gemm.self, Memories.self, Formats.self, RTLCheck.self]
+        subcommands: [Run.self, Compare.self, Sweep.self, Report.self, Diff.self, Attention.self, KVStudyCommand.self, VQStudyCommand.self, BitsStudyCommand.self, Quantize.self, PerplexityCommand.self, TokenizeCommand.self, InspectCommand.self, Gemm.self, Memories.self, Formats.self, Limits.self, RTLCheck.self]
     )
 }

@@ -36,7 +36,7 @@ struct Memories: ParsableCommand {
     }
 
     func validate() throws {
-        guard headDimension > 0 else { throw ValidationError("--head-dimension must be positive, got \(headDimension)") }
+        try OptionBounds.check("memories", "--head-dimension", headDimension)
     }
 
     func run() throws {

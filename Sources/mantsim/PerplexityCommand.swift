@@ -68,9 +68,8 @@ struct PerplexityCommand: ParsableCommand {
         if archs != nil && architectureNames.isEmpty { throw ValidationError("--archs needs at least one architecture") }
         if formats.formats != nil && archs == nil { throw ValidationError("--formats applies to --archs; name the architectures") }
         if source.text != nil && tokens != nil { throw ValidationError("choose --text or --tokens, not both") }
-        if context < 2 { throw ValidationError("--context is \(context); a window needs at least 2 tokens") }
-        if context > 1 << 20 { throw ValidationError("--context is \(context); at most 1048576") }
-        if let maxTokens, maxTokens < 2 { throw ValidationError("--max-tokens is \(maxTokens); perplexity needs at least 2 tokens") }
+        try OptionBounds.check("perplexity", "--context", context)
+        if let maxTokens { try OptionBounds.check("perplexity", "--max-tokens", maxTokens) }
     }
 
     func run() throws {

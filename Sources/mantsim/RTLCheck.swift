@@ -9,11 +9,13 @@ struct RTLCheck: ParsableCommand {
     )
 
     @Option(help: "Clock cycles to simulate.")
-    var cycles: UInt64 = 1000
+    var cycles: Int = 1000
+
+    func validate() throws { try OptionBounds.check("rtl-check", "--cycles", cycles) }
 
     func run() throws {
         let model = try RTLModel.fresh()
-        try model.run(cycles: cycles)
+        try model.run(cycles: UInt64(cycles))
         var table = TextTable(header: ["counter", "value"])
         let counters = try model.counters()
         for name in RTLModel.counterNames where name.hasPrefix("heartbeat.") { table.rows.append([name, "\(counters[name]!)"]) }

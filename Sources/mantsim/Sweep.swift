@@ -97,10 +97,10 @@ struct SweepRun: ParsableCommand {
     @Flag(help: .hidden) var worker = false
 
     func validate() throws {
-        if let jobs, !(1...1024).contains(jobs) { throw ValidationError("--jobs takes 1 to 1024, got \(jobs)") }
-        if !(1...10_000_000).contains(maxPoints) { throw ValidationError("--max-points takes 1 to 10000000, got \(maxPoints)") }
-        if let tasks, !(1...10_000).contains(tasks) { throw ValidationError("--tasks takes 1 to 10000, got \(tasks)") }
-        if !(1...1024).contains(cpusPerTask) { throw ValidationError("--cpus-per-task takes 1 to 1024, got \(cpusPerTask)") }
+        if let jobs { try OptionBounds.check("sweep", "--jobs", jobs) }
+        try OptionBounds.check("sweep", "--max-points", maxPoints)
+        if let tasks { try OptionBounds.check("sweep", "--tasks", tasks) }
+        try OptionBounds.check("sweep", "--cpus-per-task", cpusPerTask)
         if chunk != nil && parsedChunk == nil { throw ValidationError("--chunk takes I/N with 1 <= I <= N, such as 3/8, got '\(chunk!)'") }
         if backend == .local && (partition != nil || time != nil || wait || tasks != nil) {
             throw ValidationError("--partition, --time, --tasks and --wait are for --backend slurm")

@@ -59,6 +59,12 @@ struct VQStudyCommand: ParsableCommand {
         return values.map { $0! }
     }
 
+    func validate() throws {
+        try OptionBounds.check("vq-study", "--rows", rows)
+        try OptionBounds.check("vq-study", "--hot", try VQStudyCommand.integers(hot, option: "--hot"))
+        try OptionBounds.check("vq-study", "--banks", try VQStudyCommand.integers(banks, option: "--banks"))
+    }
+
     func run() throws {
         var setup = VQStudy.Setup(base: try ArchitectureConfig.load(path: try BundledConfig.path(arch, kind: .arch)))
         setup.configs = configs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

@@ -113,4 +113,23 @@ final class HostileInputTests: CLITestCase {
         try refused(["sweep", huge, "--dry-run"], saying: message)
         try refused(["run", "--energy", sram], saying: message)
     }
+
+    /// Every numeric option of the studies is bounded before work starts (these aborted, trapped
+    /// or ran for minutes), and the README's table of ranges is the one the code checks.
+    func testStudyOptionsAreBoundedAndTheREADMEListsTheRanges() throws {
+        try refused(["kv-study", "--contexts", "1099511627776"], saying: "--contexts takes 1 to 131072, got 1099511627776")
+        try refused(["kv-study", "--head-dim", "4611686018427387904"], saying: "--head-dim takes 64 to 1024")
+        try refused(["kv-study", "--queries", "4611686018427387904"], saying: "--queries takes 1 to 4096")
+        try refused(["bits-study", "--rows", "4611686018427387904"], saying: "--rows takes 1 to 65536")
+        try refused(["vq-study", "--rows", "1000000"], saying: "--rows takes 1 to 4096")
+        try refused(["attention", "--context", "0"], saying: "--context takes 1 to 1048576, got 0")
+        let readme = try String(contentsOf: HostileInputTests.repository.appendingPathComponent("README.md"), encoding: .utf8)
+        let rows = readme.split(separator: "\n").filter { $0.hasPrefix("  | ") && $0.contains("` | ") && $0.hasSuffix(" |") }.map { line in
+            line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "`", with: "") }.filter { !$0.isEmpty }
+        }
+        let help = try mantsim("limits", "--tsv")
+        XCTAssertEqual(help.status, 0, help.error)
+        let code = help.output.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        XCTAssertEqual(rows.map { $0.joined(separator: " ") }, code.map { "\($0[0]) \($0[1]) \($0[2]) to \($0[3])" })
+    }
 }

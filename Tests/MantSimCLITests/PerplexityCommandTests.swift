@@ -169,7 +169,7 @@ final class PerplexityCommandTests: CLITestCase {
         }
         try refused(["perplexity", "--model-file", path("nothing.gguf")], "nothing.gguf does not exist")
         try refused(["perplexity", "--model-file", model, "--text", path("text.txt"), "--tokens", path("ids.npy")], "not both")
-        try refused(["perplexity", "--model-file", model, "--context", "1"], "at least 2 tokens")
+        try refused(["perplexity", "--model-file", model, "--context", "1"], "--context takes 2 to 1048576, got 1")
         try refused(["perplexity", "--model-file", model, "--text", path("text.txt"), "--archs", "int8,nosuch"], "nosuch")
         try refused(["perplexity", "--model-file", model, "--text", path("text.txt"), "--archs", "mant"],
                     "M-ANT on tiny (\(model)): key group: head dimension 4 is not a multiple of the K group 64")

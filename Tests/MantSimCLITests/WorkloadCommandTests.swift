@@ -201,9 +201,11 @@ final class WorkloadCommandTests: CLITestCase {
         if FileManager.default.fileExists(atPath: shipped) {
             XCTAssertTrue(rows.allSatisfy { Double($0[5]) != nil && Double($0[6]) != nil }, "every scheme's perplexity on the shipped model: \(csv.output)")
         }
-        let bad = try mantsim("kv-study", "--contexts", "0", "--head-dim", "96")
+        let bad = try mantsim("kv-study", "--contexts", "64", "--head-dim", "96")
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.error.contains("head dimension: must be a positive multiple of the K group 64"), bad.error)
+        let empty = try mantsim("kv-study", "--contexts", "0")
+        XCTAssertTrue(empty.error.contains("--contexts takes 1 to 131072, got 0"), empty.error)
     }
 
     func testBitsStudyReportsQualityAndCostPerFormat() throws {
@@ -258,7 +260,7 @@ final class WorkloadCommandTests: CLITestCase {
         XCTAssertNotNil(report["sqnrDecibels"] as? Double)
         let bad = try mantsim("attention", "--model", model, "--context", "0")
         XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.error.contains("--context must be at least 1"), bad.error)
+        XCTAssertTrue(bad.error.contains("--context takes 1 to 1048576, got 0"), bad.error)
     }
 
     func testRunReadsCheckpointWeights() throws {
