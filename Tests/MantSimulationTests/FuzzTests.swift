@@ -1,6 +1,9 @@
 import Foundation
+import GRDB
 import XCTest
 import MantConfig
+import MantSimulation
+import MantSweep
 import MantHardware
 import MantModels
 import MantNumerics
@@ -10,7 +13,9 @@ import _TestSupport
 
 /// A seeded mutation fuzzer over every input MantSim reads: architecture, formats and energy YAML,
 /// model config.json, safetensors and .npy files, GGUF models (header, metadata, tensor table,
-/// tokenizer keys, run through a forward pass) and tokenizer.json, and the array configs an accepted architecture
+/// tokenizer keys, run through a forward pass) and tokenizer.json, sweep specs (planned), GEMM
+/// topology files, results databases (their bytes, and the values in their rows, read back by
+/// every reader and merged), and the array configs an accepted architecture
 /// hands the C API (each planned for a small GEMM). Inputs that parse are pushed one step further
 /// (an accepted architecture is checked and planned); every input must end in a value or a thrown
 /// error, never a signal. `make test` runs MANTSIM_FUZZ_INPUTS (default 3000) inputs; `make fuzz`
@@ -76,8 +81,72 @@ final class FuzzTests: XCTestCase {
         try TinyGGUF.write(to: scratch.appendingPathComponent("m.gguf").path, byteVocabulary: false)
         result.append(("gguf", Array(try Data(contentsOf: scratch.appendingPathComponent("m.gguf")))))
         result.append(("tokenizer", Array(FuzzTests.tokenizerJSON.utf8)))
+        for file in try FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("Configs/sweeps").path).sorted() where file.hasSuffix(".yaml") {
+            result.append(("sweep", Array(try Data(contentsOf: repository.appendingPathComponent("Configs/sweeps/\(file)")))))
+        }
+        result.append(("sweep", Array(FuzzTests.sweepSpec.utf8)))
+        result.append(("topology", Array("Layer, M, N, K,\nqkv, 64, 96, 32,\nffn, 8, 128, 64,\n".utf8)))
+        let database = try FuzzTests.resultsDatabase(in: scratch)
+        result.append(("database", database))
+        result.append(("dbvalues", database))
         for text in FuzzTests.regressions { result.append(("arch", Array(text.utf8))) }
         return result
+    }
+
+    /// A small spec on the bundled configs: two architectures, a workload and two axes.
+    static let sweepSpec = """
+    architectures: [int8, mant]
+    model: llama-2-7b
+    phase: decode
+    prompt: 16
+    tokens: 1
+    axes:
+      array.rows: [16, 32]
+      dram.bits_per_cycle: [256, 1024]
+    exclude:
+      - {architecture: int8, array.rows: 16}
+    """
+
+    /// A results database with an ok point and a failed one (one run each), as sweeps write them.
+    static func resultsDatabase(in folder: URL) throws -> [UInt8] {
+        let specPath = folder.appendingPathComponent("seed.yaml").path
+        try "architectures: [int8]\nmodel: llama-2-7b\nphase: decode\nprompt: 8\ntokens: 1\naxes: {array.rows: [8, 16]}\n"
+            .write(toFile: specPath, atomically: true, encoding: .utf8)
+        let plan = try SweepPlan(spec: try SweepSpec.load(path: specPath), resolve: FuzzTests.bundled)
+        let path = folder.appendingPathComponent("seed.sqlite").path
+        let database = try SweepDatabase(path: path)
+        var run = try database.beginRun(spec: plan.spec, backend: "local", chunk: nil)
+        var point = plan.points[0]
+        point.request.model.layers = 1
+        try database.record(runPoint(point, label: "ok", rtl: try RTLModel.shared()), runID: run)
+        run = try database.beginRun(spec: plan.spec, backend: "local", chunk: "1/2")
+        try database.record(PointOutcome(point: plan.points[1], label: "failed", result: nil, error: "boom", seconds: 0.5), runID: run)
+        try database.recordPerplexity(20, fp32: 19, source: "seed", keys: [plan.points[0].key])
+        return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    static func bundled(_ name: String, _ kind: String) throws -> String {
+        FuzzTests.repositoryRoot.appendingPathComponent("Configs/\(kind)/\(name).\(kind == "models" ? "json" : "yaml")").path
+    }
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Values a hostile hand or a damaged file can leave in a results database's rows.
+    static let databaseValues: [DatabaseValue] = [.null, "text".databaseValue, "".databaseValue, 0.databaseValue, (-1).databaseValue,
+                                                  Int64.max.databaseValue, Double.nan.databaseValue, (-Double.infinity).databaseValue,
+                                                  1e308.databaseValue, Data([0xFF, 0x00]).databaseValue, "ok".databaseValue, "failed".databaseValue]
+
+    /// Every reader of a results database, and a merge of it into a fresh one.
+    static func readBack(_ path: String, into target: String) throws {
+        let database = try SweepDatabase(path: path, readOnly: true)
+        let rows = try database.rows()
+        _ = try database.runs()
+        _ = try database.medianSeconds()
+        _ = try database.completedKeys()
+        _ = try database.keysWithoutPerplexity()
+        for row in rows.prefix(4) { if let phase = row.phase { _ = try database.energy(point: row.key, run: row.runID, phase: phase) } }
+        try? FileManager.default.removeItem(atPath: target)
+        _ = try SweepDatabase.collect([path], into: target)
     }
 
     static let tokenizerJSON = #"""
@@ -91,7 +160,8 @@ final class FuzzTests: XCTestCase {
     """#
 
     /// Feeds one input to its reader and one step beyond; returns whether it was accepted.
-    private func feed(_ kind: String, _ bytes: [UInt8], file: String, rtl: RTLModel, base: ArchitectureConfig, job: GemmOperands) -> Bool {
+    private func feed(_ kind: String, _ bytes: [UInt8], file: String, rtl: RTLModel, base: ArchitectureConfig, job: GemmOperands,
+                      random: inout Mutator) -> Bool {
         let text = String(decoding: bytes, as: UTF8.self)
         do {
             switch kind {
@@ -121,6 +191,29 @@ final class FuzzTests: XCTestCase {
                 if let tokenizer = try? checkpoint.tokenizer() { _ = tokenizer.decode(tokenizer.encode("hello 123<s> x")) }
                 let model = try LanguageModel(checkpoint: checkpoint)
                 _ = try Perplexity.evaluate(model, tokens: [0, 1, 2, 3].map { $0 % model.config.shape.vocabularySize }, context: 4)
+            case "sweep":
+                try Data(bytes).write(to: URL(fileURLWithPath: file))
+                let plan = try SweepPlan(spec: try SweepSpec.load(path: file), maxPoints: 64, resolve: FuzzTests.bundled)
+                _ = plan.points.map { $0.label(varying: plan.varying) }
+            case "topology":
+                _ = try GemmTopology.parse(text, path: file)
+            case "database":
+                try Data(bytes).write(to: URL(fileURLWithPath: file))
+                try FuzzTests.readBack(file, into: file + ".merged")
+            case "dbvalues":
+                try Data(bytes).write(to: URL(fileURLWithPath: file))
+                let queue = try DatabaseQueue(path: file)
+                try queue.write { db in
+                    for _ in 0...random.index(3) {
+                        let tables = ["points", "phase_results", "energy", "runs", "timings", "area", "operators"]
+                        let table = tables[random.index(tables.count)]
+                        let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").map { $0["name"] as String }
+                        let value = FuzzTests.databaseValues[random.index(FuzzTests.databaseValues.count)]
+                        try? db.execute(sql: "UPDATE \(table) SET \(columns[random.index(columns.count)]) = ?", arguments: [value])
+                    }
+                }
+                try queue.close()
+                try FuzzTests.readBack(file, into: file + ".merged")
             case "tokenizer":
                 try Data(bytes).write(to: URL(fileURLWithPath: file))
                 let tokenizer = try BPETokenizer.load(tokenizerJSON: file)
@@ -154,10 +247,11 @@ final class FuzzTests: XCTestCase {
         var accepted = [String: Int](), fed = [String: Int]()
         for _ in 0..<count {
             let (kind, original) = seeds[mutator.index(seeds.count)]
-            let input = mutator.mutate(original)
+            // Value-level database mutations change rows, not bytes (feed does them).
+            let input = kind == "dbvalues" ? original : mutator.mutate(original)
             fed[kind, default: 0] += 1
             let file = scratch.appendingPathComponent(kind == "energy" ? "energy/input.yaml" : "input.\(kind)").path
-            if feed(kind, input, file: file, rtl: rtl, base: base, job: job) { accepted[kind, default: 0] += 1 }
+            if feed(kind, input, file: file, rtl: rtl, base: base, job: job, random: &mutator) { accepted[kind, default: 0] += 1 }
         }
         // Every kind was exercised, and mutations are neither all accepted nor all refused.
         XCTAssertEqual(fed.values.reduce(0, +), count)
