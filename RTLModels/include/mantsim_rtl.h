@@ -34,7 +34,9 @@ typedef enum {
 
 #include "mantsim_rtl_counters.h"
 
-/* PE types, one array per type; mantsim_pe_kind tells what each is. */
+/* PE types, one array per type: codes 0 ..< mantsim_pe_type_count(), each described by
+ * mantsim_pe_kind. The bundled types are named here; a kind added to the model gets the next code
+ * and is found by its name. */
 typedef enum {
     MANTSIM_PE_FP16 = 0,
     MANTSIM_PE_INT = 1,
@@ -45,7 +47,6 @@ typedef enum {
     MANTSIM_PE_LUT = 6,
     MANTSIM_PE_VQ = 7,
     MANTSIM_PE_BITFUSION = 8,
-    MANTSIM_PE_TYPE_COUNT,
     MANTSIM_PE_FORCE_32 = 0x7fffffff
 } mantsim_pe_type;
 
@@ -70,6 +71,7 @@ typedef struct {
     uint32_t products_per_cycle;   /* products per PE per cycle at these widths (BitFusion: r) */
 } mantsim_pe_kind_info;
 
+uint32_t mantsim_pe_type_count(void);
 mantsim_status mantsim_pe_kind(mantsim_pe_type pe_type, uint32_t weight_bits, uint32_t activation_bits, mantsim_pe_kind_info *out);
 
 /* DRAM channels of one standard, a row buffer per bank. channels == 0: the ideal interface. */

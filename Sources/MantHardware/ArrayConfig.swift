@@ -10,7 +10,7 @@ public enum PEType: String, CaseIterable, Sendable, Codable {
 
     private static let codes: [PEType: mantsim_pe_type] = {
         var codes = [PEType: mantsim_pe_type]()
-        for raw in 0..<MANTSIM_PE_TYPE_COUNT.rawValue {
+        for raw in 0..<mantsim_pe_type_count() {
             var info = mantsim_pe_kind_info()
             let code = mantsim_pe_type(rawValue: raw)
             guard mantsim_pe_kind(code, 8, 8, &info) == MANTSIM_OK, let type = PEType(rawValue: String(cString: info.name)) else { continue }

@@ -33,7 +33,7 @@ final class JobFuzzTests: XCTestCase {
         for _ in 0..<count {
             var config = mantsim_array_config()
             config.rows = value([4, 8, 16]); config.columns = value([4, 8, 16])
-            config.pe_type = mantsim_pe_type(rawValue: value((0..<MANTSIM_PE_TYPE_COUNT.rawValue).map { $0 }))
+            config.pe_type = mantsim_pe_type(rawValue: value((0..<mantsim_pe_type_count()).map { $0 }))
             config.weight_buffer.bytes = UInt64(value([4096, 65536, 131072])); config.activation_buffer.bytes = UInt64(value([4096, 262144]))
             config.output_buffer.bytes = UInt64(value([4096, 131072]))
             (config.weight_buffer.banks, config.weight_buffer.bank_bits) = (value([8, 32]), value([32, 64]))

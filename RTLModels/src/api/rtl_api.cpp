@@ -355,6 +355,8 @@ mantsim_status mantsim_rtl_check_reports(mantsim_rtl *handle) {
     return MANTSIM_E_INTERNAL;
 }
 
+uint32_t mantsim_pe_type_count(void) { return static_cast<uint32_t>(mantsim::pe_kind_count()); }
+
 mantsim_status mantsim_pe_kind(mantsim_pe_type pe_type, uint32_t weight_bits, uint32_t activation_bits, mantsim_pe_kind_info *out) {
     return guarded(detached_error(), [&]() -> mantsim_status {
         if (out == nullptr) throw std::invalid_argument("pe_kind: out must not be NULL");

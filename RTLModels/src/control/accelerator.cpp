@@ -36,7 +36,7 @@ static void check_array(const ArraySpec &config) {
         throw field_error("array.rows/columns", "expected " + range(limits.min_side, limits.max_side) + " PEs per side, got " +
                                                     std::to_string(config.rows) + " x " + std::to_string(config.columns));
     }
-    if (config.pe_type < 0 || config.pe_type >= MANTSIM_PE_TYPE_COUNT) {
+    if (config.pe_type < 0 || config.pe_type >= pe_kind_count()) {
         throw field_error("array.pe_type", "unknown PE type " + std::to_string(config.pe_type));
     }
     if (config.lut.scale != MANTSIM_LUT_SCALE_DECODER && config.lut.scale != MANTSIM_LUT_SCALE_SAC) {

@@ -45,6 +45,8 @@ struct PEKind {
 
 // The kind of `pe_type`; throws std::invalid_argument naming array.pe_type when there is none.
 const PEKind &pe_kind(int pe_type);
+// The number of PE kinds: codes run 0 ..< pe_kind_count().
+int pe_kind_count();
 
 // Shared by the kinds' decoders.
 inline int16_t sign_extend(uint32_t code, uint32_t bits) {
