@@ -66,3 +66,8 @@ extension MXFP4Format: IntegerArrayFormat {
         return Float(sign: .plus, exponent: Int(try tensor.field("scale").values[group]) - 128, significand: 1)
     }
 }
+
+extension MiniFloat {
+    /// OCP MX's E2M1 element: 2 exponent bits, 1 mantissa bit, no infinity or NaN, saturating.
+    public static let e2m1 = MiniFloat(exponentBits: 2, mantissaBits: 1, specials: .none, overflow: .saturate)
+}

@@ -1,5 +1,5 @@
-/// A binary floating-point format of at most 16 bits: FP16, BF16, FP8 E4M3 and E5M2, and the E2M1
-/// element of MXFP4. Encoding rounds to nearest, ties to even, from the exact value of a binary32
+/// A binary floating-point format of at most 16 bits: FP16, BF16, FP8 E4M3 and E5M2 here, and
+/// elements a format defines with itself (MXFP4's E2M1). Encoding rounds to nearest, ties to even, from the exact value of a binary32
 /// input, as IEEE 754 defines it; what happens past the largest finite value is the format's
 /// `overflow` rule.
 public struct MiniFloat: Hashable, Sendable {
@@ -40,7 +40,6 @@ public struct MiniFloat: Hashable, Sendable {
     public static let bf16 = MiniFloat(exponentBits: 8, mantissaBits: 7, specials: .ieee, overflow: .ieee)
     public static let e4m3 = MiniFloat(exponentBits: 4, mantissaBits: 3, specials: .nanOnlyAllOnes, overflow: .saturate)
     public static let e5m2 = MiniFloat(exponentBits: 5, mantissaBits: 2, specials: .ieee, overflow: .saturate)
-    public static let e2m1 = MiniFloat(exponentBits: 2, mantissaBits: 1, specials: .none, overflow: .saturate)
 
     public var bitWidth: Int { 1 + exponentBits + mantissaBits }
     public var bias: Int { (1 << (exponentBits - 1)) - 1 }
