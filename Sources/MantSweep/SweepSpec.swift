@@ -27,7 +27,44 @@ public struct SweepSpec {
     public static let workloadKeys = ["model", "phase", "batch", "prompt", "tokens", "energy", "pe_area", "dram_standard", "seed", "fidelity"]
     static let defaults: [String: Any] = ["model": "llama-2-7b", "phase": "both", "batch": 1, "prompt": 2048, "tokens": 128,
                                           "energy": "28nm", "pe_area": "composed", "seed": 2025, "fidelity": "fast"]
-    static let topKeys = ["architectures", "axes", "constraints", "exclude"] + workloadKeys
+    static let topKeys = Section.allCases.map(\.rawValue) + workloadKeys
+
+    /// The spec's sections besides the workload settings, each read by its own reader.
+    enum Section: String, CaseIterable {
+        case architectures, axes, constraints, exclude
+
+        func read(_ node: Node, into reading: inout Reading) {
+            switch self {
+            case .architectures: reading.architectures += SweepSpec.parseArchitectures(node, problems: &reading.problems)
+            case .axes: reading.axes += SweepSpec.parseAxes(node, workload: reading.workload, problems: &reading.problems)
+            case .constraints: reading.constraints = SweepSpec.parseConstraints(node, problems: &reading.problems)
+            case .exclude: reading.exclude += SweepSpec.parseExclude(node, problems: &reading.problems, nodes: &reading.excludeNodes)
+            }
+        }
+    }
+
+    /// What the sections have given so far, and every problem found.
+    struct Reading {
+        var problems = [String]()
+        var architectures = [Value]()
+        var workload = [String: Axis]()
+        var workloadOrder = [String]()
+        var axes = [Axis]()
+        var constraints = Constraints()
+        var exclude = [[String: Set<String>]]()
+        var excludeNodes = [(index: Int, key: String, values: [Value])]()
+
+        /// A workload setting: one value, or a list of them (an axis written at the top level).
+        mutating func readSetting(_ key: String, _ node: Node) {
+            let values = node.sequence != nil ? SweepSpec.list(node) : [SweepSpec.value(node)]
+            if values.isEmpty {
+                problems.append("\(key): no values (give one, or a list)")
+                return
+            }
+            workload[key] = Axis(name: key, values: values, field: key)
+            workloadOrder.append(key)
+        }
+    }
 
     public struct Axis {
         /// `array.rows`, or a workload key such as `batch`.
@@ -91,34 +128,20 @@ public struct SweepSpec {
         guard let root, let top = root.mapping else {
             throw ConfigError(path: path, problems: ["file: expected a mapping with architectures, the workload and axes"])
         }
-        var problems = [String]()
-        var architectures = [Value]()
-        var workload = [String: Axis]()
-        var workloadOrder = [String]()
-        var axes = [Axis]()
-        var constraints = Constraints()
-        var exclude = [[String: Set<String>]]()
-        var excludeNodes = [(index: Int, key: String, values: [Value])]()
+        var reading = Reading()
         for (keyNode, valueNode) in top {
             let key = keyNode.string ?? ""
-            switch key {
-            case "architectures":
-                architectures += parseArchitectures(valueNode, problems: &problems)
-            case "axes":
-                axes += parseAxes(valueNode, workload: workload, problems: &problems)
-            case "constraints":
-                constraints = parseConstraints(valueNode, problems: &problems)
-            case "exclude":
-                exclude += parseExclude(valueNode, problems: &problems, nodes: &excludeNodes)
-            case _ where SweepSpec.workloadKeys.contains(key):
-                let values = valueNode.sequence != nil ? list(valueNode) : [value(valueNode)]
-                if values.isEmpty { problems.append("\(key): no values (give one, or a list)"); continue }
-                workload[key] = Axis(name: key, values: values, field: key)
-                workloadOrder.append(key)
-            default:
-                problems.append("\(key): unknown key (expected one of \(SweepSpec.topKeys.joined(separator: ", ")))")
+            if let section = Section(rawValue: key) {
+                section.read(valueNode, into: &reading)
+            } else if SweepSpec.workloadKeys.contains(key) {
+                reading.readSetting(key, valueNode)
+            } else {
+                reading.problems.append("\(key): unknown key (expected one of \(SweepSpec.topKeys.joined(separator: ", ")))")
             }
         }
+        var problems = reading.problems
+        let (architectures, workload, workloadOrder, axes) = (reading.architectures, reading.workload, reading.workloadOrder, reading.axes)
+        let (constraints, exclude, excludeNodes) = (reading.constraints, reading.exclude, reading.excludeNodes)
         if top["architectures"] == nil { problems.append("architectures: missing (a list of bundled names or YAML paths)") }
         let names = architectures.compactMap { $0.value as? String }
         if Set(names).count != names.count { problems.append("architectures: an architecture is named twice") }
