@@ -116,6 +116,22 @@ public struct GemmOperands: Sendable {
         return table.map { MiniFloat.fp16.encode($0) }
     }
 
+    /// An integer array's decode table (ANT, OliVe, MXFP4), as the format defines it.
+    var decodeTableCodes: [UInt16] {
+        guard peType != .lut, peType != .vq, let format = try? weights.format.makeFormat() as? IntegerArrayFormat else { return [] }
+        return format.decodeTable.map { UInt16(bitPattern: $0) }
+    }
+
+    /// The decoder's payload: a LUT array's table, a VQ array's codebooks, or an integer array's
+    /// decode table.
+    var decoderPayload: [UInt16] {
+        switch peType {
+        case .vq: return vqCodebook
+        case .lut: return lookupTableCodes
+        default: return decodeTableCodes
+        }
+    }
+
     /// A VQ array's codebooks as FP16 codes in scope, stage, entry, element order.
     var vqCodebook: [UInt16] {
         guard peType == .vq else { return [] }

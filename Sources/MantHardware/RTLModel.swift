@@ -225,8 +225,9 @@ extension GemmOperands {
         let pinned = PinnedBuffers()
         let scales = weights.metadata.first { $0.name == "scale" }?.values ?? []
         let selectors = weights.metadata.first { $0.name == "selector" || $0.name == "type" }?.values ?? []
-        // The decoder's table: a LUT array's entries or a VQ array's codebooks.
-        let table = pinned.pin(peType == .vq ? vqCodebook : lookupTableCodes)
+        // The decoder's payload: a LUT array's entries, a VQ array's codebooks, a decode table.
+        let payload = decoderPayload
+        let table = pinned.pin(payload)
         let output = outputs ? pinned.output(Float.self, count: m * n) : nil
         var job = mantsim_gemm_job_default()
         job.m = UInt32(m)
@@ -247,7 +248,7 @@ extension GemmOperands {
         job.output = output
         job.weights_fp16 = peType == .fp16 ? 1 : 0
         job.decoder_payload = UnsafePointer(table)
-        job.decoder_payload_values = UInt32(peType == .vq ? vqCodebook.count : lookupTableCodes.count)
+        job.decoder_payload_values = UInt32(payload.count)
         if peType == .vq, let vq = weights.format.vq {
             let (scope, size): (mantsim_vq_scope, Int) = switch vq.scope {
             case .tensor: (MANTSIM_VQ_SCOPE_TENSOR, 0)

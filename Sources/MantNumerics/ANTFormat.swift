@@ -86,6 +86,14 @@ public struct ANTFormat: QuantizationFormat {
 extension ANTFormat: IntegerArrayFormat {
     /// The group's type grid in units of its smallest positive level (1, 1/4, 1 or 1/2), which the
     /// scale takes back.
+    /// Each type's eight magnitudes in units of its smallest level (as `arrayGroup` gives them),
+    /// then each type's unit as a power of two, 2^-shift: 4 x 8 + 4 entries.
+    public var decodeTable: [Int16] {
+        let units = NumericType.allCases.map { $0.grid.levels.filter { $0 > 0 }.min()! }
+        let magnitudes = zip(NumericType.allCases, units).flatMap { type, unit in type.grid.levels.map { Int16($0 / unit) } }
+        return magnitudes + units.map { Int16(-$0.exponent) }
+    }
+
     public func arrayGroup(_ tensor: QuantizedTensor, group: Int, range: Range<Int>, into values: inout [Int32]) throws -> Float {
         let type = NumericType(rawValue: Int(try tensor.field("type").values[group]))!
         let unit = type.grid.levels.filter { $0 > 0 }.min()!

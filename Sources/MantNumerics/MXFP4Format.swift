@@ -61,6 +61,9 @@ public struct MXFP4Format: QuantizationFormat {
 extension MXFP4Format: IntegerArrayFormat {
     /// Twice each E2M1 value (an integer up to 12); the block's E8M0 scale halved for the doubling,
     /// 2^(e-128).
+    /// Twice each E2M1 magnitude (as `arrayGroup` gives them), by the low three bits of a code.
+    public var decodeTable: [Int16] { (0..<8).map { Int16(MiniFloat.e2m1.decode(UInt16($0)) * 2) } }
+
     public func arrayGroup(_ tensor: QuantizedTensor, group: Int, range: Range<Int>, into values: inout [Int32]) throws -> Float {
         for index in range { values[index] = Int32(MiniFloat.e2m1.decode(UInt16(tensor.codes.values[index])) * 2) }
         return Float(sign: .plus, exponent: Int(try tensor.field("scale").values[group]) - 128, significand: 1)

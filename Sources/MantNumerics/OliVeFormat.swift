@@ -96,7 +96,10 @@ public struct OliVeFormat: QuantizationFormat {
 
     @inline(__always)
     public static func outlierValue(_ code: UInt32) -> Float {
-        let magnitude = unionGrid.levels[normalLevels - 1 + Int(code & 0b111)]
+        // Abfloat magnitudes 1...7 are the outlier levels 12...96; magnitude 0 is zero (the quantizer
+        // never writes it; the PEs read it so).
+        let index = Int(code & 0b111)
+        let magnitude = index == 0 ? 0 : unionGrid.levels[normalLevels - 1 + index]
         return code & 0b1000 != 0 ? -magnitude : magnitude
     }
 
@@ -138,6 +141,10 @@ public struct OliVeFormat: QuantizationFormat {
 extension OliVeFormat: IntegerArrayFormat {
     /// Pairs in int4 units: a victim's partner is an outlier, otherwise both are normal values
     /// (a group's odd last weight is normal); the group's FP16 scale.
+    /// The eight outlier magnitudes in int4 units, by the low three bits of an abfloat code (as
+    /// `outlierValue` reads them).
+    public var decodeTable: [Int16] { (0..<8).map { Int16(OliVeFormat.outlierValue(UInt32($0))) } }
+
     public func arrayGroup(_ tensor: QuantizedTensor, group: Int, range: Range<Int>, into values: inout [Int32]) throws -> Float {
         let codes = tensor.codes.values
         var first = range.lowerBound

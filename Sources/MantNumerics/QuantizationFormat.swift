@@ -30,6 +30,15 @@ public protocol IntegerArrayFormat: QuantizationFormat {
     /// The integers the PEs multiply for the weights `range` of `tensor` (one group; `group` indexes
     /// its metadata), written into `values[range]`; returns the group's FP32 scale.
     func arrayGroup(_ tensor: QuantizedTensor, group: Int, range: Range<Int>, into values: inout [Int32]) throws -> Float
+    /// The table the array's PE kind decodes this format's codes with, sent to the model in each
+    /// job's payload (the model keeps no copy): the integers its PEs multiply for each code, by
+    /// type where the format has types, then anything per type the kind needs. Empty for formats
+    /// decoded by rule alone (INT, M-ANT).
+    var decodeTable: [Int16] { get }
+}
+
+extension IntegerArrayFormat {
+    public var decodeTable: [Int16] { [] }
 }
 
 /// Error of a reconstruction against its original, accumulated in binary64.

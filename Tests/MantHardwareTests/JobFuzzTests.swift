@@ -110,4 +110,34 @@ final class JobFuzzTests: XCTestCase {
             XCTAssertTrue(String(cString: mantsim_rtl_last_error(model.handle)).contains(field), String(cString: mantsim_rtl_last_error(model.handle)))
         }
     }
+
+    /// ANT, OliVe and MXFP4 arrays decode with their format's table from MantNumerics, sent in every
+    /// job's payload: the model keeps no copy, so a job without it, or with an entry no PE could
+    /// multiply, is refused naming the payload.
+    func testIntegerArraysDecodeWithTheFormatsTableFromThePayload() throws {
+        let model = try RTLModel.fresh()
+        let oversized = UnsafeMutablePointer<UInt16>.allocate(capacity: 36)
+        oversized.initialize(repeating: 200, count: 36)
+        defer { oversized.deallocate() }
+        let weights = try SyntheticTensor.llmLike(rows: 8, columns: 32, seed: 3), activations = try SyntheticTensor.llmLike(rows: 2, columns: 32, seed: 4)
+        for (name, pe, entries) in [("ant4", PEType.ant, 36), ("olive4", .olive, 8), ("mxfp4", .mxfp4, 8)] {
+            let operands = try GemmOperands(weights: try FormatCatalog.parse(name).makeFormat().quantize(weights), activations: activations)
+            XCTAssertEqual(operands.decoderPayload.count, entries, name)
+            let config = ArrayConfig(peType: pe, rows: 8, columns: 8)
+            let result = try model.run(operands, on: config, dataflow: .weightStationary)
+            XCTAssertEqual(result.output.map(\.bitPattern), try GemmReference.run(operands).map(\.bitPattern), name)
+            for (mutate, expected) in [({ (job: inout mantsim_gemm_job) in job.decoder_payload_values = 0 }, "format's table of \(entries) entries"),
+                                       ({ (job: inout mantsim_gemm_job) in job.decoder_payload = UnsafePointer(oversized) }, "above 127")] {
+                var cConfig = config.cConfig
+                let (status, _) = operands.withCJob(dataflow: .weightStationary) { job in
+                    mutate(&job)
+                    var result = mantsim_gemm_result()
+                    return mantsim_rtl_run_gemm(model.handle, &cConfig, &job, &result)
+                }
+                XCTAssertEqual(status, MANTSIM_E_INVALID_ARGUMENT, name)
+                let message = String(cString: mantsim_rtl_last_error(model.handle))
+                XCTAssertTrue(message.contains("job.decoder_payload") && message.contains(expected), "\(name): \(message)")
+            }
+        }
+    }
 }

@@ -69,10 +69,8 @@ GemmJob gemm_job(const mantsim_gemm_job &job, int32_t pe_type) {
     out.fidelity = raw(job.fidelity);
     out.weights_fp16 = job.weights_fp16 != 0;
     out.weight_row_period = job.weight_row_period;
-    if (pe_type == MANTSIM_PE_LUT || pe_type == MANTSIM_PE_VQ) {
-        out.payload = job.decoder_payload;
-        out.payload_values = job.decoder_payload_values;
-    }
+    out.payload = job.decoder_payload;
+    out.payload_values = job.decoder_payload_values;
     if (pe_type == MANTSIM_PE_VQ) out.vq = {job.vq.vector_length, job.vq.stages, raw(job.vq.scope), job.vq.scope_size, raw(job.vq.axis)};
     return out;
 }

@@ -7,12 +7,27 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/field_error.hpp"
 #include "common/fp16.hpp"
 #include "kinds/pe_kind.hpp"
 
 namespace mantsim {
 
 float power_of_two(int exponent) { return std::ldexp(1.0f, exponent); }
+
+const uint16_t *decode_table(const GemmJob &job, uint32_t count, uint16_t largest, const char *kind) {
+    if (job.payload == nullptr || job.payload_values != count) {
+        throw field_error("job.decoder_payload", std::string("the ") + kind + " array decodes with its format's table of " + std::to_string(count) +
+                                                     " entries, sent in the payload; got " + std::to_string(job.payload ? job.payload_values : 0));
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+        if (job.payload[i] > largest) {
+            throw field_error("job.decoder_payload", std::string("entry ") + std::to_string(i) + " of the " + kind + " table is " +
+                                                         std::to_string(job.payload[i]) + ", above " + std::to_string(largest));
+        }
+    }
+    return job.payload;
+}
 
 VQLayout::VQLayout(const GemmJob &job)
     : rows(stored_weight_rows(job)), k(job.k), v(job.vq.vector_length), stages(job.vq.stages),

@@ -57,9 +57,13 @@ float power_of_two(int exponent);
 // INT codes (two's complement, 2..8 bits) with the group's FP16 scale: the INT and BitFusion kinds.
 void decode_int_group(const GemmJob &job, const GroupSlice &slice, DecodedWeights &out);
 // A sign-magnitude 4-bit code (sign in bit 3) through a table of eight magnitudes.
-inline int16_t signed_magnitude(uint16_t code, const int16_t (&magnitudes)[8]) {
-    const int16_t magnitude = magnitudes[code & 7u];
+inline int16_t signed_magnitude(uint16_t code, const uint16_t *magnitudes) {
+    const int16_t magnitude = static_cast<int16_t>(magnitudes[code & 7u]);
     return (code & 8u) ? static_cast<int16_t>(-magnitude) : magnitude;
 }
+// The decode table a kind reads from the job's payload: the format's own, sent by the caller with
+// every job (the model keeps no copy). Throws std::invalid_argument unless it has `count` entries,
+// each at most `largest`.
+const uint16_t *decode_table(const GemmJob &job, uint32_t count, uint16_t largest, const char *kind);
 
 }  // namespace mantsim

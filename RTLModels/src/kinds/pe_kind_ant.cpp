@@ -7,19 +7,21 @@
 namespace mantsim {
 
 namespace {
-// Magnitudes as integers, and the power of two that turns them back into grid units:
-// int {0..7}, flint {0,.25,.5,.75,1,1.5,2,4} x4, pot {0,1,2,..,64}, float (E2M1) x2.
-const int16_t magnitudes[4][8] = {
-    {0, 1, 2, 3, 4, 5, 6, 7}, {0, 1, 2, 3, 4, 6, 8, 16}, {0, 1, 2, 4, 8, 16, 32, 64}, {0, 1, 2, 3, 4, 6, 8, 12}};
-const int shifts[4] = {0, 2, 0, 1};
+// The format's table (ANTFormat.decodeTable, in the payload): each type's eight magnitudes as
+// integers, then the power of two, 2^-shift, that turns each type's integers back into grid units.
+constexpr uint32_t kTypes = 4, kTableEntries = kTypes * 8 + kTypes;
 
 int mac_counter(uint32_t, bool narrow) { return narrow ? MANTSIM_COUNTER_MAC_ANT_W8A4 : MANTSIM_COUNTER_MAC_ANT_W8A8; }
 
 void decode_group(const GemmJob &job, const GroupSlice &slice, DecodedWeights &out) {
+    // Magnitudes up to 127 keep a product within the 8-bit MAC lane; shifts up to 15.
+    const uint16_t *table = decode_table(job, kTableEntries, 127, "ANT");
     const uint8_t type = job.group_selectors[slice.meta];
-    if (type > 3) throw std::invalid_argument("job.group_selectors: ANT type above 3");
-    out.group_scale[slice.meta] = half_to_float(job.group_scales[slice.meta]) * power_of_two(-shifts[type]);
-    for (size_t i = slice.begin; i < slice.end; ++i) slice.mac[i] = signed_magnitude(slice.codes[i], magnitudes[type]);
+    if (type >= kTypes) throw std::invalid_argument("job.group_selectors: ANT type above 3");
+    const uint16_t shift = table[kTypes * 8 + type];
+    if (shift > 15) throw std::invalid_argument("job.decoder_payload: ANT type shift above 15");
+    out.group_scale[slice.meta] = half_to_float(job.group_scales[slice.meta]) * power_of_two(-static_cast<int>(shift));
+    for (size_t i = slice.begin; i < slice.end; ++i) slice.mac[i] = signed_magnitude(slice.codes[i], table + 8 * type);
 }
 }  // namespace
 

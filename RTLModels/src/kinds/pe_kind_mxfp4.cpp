@@ -7,8 +7,6 @@
 namespace mantsim {
 
 namespace {
-// E2M1 magnitudes times two.
-const int16_t e2m1_twice[8] = {0, 1, 2, 3, 4, 6, 8, 12};
 
 int mac_counter(uint32_t, bool narrow) { return narrow ? MANTSIM_COUNTER_MAC_MXFP4_W5A4 : MANTSIM_COUNTER_MAC_MXFP4_W5A8; }
 
@@ -16,6 +14,8 @@ void decode_group(const GemmJob &job, const GroupSlice &slice, DecodedWeights &o
     const uint16_t exponent = job.group_scales[slice.meta];
     if (exponent >= 255) throw std::invalid_argument("job.group_scales: MXFP4 scale 0xFF is NaN");
     out.group_scale[slice.meta] = power_of_two(static_cast<int>(exponent) - 128);
+    // Twice each E2M1 magnitude (MXFP4Format.decodeTable, in the payload).
+    const uint16_t *e2m1_twice = decode_table(job, 8, 127, "MXFP4");
     for (size_t i = slice.begin; i < slice.end; ++i) slice.mac[i] = signed_magnitude(slice.codes[i], e2m1_twice);
 }
 }  // namespace

@@ -7,13 +7,13 @@
 namespace mantsim {
 
 namespace {
-// Abfloat outlier magnitudes in int4 units (index 1..7).
-const int16_t outliers[8] = {0, 12, 16, 24, 32, 48, 64, 96};
 
 int mac_counter(uint32_t, bool narrow) { return narrow ? MANTSIM_COUNTER_MAC_OLIVE_W8A4 : MANTSIM_COUNTER_MAC_OLIVE_W8A8; }
 
 void decode_group(const GemmJob &job, const GroupSlice &slice, DecodedWeights &out) {
     out.group_scale[slice.meta] = half_to_float(job.group_scales[slice.meta]);
+    // The abfloat outlier magnitudes in int4 units (OliVeFormat.decodeTable, in the payload).
+    const uint16_t *outliers = decode_table(job, 8, 127, "OliVe");
     int16_t *mac = slice.mac;
     for (size_t i = slice.begin; i < slice.end; i += 2) {
         if (i + 1 >= slice.end) {
