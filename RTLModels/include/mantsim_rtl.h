@@ -248,6 +248,8 @@ typedef struct {
     uint8_t *value_selectors;      /* head_dim x closed / window */
     int8_t *open_values;           /* open x head_dim, INT8 */
     uint16_t *open_scales;         /* open, FP16 bits */
+    const uint16_t *mant_coefficients; /* M-ANT's 15 grid coefficients, as the format defines them */
+    uint32_t mant_coefficient_count;
 } mantsim_kv_job;
 
 typedef struct {

@@ -83,6 +83,10 @@ extension RTLModel {
         job.value_selectors = pinned.output(UInt8.self, count: valueGroups)
         job.open_values = pinned.output(Int8.self, count: openCount)
         job.open_scales = pinned.output(UInt16.self, count: open)
+        // The M-ANT grids' coefficients, as the format defines them (the engine keeps no copy).
+        let coefficients = MANTFormat.coefficients.map { UInt16($0) }
+        job.mant_coefficients = UnsafePointer(pinned.pin(coefficients))
+        job.mant_coefficient_count = UInt32(coefficients.count)
         let status = mantsim_rtl_run_kv(handle, &cConfig, &job, &result)
         let keyCodes = job.key_codes.array(keyCount), keyScales = job.key_scales.array(keyGroups)
         let keySelectors = job.key_selectors.array(keyGroups)

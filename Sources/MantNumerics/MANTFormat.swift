@@ -107,6 +107,9 @@ public struct MANTFormat: QuantizationFormat {
 }
 
 extension MANTFormat: IntegerArrayFormat {
+    /// The coefficients a of selectors 0...14, which the array's SAC rows combine a*M + H with.
+    public var decodeTable: [Int16] { MANTFormat.coefficients.map { Int16($0) } }
+
     /// Sign and magnitude level on the group's selected grid (+-(a*i + 2^i), or +-i when linear);
     /// the group's FP16 scale.
     public func arrayGroup(_ tensor: QuantizedTensor, group: Int, range: Range<Int>, into values: inout [Int32]) throws -> Float {

@@ -140,4 +140,22 @@ final class JobFuzzTests: XCTestCase {
             }
         }
     }
+
+    /// The KV engine builds its M-ANT grids from the coefficients each job carries (MANTFormat's):
+    /// without them a job is refused naming them.
+    func testTheKVEngineTakesItsGridsFromTheJob() throws {
+        let model = try RTLModel.fresh()
+        var config = mantsim_kv_config_default()
+        var job = mantsim_kv_job()
+        var result = mantsim_kv_result()
+        XCTAssertEqual(mantsim_rtl_run_kv(model.handle, &config, &job, &result), MANTSIM_E_INVALID_ARGUMENT)
+        XCTAssertTrue(String(cString: mantsim_rtl_last_error(model.handle)).contains("kv.mant_coefficients"))
+        let coefficients = MANTFormat.coefficients.map { UInt16($0) }
+        let status = coefficients.withUnsafeBufferPointer { buffer in
+            job.mant_coefficients = buffer.baseAddress
+            job.mant_coefficient_count = UInt32(buffer.count)
+            return mantsim_rtl_run_kv(model.handle, &config, &job, &result)
+        }
+        XCTAssertEqual(status, MANTSIM_OK, String(cString: mantsim_rtl_last_error(model.handle)))
+    }
 }

@@ -80,8 +80,9 @@ KVConfig kv_config(const mantsim_kv_config &c) {
 }
 
 KVJob kv_job(const mantsim_kv_job &j) {
-    return KVJob{j.tokens,        j.keys,        j.values,          j.key_codes,   j.key_scales, j.key_selectors,
-                 j.value_codes,   j.value_scales, j.value_selectors, j.open_values, j.open_scales};
+    return KVJob{j.tokens,      j.keys,         j.values,          j.key_codes,   j.key_scales,  j.key_selectors,
+                 j.value_codes, j.value_scales, j.value_selectors, j.open_values, j.open_scales, j.mant_coefficients,
+                 j.mant_coefficient_count};
 }
 
 mantsim_gemm_result gemm_result(const JobSummary &s) {

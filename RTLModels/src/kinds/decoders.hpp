@@ -12,10 +12,6 @@
 
 namespace mantsim {
 
-// M-ANT's candidate coefficients a (selectors 0..14; selector 15 is linear): the candidate list
-// of MantSim's Swift MANTFormat.coefficients, used by the weight decoder and the KV engine alike.
-inline constexpr int32_t mant_coefficients[15] = {0, 5, 10, 17, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120};
-
 // Arrays whose PEs multiply FP16 values (FP16, and the LUT and VQ arrays after their decoders):
 // the PE kind's float_datapath (pe_kind.hpp).
 bool float_datapath(int pe_type);

@@ -19,7 +19,9 @@ void decode_group(const GemmJob &job, const GroupSlice &slice, DecodedWeights &o
     }
     const uint32_t magnitude_bits = job.weight_bits - 1;
     out.group_scale[slice.meta] = half_to_float(job.group_scales[slice.meta]);
-    out.group_a[slice.meta] = selector == 15 ? 1 : mant_coefficients[selector];
+    // The grid coefficients a of selectors 0..14 (MANTFormat.decodeTable, in the payload).
+    const uint16_t *coefficients = decode_table(job, 15, 255, "M-ANT");
+    out.group_a[slice.meta] = selector == 15 ? 1 : coefficients[selector];
     for (size_t i = slice.begin; i < slice.end; ++i) {
         const uint32_t index = slice.codes[i] & ((1u << magnitude_bits) - 1);
         const int16_t sign = ((slice.codes[i] >> magnitude_bits) & 1u) ? -1 : 1;

@@ -53,6 +53,7 @@ void KVEngine::prepare(const KVConfig &config, const KVJob &job, uint64_t period
                               "token " + std::to_string(i / d) + ", channel " + std::to_string(i % d) + " is not finite");
         }
     }
+    grids_ = Mant4Grids(job.mant_coefficients, job.mant_coefficient_count);
     config_ = config;
     job_ = job;
     period_ps_ = period_ps;
@@ -101,7 +102,7 @@ void KVEngine::run_job() {
         // K path: the exhaustive search, then the codes, one group at a time.
         const float *key = job_.keys + token * d;
         for (size_t group = 0; group < groups; ++group) {
-            const MantChoice choice = quantize_mant4_group(key + group * g, g, job_.key_codes + token * d + group * g);
+            const MantChoice choice = quantize_mant4_group(grids_, key + group * g, g, job_.key_codes + token * d + group * g);
             job_.key_scales[token * groups + group] = choice.scale_code;
             job_.key_selectors[token * groups + group] = choice.selector;
         }
@@ -145,7 +146,7 @@ void KVEngine::flush_window() {
     std::vector<uint16_t> codes(w);
     for (size_t c = 0; c < d; ++c) {
         for (size_t t = 0; t < w; ++t) channel[t] = static_cast<float>(window_values_[t * d + c]) * half_to_float(window_scales_[t]);
-        const MantChoice choice = quantize_mant4_group(channel.data(), w, codes.data());
+        const MantChoice choice = quantize_mant4_group(grids_, channel.data(), w, codes.data());
         std::copy(codes.begin(), codes.end(), job_.value_codes + c * closed_columns + closed_windows_ * w);
         const size_t groups_per_row = closed_columns / w;
         job_.value_scales[c * groups_per_row + closed_windows_] = choice.scale_code;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/counters.hpp"
+#include "kv/kv_quantizers.hpp"
 #include "memory/dram_channel.hpp"
 
 namespace mantsim {
@@ -31,6 +32,8 @@ struct KVJob {
     uint8_t *value_selectors = nullptr;
     int8_t *open_values = nullptr;
     uint16_t *open_scales = nullptr;
+    const uint16_t *mant_coefficients = nullptr;
+    uint32_t mant_coefficient_count = 0;
 };
 
 struct KVResult {
@@ -75,6 +78,7 @@ struct KVEngine : sc_core::sc_module {
     std::vector<int8_t> window_values_;    // open tokens x head_dim
     std::vector<uint16_t> window_scales_;  // open tokens
     KVResult result_{};
+    Mant4Grids grids_;
     std::array<uint64_t, MANTSIM_COUNTER_COUNT> counters_{};
 };
 

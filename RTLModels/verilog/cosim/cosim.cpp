@@ -63,17 +63,21 @@ GemmJob group_job(const uint16_t *codes, size_t k, uint32_t weight_bits) {
     return job;
 }
 
-// The decode tables the Verilog PEs hold, as MantNumerics defines them (ANTFormat.decodeTable,
-// OliVeFormat.decodeTable): the model's kinds get them in the job's payload, as from Swift.
+// The decode tables the Verilog PEs hold, as MantNumerics defines them (ANTFormat, OliVeFormat
+// and MANTFormat's decodeTable): the model's kinds get them in the job's payload, as from Swift.
 const std::vector<uint16_t> ant_table = {0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 6, 8, 16, 0, 1, 2, 4, 8, 16, 32, 64, 0, 1, 2, 3, 4, 6, 8, 12,
                                          0, 2, 0, 1};
 const std::vector<uint16_t> olive_table = {0, 12, 16, 24, 32, 48, 64, 96};
+const std::vector<uint16_t> mant_table = {0, 5, 10, 17, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120};
 
 // What the model's kind makes of one group of codes: each code's MAC and shift lanes, and a.
 std::vector<Decoded> decode_group(int pe_type, uint32_t weight_bits, const std::vector<uint16_t> &codes, uint8_t selector) {
     GemmJob job = group_job(codes.data(), codes.size(), weight_bits);
     job.group_selectors = &selector;
-    const std::vector<uint16_t> *table = pe_type == MANTSIM_PE_ANT ? &ant_table : pe_type == MANTSIM_PE_OLIVE ? &olive_table : nullptr;
+    const std::vector<uint16_t> *table = pe_type == MANTSIM_PE_ANT     ? &ant_table
+                                         : pe_type == MANTSIM_PE_OLIVE ? &olive_table
+                                         : pe_type == MANTSIM_PE_MANT  ? &mant_table
+                                                                       : nullptr;
     if (table != nullptr) {
         job.payload = table->data();
         job.payload_values = static_cast<uint32_t>(table->size());
