@@ -53,14 +53,10 @@ struct BitsStudyCommand: ParsableCommand {
             completion: .file(extensions: ["safetensors", "npy"]))
     var tensorFile: String?
 
-    @Option(help: "Tensor name inside --tensor-file (needed when it holds more than one).")
-    var tensor: String?
-
-    @Option(help: "Rows (output channels) of the synthetic weight tensor.")
-    var rows: Int = 256
-
-    @Option(help: "Columns (the reduction axis) of the synthetic weight tensor.")
-    var columns: Int = 4096
+    @OptionGroup var shape: TensorShapeOptions
+    var tensor: String? { shape.tensor }
+    var rows: Int { shape.rows }
+    var columns: Int { shape.columns }
 
     @Option(help: "Activation rows (tokens) of the output-error GEMM.")
     var queries: Int = 16
@@ -73,9 +69,6 @@ struct BitsStudyCommand: ParsableCommand {
     func validate() throws {
         for (option, value) in [("--rows", rows), ("--columns", columns), ("--queries", queries), ("--group", group)] {
             try OptionBounds.check("bits-study", option, value)
-        }
-        guard rows * columns <= TensorSourceOptions.maxValues else {
-            throw ValidationError("--rows x --columns: a synthetic tensor holds at most \(TensorSourceOptions.maxValues) values, got \(rows) x \(columns)")
         }
         if tensorFile == nil, tensor != nil { throw ValidationError("--tensor names a tensor inside --tensor-file; give the file too") }
     }

@@ -3,13 +3,10 @@ import Foundation
 import MantNumerics
 import MantTensorIO
 
-/// Where the tensor to quantize comes from: a file the user names, or the built-in synthetic one.
-struct TensorSourceOptions: ParsableArguments {
-    @Argument(help: "A .safetensors, .gguf or .npy file. Without it, a seeded synthetic LLM-like weight matrix is used.",
-              completion: .file(extensions: ["safetensors", "gguf", "npy"]))
-    var file: String?
-
-    @Option(help: "Tensor name inside a .safetensors or .gguf file (needed when it holds more than one).")
+/// The tensor a command reads: its name inside a file, or the shape of the synthetic one used
+/// without a file. Shared by `quantize` and `bits-study`.
+struct TensorShapeOptions: ParsableArguments {
+    @Option(help: "Tensor name inside the tensor file (needed when it holds more than one).")
     var tensor: String?
 
     @Option(help: "Rows (output channels) of the synthetic tensor.")
@@ -18,15 +15,31 @@ struct TensorSourceOptions: ParsableArguments {
     @Option(help: "Columns (input channels, the reduction axis) of the synthetic tensor.")
     var columns: Int = 4096
 
-    @Option(help: "Seed of the synthetic tensor.")
-    var seed: UInt64 = 2025
-
     func validate() throws {
         guard rows > 0, columns > 0 else { throw ValidationError("--rows and --columns must be positive") }
         let (values, overflow) = rows.multipliedReportingOverflow(by: columns)
         guard !overflow, values <= TensorSourceOptions.maxValues else {
             throw ValidationError("--rows x --columns: a synthetic tensor holds at most \(TensorSourceOptions.maxValues) values (1 GiB of FP32), got \(rows) x \(columns)")
         }
+    }
+}
+
+/// Where the tensor to quantize comes from: a file the user names, or the built-in synthetic one.
+struct TensorSourceOptions: ParsableArguments {
+    @Argument(help: "A .safetensors, .gguf or .npy file. Without it, a seeded synthetic LLM-like weight matrix is used.",
+              completion: .file(extensions: ["safetensors", "gguf", "npy"]))
+    var file: String?
+
+    @OptionGroup var shape: TensorShapeOptions
+
+    @Option(help: "Seed of the synthetic tensor.")
+    var seed: UInt64 = 2025
+
+    var tensor: String? { shape.tensor }
+    var rows: Int { shape.rows }
+    var columns: Int { shape.columns }
+
+    func validate() throws {
         if file == nil, tensor != nil { throw ValidationError("--tensor names a tensor inside FILE; give the file too") }
     }
 
