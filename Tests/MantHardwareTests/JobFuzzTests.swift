@@ -28,6 +28,12 @@ final class JobFuzzTests: XCTestCase {
         let activations = [Int8]((0..<cells).map { Int8(truncatingIfNeeded: $0 &* 31) })
         let halves = [UInt16](repeating: 0x3C00, count: cells), tokenScales = [UInt16](repeating: 0x2000, count: side)
         let payload = [UInt16](repeating: 0x3800, count: 1 << 17)
+        // The integer kinds' decode tables as their formats define them, sent most of the time so
+        // that their decoders are reached (a job without its table is refused at once).
+        let tables: [UInt32: [UInt16]] = try [
+            MANTSIM_PE_ANT.rawValue: ANTFormat().decodeTable, MANTSIM_PE_OLIVE.rawValue: OliVeFormat().decodeTable,
+            MANTSIM_PE_MXFP4.rawValue: MXFP4Format().decodeTable, MANTSIM_PE_MANT.rawValue: MANTFormat(bits: 4).decodeTable,
+        ].mapValues { $0.map { UInt16(bitPattern: $0) } }
         var output = [Float](repeating: 0, count: cells)
         var statuses = [UInt32: Int](), internals = Set<String>()
         for _ in 0..<count {
@@ -70,6 +76,14 @@ final class JobFuzzTests: XCTestCase {
                         (job.weight_codes, job.group_scales, job.group_selectors) = (c.baseAddress, s.baseAddress, g.baseAddress)
                         (job.activations, job.activation_fp16, job.activation_scales) = (a.baseAddress, h.baseAddress, t.baseAddress)
                         (job.decoder_payload, job.output) = (p.baseAddress, o.baseAddress)
+                        if let table = tables[config.pe_type.rawValue], random.next() % 4 != 0 {
+                            return table.withUnsafeBufferPointer { t in
+                                (job.decoder_payload, job.decoder_payload_values) = (t.baseAddress, UInt32(t.count))
+                                var result = mantsim_gemm_result()
+                                return random.next() % 2 == 0 ? mantsim_rtl_plan_gemm(model.handle, &config, &job, &result)
+                                                              : mantsim_rtl_run_gemm(model.handle, &config, &job, &result)
+                            }
+                        }
                         var result = mantsim_gemm_result()
                         return random.next() % 2 == 0 ? mantsim_rtl_plan_gemm(model.handle, &config, &job, &result)
                                                       : mantsim_rtl_run_gemm(model.handle, &config, &job, &result)
