@@ -49,7 +49,7 @@ public struct SweepPlan {
     public typealias Resolver = (String, String) throws -> String
 
     /// The most points a spec may have unless the caller raises it (`sweep --max-points`): each
-    /// point is resolved and checked before any runs, about a millisecond each.
+    /// point is resolved and checked before any runs.
     public static let defaultMaxPoints = 20_000
 
     /// The points a spec's architectures and axes make (before exclusions and constraints), or nil

@@ -6,6 +6,17 @@ import XCTest
 final class HostileInputTests: CLITestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// A 2 x 2 FP32 .npy file of `values`, written byte by byte as NumPy lays it out.
+    static func npy(_ values: [Float]) -> Data {
+        var npy = Data([0x93]) + Data("NUMPY".utf8) + Data([1, 0])
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        npy += Data([UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]) + Data(header.utf8)
+        for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { npy.append(contentsOf: $0) } }
+        return npy
+    }
+
     private func refused(_ arguments: [String], saying expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let run = try mantsim(arguments)
         // 1 for a refused input, 64 for a refused option (ArgumentParser's usage status); never a signal.
@@ -62,13 +73,7 @@ final class HostileInputTests: CLITestCase {
         try refused(["run", "--arch", path("quoted.yaml")], saying: "array.rows: expected a whole number in 2...4096, got \"32\" (text: write the number without quotes)")
         try refused(["quantize", "-f", ""], saying: "--format: expected format names")
         // A tensor beyond FP16's range: refused for FP16, and no .mqt is left behind.
-        var npy = Data([0x93]) + Data("NUMPY".utf8) + Data([1, 0])
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }"
-        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
-        header += "\n"
-        npy += Data([UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]) + Data(header.utf8)
-        for value: Float in [1e6, -2e6, 3, 4] { withUnsafeBytes(of: value.bitPattern.littleEndian) { npy.append(contentsOf: $0) } }
-        try npy.write(to: URL(fileURLWithPath: path("big.npy")))
+        try HostileInputTests.npy([1e6, -2e6, 3, 4]).write(to: URL(fileURLWithPath: path("big.npy")))
         try refused(["quantize", path("big.npy"), "-f", "int8,fp16", "--output", path("big.mqt")], saying: "fp16: values beyond FP16's range")
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("big.mqt")))
     }
@@ -76,12 +81,7 @@ final class HostileInputTests: CLITestCase {
     /// An output that is one of the inputs (by any name: the same device and inode) is refused
     /// before anything is written, and the input is left as it was.
     func testAnOutputThatIsAnInputIsRefused() throws {
-        var npy = Data([0x93]) + Data("NUMPY".utf8) + Data([1, 0])
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }"
-        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
-        header += "\n"
-        npy += Data([UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]) + Data(header.utf8)
-        for value: Float in [1, -2, 3, 4] { withUnsafeBytes(of: value.bitPattern.littleEndian) { npy.append(contentsOf: $0) } }
+        let npy = HostileInputTests.npy([1, -2, 3, 4])
         let input = path("w.npy")
         try npy.write(to: URL(fileURLWithPath: input))
         try FileManager.default.linkItem(atPath: input, toPath: path("hard.npy"))

@@ -280,7 +280,8 @@ mantsim_status mantsim_rtl_run_gemm(mantsim_rtl *handle, const mantsim_array_con
             return MANTSIM_E_INVALID_ARGUMENT;
         }
         mantsim::Accelerator &accelerator = kernel().top->accelerator;
-        accelerator.prepare(mantsim::array_spec(*config), mantsim::gemm_job(*job, mantsim::pe_type(*config)));
+        const mantsim::GemmJob gemm = mantsim::gemm_job(*job, mantsim::pe_type(*config));
+        accelerator.prepare(mantsim::array_spec(*config), gemm);
         kernel().top->kv_engine.clear_counters();
         accelerator.start();
         run_kernel();
@@ -300,7 +301,7 @@ mantsim_status mantsim_rtl_run_gemm(mantsim_rtl *handle, const mantsim_array_con
         // between edges, as a fresh kernel does.
         run_kernel(sc_core::sc_time(static_cast<double>(kernel().period_ps) / 2, sc_core::SC_PS));
         const std::vector<float> &output = accelerator.output();
-        if (job->output != nullptr && mantsim::gemm_job(*job, mantsim::pe_type(*config)).fidelity == MANTSIM_FIDELITY_CYCLE) std::copy(output.begin(), output.end(), job->output);
+        if (job->output != nullptr && gemm.fidelity == MANTSIM_FIDELITY_CYCLE) std::copy(output.begin(), output.end(), job->output);
         if (result != nullptr) *result = mantsim::gemm_result(accelerator.result());
         return MANTSIM_OK;
     });

@@ -15,18 +15,19 @@ namespace mantsim {
 
 float power_of_two(int exponent) { return std::ldexp(1.0f, exponent); }
 
-const uint16_t *decode_table(const GemmJob &job, uint32_t count, uint16_t largest, const char *kind) {
+void check_decode_table(const GemmJob &job, const PEKind &kind) {
+    const uint32_t count = kind.table_entries;
     if (job.payload == nullptr || job.payload_values != count) {
-        throw field_error("job.decoder_payload", std::string("the ") + kind + " array decodes with its format's table of " + std::to_string(count) +
-                                                     " entries, sent in the payload; got " + std::to_string(job.payload ? job.payload_values : 0));
+        throw field_error("job.decoder_payload", std::string("the ") + kind.name + " array decodes with its format's table of " +
+                                                     std::to_string(count) + " entries, sent in the payload; got " +
+                                                     std::to_string(job.payload ? job.payload_values : 0));
     }
     for (uint32_t i = 0; i < count; ++i) {
-        if (job.payload[i] > largest) {
-            throw field_error("job.decoder_payload", std::string("entry ") + std::to_string(i) + " of the " + kind + " table is " +
-                                                         std::to_string(job.payload[i]) + ", above " + std::to_string(largest));
+        if (job.payload[i] > kind.table_largest) {
+            throw field_error("job.decoder_payload", std::string("entry ") + std::to_string(i) + " of the " + kind.name + " table is " +
+                                                         std::to_string(job.payload[i]) + ", above " + std::to_string(kind.table_largest));
         }
     }
-    return job.payload;
 }
 
 VQLayout::VQLayout(const GemmJob &job)
@@ -59,6 +60,7 @@ DecodedWeights decode_weights(const GemmJob &job, const ArraySpec &config) {
     const PEKind &kind = pe_kind(config.pe_type);
     if (kind.group_metadata && job.group_scales == nullptr) throw std::invalid_argument("job.group_scales: required by this PE type");
     if (kind.decode_all != nullptr) return kind.decode_all(job, config);
+    if (kind.table_entries > 0) check_decode_table(job, kind);
     // Integer kinds: group by group of each stored row (a repeating operand stores only its period
     // of rows; the PEs index them modulo it).
     const size_t n = stored_weight_rows(job), k = job.k, g = job.group_size;

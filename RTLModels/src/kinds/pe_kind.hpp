@@ -41,6 +41,10 @@ struct PEKind {
     DecodedWeights (*decode_all)(const GemmJob &job, const ArraySpec &config);
     // Precision-scalable kinds: products per PE per cycle at these widths (nullptr: one).
     uint32_t (*products_per_cycle)(uint32_t weight_bits, bool narrow_activations) = nullptr;
+    // Integer kinds decoding through their format's table (in the job's payload, the model keeps no
+    // copy): its entries and the largest an entry may be. Checked once per job by decode_weights.
+    uint32_t table_entries = 0;
+    uint16_t table_largest = 0;
 };
 
 // The kind of `pe_type`; throws std::invalid_argument naming array.pe_type when there is none.
@@ -61,9 +65,9 @@ inline int16_t signed_magnitude(uint16_t code, const uint16_t *magnitudes) {
     const int16_t magnitude = static_cast<int16_t>(magnitudes[code & 7u]);
     return (code & 8u) ? static_cast<int16_t>(-magnitude) : magnitude;
 }
-// The decode table a kind reads from the job's payload: the format's own, sent by the caller with
-// every job (the model keeps no copy). Throws std::invalid_argument unless it has `count` entries,
-// each at most `largest`.
-const uint16_t *decode_table(const GemmJob &job, uint32_t count, uint16_t largest, const char *kind);
+// Checks the decode table a kind reads from the job's payload (the format's own, sent by the
+// caller with every job): throws std::invalid_argument unless it has the kind's table_entries
+// entries, each at most table_largest.
+void check_decode_table(const GemmJob &job, const PEKind &kind);
 
 }  // namespace mantsim

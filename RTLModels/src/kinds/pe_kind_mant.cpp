@@ -20,7 +20,7 @@ void decode_group(const GemmJob &job, const GroupSlice &slice, DecodedWeights &o
     const uint32_t magnitude_bits = job.weight_bits - 1;
     out.group_scale[slice.meta] = half_to_float(job.group_scales[slice.meta]);
     // The grid coefficients a of selectors 0..14 (MANTFormat.decodeTable, in the payload).
-    const uint16_t *coefficients = decode_table(job, 15, 255, "M-ANT");
+    const uint16_t *coefficients = job.payload;  // checked once per job (check_decode_table)
     out.group_a[slice.meta] = selector == 15 ? 1 : coefficients[selector];
     for (size_t i = slice.begin; i < slice.end; ++i) {
         const uint32_t index = slice.codes[i] & ((1u << magnitude_bits) - 1);
@@ -31,6 +31,6 @@ void decode_group(const GemmJob &job, const GroupSlice &slice, DecodedWeights &o
 }
 }  // namespace
 
-extern const PEKind mant_kind = {"mant", false, true, true, true, true, false, mac_counter, decode_group, nullptr};
+extern const PEKind mant_kind = {"mant", false, true, true, true, true, false, mac_counter, decode_group, nullptr, nullptr, 15, 255};
 
 }  // namespace mantsim

@@ -15,11 +15,11 @@ void decode_group(const GemmJob &job, const GroupSlice &slice, DecodedWeights &o
     if (exponent >= 255) throw std::invalid_argument("job.group_scales: MXFP4 scale 0xFF is NaN");
     out.group_scale[slice.meta] = power_of_two(static_cast<int>(exponent) - 128);
     // Twice each E2M1 magnitude (MXFP4Format.decodeTable, in the payload).
-    const uint16_t *e2m1_twice = decode_table(job, 8, 127, "MXFP4");
+    const uint16_t *e2m1_twice = job.payload;  // checked once per job (check_decode_table)
     for (size_t i = slice.begin; i < slice.end; ++i) slice.mac[i] = signed_magnitude(slice.codes[i], e2m1_twice);
 }
 }  // namespace
 
-extern const PEKind mxfp4_kind = {"mxfp4", false, false, false, true, true, false, mac_counter, decode_group, nullptr};
+extern const PEKind mxfp4_kind = {"mxfp4", false, false, false, true, true, false, mac_counter, decode_group, nullptr, nullptr, 8, 127};
 
 }  // namespace mantsim

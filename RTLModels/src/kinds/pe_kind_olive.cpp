@@ -13,7 +13,7 @@ int mac_counter(uint32_t, bool narrow) { return narrow ? MANTSIM_COUNTER_MAC_OLI
 void decode_group(const GemmJob &job, const GroupSlice &slice, DecodedWeights &out) {
     out.group_scale[slice.meta] = half_to_float(job.group_scales[slice.meta]);
     // The abfloat outlier magnitudes in int4 units (OliVeFormat.decodeTable, in the payload).
-    const uint16_t *outliers = decode_table(job, 8, 127, "OliVe");
+    const uint16_t *outliers = job.payload;  // checked once per job (check_decode_table)
     int16_t *mac = slice.mac;
     for (size_t i = slice.begin; i < slice.end; i += 2) {
         if (i + 1 >= slice.end) {
@@ -36,6 +36,6 @@ void decode_group(const GemmJob &job, const GroupSlice &slice, DecodedWeights &o
 }
 }  // namespace
 
-extern const PEKind olive_kind = {"olive", false, false, false, true, true, false, mac_counter, decode_group, nullptr};
+extern const PEKind olive_kind = {"olive", false, false, false, true, true, false, mac_counter, decode_group, nullptr, nullptr, 8, 127};
 
 }  // namespace mantsim
